@@ -1,0 +1,67 @@
+//! The subscriber cabinet's domain: value objects that can only be built valid, the entities
+//! built from them (user, account, meter, reading, payment, visit request, one-time code) and
+//! the business rules of the utility.
+//!
+//! Pure by design: no I/O, no async runtime, no clock of its own (every rule that needs the time
+//! takes it as an argument). May depend on serde, thiserror, chrono (without its `clock`
+//! feature), chrono-tz, uuid and subtle; CI fails if tokio, sqlx, axum, reqwest, async-trait or
+//! mockall ever appear in its dependency tree.
+
+pub mod account;
+pub mod calendar;
+pub mod code;
+pub mod email;
+pub mod full_name;
+pub mod ids;
+pub mod label;
+pub mod mask;
+pub mod meter;
+pub mod money;
+pub mod notes;
+pub mod password;
+pub mod payment;
+pub mod period;
+pub mod phone;
+pub mod purpose;
+pub mod reading;
+pub mod registry;
+pub mod session;
+pub mod user;
+mod value;
+pub mod visit;
+pub mod working_hours;
+
+pub use account::{Account, AccountNumber, AccountNumberError, LinkedAccount};
+pub use calendar::UtilityCalendar;
+pub use code::{
+    CodeDigest, CodePolicy, CodePurpose, CodeRejected, OneTimeCode, OneTimeCodeError, PendingCode,
+};
+pub use email::{Email, EmailError};
+pub use full_name::{FullName, FullNameError};
+pub use ids::{PaymentId, ReadingId, UserId, VisitRequestId};
+pub use label::{Label, LabelError};
+pub use meter::{
+    Meter, MeterLast4, MeterLast4Error, MeterNumber, MeterNumberError, MeterService,
+    MeterServiceError,
+};
+pub use money::{Balance, Money, MoneyError};
+pub use notes::{Notes, NotesError};
+pub use password::{LoginPassword, Password, PasswordError, PasswordHash};
+pub use payment::{
+    Outcome, Payment, PaymentStatus, PaymentStatusError, ReceiptContact, Settlement,
+};
+pub use period::{Period, PeriodError};
+pub use phone::{MobilePhone, Phone, PhoneError};
+pub use purpose::{PaymentPurpose, PaymentPurposeError};
+pub use reading::{
+    AnonymousSubmitter, Assessment, Reading, ReadingPolicy, ReadingRejected, ReadingSource,
+    ReadingValue, ReadingValueError, ReadingWarning, ReadingWindow, ReadingWindowError,
+};
+pub use registry::{RegistryMeter, RegistryRecord, RegistryRowError};
+pub use session::{Session, SessionToken, TokenDigest};
+pub use user::{CONSENT_VERSION, Consent, User};
+pub use visit::{
+    VisitKind, VisitKindError, VisitRequest, VisitSlot, VisitSlotError, VisitStatus,
+    VisitStatusError,
+};
+pub use working_hours::{DayHours, WorkingHours, WorkingHoursError};
