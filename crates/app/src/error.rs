@@ -1,0 +1,13 @@
+//! The error every store port can return, whatever the technology behind it.
+
+/// A store failed. Adapters translate their own errors into this at their boundary; the
+/// message is for the log, never for the subscriber.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database can't be reached or timed out: worth retrying later (503).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store holds data the domain refuses: a bug or a manual edit (500).
+    #[error("store data is corrupt: {0}")]
+    Corrupt(String),
+}

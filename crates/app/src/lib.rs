@@ -1,0 +1,18 @@
+//! The subscriber cabinet's use cases, one module per area (auth, profile, accounts, readings,
+//! payments, visits, info, registry), and the port traits they need (`ports`).
+//!
+//! A use case is a struct holding the ports it needs as `Arc<dyn Port>`, with one `execute`
+//! method and one error enum. Nothing here knows HTTP, SQL or a provider's protocol. May
+//! depend on `vodokanal-domain`, async-trait, futures, chrono, sha2, base64, tracing and
+//! thiserror; mockall only under the `mocks` feature and in tests.
+
+pub mod error;
+pub mod idempotency;
+pub mod ports;
+pub mod settings;
+
+pub use error::StoreError;
+pub use settings::Settings;
+
+#[cfg(test)]
+pub mod testing;

@@ -1,0 +1,43 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use vodokanal_domain::{Account, AccountNumber, Label, LinkedAccount, UserId};
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    #[error("the account is already linked to this user")]
+    AlreadyLinked,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The registry's accounts with their meters, and subscribers' links to them.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AccountRepository: Send + Sync {
+    async fn find(&self, number: &AccountNumber) -> Result<Option<Account>, StoreError>;
+    /// The user's linked accounts, in the order they were linked.
+    async fn linked(&self, user: UserId) -> Result<Vec<LinkedAccount>, StoreError>;
+    async fn linked_one(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+    ) -> Result<Option<LinkedAccount>, StoreError>;
+    async fn link(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+        label: Option<Label>,
+        at: DateTime<Utc>,
+    ) -> Result<(), LinkError>;
+    /// `false` when the account is not linked to the user.
+    async fn relabel(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+        label: Option<Label>,
+    ) -> Result<bool, StoreError>;
+    /// `false` when the account was not linked to the user.
+    async fn unlink(&self, user: UserId, number: &AccountNumber) -> Result<bool, StoreError>;
+}

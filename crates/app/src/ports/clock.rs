@@ -1,0 +1,7 @@
+use chrono::{DateTime, Utc};
+
+/// The current instant. Use cases never read the system clock themselves.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}

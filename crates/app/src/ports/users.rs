@@ -1,0 +1,29 @@
+use async_trait::async_trait;
+use vodokanal_domain::{Email, PasswordHash, Phone, User, UserId};
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the phone is already registered")]
+    PhoneTaken,
+    #[error("the e-mail belongs to another user")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Registered subscribers.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Fails with `PhoneTaken`/`EmailTaken` on the unique constraints, whatever the race.
+    async fn create(&self, user: &User) -> Result<(), CreateUserError>;
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn by_phone(&self, phone: &Phone) -> Result<Option<User>, StoreError>;
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
+    /// Deletes the user, their account links and sessions in one transaction; their readings,
+    /// payments and visit requests stay, with the user removed from them.
+    async fn delete(&self, id: UserId) -> Result<(), StoreError>;
+}

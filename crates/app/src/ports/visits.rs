@@ -1,0 +1,19 @@
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use vodokanal_domain::{UserId, VisitRequest, VisitStatus};
+
+use crate::StoreError;
+
+/// Visit requests.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait VisitRequestRepository: Send + Sync {
+    async fn create(&self, request: &VisitRequest) -> Result<(), StoreError>;
+    /// The user's requests, newest first.
+    async fn for_user(&self, user: UserId) -> Result<Vec<VisitRequest>, StoreError>;
+    /// Requests with the status (all when `None`), oldest first, streamed.
+    fn export(
+        &self,
+        status: Option<VisitStatus>,
+    ) -> BoxStream<'static, Result<VisitRequest, StoreError>>;
+}
