@@ -1,0 +1,13 @@
+//! The small adapters to the machine: the argon2id [`Argon2Hasher`] (the `PasswordHasher`
+//! port), the [`SystemClock`] (the `Clock` port) and [`OsRandom`] (the `Random` port).
+//!
+//! May depend on `vodokanal-app`'s ports, argon2, rand, chrono's clock and tokio (to hash off
+//! the async workers).
+
+mod clock;
+mod hasher;
+mod random;
+
+pub use clock::SystemClock;
+pub use hasher::Argon2Hasher;
+pub use random::OsRandom;
