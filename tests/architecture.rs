@@ -1,0 +1,112 @@
+//! The crate map of `docs/architecture.md`, checked: each crate's normal dependencies stay
+//! within what its layer may use, and each crate says what it owns in a `//!` paragraph.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The names of a crate's `[dependencies]` (not dev- or build-dependencies).
+fn normal_dependencies(crate_dir: &str) -> Vec<String> {
+    let manifest = workspace_root()
+        .join("crates")
+        .join(crate_dir)
+        .join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let parsed: toml::Table = text.parse().unwrap();
+    parsed
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|deps| deps.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn assert_only(crate_dir: &str, allowed: &[&str]) {
+    let deps = normal_dependencies(crate_dir);
+    let outside: Vec<&String> = deps
+        .iter()
+        .filter(|d| !allowed.contains(&d.as_str()))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "crates/{crate_dir} depends on {outside:?}, outside its layer"
+    );
+}
+
+#[test]
+fn the_domain_is_pure() {
+    assert_only(
+        "domain",
+        &[
+            "chrono",
+            "chrono-tz",
+            "serde",
+            "subtle",
+            "thiserror",
+            "uuid",
+        ],
+    );
+}
+
+#[test]
+fn the_use_cases_know_no_technology() {
+    assert_only(
+        "app",
+        &[
+            "vodokanal-domain",
+            "async-trait",
+            "base64",
+            "chrono",
+            "futures",
+            "mockall",
+            "serde",
+            "sha2",
+            "thiserror",
+            "tracing",
+        ],
+    );
+}
+
+#[test]
+fn mocks_are_optional_in_the_use_cases() {
+    let text = fs::read_to_string(workspace_root().join("crates/app/Cargo.toml")).unwrap();
+    let parsed: toml::Table = text.parse().unwrap();
+    let mockall = &parsed["dependencies"]["mockall"];
+    assert_eq!(
+        mockall.get("optional").and_then(toml::Value::as_bool),
+        Some(true)
+    );
+}
+
+#[test]
+fn the_domain_does_not_depend_on_the_use_cases() {
+    assert!(
+        !normal_dependencies("domain")
+            .iter()
+            .any(|d| d.starts_with("vodokanal-"))
+    );
+}
+
+#[test]
+fn every_crate_says_what_it_owns() {
+    let crates = fs::read_dir(workspace_root().join("crates")).unwrap();
+    let mut checked = 0;
+    for entry in crates {
+        let dir = entry.unwrap().path();
+        let root = ["src/lib.rs", "src/main.rs"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.exists());
+        let Some(root) = root else { continue };
+        let text = fs::read_to_string(&root).unwrap();
+        assert!(
+            text.starts_with("//!"),
+            "{} does not start with a //! paragraph",
+            root.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} crates found");
+}
