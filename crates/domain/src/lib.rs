@@ -6,6 +6,19 @@
 //! takes it as an argument). May depend on serde, thiserror, chrono (without its `clock`
 //! feature), chrono-tz, uuid and subtle; CI fails if tokio, sqlx, axum, reqwest, async-trait or
 //! mockall ever appear in its dependency tree.
+//!
+//! ```
+//! use vodokanal_domain::{Phone, ReadingPolicy, ReadingRejected, ReadingValue};
+//!
+//! let phone: Phone = "8 (910) 984-50-03".parse()?;
+//! assert_eq!(phone.as_str(), "+79109845003");
+//!
+//! let previous: ReadingValue = "120.5".parse()?;
+//! let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default();
+//! let refused = ReadingPolicy::default().assess(today, "119".parse()?, Some(previous));
+//! assert!(matches!(refused, Err(ReadingRejected::BelowPrevious { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod account;
 pub mod calendar;
