@@ -6,10 +6,14 @@
 //! depend on `vodokanal-domain`, async-trait, futures, chrono, sha2, base64, tracing and
 //! thiserror; mockall only under the `mocks` feature and in tests.
 
+pub mod accounts;
 pub mod error;
 pub mod idempotency;
+pub mod info;
 pub mod ports;
+pub mod readings;
 pub mod settings;
+pub mod visits;
 
 pub use error::StoreError;
 pub use settings::Settings;

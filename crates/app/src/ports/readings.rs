@@ -15,6 +15,10 @@ pub trait ReadingRepository: Send + Sync {
         meter: &MeterNumber,
         period: Period,
     ) -> Result<Option<Reading>, StoreError>;
+    /// The meter's newest reading of any period, the current one included (including the
+    /// registry's): the one of the latest period. `None` when the meter has no reading yet.
+    /// Read-only; errors only when the store fails.
+    async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError>;
     /// Stores the readings in one transaction; each replaces the reading of its meter and
     /// period. All or none: when this returns `Ok`, all of them have committed.
     async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError>;

@@ -1,0 +1,158 @@
+//! GET `/accounts`: the caller's linked accounts.
+
+use std::fmt;
+use std::sync::Arc;
+
+use vodokanal_domain::UserId;
+
+use super::view::{AccountView, AccountViews};
+use crate::ports::{AccountRepository, PaymentRepository, ReadingRepository};
+use crate::{Settings, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListAccountsCommand {
+    pub user_id: UserId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListAccountsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The caller's linked accounts, in the order they were linked.
+pub struct ListAccounts {
+    accounts: Arc<dyn AccountRepository>,
+    views: AccountViews,
+}
+
+impl fmt::Debug for ListAccounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ListAccounts")
+    }
+}
+
+impl ListAccounts {
+    pub fn new(
+        accounts: Arc<dyn AccountRepository>,
+        readings: Arc<dyn ReadingRepository>,
+        payments: Arc<dyn PaymentRepository>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            accounts,
+            views: AccountViews::new(readings, payments, settings),
+        }
+    }
+
+    pub async fn execute(
+        &self,
+        command: ListAccountsCommand,
+    ) -> Result<Vec<AccountView>, ListAccountsError> {
+        let linked = self.accounts.linked(command.user_id).await?;
+        let mut views = Vec::with_capacity(linked.len());
+        for one in linked {
+            views.push(self.views.build(one.account, one.label).await?);
+        }
+        Ok(views)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::view::fixtures::{down, expected_view, label, linked, views};
+    use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
+    use crate::testing::user_id;
+
+    fn list(accounts: MockAccountRepository, views: AccountViews) -> ListAccounts {
+        ListAccounts {
+            accounts: Arc::new(accounts),
+            views,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_linked_account_is_listed_in_order() {
+        let mut accounts = MockAccountRepository::new();
+        let mut second = linked(None);
+        second.account.number = "654321".parse().unwrap();
+        second.account.meters.clear();
+        accounts
+            .expect_linked()
+            .withf(|user| *user == user_id())
+            .times(1)
+            .return_once(move |_| Ok(vec![linked(Some(label())), second]));
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_succeeded_since()
+            .times(2)
+            .returning(|number, _| {
+                Ok(if number.as_str() == "123456" {
+                    vec!["300.00".parse().unwrap()]
+                } else {
+                    vec![]
+                })
+            });
+        let views = AccountViews::new(
+            Arc::new(crate::accounts::view::fixtures::readings_with_last()),
+            Arc::new(payments),
+            &Settings::default(),
+        );
+        let listed = list(accounts, views)
+            .execute(ListAccountsCommand { user_id: user_id() })
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0], expected_view(Some(label())));
+        assert_eq!(listed[1].account.number.as_str(), "654321");
+        assert_eq!(listed[1].debt.to_string(), "1000.00");
+        assert!(listed[1].last_readings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_user_without_accounts_gets_an_empty_list() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_linked().returning(|_| Ok(vec![]));
+        let views = AccountViews::new(
+            Arc::new(MockReadingRepository::new()),
+            Arc::new(MockPaymentRepository::new()),
+            &Settings::default(),
+        );
+        let listed = list(accounts, views)
+            .execute(ListAccountsCommand { user_id: user_id() })
+            .await;
+        assert_eq!(listed, Ok(vec![]));
+    }
+
+    #[tokio::test]
+    async fn a_failing_account_store_is_reported() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_linked().returning(|_| Err(down()));
+        let listed = list(accounts, views())
+            .execute(ListAccountsCommand { user_id: user_id() })
+            .await;
+        assert_eq!(listed, Err(ListAccountsError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_failing_payment_store_is_reported() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_linked()
+            .returning(|_| Ok(vec![linked(None)]));
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_succeeded_since()
+            .returning(|_, _| Err(down()));
+        let views = AccountViews::new(
+            Arc::new(MockReadingRepository::new()),
+            Arc::new(payments),
+            &Settings::default(),
+        );
+        let listed = list(accounts, views)
+            .execute(ListAccountsCommand { user_id: user_id() })
+            .await;
+        assert_eq!(listed, Err(ListAccountsError::Store(down())));
+    }
+}

@@ -1,0 +1,433 @@
+//! The account as the cabinet shows it (the contract's `account` object), built by
+//! [`AccountViews`] for every use case that answers with an account, and [`ViewAccount`]:
+//! GET `/accounts/{number}`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use vodokanal_domain::{
+    Account, AccountNumber, Balance, Label, Meter, MeterNumber, ReadingValue, UserId,
+    UtilityCalendar,
+};
+
+use crate::ports::{AccountRepository, PaymentRepository, ReadingRepository};
+use crate::{Settings, StoreError};
+
+/// A meter's last reading as the account shows it: the value and the local date it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastReading {
+    pub value: ReadingValue,
+    pub date: NaiveDate,
+}
+
+/// An account with what the subscriber sees of it: `{account_number, label, address, debt,
+/// balance_as_of, meters: [{meter_number, service, last_reading, verification_due}]}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountView {
+    pub account: Account,
+    pub label: Option<Label>,
+    /// The registry's balance less the payments that succeeded after the balance date.
+    pub debt: Balance,
+    /// The last reading of each meter that has one; a meter without a reading is absent.
+    pub last_readings: BTreeMap<MeterNumber, LastReading>,
+}
+
+impl AccountView {
+    /// The meter's last reading, `None` when it has none (`last_reading: null`).
+    pub fn last_reading(&self, meter: &MeterNumber) -> Option<LastReading> {
+        self.last_readings.get(meter).copied()
+    }
+
+    /// The account's meters in the registry's order, each with its last reading.
+    pub fn meters(&self) -> impl Iterator<Item = (&Meter, Option<LastReading>)> + '_ {
+        self.account
+            .meters
+            .iter()
+            .map(|meter| (meter, self.last_reading(&meter.number)))
+    }
+}
+
+/// Builds [`AccountView`]s: the debt from the payments since the balance date, the last
+/// reading of each meter.
+#[derive(Clone)]
+pub struct AccountViews {
+    readings: Arc<dyn ReadingRepository>,
+    payments: Arc<dyn PaymentRepository>,
+    calendar: UtilityCalendar,
+}
+
+impl fmt::Debug for AccountViews {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccountViews")
+    }
+}
+
+impl AccountViews {
+    pub fn new(
+        readings: Arc<dyn ReadingRepository>,
+        payments: Arc<dyn PaymentRepository>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            readings,
+            payments,
+            calendar: settings.calendar,
+        }
+    }
+
+    /// The view of `account` under the subscriber's `label`. The registry's balance holds
+    /// until the end of its `balance_as_of` day in the utility's time zone; the payments
+    /// that succeeded from then on are taken off it.
+    pub async fn build(
+        &self,
+        account: Account,
+        label: Option<Label>,
+    ) -> Result<AccountView, StoreError> {
+        let balance_until = self.calendar.end_of_day(account.balance_as_of);
+        let paid = self
+            .payments
+            .succeeded_since(&account.number, balance_until)
+            .await?;
+        let debt = account.debt(&paid);
+        let mut last_readings = BTreeMap::new();
+        for meter in &account.meters {
+            if let Some(reading) = self.readings.last_for_meter(&meter.number).await? {
+                last_readings.insert(
+                    meter.number.clone(),
+                    LastReading {
+                        value: reading.value,
+                        date: self.calendar.today(reading.submitted_at),
+                    },
+                );
+            }
+        }
+        Ok(AccountView {
+            account,
+            label,
+            debt,
+            last_readings,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewAccountCommand {
+    pub user_id: UserId,
+    pub number: AccountNumber,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ViewAccountError {
+    /// 404 `not_found`: the account is not linked to the caller (or does not exist).
+    #[error("the account is not linked to the user")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// GET `/accounts/{number}`: one of the caller's linked accounts.
+pub struct ViewAccount {
+    accounts: Arc<dyn AccountRepository>,
+    views: AccountViews,
+}
+
+impl fmt::Debug for ViewAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ViewAccount")
+    }
+}
+
+impl ViewAccount {
+    pub fn new(
+        accounts: Arc<dyn AccountRepository>,
+        readings: Arc<dyn ReadingRepository>,
+        payments: Arc<dyn PaymentRepository>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            accounts,
+            views: AccountViews::new(readings, payments, settings),
+        }
+    }
+
+    pub async fn execute(
+        &self,
+        command: ViewAccountCommand,
+    ) -> Result<AccountView, ViewAccountError> {
+        let linked = self
+            .accounts
+            .linked_one(command.user_id, &command.number)
+            .await?
+            .ok_or(ViewAccountError::NotFound)?;
+        Ok(self.views.build(linked.account, linked.label).await?)
+    }
+}
+
+/// Mocks and values shared by the tests of the account use cases.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::sync::Arc;
+
+    use chrono::{DateTime, NaiveDate, Utc};
+    use vodokanal_domain::{
+        Account, Label, LinkedAccount, Meter, MeterNumber, MeterService, Money, Reading,
+    };
+
+    use crate::ports::{MockPaymentRepository, MockReadingRepository};
+    use crate::readings::fixtures::reading;
+    use crate::testing::{account, account_number, meter_number, now};
+    use crate::{Settings, StoreError};
+
+    use super::{AccountView, AccountViews, LastReading};
+
+    /// End of 2026-10-31 in Moscow: from when the payments count against the debt.
+    pub fn balance_until() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-10-31T21:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    pub fn label() -> Label {
+        "Дача".parse().unwrap()
+    }
+
+    pub fn hot_meter_number() -> MeterNumber {
+        "ВГВ-0025678".parse().unwrap()
+    }
+
+    /// The fixture account with a second, hot-water meter.
+    pub fn two_meter_account() -> Account {
+        let mut account = account();
+        account.meters.push(Meter {
+            number: hot_meter_number(),
+            service: MeterService::HotWater,
+            verification_due: NaiveDate::from_ymd_opt(2030, 1, 1),
+        });
+        account
+    }
+
+    pub fn linked(label: Option<Label>) -> LinkedAccount {
+        LinkedAccount {
+            account: account(),
+            label,
+            linked_at: now(),
+        }
+    }
+
+    /// The last reading of the fixture meter: 123.456 m³, given on 2026-11-16.
+    pub fn last_reading() -> Reading {
+        reading(meter_number(), "123.456", now())
+    }
+
+    /// Payments where `paid` succeeded for the fixture account after its balance date.
+    pub fn payments_paying(paid: &'static str) -> MockPaymentRepository {
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_succeeded_since()
+            .withf(|number, since| *number == account_number() && *since == balance_until())
+            .returning(move |_, _| Ok(vec![paid.parse::<Money>().unwrap()]));
+        payments
+    }
+
+    /// Readings in which the fixture meter's last reading is [`last_reading`].
+    pub fn readings_with_last() -> MockReadingRepository {
+        let mut readings = MockReadingRepository::new();
+        readings
+            .expect_last_for_meter()
+            .withf(|meter| *meter == meter_number())
+            .returning(|_| Ok(Some(last_reading())));
+        readings
+    }
+
+    /// A view builder over the fixture account: 300.00 paid, last reading 123.456.
+    pub fn views() -> AccountViews {
+        AccountViews::new(
+            Arc::new(readings_with_last()),
+            Arc::new(payments_paying("300.00")),
+            &Settings::default(),
+        )
+    }
+
+    /// The view [`views`] builds of the fixture account.
+    pub fn expected_view(label: Option<Label>) -> AccountView {
+        AccountView {
+            account: account(),
+            label,
+            debt: "700.00".parse().unwrap(),
+            last_readings: [(
+                meter_number(),
+                LastReading {
+                    value: "123.456".parse().unwrap(),
+                    date: NaiveDate::from_ymd_opt(2026, 11, 16).unwrap(),
+                },
+            )]
+            .into(),
+        }
+    }
+
+    pub fn down() -> StoreError {
+        StoreError::Unavailable("down".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+    use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
+    use crate::readings::fixtures::reading;
+    use crate::testing::{account, account_number, meter_number, user_id};
+    use chrono::{DateTime, Utc};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn view_account(accounts: MockAccountRepository, views: &AccountViews) -> ViewAccount {
+        ViewAccount {
+            accounts: Arc::new(accounts),
+            views: views.clone(),
+        }
+    }
+
+    fn command() -> ViewAccountCommand {
+        ViewAccountCommand {
+            user_id: user_id(),
+            number: account_number(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_debt_is_the_balance_less_the_payments_since_the_end_of_the_balance_day() {
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_succeeded_since()
+            .withf(|number, since| *number == account_number() && *since == balance_until())
+            .times(1)
+            .returning(|_, _| Ok(vec!["300.00".parse().unwrap(), "1200.50".parse().unwrap()]));
+        let mut readings = MockReadingRepository::new();
+        readings.expect_last_for_meter().returning(|_| Ok(None));
+        let views = AccountViews::new(Arc::new(readings), Arc::new(payments), &Settings::default());
+        let view = views.build(account(), None).await.unwrap();
+        assert_eq!(view.debt.to_string(), "-500.50");
+    }
+
+    #[tokio::test]
+    async fn each_meter_shows_its_last_reading_on_its_local_date_or_none() {
+        let mut readings = MockReadingRepository::new();
+        // 22:30 UTC on 16 November is already 17 November in Moscow.
+        readings
+            .expect_last_for_meter()
+            .withf(|meter| *meter == meter_number())
+            .times(1)
+            .returning(|_| {
+                Ok(Some(reading(
+                    meter_number(),
+                    "55.5",
+                    utc("2026-11-16T22:30:00Z"),
+                )))
+            });
+        readings
+            .expect_last_for_meter()
+            .withf(|meter| *meter == hot_meter_number())
+            .times(1)
+            .returning(|_| Ok(None));
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_succeeded_since()
+            .returning(|_, _| Ok(vec![]));
+        let views = AccountViews::new(Arc::new(readings), Arc::new(payments), &Settings::default());
+        let view = views
+            .build(two_meter_account(), Some(label()))
+            .await
+            .unwrap();
+        assert_eq!(view.debt.to_string(), "1000.00");
+        assert_eq!(view.label, Some(label()));
+        let meters: Vec<_> = view
+            .meters()
+            .map(|(meter, last)| (meter.number.clone(), last))
+            .collect();
+        assert_eq!(
+            meters,
+            vec![
+                (
+                    meter_number(),
+                    Some(LastReading {
+                        value: "55.5".parse().unwrap(),
+                        date: NaiveDate::from_ymd_opt(2026, 11, 17).unwrap(),
+                    })
+                ),
+                (hot_meter_number(), None),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_linked_account_is_shown_with_its_label() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_linked_one()
+            .withf(|user, number| *user == user_id() && *number == account_number())
+            .times(1)
+            .returning(|_, _| Ok(Some(linked(Some(label())))));
+        let view = view_account(accounts, &views())
+            .execute(command())
+            .await
+            .unwrap();
+        assert_eq!(view, expected_view(Some(label())));
+    }
+
+    #[tokio::test]
+    async fn an_account_not_linked_to_the_caller_is_not_found() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_linked_one().returning(|_, _| Ok(None));
+        let outcome = view_account(accounts, &views()).execute(command()).await;
+        assert_eq!(outcome, Err(ViewAccountError::NotFound));
+    }
+
+    #[tokio::test]
+    async fn a_failing_account_store_is_reported() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_linked_one().returning(|_, _| Err(down()));
+        let outcome = view_account(accounts, &views()).execute(command()).await;
+        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_failing_payment_store_is_reported() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_linked_one()
+            .returning(|_, _| Ok(Some(linked(None))));
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_succeeded_since()
+            .returning(|_, _| Err(down()));
+        let views = AccountViews::new(
+            Arc::new(MockReadingRepository::new()),
+            Arc::new(payments),
+            &Settings::default(),
+        );
+        let outcome = view_account(accounts, &views).execute(command()).await;
+        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_failing_reading_store_is_reported() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_linked_one()
+            .returning(|_, _| Ok(Some(linked(None))));
+        let mut readings = MockReadingRepository::new();
+        readings.expect_last_for_meter().returning(|_| Err(down()));
+        let views = AccountViews::new(
+            Arc::new(readings),
+            Arc::new(payments_paying("1.00")),
+            &Settings::default(),
+        );
+        let outcome = view_account(accounts, &views).execute(command()).await;
+        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
+    }
+}
