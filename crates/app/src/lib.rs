@@ -8,7 +8,9 @@
 
 pub mod error;
 pub mod idempotency;
+pub mod payments;
 pub mod ports;
+pub mod registry;
 pub mod settings;
 
 pub use error::StoreError;
