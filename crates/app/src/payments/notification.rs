@@ -54,7 +54,11 @@ pub enum HandleNotificationError {
 impl From<SettlePaymentError> for HandleNotificationError {
     fn from(error: SettlePaymentError) -> Self {
         match error {
-            SettlePaymentError::NotFound => Self::UnknownPayment,
+            // `OtherProvider` is not reached: the payment was found by the configured
+            // provider's name.
+            SettlePaymentError::NotFound | SettlePaymentError::OtherProvider(_) => {
+                Self::UnknownPayment
+            }
             SettlePaymentError::AmountMismatch { ours, reported } => {
                 Self::AmountMismatch { ours, reported }
             }

@@ -187,6 +187,13 @@ mod tests {
         ReconcilePayments::new(Arc::new(payments), Arc::new(provider), testing::clock())
     }
 
+    /// The configured provider, `sandbox`.
+    fn sandbox() -> MockPaymentProvider {
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider
+    }
+
     fn report(outcome: Option<Outcome>) -> ProviderReport {
         ProviderReport {
             outcome,
@@ -213,8 +220,7 @@ mod tests {
             .with(eq(id(2)), eq(Outcome::Canceled))
             .times(1)
             .returning(|_, _| Ok(Some(Settlement::Moved(PaymentStatus::Canceled))));
-        let mut provider = MockPaymentProvider::new();
-        provider.expect_name().return_const("sandbox");
+        let mut provider = sandbox();
         provider
             .expect_report()
             .with(eq("prov-1"))
@@ -266,7 +272,7 @@ mod tests {
             .with(eq(id(1)), eq(Outcome::Canceled))
             .times(1)
             .returning(|_, _| Ok(Some(Settlement::Moved(PaymentStatus::Canceled))));
-        let mut provider = MockPaymentProvider::new();
+        let mut provider = sandbox();
         provider.expect_report().never();
 
         let outcome = use_case(payments, provider)
@@ -307,7 +313,7 @@ mod tests {
             .with(eq(id(3)), eq(Outcome::Canceled))
             .times(1)
             .returning(|_, _| Ok(Some(Settlement::Moved(PaymentStatus::Canceled))));
-        let mut provider = MockPaymentProvider::new();
+        let mut provider = sandbox();
         provider
             .expect_report()
             .times(2)
@@ -329,6 +335,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_payment_gone_before_its_cancel_is_counted_as_failed() {
+        let mut unsent = pending(1);
+        unsent.provider_payment_id = None;
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_pending_created_before()
+            .times(1)
+            .return_once(move |_, _| Ok(vec![unsent]));
+        payments.expect_settle().times(1).returning(|_, _| Ok(None));
+
+        let outcome = use_case(payments, MockPaymentProvider::new())
+            .execute(command())
+            .await
+            .unwrap();
+        assert_eq!(outcome.failed, 1);
+        assert_eq!(outcome.canceled, 0);
+    }
+
+    #[tokio::test]
     async fn an_amount_mismatch_is_counted_as_failed_and_not_settled() {
         let mut payments = MockPaymentRepository::new();
         payments
@@ -336,7 +361,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(vec![pending(1)]));
         payments.expect_settle().never();
-        let mut provider = MockPaymentProvider::new();
+        let mut provider = sandbox();
         provider.expect_report().times(1).returning(|_| {
             Ok(ProviderReport {
                 outcome: Some(Outcome::Canceled),
@@ -376,7 +401,7 @@ mod tests {
             .expect_settle()
             .times(101)
             .returning(|_, _| Ok(Some(Settlement::Moved(PaymentStatus::Canceled))));
-        let mut provider = MockPaymentProvider::new();
+        let mut provider = sandbox();
         provider
             .expect_report()
             .with(eq("prov-0"))
@@ -420,7 +445,7 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .return_once(move |_, _| Ok(again));
-        let mut provider = MockPaymentProvider::new();
+        let mut provider = sandbox();
         provider
             .expect_report()
             .times(100)

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use tracing::{error, info};
+use tracing::{error, info, warn};
 use vodokanal_domain::{Money, Payment, PaymentId, PaymentStatus, Settlement};
 
 use crate::StoreError;
@@ -34,6 +34,10 @@ pub enum SettlePaymentError {
     /// error line is logged for an operator.
     #[error("the provider reports {reported} for a payment of {ours}")]
     AmountMismatch { ours: Money, reported: Money },
+    /// 503 `payment_provider_unavailable`: the payment belongs to a provider other than the
+    /// configured one (the configuration changed), so there is no one to ask; logged.
+    #[error("the payment belongs to the provider {0}, which is not configured")]
+    OtherProvider(String),
     /// 503 `payment_provider_unavailable`: the provider could not be asked (or does not know
     /// the payment); nothing changed, a later notification or reconciliation will retry.
     #[error(transparent)]
@@ -49,6 +53,7 @@ pub enum SettlePaymentError {
 /// - a payment already final is left as it is (`Settlement::Unchanged`) without asking;
 /// - a pending payment the provider never created (no provider id yet) and one the provider
 ///   still reports pending are left pending: `Settlement::Unchanged(PaymentStatus::Pending)`;
+/// - a payment of another provider than the configured one is refused (`OtherProvider`);
 /// - a report whose amount differs from ours is refused (`AmountMismatch`, logged);
 /// - otherwise the outcome is applied atomically by `PaymentRepository::settle`, which moves a
 ///   pending payment once whatever the concurrency, so a repeated notification changes nothing.
@@ -92,6 +97,15 @@ impl SettlePayment {
         let Some(provider_payment_id) = payment.provider_payment_id.as_deref() else {
             return Ok(Settlement::Unchanged(PaymentStatus::Pending));
         };
+        if payment.provider != self.provider.name() {
+            warn!(
+                payment_id = %payment.id,
+                provider = %payment.provider,
+                configured = self.provider.name(),
+                "a pending payment of a provider that is not configured can't be settled"
+            );
+            return Err(SettlePaymentError::OtherProvider(payment.provider.clone()));
+        }
         let report = self.provider.report(provider_payment_id).await?;
         let Some(outcome) = report.outcome else {
             return Ok(Settlement::Unchanged(PaymentStatus::Pending));
@@ -283,6 +297,24 @@ mod tests {
                 Err(SettlePaymentError::AmountMismatch { ours, reported: r })
                     if ours == amount() && r == reported
             ),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_payment_of_a_provider_no_longer_configured_is_not_asked_about() {
+        let mut old = payment();
+        old.provider = "yookassa".into();
+        let mut payments = payments_finding(Some(old));
+        payments.expect_settle().never();
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider.expect_report().never();
+        let use_case = use_case(payments, provider);
+
+        let outcome = use_case.execute(by_our_id()).await;
+        assert!(
+            matches!(outcome, Err(SettlePaymentError::OtherProvider(ref p)) if p == "yookassa"),
             "{outcome:?}"
         );
     }
