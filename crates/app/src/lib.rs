@@ -10,8 +10,10 @@ pub mod accounts;
 pub mod error;
 pub mod idempotency;
 pub mod info;
+pub mod payments;
 pub mod ports;
 pub mod readings;
+pub mod registry;
 pub mod settings;
 pub mod visits;
 

@@ -1,0 +1,726 @@
+//! Starting a payment: `POST /accounts/{number}/payments` (cabinet) and
+//! `POST /public/payments` (without registration).
+
+use std::fmt;
+use std::sync::Arc;
+
+use tracing::{error, info, warn};
+use vodokanal_domain::payment::Outcome;
+use vodokanal_domain::{
+    AccountNumber, Email, Money, Payment, PaymentId, PaymentPurpose, PaymentStatus, Phone,
+    ReceiptContact, UserId,
+};
+
+use crate::ports::{
+    AccountRepository, Clock, PaymentProvider, PaymentRepository, PaymentRequest, ProviderError,
+    Random,
+};
+use crate::{Settings, StoreError};
+
+/// Who pays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payer {
+    /// A subscriber in the cabinet: the account must be linked to them; the receipt goes to
+    /// their e-mail.
+    Cabinet { user_id: UserId, email: Email },
+    /// Anyone who knows the account number: the account must exist in the registry; the
+    /// receipt goes to the e-mail, else the phone given.
+    Anonymous {
+        email: Option<Email>,
+        phone: Option<Phone>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartPaymentCommand {
+    pub payer: Payer,
+    pub account_number: AccountNumber,
+    pub purpose: PaymentPurpose,
+    pub amount: Money,
+    /// Where the provider sends the payer back; `None` for the default (see [`StartPayment`]).
+    pub return_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartPaymentError {
+    /// 404 `not_found`: the account is not linked to the cabinet user.
+    #[error("the account is not linked to the user")]
+    NotFound,
+    /// 404 `not_found`: an anonymous payment to an account the registry does not know. The same
+    /// code as `NotFound`: the contract has no other for it, and "not found" is what it is.
+    #[error("the registry has no such account")]
+    AccountNotFound,
+    /// 422 `validation_failed` naming `email`: receipts are on and the anonymous payer gave
+    /// neither an e-mail nor a phone to send one to.
+    #[error("an e-mail or a phone is required for the receipt")]
+    ReceiptContactRequired,
+    /// 503 `payment_provider_unavailable`: the provider failed or refused to create the payment;
+    /// ours was settled as canceled (the cause is in the log).
+    #[error("the payment provider could not create the payment: {0}")]
+    ProviderUnavailable(#[source] ProviderError),
+    /// 503 `service_unavailable` (`Unavailable`) or 500 internal (`Corrupt`).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Starts a payment: checks the account, stores the payment as pending *before* the provider
+/// hears of it (so that nothing the provider charges is unknown to us), then asks the provider
+/// to create it and records the provider's id and confirmation URL.
+///
+/// The provider is told "`{purpose title}`, л/с `{account}`" (e.g. "Вода, л/с 123456") and sends
+/// the payer back to the given `return_url`, by default to `{public_url}/payments/{id}`: the web
+/// client's page of the payment, which shows its state (as `GET /api/v1/payments/{id}` does).
+///
+/// When the provider fails, the stored payment is settled as canceled (a failing cancel is
+/// only logged: reconciliation cancels a pending payment that never reached the provider).
+/// When the provider created the payment but recording its id fails, the error is `Store` and
+/// the payer never sees the confirmation URL, so nothing can be paid on it.
+pub struct StartPayment {
+    accounts: Arc<dyn AccountRepository>,
+    payments: Arc<dyn PaymentRepository>,
+    provider: Arc<dyn PaymentProvider>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    receipts: bool,
+    public_url: String,
+}
+
+impl fmt::Debug for StartPayment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StartPayment")
+    }
+}
+
+impl StartPayment {
+    pub fn new(
+        accounts: Arc<dyn AccountRepository>,
+        payments: Arc<dyn PaymentRepository>,
+        provider: Arc<dyn PaymentProvider>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            accounts,
+            payments,
+            provider,
+            clock,
+            random,
+            receipts: settings.receipts,
+            public_url: settings.public_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub async fn execute(
+        &self,
+        command: StartPaymentCommand,
+    ) -> Result<Payment, StartPaymentError> {
+        let receipt_contact = self.receipt_contact(&command.payer)?;
+        let user_id = match &command.payer {
+            Payer::Cabinet { user_id, .. } => {
+                self.accounts
+                    .linked_one(*user_id, &command.account_number)
+                    .await?
+                    .ok_or(StartPaymentError::NotFound)?;
+                Some(*user_id)
+            }
+            Payer::Anonymous { .. } => {
+                self.accounts
+                    .find(&command.account_number)
+                    .await?
+                    .ok_or(StartPaymentError::AccountNotFound)?;
+                None
+            }
+        };
+
+        let mut payment = Payment {
+            id: PaymentId::from_random_bytes(self.random.id_bytes()),
+            account_number: command.account_number,
+            purpose: command.purpose,
+            amount: command.amount,
+            status: PaymentStatus::Pending,
+            provider: self.provider.name().to_owned(),
+            provider_payment_id: None,
+            confirmation_url: None,
+            receipt_contact,
+            created_at: self.clock.now(),
+            paid_at: None,
+            user_id,
+        };
+        self.payments.create(&payment).await?;
+
+        let request = PaymentRequest {
+            payment_id: payment.id,
+            account_number: payment.account_number.clone(),
+            purpose: payment.purpose,
+            amount: payment.amount,
+            description: format!(
+                "{}, л/с {}",
+                payment.purpose.title(),
+                payment.account_number
+            ),
+            return_url: command
+                .return_url
+                .unwrap_or_else(|| format!("{}/payments/{}", self.public_url, payment.id)),
+            receipt_contact: payment.receipt_contact.clone(),
+        };
+        let created = match self.provider.create(&request).await {
+            Ok(created) => created,
+            Err(cause) => {
+                error!(payment_id = %payment.id, error = %cause, "the payment provider did not create the payment");
+                match self.payments.settle(payment.id, Outcome::Canceled).await {
+                    Ok(_) => {}
+                    Err(store) => {
+                        warn!(payment_id = %payment.id, error = %store, "could not cancel a payment the provider did not create");
+                    }
+                }
+                return Err(StartPaymentError::ProviderUnavailable(cause));
+            }
+        };
+        self.payments
+            .attach_provider(
+                payment.id,
+                &created.provider_payment_id,
+                &created.confirmation_url,
+            )
+            .await?;
+        payment.provider_payment_id = Some(created.provider_payment_id);
+        payment.confirmation_url = Some(created.confirmation_url);
+        info!(payment_id = %payment.id, account = %payment.account_number, "payment started");
+        Ok(payment)
+    }
+
+    /// Where the receipt goes when receipts are on: the cabinet user's e-mail, or the anonymous
+    /// payer's e-mail, else phone.
+    fn receipt_contact(&self, payer: &Payer) -> Result<Option<ReceiptContact>, StartPaymentError> {
+        if !self.receipts {
+            return Ok(None);
+        }
+        match payer {
+            Payer::Cabinet { email, .. }
+            | Payer::Anonymous {
+                email: Some(email), ..
+            } => Ok(Some(ReceiptContact::Email(email.clone()))),
+            Payer::Anonymous {
+                email: None,
+                phone: Some(phone),
+            } => Ok(Some(ReceiptContact::Phone(phone.clone()))),
+            Payer::Anonymous {
+                email: None,
+                phone: None,
+            } => Err(StartPaymentError::ReceiptContactRequired),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::fixtures::{amount, payment_id};
+    use crate::ports::{
+        CreatedPayment, MockAccountRepository, MockPaymentProvider, MockPaymentRepository,
+    };
+    use crate::testing::{self, account, account_number, email, now, phone, user_id};
+    use mockall::predicate::eq;
+    use vodokanal_domain::{LinkedAccount, Settlement};
+
+    fn created() -> CreatedPayment {
+        CreatedPayment {
+            provider_payment_id: "prov-1".into(),
+            confirmation_url: "https://pay.example/prov-1".into(),
+        }
+    }
+
+    fn cabinet() -> Payer {
+        Payer::Cabinet {
+            user_id: user_id(),
+            email: email(),
+        }
+    }
+
+    fn anonymous(email: Option<Email>, phone: Option<Phone>) -> Payer {
+        Payer::Anonymous { email, phone }
+    }
+
+    fn command(payer: Payer) -> StartPaymentCommand {
+        StartPaymentCommand {
+            payer,
+            account_number: account_number(),
+            purpose: PaymentPurpose::Water,
+            amount: amount(),
+            return_url: None,
+        }
+    }
+
+    fn linked() -> LinkedAccount {
+        LinkedAccount {
+            account: account(),
+            label: None,
+            linked_at: now(),
+        }
+    }
+
+    fn accounts_linking(
+        result: Result<Option<LinkedAccount>, StoreError>,
+    ) -> MockAccountRepository {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_linked_one()
+            .with(eq(user_id()), eq(account_number()))
+            .times(1)
+            .return_once(move |_, _| result);
+        accounts
+    }
+
+    fn accounts_finding(
+        result: Result<Option<vodokanal_domain::Account>, StoreError>,
+    ) -> MockAccountRepository {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_find()
+            .with(eq(account_number()))
+            .times(1)
+            .return_once(move |_| result);
+        accounts
+    }
+
+    fn provider_answering(result: Result<CreatedPayment, ProviderError>) -> MockPaymentProvider {
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider
+            .expect_create()
+            .times(1)
+            .return_once(move |_| result);
+        provider
+    }
+
+    fn payments_creating() -> MockPaymentRepository {
+        let mut payments = MockPaymentRepository::new();
+        payments.expect_create().times(1).returning(|_| Ok(()));
+        payments
+    }
+
+    fn payments_attaching() -> MockPaymentRepository {
+        let mut payments = payments_creating();
+        payments
+            .expect_attach_provider()
+            .with(
+                eq(payment_id()),
+                eq("prov-1"),
+                eq("https://pay.example/prov-1"),
+            )
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        payments
+    }
+
+    fn use_case(
+        accounts: MockAccountRepository,
+        payments: MockPaymentRepository,
+        provider: MockPaymentProvider,
+        receipts: bool,
+    ) -> StartPayment {
+        let settings = Settings {
+            receipts,
+            public_url: "https://lk.vodokanal.example/".into(),
+            ..Settings::default()
+        };
+        StartPayment::new(
+            Arc::new(accounts),
+            Arc::new(payments),
+            Arc::new(provider),
+            testing::clock(),
+            testing::random(),
+            &settings,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_cabinet_payment_is_stored_pending_then_created_at_the_provider() {
+        let mut payments = MockPaymentRepository::new();
+        let mut seq = mockall::Sequence::new();
+        payments
+            .expect_create()
+            .withf(|p| {
+                p.id == payment_id()
+                    && p.account_number == account_number()
+                    && p.purpose == PaymentPurpose::Water
+                    && p.amount == amount()
+                    && p.status == PaymentStatus::Pending
+                    && p.provider == "sandbox"
+                    && p.provider_payment_id.is_none()
+                    && p.confirmation_url.is_none()
+                    && p.receipt_contact == Some(ReceiptContact::Email(email()))
+                    && p.created_at == now()
+                    && p.paid_at.is_none()
+                    && p.user_id == Some(user_id())
+            })
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(()));
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider
+            .expect_create()
+            .withf(|r| {
+                r.payment_id == payment_id()
+                    && r.description == "Вода, л/с 123456"
+                    && r.return_url
+                        == format!("https://lk.vodokanal.example/payments/{}", payment_id())
+                    && r.amount == amount()
+                    && r.receipt_contact == Some(ReceiptContact::Email(email()))
+            })
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(created()));
+        payments
+            .expect_attach_provider()
+            .with(
+                eq(payment_id()),
+                eq("prov-1"),
+                eq("https://pay.example/prov-1"),
+            )
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _| Ok(()));
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider,
+            true,
+        );
+
+        let payment = use_case.execute(command(cabinet())).await.unwrap();
+
+        assert_eq!(payment.id, payment_id());
+        assert_eq!(payment.status, PaymentStatus::Pending);
+        assert_eq!(payment.provider_payment_id.as_deref(), Some("prov-1"));
+        assert_eq!(
+            payment.confirmation_url.as_deref(),
+            Some("https://pay.example/prov-1")
+        );
+        assert_eq!(payment.user_id, Some(user_id()));
+    }
+
+    #[tokio::test]
+    async fn a_given_return_url_goes_to_the_provider_and_receipts_off_send_no_contact() {
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider
+            .expect_create()
+            .withf(|r| {
+                r.return_url == "https://app.example/done"
+                    && r.receipt_contact.is_none()
+                    && r.description == "Судебные, л/с 123456"
+            })
+            .times(1)
+            .returning(|_| Ok(created()));
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments_attaching(),
+            provider,
+            false,
+        );
+        let mut command = command(cabinet());
+        command.purpose = PaymentPurpose::Court;
+        command.return_url = Some("https://app.example/done".into());
+
+        let payment = use_case.execute(command).await.unwrap();
+        assert_eq!(payment.receipt_contact, None);
+    }
+
+    #[tokio::test]
+    async fn a_cabinet_payment_to_an_account_not_linked_is_not_found() {
+        let mut payments = MockPaymentRepository::new();
+        payments.expect_create().never();
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_create().never();
+        let use_case = use_case(accounts_linking(Ok(None)), payments, provider, false);
+
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::NotFound)),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_payment_to_a_known_account_is_started_without_a_user() {
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_create()
+            .withf(|p| {
+                p.user_id.is_none() && p.receipt_contact == Some(ReceiptContact::Email(email()))
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        payments
+            .expect_attach_provider()
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let use_case = use_case(
+            accounts_finding(Ok(Some(account()))),
+            payments,
+            provider_answering(Ok(created())),
+            true,
+        );
+
+        let payment = use_case
+            .execute(command(anonymous(Some(email()), Some(phone()))))
+            .await
+            .unwrap();
+        assert_eq!(payment.user_id, None);
+        assert_eq!(
+            payment.confirmation_url.as_deref(),
+            Some("https://pay.example/prov-1")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_payer_without_an_email_gets_the_receipt_by_phone() {
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_create()
+            .withf(|p| p.receipt_contact == Some(ReceiptContact::Phone(phone())))
+            .times(1)
+            .returning(|_| Ok(()));
+        payments
+            .expect_attach_provider()
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let use_case = use_case(
+            accounts_finding(Ok(Some(account()))),
+            payments,
+            provider_answering(Ok(created())),
+            true,
+        );
+
+        let payment = use_case
+            .execute(command(anonymous(None, Some(phone()))))
+            .await
+            .unwrap();
+        assert_eq!(
+            payment.receipt_contact,
+            Some(ReceiptContact::Phone(phone()))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_payer_without_any_contact_is_refused_when_receipts_are_on() {
+        let mut accounts = MockAccountRepository::new();
+        accounts.expect_find().never();
+        let mut payments = MockPaymentRepository::new();
+        payments.expect_create().never();
+        let use_case = use_case(accounts, payments, MockPaymentProvider::new(), true);
+
+        let outcome = use_case.execute(command(anonymous(None, None))).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::ReceiptContactRequired)),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_payer_without_any_contact_may_pay_when_receipts_are_off() {
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_create()
+            .withf(|p| p.receipt_contact.is_none())
+            .times(1)
+            .returning(|_| Ok(()));
+        payments
+            .expect_attach_provider()
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let use_case = use_case(
+            accounts_finding(Ok(Some(account()))),
+            payments,
+            provider_answering(Ok(created())),
+            false,
+        );
+        assert!(
+            use_case
+                .execute(command(anonymous(None, None)))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_payment_to_an_unknown_account_is_refused() {
+        let mut payments = MockPaymentRepository::new();
+        payments.expect_create().never();
+        let use_case = use_case(
+            accounts_finding(Ok(None)),
+            payments,
+            MockPaymentProvider::new(),
+            false,
+        );
+
+        let outcome = use_case
+            .execute(command(anonymous(Some(email()), None)))
+            .await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::AccountNotFound)),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_provider_cancels_the_stored_payment() {
+        let mut payments = payments_creating();
+        payments
+            .expect_settle()
+            .with(eq(payment_id()), eq(Outcome::Canceled))
+            .times(1)
+            .returning(|_, _| Ok(Some(Settlement::Moved(PaymentStatus::Canceled))));
+        payments.expect_attach_provider().never();
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider_answering(Err(ProviderError::Unavailable("timeout".into()))),
+            false,
+        );
+
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(
+                outcome,
+                Err(StartPaymentError::ProviderUnavailable(
+                    ProviderError::Unavailable(_)
+                ))
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_provider_refusal_is_also_unavailable_to_the_payer() {
+        let mut payments = payments_creating();
+        payments
+            .expect_settle()
+            .with(eq(payment_id()), eq(Outcome::Canceled))
+            .times(1)
+            .returning(|_, _| Ok(Some(Settlement::Moved(PaymentStatus::Canceled))));
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider_answering(Err(ProviderError::Rejected("bad shop id".into()))),
+            false,
+        );
+
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(
+                outcome,
+                Err(StartPaymentError::ProviderUnavailable(
+                    ProviderError::Rejected(_)
+                ))
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_cancel_after_a_provider_failure_still_reports_the_provider() {
+        let mut payments = payments_creating();
+        payments
+            .expect_settle()
+            .times(1)
+            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider_answering(Err(ProviderError::Unavailable("timeout".into()))),
+            false,
+        );
+
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::ProviderUnavailable(_))),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_down_before_the_payment_is_stored_never_reaches_the_provider() {
+        let mut payments = MockPaymentRepository::new();
+        payments
+            .expect_create()
+            .times(1)
+            .returning(|_| Err(StoreError::Unavailable("down".into())));
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider.expect_create().never();
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider,
+            false,
+        );
+
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(
+                outcome,
+                Err(StartPaymentError::Store(StoreError::Unavailable(_)))
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_down_at_the_account_check_is_reported() {
+        let use_case = use_case(
+            accounts_linking(Err(StoreError::Unavailable("down".into()))),
+            MockPaymentRepository::new(),
+            MockPaymentProvider::new(),
+            false,
+        );
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::Store(_))),
+            "{outcome:?}"
+        );
+
+        let use_case = use_case_anonymous_store_down();
+        let outcome = use_case.execute(command(anonymous(None, None))).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::Store(_))),
+            "{outcome:?}"
+        );
+    }
+
+    fn use_case_anonymous_store_down() -> StartPayment {
+        use_case(
+            accounts_finding(Err(StoreError::Corrupt("bad row".into()))),
+            MockPaymentRepository::new(),
+            MockPaymentProvider::new(),
+            false,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_attaching_the_provider_id_is_reported() {
+        let mut payments = payments_creating();
+        payments
+            .expect_attach_provider()
+            .times(1)
+            .returning(|_, _, _| Err(StoreError::Unavailable("down".into())));
+        let use_case = use_case(
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider_answering(Ok(created())),
+            false,
+        );
+
+        let outcome = use_case.execute(command(cabinet())).await;
+        assert!(
+            matches!(
+                outcome,
+                Err(StartPaymentError::Store(StoreError::Unavailable(_)))
+            ),
+            "{outcome:?}"
+        );
+    }
+}

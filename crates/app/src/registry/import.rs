@@ -1,0 +1,375 @@
+//! `vodokanal import-registry FILE`: loads the billing system's registry.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tracing::{info, warn};
+use vodokanal_domain::RegistryRecord;
+
+use crate::StoreError;
+use crate::ports::{RegistrySource, RegistryStore, SourceError, UpsertCounts};
+
+/// How many good rows go to the store in one `upsert` (one transaction).
+pub const BATCH_SIZE: usize = 1000;
+
+/// How many rejected rows are reported in detail; the count is always exact.
+pub const MAX_REJECTED_DETAILS: usize = 1000;
+
+/// A row left out, with its line number (the header is line 1) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Every rejected row, counted.
+    pub rejected_count: u64,
+    /// The first [`MAX_REJECTED_DETAILS`] rejected rows, in file order.
+    pub rejected: Vec<Rejected>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportRegistryError {
+    /// The file can't be read any further (missing header, I/O error). The batches upserted
+    /// before stay (`committed`); the rows read since the last batch are not stored.
+    #[error("the registry can't be read: {reason}")]
+    Unreadable {
+        reason: String,
+        committed: UpsertCounts,
+    },
+    /// The store failed: the batches upserted before stay (`committed`), the failing batch and
+    /// the rest of the file are not stored. Running the import again is safe (it is an upsert).
+    #[error("the registry could not be stored: {source}")]
+    Store {
+        #[source]
+        source: StoreError,
+        committed: UpsertCounts,
+    },
+}
+
+/// Reads the registry row by row (the file is never held whole), parses each row with
+/// `RegistryRecord::parse`, and upserts the good rows [`BATCH_SIZE`] at a time, each batch in
+/// one transaction. A row that can't be read or parsed is rejected with its line number and
+/// reason while the good rows go in; several rows of one account (one per meter) are normal.
+/// Importing the same file twice leaves the same state (the store upserts).
+///
+/// The source yields the data rows only: it reads and checks the header itself (a missing or
+/// wrong header is its `SourceError::Fatal`).
+pub struct ImportRegistry {
+    store: Arc<dyn RegistryStore>,
+}
+
+impl fmt::Debug for ImportRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ImportRegistry")
+    }
+}
+
+impl ImportRegistry {
+    pub fn new(store: Arc<dyn RegistryStore>) -> Self {
+        Self { store }
+    }
+
+    pub async fn execute(
+        &self,
+        source: &mut dyn RegistrySource,
+    ) -> Result<ImportReport, ImportRegistryError> {
+        let mut report = ImportReport::default();
+        let mut batch: Vec<RegistryRecord> = Vec::with_capacity(BATCH_SIZE);
+        while let Some(next) = source.next_row().await {
+            match next {
+                Ok(row) => match RegistryRecord::parse(&row.fields) {
+                    Ok(record) => {
+                        batch.push(record);
+                        if batch.len() >= BATCH_SIZE {
+                            self.flush(&mut batch, &mut report).await?;
+                        }
+                    }
+                    Err(reason) => reject(&mut report, row.line, reason.to_string()),
+                },
+                Err(SourceError::BadRow { line, reason }) => reject(&mut report, line, reason),
+                Err(SourceError::Fatal(reason)) => {
+                    warn!(%reason, inserted = report.inserted, updated = report.updated, "registry import stopped: the file can't be read");
+                    return Err(ImportRegistryError::Unreadable {
+                        reason,
+                        committed: committed(&report),
+                    });
+                }
+            }
+        }
+        self.flush(&mut batch, &mut report).await?;
+        info!(
+            inserted = report.inserted,
+            updated = report.updated,
+            rejected = report.rejected_count,
+            "registry imported"
+        );
+        Ok(report)
+    }
+
+    async fn flush(
+        &self,
+        batch: &mut Vec<RegistryRecord>,
+        report: &mut ImportReport,
+    ) -> Result<(), ImportRegistryError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let counts =
+            self.store
+                .upsert(batch)
+                .await
+                .map_err(|source| ImportRegistryError::Store {
+                    source,
+                    committed: committed(report),
+                })?;
+        report.inserted += counts.inserted;
+        report.updated += counts.updated;
+        batch.clear();
+        Ok(())
+    }
+}
+
+fn reject(report: &mut ImportReport, line: u64, reason: String) {
+    report.rejected_count += 1;
+    if report.rejected.len() < MAX_REJECTED_DETAILS {
+        report.rejected.push(Rejected { line, reason });
+    }
+}
+
+fn committed(report: &ImportReport) -> UpsertCounts {
+    UpsertCounts {
+        inserted: report.inserted,
+        updated: report.updated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::ports::{MockRegistryStore, RawRow};
+    use async_trait::async_trait;
+
+    /// A registry file as a list of rows.
+    struct VecSource(VecDeque<Result<RawRow, SourceError>>);
+
+    #[async_trait]
+    impl RegistrySource for VecSource {
+        async fn next_row(&mut self) -> Option<Result<RawRow, SourceError>> {
+            self.0.pop_front()
+        }
+    }
+
+    fn source(rows: Vec<Result<RawRow, SourceError>>) -> VecSource {
+        VecSource(rows.into())
+    }
+
+    fn raw(line: u64, text: &str) -> RawRow {
+        RawRow {
+            line,
+            fields: text.split(';').map(str::to_owned).collect(),
+        }
+    }
+
+    fn record(text: &str) -> RegistryRecord {
+        RegistryRecord::parse(&text.split(';').collect::<Vec<_>>()).unwrap()
+    }
+
+    const METER_1: &str = "123456;г. Иваново, ул. Лежневская, д. 1;1234.50;2026-10-31;ВСХ-0011234;cold_water;2030-01-15;123.456;2026-10-25";
+    const METER_2: &str =
+        "123456;г. Иваново, ул. Лежневская, д. 1;1234.50;2026-10-31;ВГВ-0022345;hot_water;;;";
+    const NO_METER: &str = "654321;г. Иваново, ул. Парижской Коммуны, д. 5;-10.00;2026-10-31;;;;;";
+    const BAD_DEBT: &str = "777777;Адрес;abc;2026-10-31;;;;;";
+
+    /// Good row `i` of a large file: account `100000 + i` without meters.
+    fn numbered(i: u64) -> String {
+        format!("{};Адрес {i};0.00;2026-10-31;;;;;", 100_000 + i)
+    }
+
+    #[tokio::test]
+    async fn good_rows_go_in_and_bad_rows_are_reported_with_their_lines() {
+        let mut store = MockRegistryStore::new();
+        let expected = vec![record(METER_1), record(METER_2), record(NO_METER)];
+        store
+            .expect_upsert()
+            .withf(move |rows| rows == expected.as_slice())
+            .times(1)
+            .returning(|_| {
+                Ok(UpsertCounts {
+                    inserted: 2,
+                    updated: 1,
+                })
+            });
+        let mut file = source(vec![
+            Ok(raw(2, METER_1)),
+            Ok(raw(3, METER_2)),
+            Ok(raw(4, BAD_DEBT)),
+            Err(SourceError::BadRow {
+                line: 5,
+                reason: "unterminated quote".into(),
+            }),
+            Ok(raw(7, NO_METER)),
+            Ok(raw(8, "1;2;3")),
+        ]);
+
+        let report = ImportRegistry::new(Arc::new(store))
+            .execute(&mut file)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            report,
+            ImportReport {
+                inserted: 2,
+                updated: 1,
+                rejected_count: 3,
+                rejected: vec![
+                    Rejected {
+                        line: 4,
+                        reason: "debt: amount is not a number of roubles with at most two decimals"
+                            .into(),
+                    },
+                    Rejected {
+                        line: 5,
+                        reason: "unterminated quote".into(),
+                    },
+                    Rejected {
+                        line: 8,
+                        reason: "expected 9 columns, found 3".into(),
+                    },
+                ],
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn rows_go_to_the_store_a_thousand_at_a_time_in_file_order() {
+        let mut store = MockRegistryStore::new();
+        let mut seq = mockall::Sequence::new();
+        for (first, len) in [(0_u64, 1000_usize), (1000, 1000), (2000, 500)] {
+            store
+                .expect_upsert()
+                .withf(move |rows| {
+                    rows.len() == len
+                        && rows.first() == Some(&record(&numbered(first)))
+                        && rows.last() == Some(&record(&numbered(first + len as u64 - 1)))
+                })
+                .times(1)
+                .in_sequence(&mut seq)
+                .returning(|rows| {
+                    Ok(UpsertCounts {
+                        inserted: rows.len() as u64,
+                        updated: 0,
+                    })
+                });
+        }
+        let mut file = source((0..2500).map(|i| Ok(raw(i + 2, &numbered(i)))).collect());
+
+        let report = ImportRegistry::new(Arc::new(store))
+            .execute(&mut file)
+            .await
+            .unwrap();
+        assert_eq!(report.inserted, 2500);
+        assert_eq!(report.rejected_count, 0);
+    }
+
+    #[tokio::test]
+    async fn an_empty_file_stores_nothing() {
+        let mut store = MockRegistryStore::new();
+        store.expect_upsert().never();
+        let report = ImportRegistry::new(Arc::new(store))
+            .execute(&mut source(vec![]))
+            .await
+            .unwrap();
+        assert_eq!(report, ImportReport::default());
+    }
+
+    #[tokio::test]
+    async fn only_the_first_thousand_rejections_are_detailed_but_all_are_counted() {
+        let mut store = MockRegistryStore::new();
+        store.expect_upsert().never();
+        let mut file = source((0..1500).map(|i| Ok(raw(i + 2, BAD_DEBT))).collect());
+
+        let report = ImportRegistry::new(Arc::new(store))
+            .execute(&mut file)
+            .await
+            .unwrap();
+        assert_eq!(report.rejected_count, 1500);
+        assert_eq!(report.rejected.len(), MAX_REJECTED_DETAILS);
+        assert_eq!(report.rejected.first().map(|r| r.line), Some(2));
+        assert_eq!(report.rejected.last().map(|r| r.line), Some(1001));
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_file_stops_the_import_and_stores_nothing_more() {
+        let mut store = MockRegistryStore::new();
+        store.expect_upsert().times(1).returning(|rows| {
+            Ok(UpsertCounts {
+                inserted: rows.len() as u64,
+                updated: 0,
+            })
+        });
+        let mut rows: Vec<_> = (0..1000).map(|i| Ok(raw(i + 2, &numbered(i)))).collect();
+        rows.push(Ok(raw(1002, METER_1)));
+        rows.push(Err(SourceError::Fatal("I/O error".into())));
+        rows.push(Ok(raw(1004, NO_METER)));
+        let mut file = source(rows);
+
+        let outcome = ImportRegistry::new(Arc::new(store))
+            .execute(&mut file)
+            .await;
+        assert!(
+            matches!(
+                &outcome,
+                Err(ImportRegistryError::Unreadable { reason, committed })
+                    if reason == "I/O error"
+                        && *committed == UpsertCounts { inserted: 1000, updated: 0 }
+            ),
+            "{outcome:?}"
+        );
+        // The row after the fatal error was never read.
+        assert_eq!(file.0.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_store_down_stops_the_import_and_keeps_earlier_batches() {
+        let mut store = MockRegistryStore::new();
+        let mut seq = mockall::Sequence::new();
+        store
+            .expect_upsert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| {
+                Ok(UpsertCounts {
+                    inserted: 400,
+                    updated: 600,
+                })
+            });
+        store
+            .expect_upsert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Err(StoreError::Unavailable("down".into())));
+        let mut file = source((0..2500).map(|i| Ok(raw(i + 2, &numbered(i)))).collect());
+
+        let outcome = ImportRegistry::new(Arc::new(store))
+            .execute(&mut file)
+            .await;
+        assert!(
+            matches!(
+                &outcome,
+                Err(ImportRegistryError::Store { source: StoreError::Unavailable(_), committed })
+                    if *committed == UpsertCounts { inserted: 400, updated: 600 }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(file.0.len(), 500, "the rest of the file is not read");
+    }
+}
