@@ -6,9 +6,11 @@
 //! depend on `vodokanal-domain`, async-trait, futures, chrono, sha2, base64, tracing and
 //! thiserror; mockall only under the `mocks` feature and in tests.
 
+pub mod auth;
 pub mod error;
 pub mod idempotency;
 pub mod ports;
+pub mod profile;
 pub mod settings;
 
 pub use error::StoreError;

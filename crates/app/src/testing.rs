@@ -1,5 +1,8 @@
 //! Fixtures shared by the use-case tests of this crate.
-#![expect(clippy::missing_panics_doc, reason = "test fixtures panic on a broken fixture")]
+#![expect(
+    clippy::missing_panics_doc,
+    reason = "test fixtures panic on a broken fixture"
+)]
 
 use std::sync::Arc;
 
