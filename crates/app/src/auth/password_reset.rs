@@ -175,3 +175,432 @@ impl ConfirmPasswordReset {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::secrets::code_digest;
+    use crate::auth::send_code::BUDGET_KEY;
+    use crate::ports::{
+        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher,
+        MockSessionRepository, MockSmsGateway, MockUserRepository,
+    };
+    use crate::testing;
+    use chrono::TimeDelta;
+    use mockall::predicate::eq;
+    use vodokanal_domain::{PasswordHash, PendingCode, User};
+
+    fn down() -> StoreError {
+        StoreError::Unavailable("down".into())
+    }
+
+    // ----- request -----
+
+    const ANSWER: CodeRequested = CodeRequested {
+        resend_after: 180,
+        expires_in: 600,
+    };
+
+    fn request() -> RequestPasswordResetCommand {
+        RequestPasswordResetCommand {
+            phone: MobilePhone::try_from(testing::phone()).unwrap(),
+            client_ip: None,
+        }
+    }
+
+    fn users_finding(found: Result<Option<User>, StoreError>) -> Arc<MockUserRepository> {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_by_phone()
+            .with(eq(testing::phone()))
+            .times(1)
+            .return_const(found);
+        Arc::new(users)
+    }
+
+    fn send_code(
+        codes: MockCodeRepository,
+        sms: MockSmsGateway,
+        counter: MockAttemptCounter,
+    ) -> SendCode {
+        SendCode::new(
+            Arc::new(codes),
+            Arc::new(sms),
+            Arc::new(counter),
+            testing::clock(),
+            testing::random(),
+            &Settings::default(),
+        )
+    }
+
+    fn no_code_waiting() -> MockCodeRepository {
+        let mut codes = MockCodeRepository::new();
+        codes
+            .expect_find()
+            .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
+            .return_const(Ok(None));
+        codes
+    }
+
+    #[tokio::test]
+    async fn a_registered_phone_gets_a_reset_code() {
+        let mut codes = no_code_waiting();
+        let digest = code_digest(
+            &testing::phone(),
+            CodePurpose::PasswordReset,
+            &OneTimeCode::from_number(123_456),
+        );
+        codes
+            .expect_put()
+            .withf(move |p| p.purpose == CodePurpose::PasswordReset && p.digest == Some(digest))
+            .times(1)
+            .return_const(Ok(()));
+        let mut sms = MockSmsGateway::new();
+        sms.expect_send()
+            .withf(|_, text, _| {
+                text == "Код для восстановления пароля: 123456. Никому не сообщайте его."
+            })
+            .times(1)
+            .return_const(Ok(()));
+        let mut counter = MockAttemptCounter::new();
+        counter
+            .expect_acquire()
+            .times(2)
+            .return_const(Ok(LimitState::Allowed));
+        let use_case = RequestPasswordReset::new(
+            users_finding(Ok(Some(testing::user()))),
+            send_code(codes, sms, counter),
+        );
+        assert_eq!(use_case.execute(request()).await, Ok(ANSWER));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_phone_gets_the_same_answer_no_sms_and_a_decoy_for_the_pause() {
+        let mut codes = no_code_waiting();
+        codes
+            .expect_put()
+            .withf(|p| p.digest.is_none() && p.sent_at == testing::now())
+            .times(1)
+            .return_const(Ok(()));
+        let mut counter = MockAttemptCounter::new();
+        counter
+            .expect_acquire()
+            .withf(|key, _, _| key == "sms:phone:+79109845003")
+            .times(1)
+            .return_const(Ok(LimitState::Allowed));
+        counter
+            .expect_check()
+            .withf(|key, _, _| key == BUDGET_KEY)
+            .times(1)
+            .return_const(Ok(LimitState::Allowed));
+        // No SMS is expected: the mock gateway fails the test if one is sent.
+        let use_case = RequestPasswordReset::new(
+            users_finding(Ok(None)),
+            send_code(codes, MockSmsGateway::new(), counter),
+        );
+        assert_eq!(use_case.execute(request()).await, Ok(ANSWER));
+    }
+
+    #[tokio::test]
+    async fn a_second_request_for_an_unknown_phone_within_the_pause_is_refused_too() {
+        let decoy = PendingCode::new(
+            testing::phone(),
+            CodePurpose::PasswordReset,
+            None,
+            None,
+            testing::now() - TimeDelta::seconds(100),
+            &CodePolicy::default(),
+        );
+        let mut codes = MockCodeRepository::new();
+        codes.expect_find().return_const(Ok(Some(decoy)));
+        let use_case = RequestPasswordReset::new(
+            users_finding(Ok(None)),
+            send_code(codes, MockSmsGateway::new(), MockAttemptCounter::new()),
+        );
+        assert_eq!(
+            use_case.execute(request()).await,
+            Err(RequestPasswordResetError::Send(SendCodeError::TooSoon {
+                retry_after: TimeDelta::seconds(80)
+            }))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_down_at_the_phone_lookup_is_reported() {
+        let use_case = RequestPasswordReset::new(
+            users_finding(Err(down())),
+            send_code(
+                MockCodeRepository::new(),
+                MockSmsGateway::new(),
+                MockAttemptCounter::new(),
+            ),
+        );
+        assert_eq!(
+            use_case.execute(request()).await,
+            Err(RequestPasswordResetError::Store(down()))
+        );
+    }
+
+    // ----- confirm -----
+
+    fn code() -> OneTimeCode {
+        OneTimeCode::from_number(123_456)
+    }
+
+    fn pending_for(purpose: CodePurpose) -> PendingCode {
+        PendingCode::new(
+            testing::phone(),
+            CodePurpose::PasswordReset,
+            Some(code_digest(&testing::phone(), purpose, &code())),
+            None,
+            testing::now() - TimeDelta::seconds(60),
+            &CodePolicy::default(),
+        )
+    }
+
+    fn pending() -> PendingCode {
+        pending_for(CodePurpose::PasswordReset)
+    }
+
+    fn new_hash() -> PasswordHash {
+        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3".into())
+    }
+
+    fn confirm() -> ConfirmPasswordResetCommand {
+        ConfirmPasswordResetCommand {
+            phone: testing::phone(),
+            code: code(),
+            new_password: Password::try_from("тихая вода в Уводи".to_owned()).unwrap(),
+        }
+    }
+
+    #[derive(Default)]
+    struct Ports {
+        codes: MockCodeRepository,
+        users: MockUserRepository,
+        sessions: MockSessionRepository,
+        hasher: MockPasswordHasher,
+    }
+
+    impl Ports {
+        fn finds(mut self, found: Result<Option<PendingCode>, StoreError>) -> Self {
+            self.codes
+                .expect_find()
+                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
+                .times(1)
+                .return_const(found);
+            self
+        }
+
+        fn consumes(mut self, outcome: Result<bool, StoreError>) -> Self {
+            self.codes
+                .expect_consume()
+                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn records_failure(mut self) -> Self {
+            self.codes
+                .expect_record_failure()
+                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
+                .times(1)
+                .return_const(Ok(1));
+            self
+        }
+
+        fn user(mut self, found: Result<Option<User>, StoreError>) -> Self {
+            self.users
+                .expect_by_phone()
+                .with(eq(testing::phone()))
+                .times(1)
+                .return_const(found);
+            self
+        }
+
+        fn hashes(mut self, outcome: Result<PasswordHash, HashError>) -> Self {
+            self.hasher
+                .expect_hash()
+                .withf(|p| p.expose() == "тихая вода в Уводи")
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn stores_hash(mut self, outcome: Result<(), StoreError>) -> Self {
+            self.users
+                .expect_set_password_hash()
+                .with(eq(testing::user_id()), eq(new_hash()))
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn revokes_all(mut self, outcome: Result<(), StoreError>) -> Self {
+            self.sessions
+                .expect_revoke_all()
+                .with(eq(testing::user_id()), eq(None))
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        /// The right code, consumed, for a registered user.
+        fn right_code(self) -> Self {
+            self.finds(Ok(Some(pending())))
+                .consumes(Ok(true))
+                .user(Ok(Some(testing::user())))
+        }
+
+        async fn run(self) -> Result<(), ConfirmPasswordResetError> {
+            ConfirmPasswordReset::new(
+                Arc::new(self.codes),
+                Arc::new(self.users),
+                Arc::new(self.sessions),
+                Arc::new(self.hasher),
+                testing::clock(),
+                &Settings::default(),
+            )
+            .execute(confirm())
+            .await
+        }
+    }
+
+    #[tokio::test]
+    async fn the_right_code_sets_the_new_password_and_ends_every_session() {
+        let outcome = Ports::default()
+            .right_code()
+            .hashes(Ok(new_hash()))
+            .stores_hash(Ok(()))
+            .revokes_all(Ok(()))
+            .run()
+            .await;
+        assert_eq!(outcome, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn no_waiting_code_is_invalid() {
+        let outcome = Ports::default().finds(Ok(None)).run().await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
+    }
+
+    #[tokio::test]
+    async fn a_registration_code_does_not_reset_a_password() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(pending_for(CodePurpose::Registration))))
+            .records_failure()
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
+    }
+
+    #[tokio::test]
+    async fn a_decoy_of_an_unknown_phone_confirms_nothing() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(PendingCode {
+                digest: None,
+                ..pending()
+            })))
+            .records_failure()
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
+    }
+
+    #[tokio::test]
+    async fn an_expired_code_is_expired() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(PendingCode {
+                expires_at: testing::now() - TimeDelta::seconds(1),
+                ..pending()
+            })))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeExpired));
+    }
+
+    #[tokio::test]
+    async fn a_code_tried_too_often_is_dead() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(PendingCode {
+                failed_attempts: 5,
+                ..pending()
+            })))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
+    }
+
+    #[tokio::test]
+    async fn a_code_already_used_is_invalid() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(pending())))
+            .consumes(Ok(false))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
+    }
+
+    #[tokio::test]
+    async fn a_user_deleted_meanwhile_makes_the_code_invalid() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(pending())))
+            .consumes(Ok(true))
+            .user(Ok(None))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
+    }
+
+    #[tokio::test]
+    async fn a_hasher_failure_changes_nothing() {
+        let failed = HashError::Failed("pool gone".into());
+        let outcome = Ports::default()
+            .right_code()
+            .hashes(Err(failed.clone()))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::Hash(failed)));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_at_the_code_lookup_is_reported() {
+        let outcome = Ports::default().finds(Err(down())).run().await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_at_the_user_lookup_is_reported() {
+        let outcome = Ports::default()
+            .finds(Ok(Some(pending())))
+            .consumes(Ok(true))
+            .user(Err(down()))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_storing_the_hash_keeps_the_sessions() {
+        let outcome = Ports::default()
+            .right_code()
+            .hashes(Ok(new_hash()))
+            .stores_hash(Err(down()))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_ending_the_sessions_is_reported() {
+        let outcome = Ports::default()
+            .right_code()
+            .hashes(Ok(new_hash()))
+            .stores_hash(Ok(()))
+            .revokes_all(Err(down()))
+            .run()
+            .await;
+        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
+    }
+}
