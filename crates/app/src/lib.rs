@@ -7,11 +7,13 @@
 //! thiserror; mockall only under the `mocks` feature and in tests.
 
 pub mod accounts;
+pub mod auth;
 pub mod error;
 pub mod idempotency;
 pub mod info;
 pub mod payments;
 pub mod ports;
+pub mod profile;
 pub mod readings;
 pub mod registry;
 pub mod settings;

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeDelta, Utc};
 use subtle::ConstantTimeEq;
 
+use crate::email::Email;
 use crate::phone::Phone;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +130,11 @@ pub struct PendingCode {
     /// `None` for a decoy: a registration request for a phone already registered, for which
     /// no code was sent; it counts for the resend pause but confirms nothing.
     pub digest: Option<CodeDigest>,
+    /// The e-mail given with a registration request, kept until the confirm step (whose body
+    /// carries no e-mail); `None` for other purposes and for decoys.
+    pub email: Option<Email>,
+    /// When the code was sent; for a registration, also when consent to the processing of
+    /// personal data was given.
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub failed_attempts: u32,
@@ -139,6 +145,7 @@ impl PendingCode {
         phone: Phone,
         purpose: CodePurpose,
         digest: Option<CodeDigest>,
+        email: Option<Email>,
         now: DateTime<Utc>,
         policy: &CodePolicy,
     ) -> Self {
@@ -146,6 +153,7 @@ impl PendingCode {
             phone,
             purpose,
             digest,
+            email,
             sent_at: now,
             expires_at: now + policy.lifetime,
             failed_attempts: 0,
@@ -200,6 +208,7 @@ mod tests {
             phone,
             CodePurpose::Registration,
             digest,
+            Some("abonent@example.ru".parse().unwrap()),
             t0(),
             &CodePolicy::default(),
         )
@@ -257,6 +266,17 @@ mod tests {
             code.check(&RIGHT, t0(), &policy),
             Err(CodeRejected::Exhausted)
         );
+    }
+
+    #[test]
+    fn a_new_code_keeps_the_email_and_lives_its_lifetime() {
+        let code = pending(Some(RIGHT));
+        assert_eq!(
+            code.email.as_ref().map(Email::as_str),
+            Some("abonent@example.ru")
+        );
+        assert_eq!(code.expires_at, t0() + TimeDelta::seconds(600));
+        assert_eq!(code.failed_attempts, 0);
     }
 
     #[test]

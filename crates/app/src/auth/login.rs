@@ -1,0 +1,624 @@
+//! `POST /auth/login`: a phone or an e-mail and a password give a new session.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use vodokanal_domain::{
+    Email, EmailError, LoginPassword, Password, PasswordHash, Phone, PhoneError, User,
+};
+
+use super::SignedIn;
+use super::secrets::new_session;
+use crate::StoreError;
+use crate::ports::{
+    AttemptCounter, Clock, HashError, Limit, LimitState, PasswordHasher, Random, SessionRepository,
+    UserRepository, Verification,
+};
+use crate::settings::Settings;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginNameError {
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+}
+
+/// What a subscriber logs in with: a phone or an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginName {
+    Phone(Phone),
+    Email(Email),
+}
+
+impl LoginName {
+    /// An e-mail when the text contains `@`, else a phone in any common Russian form.
+    pub fn parse(input: &str) -> Result<Self, LoginNameError> {
+        if input.contains('@') {
+            Ok(Self::Email(input.parse()?))
+        } else {
+            Ok(Self::Phone(input.parse()?))
+        }
+    }
+
+    /// The key of the failure counter: the normalised login (E.164 phone, lower-cased
+    /// e-mail), so that `8 910 ...` and `+7910...` count together.
+    pub fn limit_key(&self) -> String {
+        match self {
+            Self::Phone(phone) => format!("login:{phone}"),
+            Self::Email(email) => format!("login:{email}"),
+        }
+    }
+
+    /// The form safe for logs.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Phone(phone) => phone.masked(),
+            Self::Email(email) => email.masked(),
+        }
+    }
+}
+
+impl FromStr for LoginName {
+    type Err = LoginNameError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        Self::parse(input)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginCommand {
+    pub login: LoginName,
+    pub password: LoginPassword,
+}
+
+/// 200 `{token, expires_at, user}`.
+pub type LoginOutput = SignedIn;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    /// 429 `too_many_requests` with `Retry-After`: too many failures for this login.
+    #[error("too many failed logins")]
+    TooManyAttempts { retry_after: TimeDelta },
+    /// 401 `invalid_credentials`: no such login or a wrong password (one answer for both).
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    /// 500 `internal`.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// 503 `service_unavailable` / 500 `internal`.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Logs in. Failures are counted per login (for an unknown login too, so that the limit
+/// answers alike whether or not the login exists); an unknown login is verified against a
+/// dummy hash so that it takes the time of a wrong password. A success forgets the failures
+/// and, when the hash was made with older parameters, stores a new one (a failure there is
+/// logged, not fatal).
+pub struct Login {
+    users: Arc<dyn UserRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    counter: Arc<dyn AttemptCounter>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    limit: Limit,
+    session_lifetime: TimeDelta,
+}
+
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Login")
+    }
+}
+
+impl Login {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        sessions: Arc<dyn SessionRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        counter: Arc<dyn AttemptCounter>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        settings: &Settings,
+    ) -> Self {
+        Self {
+            users,
+            sessions,
+            hasher,
+            counter,
+            clock,
+            random,
+            limit: settings.limits.login_failures,
+            session_lifetime: settings.session_lifetime,
+        }
+    }
+
+    pub async fn execute(&self, command: LoginCommand) -> Result<LoginOutput, LoginError> {
+        let LoginCommand { login, password } = command;
+        let now = self.clock.now();
+        let key = login.limit_key();
+        if let LimitState::Exceeded { retry_after } =
+            self.counter.check(&key, self.limit, now).await?
+        {
+            tracing::info!(login = %login.masked(), "login refused: too many failures");
+            return Err(LoginError::TooManyAttempts { retry_after });
+        }
+        let found = match &login {
+            LoginName::Phone(phone) => self.users.by_phone(phone).await?,
+            LoginName::Email(email) => self.users.by_email(email).await?,
+        };
+        let Some(mut user) = found else {
+            self.hasher.verify_dummy(&password).await?;
+            return self.failed(&key, &login, now).await;
+        };
+        let needs_rehash = match self.hasher.verify(&password, &user.password_hash).await? {
+            Verification::Valid { needs_rehash } => needs_rehash,
+            Verification::Invalid => return self.failed(&key, &login, now).await,
+        };
+        self.counter.clear(&key).await?;
+        if needs_rehash && let Some(hash) = self.rehash(&user, &password).await {
+            user.password_hash = hash;
+        }
+        let (token, session) =
+            new_session(self.random.as_ref(), user.id, now, self.session_lifetime);
+        self.sessions.create(&session).await?;
+        tracing::info!(user_id = %user.id, "logged in");
+        Ok(SignedIn {
+            token,
+            expires_at: session.expires_at,
+            user,
+        })
+    }
+
+    async fn failed(
+        &self,
+        key: &str,
+        login: &LoginName,
+        now: DateTime<Utc>,
+    ) -> Result<LoginOutput, LoginError> {
+        self.counter.record(key, now).await?;
+        tracing::info!(login = %login.masked(), "login failed");
+        Err(LoginError::InvalidCredentials)
+    }
+
+    /// Hashes the password again with the current parameters and stores it; `None` (and a log
+    /// line) when that fails. A password that no longer meets the policy (it predates it) keeps
+    /// its old hash: the hasher only takes passwords that meet it.
+    async fn rehash(&self, user: &User, password: &LoginPassword) -> Option<PasswordHash> {
+        let Ok(password) = Password::try_from(password.expose().to_owned()) else {
+            tracing::warn!(user_id = %user.id, "password predates the policy: not re-hashed");
+            return None;
+        };
+        let hash = match self.hasher.hash(&password).await {
+            Ok(hash) => hash,
+            Err(error) => {
+                tracing::warn!(user_id = %user.id, %error, "re-hashing the password failed");
+                return None;
+            }
+        };
+        match self.users.set_password_hash(user.id, &hash).await {
+            Ok(()) => Some(hash),
+            Err(error) => {
+                tracing::warn!(user_id = %user.id, %error, "storing the re-hashed password failed");
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::secrets::{new_session_token, token_digest};
+    use crate::ports::{
+        MockAttemptCounter, MockPasswordHasher, MockSessionRepository, MockUserRepository,
+    };
+    use crate::testing;
+    use mockall::predicate::eq;
+    use vodokanal_domain::Session;
+
+    const PHONE_KEY: &str = "login:+79109845003";
+    const EMAIL_KEY: &str = "login:abonent@example.ru";
+    const PASSWORD: &str = "мой старый пароль";
+
+    fn down() -> StoreError {
+        StoreError::Unavailable("down".into())
+    }
+
+    fn new_hash() -> PasswordHash {
+        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3".into())
+    }
+
+    fn by_phone(password: &str) -> LoginCommand {
+        LoginCommand {
+            login: LoginName::parse("8 (910) 984-50-03").unwrap(),
+            password: LoginPassword::try_from(password.to_owned()).unwrap(),
+        }
+    }
+
+    #[derive(Default)]
+    struct Ports {
+        users: MockUserRepository,
+        sessions: MockSessionRepository,
+        hasher: MockPasswordHasher,
+        counter: MockAttemptCounter,
+    }
+
+    impl Ports {
+        fn limit(mut self, key: &'static str, state: Result<LimitState, StoreError>) -> Self {
+            self.counter
+                .expect_check()
+                .withf(move |k, limit, at| {
+                    k == key
+                        && *limit == Settings::default().limits.login_failures
+                        && *at == testing::now()
+                })
+                .times(1)
+                .return_const(state);
+            self
+        }
+
+        fn allowed(self) -> Self {
+            self.limit(PHONE_KEY, Ok(LimitState::Allowed))
+        }
+
+        fn phone_finds(mut self, found: Result<Option<User>, StoreError>) -> Self {
+            self.users
+                .expect_by_phone()
+                .with(eq(testing::phone()))
+                .times(1)
+                .return_const(found);
+            self
+        }
+
+        fn verifies(mut self, outcome: Result<Verification, HashError>) -> Self {
+            self.hasher
+                .expect_verify()
+                .withf(|p, h| p.expose() == PASSWORD && *h == testing::user().password_hash)
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn records(mut self, key: &'static str, outcome: Result<(), StoreError>) -> Self {
+            self.counter
+                .expect_record()
+                .withf(move |k, at| k == key && *at == testing::now())
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn clears(mut self, outcome: Result<(), StoreError>) -> Self {
+            self.counter
+                .expect_clear()
+                .with(eq(PHONE_KEY))
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn creates_session(mut self, outcome: Result<(), StoreError>) -> Self {
+            let expected = Session {
+                digest: token_digest(&new_session_token(testing::random().as_ref())),
+                user_id: testing::user_id(),
+                created_at: testing::now(),
+                expires_at: testing::now() + TimeDelta::days(30),
+            };
+            self.sessions
+                .expect_create()
+                .with(eq(expected))
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        /// The phone login is allowed, found and its password right.
+        fn right_password(self, needs_rehash: bool) -> Self {
+            self.allowed()
+                .phone_finds(Ok(Some(testing::user())))
+                .verifies(Ok(Verification::Valid { needs_rehash }))
+                .clears(Ok(()))
+        }
+
+        async fn run(self, command: LoginCommand) -> Result<SignedIn, LoginError> {
+            Login::new(
+                Arc::new(self.users),
+                Arc::new(self.sessions),
+                Arc::new(self.hasher),
+                Arc::new(self.counter),
+                testing::clock(),
+                testing::random(),
+                &Settings::default(),
+            )
+            .execute(command)
+            .await
+        }
+    }
+
+    fn signed_in(user: User) -> SignedIn {
+        SignedIn {
+            token: new_session_token(testing::random().as_ref()),
+            expires_at: testing::now() + TimeDelta::days(30),
+            user,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_right_password_forgets_the_failures_and_opens_a_session() {
+        let outcome = Ports::default()
+            .right_password(false)
+            .creates_session(Ok(()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Ok(signed_in(testing::user())));
+    }
+
+    #[tokio::test]
+    async fn an_email_login_is_looked_up_and_counted_by_the_lower_cased_email() {
+        let mut ports = Ports::default()
+            .limit(EMAIL_KEY, Ok(LimitState::Allowed))
+            .verifies(Ok(Verification::Valid {
+                needs_rehash: false,
+            }))
+            .creates_session(Ok(()));
+        ports
+            .users
+            .expect_by_email()
+            .with(eq(testing::email()))
+            .times(1)
+            .return_const(Ok(Some(testing::user())));
+        ports
+            .counter
+            .expect_clear()
+            .with(eq(EMAIL_KEY))
+            .times(1)
+            .return_const(Ok(()));
+        let outcome = ports
+            .run(LoginCommand {
+                login: LoginName::parse("Abonent@Example.RU").unwrap(),
+                ..by_phone(PASSWORD)
+            })
+            .await;
+        assert_eq!(outcome, Ok(signed_in(testing::user())));
+    }
+
+    #[tokio::test]
+    async fn too_many_failures_refuse_before_any_lookup() {
+        let outcome = Ports::default()
+            .limit(
+                PHONE_KEY,
+                Ok(LimitState::Exceeded {
+                    retry_after: TimeDelta::minutes(9),
+                }),
+            )
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(
+            outcome,
+            Err(LoginError::TooManyAttempts {
+                retry_after: TimeDelta::minutes(9)
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_login_spends_a_dummy_verify_and_counts_as_a_failure() {
+        let mut ports = Ports::default()
+            .allowed()
+            .phone_finds(Ok(None))
+            .records(PHONE_KEY, Ok(()));
+        ports
+            .hasher
+            .expect_verify_dummy()
+            .withf(|p| p.expose() == PASSWORD)
+            .times(1)
+            .return_const(Ok(()));
+        assert_eq!(
+            ports.run(by_phone(PASSWORD)).await,
+            Err(LoginError::InvalidCredentials)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_counts_as_a_failure_and_opens_nothing() {
+        let outcome = Ports::default()
+            .allowed()
+            .phone_finds(Ok(Some(testing::user())))
+            .verifies(Ok(Verification::Invalid))
+            .records(PHONE_KEY, Ok(()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::InvalidCredentials));
+    }
+
+    #[tokio::test]
+    async fn an_old_hash_is_replaced_at_login() {
+        let mut ports = Ports::default()
+            .right_password(true)
+            .creates_session(Ok(()));
+        ports
+            .hasher
+            .expect_hash()
+            .withf(|p| p.expose() == PASSWORD)
+            .times(1)
+            .return_const(Ok(new_hash()));
+        ports
+            .users
+            .expect_set_password_hash()
+            .with(eq(testing::user_id()), eq(new_hash()))
+            .times(1)
+            .return_const(Ok(()));
+        let outcome = ports.run(by_phone(PASSWORD)).await;
+        let user = User {
+            password_hash: new_hash(),
+            ..testing::user()
+        };
+        assert_eq!(outcome, Ok(signed_in(user)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_rehash_still_logs_in_with_the_old_hash() {
+        let mut ports = Ports::default()
+            .right_password(true)
+            .creates_session(Ok(()));
+        ports
+            .hasher
+            .expect_hash()
+            .times(1)
+            .return_const(Err(HashError::Failed("pool gone".into())));
+        let outcome = ports.run(by_phone(PASSWORD)).await;
+        assert_eq!(outcome, Ok(signed_in(testing::user())));
+    }
+
+    #[tokio::test]
+    async fn a_rehash_that_cannot_be_stored_still_logs_in() {
+        let mut ports = Ports::default()
+            .right_password(true)
+            .creates_session(Ok(()));
+        ports.hasher.expect_hash().return_const(Ok(new_hash()));
+        ports
+            .users
+            .expect_set_password_hash()
+            .times(1)
+            .return_const(Err(down()));
+        let outcome = ports.run(by_phone(PASSWORD)).await;
+        assert_eq!(outcome, Ok(signed_in(testing::user())));
+    }
+
+    #[tokio::test]
+    async fn a_password_older_than_the_policy_is_not_rehashed() {
+        // "12345678" is a common password: the policy refuses it, so the hasher never sees it.
+        let mut ports = Ports::default()
+            .allowed()
+            .phone_finds(Ok(Some(testing::user())))
+            .clears(Ok(()))
+            .creates_session(Ok(()));
+        ports
+            .hasher
+            .expect_verify()
+            .return_const(Ok(Verification::Valid { needs_rehash: true }));
+        let outcome = ports.run(by_phone("12345678")).await;
+        assert_eq!(outcome, Ok(signed_in(testing::user())));
+    }
+
+    #[tokio::test]
+    async fn a_hasher_failure_at_verify_is_reported() {
+        let failed = HashError::Failed("pool gone".into());
+        let outcome = Ports::default()
+            .allowed()
+            .phone_finds(Ok(Some(testing::user())))
+            .verifies(Err(failed.clone()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Hash(failed)));
+    }
+
+    #[tokio::test]
+    async fn a_hasher_failure_at_the_dummy_verify_is_reported() {
+        let failed = HashError::Failed("pool gone".into());
+        let mut ports = Ports::default().allowed().phone_finds(Ok(None));
+        ports
+            .hasher
+            .expect_verify_dummy()
+            .times(1)
+            .return_const(Err(failed.clone()));
+        assert_eq!(
+            ports.run(by_phone(PASSWORD)).await,
+            Err(LoginError::Hash(failed))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_counter_down_is_reported() {
+        let outcome = Ports::default()
+            .limit(PHONE_KEY, Err(down()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_at_the_lookup_is_reported() {
+        let outcome = Ports::default()
+            .allowed()
+            .phone_finds(Err(down()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_counting_a_failure_is_reported() {
+        let outcome = Ports::default()
+            .allowed()
+            .phone_finds(Ok(Some(testing::user())))
+            .verifies(Ok(Verification::Invalid))
+            .records(PHONE_KEY, Err(down()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_clearing_the_failures_opens_no_session() {
+        let outcome = Ports::default()
+            .allowed()
+            .phone_finds(Ok(Some(testing::user())))
+            .verifies(Ok(Verification::Valid {
+                needs_rehash: false,
+            }))
+            .clears(Err(down()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_creating_the_session_is_reported() {
+        let outcome = Ports::default()
+            .right_password(false)
+            .creates_session(Err(down()))
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Store(down())));
+    }
+
+    #[test]
+    fn a_login_is_an_email_when_it_has_an_at_sign_else_a_phone() {
+        assert_eq!(
+            LoginName::parse(" Abonent@Example.ru "),
+            Ok(LoginName::Email(testing::email()))
+        );
+        for phone in ["+7 (910) 984-50-03", "89109845003", "9109845003"] {
+            assert_eq!(
+                LoginName::parse(phone),
+                Ok(LoginName::Phone(testing::phone())),
+                "{phone}"
+            );
+        }
+        assert_eq!(
+            "8 (4932) 41-50-11"
+                .parse::<LoginName>()
+                .map(|l| l.limit_key()),
+            Ok("login:+74932415011".to_owned())
+        );
+        assert!(matches!(
+            LoginName::parse("abonent@"),
+            Err(LoginNameError::Email(_))
+        ));
+        assert!(matches!(
+            LoginName::parse("abonent"),
+            Err(LoginNameError::Phone(_))
+        ));
+        assert_eq!(
+            LoginName::Email(testing::email()).masked(),
+            "ab***@example.ru"
+        );
+        assert_eq!(LoginName::Phone(testing::phone()).masked(), "+7******5003");
+    }
+}

@@ -1,0 +1,259 @@
+//! `POST /profile/password`: a new password, given the current one; the user's other sessions
+//! end.
+
+use std::fmt;
+use std::sync::Arc;
+
+use vodokanal_domain::{LoginPassword, Password, TokenDigest, UserId};
+
+use crate::StoreError;
+use crate::ports::{HashError, PasswordHasher, SessionRepository, UserRepository, Verification};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangePasswordCommand {
+    pub user_id: UserId,
+    /// The caller's own session, which stays.
+    pub session: TokenDigest,
+    pub current_password: LoginPassword,
+    pub new_password: Password,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangePasswordError {
+    /// 401 `invalid_credentials`: the current password is wrong.
+    #[error("the current password is wrong")]
+    InvalidCredentials,
+    /// 401 `unauthorized`: the session's user is gone.
+    #[error("the user no longer exists")]
+    NotFound,
+    /// 500 `internal`.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// 503 `service_unavailable` / 500 `internal`.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Changes the password (204) and revokes every session of the user but the caller's.
+pub struct ChangePassword {
+    users: Arc<dyn UserRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+}
+
+impl fmt::Debug for ChangePassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChangePassword")
+    }
+}
+
+impl ChangePassword {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        sessions: Arc<dyn SessionRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+    ) -> Self {
+        Self {
+            users,
+            sessions,
+            hasher,
+        }
+    }
+
+    pub async fn execute(&self, command: ChangePasswordCommand) -> Result<(), ChangePasswordError> {
+        let user = self
+            .users
+            .by_id(command.user_id)
+            .await?
+            .ok_or(ChangePasswordError::NotFound)?;
+        match self
+            .hasher
+            .verify(&command.current_password, &user.password_hash)
+            .await?
+        {
+            Verification::Valid { .. } => {}
+            Verification::Invalid => return Err(ChangePasswordError::InvalidCredentials),
+        }
+        let hash = self.hasher.hash(&command.new_password).await?;
+        self.users.set_password_hash(user.id, &hash).await?;
+        self.sessions
+            .revoke_all(user.id, Some(command.session))
+            .await?;
+        tracing::info!(user_id = %user.id, "password changed; other sessions ended");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository};
+    use crate::testing;
+    use mockall::predicate::eq;
+    use vodokanal_domain::PasswordHash;
+
+    const SESSION: TokenDigest = TokenDigest([5; 32]);
+
+    fn new_hash() -> PasswordHash {
+        PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3".into())
+    }
+
+    fn command() -> ChangePasswordCommand {
+        ChangePasswordCommand {
+            user_id: testing::user_id(),
+            session: SESSION,
+            current_password: LoginPassword::try_from("старый пароль".to_owned()).unwrap(),
+            new_password: Password::try_from("тихая вода в Уводи".to_owned()).unwrap(),
+        }
+    }
+
+    #[derive(Default)]
+    struct Ports {
+        users: MockUserRepository,
+        sessions: MockSessionRepository,
+        hasher: MockPasswordHasher,
+    }
+
+    impl Ports {
+        fn user_found(mut self) -> Self {
+            self.users
+                .expect_by_id()
+                .with(eq(testing::user_id()))
+                .times(1)
+                .return_const(Ok(Some(testing::user())));
+            self
+        }
+
+        fn verifies(mut self, outcome: Result<Verification, HashError>) -> Self {
+            self.hasher
+                .expect_verify()
+                .withf(|password, hash| {
+                    password.expose() == "старый пароль" && *hash == testing::user().password_hash
+                })
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn hashes(mut self, outcome: Result<PasswordHash, HashError>) -> Self {
+            self.hasher
+                .expect_hash()
+                .withf(|password| password.expose() == "тихая вода в Уводи")
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        fn stores(mut self, outcome: Result<(), StoreError>) -> Self {
+            self.users
+                .expect_set_password_hash()
+                .with(eq(testing::user_id()), eq(new_hash()))
+                .times(1)
+                .return_const(outcome);
+            self
+        }
+
+        async fn run(self) -> Result<(), ChangePasswordError> {
+            ChangePassword::new(
+                Arc::new(self.users),
+                Arc::new(self.sessions),
+                Arc::new(self.hasher),
+            )
+            .execute(command())
+            .await
+        }
+    }
+
+    fn down() -> StoreError {
+        StoreError::Unavailable("down".into())
+    }
+
+    #[tokio::test]
+    async fn the_new_hash_is_stored_and_the_other_sessions_end() {
+        let mut ports = Ports::default()
+            .user_found()
+            .verifies(Ok(Verification::Valid {
+                needs_rehash: false,
+            }))
+            .hashes(Ok(new_hash()))
+            .stores(Ok(()));
+        ports
+            .sessions
+            .expect_revoke_all()
+            .with(eq(testing::user_id()), eq(Some(SESSION)))
+            .times(1)
+            .return_const(Ok(()));
+        assert_eq!(ports.run().await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_current_password_changes_nothing() {
+        let ports = Ports::default()
+            .user_found()
+            .verifies(Ok(Verification::Invalid));
+        assert_eq!(
+            ports.run().await,
+            Err(ChangePasswordError::InvalidCredentials)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_vanished_user_is_not_found() {
+        let mut ports = Ports::default();
+        ports.users.expect_by_id().return_const(Ok(None));
+        assert_eq!(ports.run().await, Err(ChangePasswordError::NotFound));
+    }
+
+    #[tokio::test]
+    async fn a_hasher_failure_at_verify_is_reported() {
+        let failed = HashError::Failed("pool gone".into());
+        let ports = Ports::default().user_found().verifies(Err(failed.clone()));
+        assert_eq!(ports.run().await, Err(ChangePasswordError::Hash(failed)));
+    }
+
+    #[tokio::test]
+    async fn a_hasher_failure_at_hash_stores_nothing() {
+        let failed = HashError::Failed("pool gone".into());
+        let ports = Ports::default()
+            .user_found()
+            .verifies(Ok(Verification::Valid { needs_rehash: true }))
+            .hashes(Err(failed.clone()));
+        assert_eq!(ports.run().await, Err(ChangePasswordError::Hash(failed)));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_at_the_lookup_is_reported() {
+        let mut ports = Ports::default();
+        ports.users.expect_by_id().return_const(Err(down()));
+        assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_storing_the_hash_keeps_the_sessions() {
+        let ports = Ports::default()
+            .user_found()
+            .verifies(Ok(Verification::Valid {
+                needs_rehash: false,
+            }))
+            .hashes(Ok(new_hash()))
+            .stores(Err(down()));
+        assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_revoking_is_reported() {
+        let mut ports = Ports::default()
+            .user_found()
+            .verifies(Ok(Verification::Valid {
+                needs_rehash: false,
+            }))
+            .hashes(Ok(new_hash()))
+            .stores(Ok(()));
+        ports
+            .sessions
+            .expect_revoke_all()
+            .times(1)
+            .return_const(Err(down()));
+        assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
+    }
+}

@@ -1,0 +1,9 @@
+//! The signed-in subscriber's own profile: view it, change the password, delete it.
+
+pub mod change_password;
+pub mod delete;
+pub mod view;
+
+pub use change_password::{ChangePassword, ChangePasswordCommand, ChangePasswordError};
+pub use delete::{DeleteProfile, DeleteProfileCommand, DeleteProfileError};
+pub use view::{ViewProfile, ViewProfileCommand, ViewProfileError};
