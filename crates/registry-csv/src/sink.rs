@@ -1,0 +1,203 @@
+//! [`CsvExportSink`]: an export's rows written as `;`-separated CSV.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+use vodokanal_app::ports::{ExportSink, SinkError};
+
+use crate::encode::encode_row;
+
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Writes an export's rows to any `AsyncWrite` (standard output, a file) through a buffer:
+/// UTF-8 without a byte order mark, `;` between fields, a field quoted only when it contains
+/// `;`, `"`, CR or LF, every line ended by `\n` (see the crate's conventions). Nothing is
+/// guaranteed to have reached the writer before [`ExportSink::finish`] returns `Ok`.
+pub struct CsvExportSink<W> {
+    output: BufWriter<W>,
+    row: Vec<u8>,
+}
+
+impl<W> fmt::Debug for CsvExportSink<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsvExportSink").finish_non_exhaustive()
+    }
+}
+
+impl<W: AsyncWrite + Unpin + Send> CsvExportSink<W> {
+    pub fn new(output: W) -> Self {
+        Self {
+            output: BufWriter::with_capacity(WRITE_BUFFER_BYTES, output),
+            row: Vec::new(),
+        }
+    }
+
+    /// The writer back; what is still buffered is lost unless `finish` was called.
+    pub fn into_inner(self) -> W {
+        self.output.into_inner()
+    }
+}
+
+#[async_trait]
+impl<W: AsyncWrite + Unpin + Send> ExportSink for CsvExportSink<W> {
+    /// Writes one row. A row without fields is refused: it would be a blank line, which
+    /// readers skip.
+    async fn write_row(&mut self, fields: &[String]) -> Result<(), SinkError> {
+        if fields.is_empty() {
+            return Err(SinkError(
+                "a row without fields can't be written".to_owned(),
+            ));
+        }
+        self.row.clear();
+        encode_row(fields, &mut self.row);
+        self.output
+            .write_all(&self.row)
+            .await
+            .map_err(|e| write_failed(&e))
+    }
+
+    async fn finish(&mut self) -> Result<(), SinkError> {
+        self.output.flush().await.map_err(|e| write_failed(&e))
+    }
+}
+
+fn write_failed(e: &std::io::Error) -> SinkError {
+    SinkError(format!("writing failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use vodokanal_app::ports::{RawRow, RegistrySource};
+    use vodokanal_domain::registry::COLUMNS;
+
+    use super::*;
+    use crate::CsvRegistrySource;
+
+    fn row(fields: &[&str]) -> Vec<String> {
+        fields.iter().map(|f| (*f).to_owned()).collect()
+    }
+
+    async fn written(rows: &[Vec<String>]) -> Vec<u8> {
+        let mut sink = CsvExportSink::new(Vec::new());
+        for fields in rows {
+            sink.write_row(fields).await.unwrap();
+        }
+        sink.finish().await.unwrap();
+        sink.into_inner()
+    }
+
+    #[tokio::test]
+    async fn writes_semicolon_separated_rows_quoting_only_when_needed() {
+        let rows = [
+            row(&["id", "account_number", "value"]),
+            row(&["1", "123456", "123.456"]),
+            row(&["2", "г. Иваново; корп. 2", "ЖК \"Ткацкий\""]),
+            row(&["3", "two\nlines", "crlf\r\n"]),
+            row(&["4", "", " spaces "]),
+        ];
+        let expected = "id;account_number;value\n\
+                        1;123456;123.456\n\
+                        2;\"г. Иваново; корп. 2\";\"ЖК \"\"Ткацкий\"\"\"\n\
+                        3;\"two\nlines\";\"crlf\r\n\"\n\
+                        4;; spaces \n";
+        let bytes = written(&rows).await;
+        assert!(!bytes.starts_with(b"\xEF\xBB\xBF"), "no byte order mark");
+        assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn a_row_without_fields_is_refused() {
+        let mut sink = CsvExportSink::new(Vec::new());
+        assert_eq!(
+            sink.write_row(&[]).await,
+            Err(SinkError(
+                "a row without fields can't be written".to_owned()
+            ))
+        );
+    }
+
+    /// Accepts nothing.
+    struct Broken;
+
+    impl AsyncWrite for Broken {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Err(io::Error::other("disk full")))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_error_comes_back_at_the_latest_from_finish() {
+        let mut sink = CsvExportSink::new(Broken);
+        // Buffered: the first row fits in the buffer.
+        sink.write_row(&row(&["1", "2"])).await.unwrap();
+        assert_eq!(
+            sink.finish().await,
+            Err(SinkError("writing failed: disk full".to_owned()))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_registry_reader_reads_back_what_the_sink_wrote() {
+        let header = row(&COLUMNS);
+        let rows = [
+            row(&[
+                "123456",
+                "г. Иваново, ул. Лежневская, д. 1",
+                "1234.50",
+                "2026-10-31",
+                "ВСХ-0011234",
+                "cold_water",
+                "",
+                "123.456",
+                "2026-10-25",
+            ]),
+            row(&[
+                "1",
+                "д. 5; корп. 2",
+                "\"",
+                "\"\"",
+                ";",
+                "a\nb",
+                "a\r\nb",
+                "\r",
+                " x ",
+            ]),
+            row(&["1", "2", "3"]),
+            row(&[""]),
+            row(&["   "]),
+            row(&["", "", ""]),
+            row(&["Ё", "ё;ё", "\u{feff}", "", "", "", "", "", "last"]),
+        ];
+        let mut all = vec![header];
+        all.extend(rows.iter().cloned());
+        let bytes = written(&all).await;
+
+        let mut source = CsvRegistrySource::new(bytes.as_slice());
+        let mut read = Vec::new();
+        while let Some(item) = source.next_row().await {
+            read.push(item.unwrap());
+        }
+        let fields: Vec<Vec<String>> = read.iter().map(|r| r.fields.clone()).collect();
+        assert_eq!(fields, rows);
+        // Line numbers count the newlines inside quoted fields.
+        let lines: Vec<u64> = read.iter().map(|r: &RawRow| r.line).collect();
+        assert_eq!(lines, [2, 3, 6, 7, 8, 9, 10]);
+    }
+}
