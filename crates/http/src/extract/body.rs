@@ -245,7 +245,8 @@ impl<'a> Form<'a> {
     }
 
     /// A required array of objects, each read with its own [`Form`] (prefixed `field[i].`);
-    /// give each back with [`Form::absorb`] so that its errors count.
+    /// give each back with [`Form::absorb`] so that its errors count. An item that is not an
+    /// object is an error here, and the others are still read, so every bad field is named.
     pub fn objects(&mut self, field: &str, required_message: &str) -> Option<Vec<Form<'a>>> {
         let raw = match self.raw(field) {
             Raw::Absent | Raw::Null => {
@@ -259,7 +260,6 @@ impl<'a> Form<'a> {
             return None;
         };
         let mut forms = Vec::with_capacity(items.len());
-        let mut bad = false;
         for (index, item) in items.into_iter().enumerate() {
             if let Ok(fields) = serde_json::from_str::<BTreeMap<String, &'a RawValue>>(item.get()) {
                 forms.push(Form::new(
@@ -267,7 +267,6 @@ impl<'a> Form<'a> {
                     format!("{}{field}[{index}].", self.prefix),
                 ));
             } else {
-                bad = true;
                 self.push(
                     &format!("{field}[{index}]"),
                     "invalid_type",
@@ -275,7 +274,7 @@ impl<'a> Form<'a> {
                 );
             }
         }
-        (!bad).then_some(forms)
+        Some(forms)
     }
 
     /// Takes back the errors of an item form.
