@@ -1,6 +1,9 @@
 //! The crate map of `docs/architecture.md`, checked: each crate's normal dependencies stay
 //! within what its layer may use, and each crate says what it owns in a `//!` paragraph.
-#![expect(clippy::unwrap_used, reason = "a missing or broken manifest fails the test loudly")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "a missing or broken manifest fails the test loudly"
+)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
