@@ -1,0 +1,224 @@
+//! The registry's accounts with their meters, subscribers' links to them, and meters by number.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use tracing::instrument;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::{AccountRepository, LinkError, LocatedMeter, MeterRepository};
+use vodokanal_domain::{Account, AccountNumber, Label, LinkedAccount, Meter, MeterNumber, UserId};
+
+use crate::error::{store_error, violated_unique};
+use crate::pg_store;
+use crate::rows::{corrupt, get, parse, parse_optional};
+
+pg_store!(
+    /// `AccountRepository` on PostgreSQL: `accounts`, `meters` and `account_links`.
+    PgAccountRepository
+);
+
+pg_store!(
+    /// `MeterRepository` on PostgreSQL: the `meters` table.
+    PgMeterRepository
+);
+
+fn meter_from_row(row: &PgRow) -> Result<Meter, StoreError> {
+    Ok(Meter {
+        number: parse(row, "number")?,
+        service: parse(row, "service")?,
+        verification_due: get(row, "verification_due")?,
+    })
+}
+
+/// An account without its meters, from `number, address, balance_kopecks, balance_as_of`.
+fn account_from_row(row: &PgRow) -> Result<Account, StoreError> {
+    let kopecks: i64 = get(row, "balance_kopecks")?;
+    Ok(Account {
+        number: parse(row, "number")?,
+        address: get(row, "address")?,
+        balance: vodokanal_domain::Balance::from_kopecks(kopecks)
+            .map_err(|e| corrupt("balance_kopecks", e))?,
+        balance_as_of: get(row, "balance_as_of")?,
+        meters: Vec::new(),
+    })
+}
+
+const ACCOUNT_COLUMNS: &str = "a.number, a.address, a.balance_kopecks, a.balance_as_of";
+
+impl PgAccountRepository {
+    /// Fills in the meters of the accounts, ordered by meter number, in one query.
+    async fn with_meters(&self, accounts: &mut [&mut Account]) -> Result<(), StoreError> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        let numbers: Vec<&str> = accounts.iter().map(|a| a.number.as_str()).collect();
+        let rows = sqlx::query(
+            "SELECT account_number, number, service, verification_due FROM meters \
+             WHERE account_number = ANY($1) ORDER BY number",
+        )
+        .bind(&numbers)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let mut by_account: HashMap<String, Vec<Meter>> = HashMap::new();
+        for row in &rows {
+            let account: String = get(row, "account_number")?;
+            by_account
+                .entry(account)
+                .or_default()
+                .push(meter_from_row(row)?);
+        }
+        for account in accounts.iter_mut() {
+            account.meters = by_account
+                .remove(account.number.as_str())
+                .unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    async fn linked_where(
+        &self,
+        user: UserId,
+        number: Option<&AccountNumber>,
+    ) -> Result<Vec<LinkedAccount>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, l.label, l.linked_at FROM account_links l \
+             JOIN accounts a ON a.number = l.account_number \
+             WHERE l.user_id = $1 AND ($2::text IS NULL OR l.account_number = $2) \
+             ORDER BY l.linked_at, l.account_number"
+        ))
+        .bind(user.as_uuid())
+        .bind(number.map(AccountNumber::as_str))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let mut linked = rows
+            .iter()
+            .map(|row| {
+                Ok(LinkedAccount {
+                    account: account_from_row(row)?,
+                    label: parse_optional::<Label>(row, "label")?,
+                    linked_at: get(row, "linked_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut accounts: Vec<&mut Account> = linked.iter_mut().map(|l| &mut l.account).collect();
+        self.with_meters(&mut accounts).await?;
+        Ok(linked)
+    }
+}
+
+#[async_trait]
+impl AccountRepository for PgAccountRepository {
+    #[instrument(skip_all, fields(account = %number))]
+    async fn find(&self, number: &AccountNumber) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = $1"
+        ))
+        .bind(number.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let Some(row) = row else { return Ok(None) };
+        let mut account = account_from_row(&row)?;
+        self.with_meters(&mut [&mut account]).await?;
+        Ok(Some(account))
+    }
+
+    #[instrument(skip_all, fields(user = %user))]
+    async fn linked(&self, user: UserId) -> Result<Vec<LinkedAccount>, StoreError> {
+        self.linked_where(user, None).await
+    }
+
+    #[instrument(skip_all, fields(user = %user, account = %number))]
+    async fn linked_one(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+    ) -> Result<Option<LinkedAccount>, StoreError> {
+        Ok(self.linked_where(user, Some(number)).await?.pop())
+    }
+
+    #[instrument(skip_all, fields(user = %user, account = %number))]
+    async fn link(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+        label: Option<Label>,
+        at: DateTime<Utc>,
+    ) -> Result<(), LinkError> {
+        let inserted = sqlx::query(
+            "INSERT INTO account_links (user_id, account_number, label, linked_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user.as_uuid())
+        .bind(number.as_str())
+        .bind(label.as_ref().map(Label::as_str))
+        .bind(at)
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(e) if violated_unique(&e) == Some("account_links_pkey") => {
+                Err(LinkError::AlreadyLinked)
+            }
+            Err(e) => Err(LinkError::Store(store_error(e))),
+        }
+    }
+
+    #[instrument(skip_all, fields(user = %user, account = %number))]
+    async fn relabel(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+        label: Option<Label>,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE account_links SET label = $3 WHERE user_id = $1 AND account_number = $2",
+        )
+        .bind(user.as_uuid())
+        .bind(number.as_str())
+        .bind(label.as_ref().map(Label::as_str))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(updated.rows_affected() > 0)
+    }
+
+    #[instrument(skip_all, fields(user = %user, account = %number))]
+    async fn unlink(&self, user: UserId, number: &AccountNumber) -> Result<bool, StoreError> {
+        let deleted =
+            sqlx::query("DELETE FROM account_links WHERE user_id = $1 AND account_number = $2")
+                .bind(user.as_uuid())
+                .bind(number.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
+
+#[async_trait]
+impl MeterRepository for PgMeterRepository {
+    #[instrument(skip_all, fields(meter = %number))]
+    async fn find(&self, number: &MeterNumber) -> Result<Option<LocatedMeter>, StoreError> {
+        sqlx::query(
+            "SELECT account_number, number, service, verification_due FROM meters \
+             WHERE number = $1",
+        )
+        .bind(number.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .as_ref()
+        .map(|row| {
+            Ok(LocatedMeter {
+                account_number: parse(row, "account_number")?,
+                meter: meter_from_row(row)?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,112 @@
+//! One-time codes waiting for confirmation, one per phone and purpose.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use tracing::instrument;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::CodeRepository;
+use vodokanal_domain::{CodeDigest, CodePurpose, PendingCode, Phone};
+
+use crate::error::store_error;
+use crate::pg_store;
+use crate::rows::{corrupt, digest, get, parse};
+
+pg_store!(
+    /// `CodeRepository` on PostgreSQL: the `pending_codes` table.
+    PgCodeRepository
+);
+
+fn code_from_row(row: &PgRow) -> Result<PendingCode, StoreError> {
+    let purpose: String = get(row, "purpose")?;
+    let stored_digest: Option<Vec<u8>> = get(row, "digest")?;
+    let failed: i32 = get(row, "failed_attempts")?;
+    Ok(PendingCode {
+        phone: parse(row, "phone")?,
+        purpose: CodePurpose::from_code(&purpose)
+            .ok_or_else(|| corrupt("purpose", format!("unknown purpose {purpose:?}")))?,
+        digest: stored_digest
+            .map(|d| digest("digest", d).map(CodeDigest))
+            .transpose()?,
+        sent_at: get(row, "sent_at")?,
+        expires_at: get(row, "expires_at")?,
+        failed_attempts: u32::try_from(failed).map_err(|e| corrupt("failed_attempts", e))?,
+    })
+}
+
+#[async_trait]
+impl CodeRepository for PgCodeRepository {
+    #[instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
+    async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
+        let failed = i32::try_from(code.failed_attempts).unwrap_or(i32::MAX);
+        sqlx::query(
+            "INSERT INTO pending_codes \
+             (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
+             VALUES ($1, $2, $3, NULL, $4, $5, $6) \
+             ON CONFLICT (phone, purpose) DO UPDATE SET digest = EXCLUDED.digest, \
+             email = EXCLUDED.email, sent_at = EXCLUDED.sent_at, \
+             expires_at = EXCLUDED.expires_at, failed_attempts = EXCLUDED.failed_attempts",
+        )
+        .bind(code.phone.as_str())
+        .bind(code.purpose.code())
+        .bind(code.digest.map(|d| d.0.to_vec()))
+        .bind(code.sent_at)
+        .bind(code.expires_at)
+        .bind(failed)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
+    async fn find(
+        &self,
+        phone: &Phone,
+        purpose: CodePurpose,
+    ) -> Result<Option<PendingCode>, StoreError> {
+        sqlx::query(
+            "SELECT phone, purpose, digest, sent_at, expires_at, failed_attempts \
+             FROM pending_codes WHERE phone = $1 AND purpose = $2",
+        )
+        .bind(phone.as_str())
+        .bind(purpose.code())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .as_ref()
+        .map(code_from_row)
+        .transpose()
+    }
+
+    /// One `UPDATE ... RETURNING`: concurrent wrong tries each count. With no code waiting,
+    /// nothing is counted and 0 comes back.
+    #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
+    async fn record_failure(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
+        let failed: Option<i32> = sqlx::query_scalar(
+            "UPDATE pending_codes SET failed_attempts = failed_attempts + 1 \
+             WHERE phone = $1 AND purpose = $2 RETURNING failed_attempts",
+        )
+        .bind(phone.as_str())
+        .bind(purpose.code())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        failed
+            .map_or(Ok(0), u32::try_from)
+            .map_err(|e| corrupt("failed_attempts", e))
+    }
+
+    /// `DELETE ... RETURNING`: of concurrent calls, only the one that deleted the row sees it.
+    #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
+    async fn consume(&self, phone: &Phone, purpose: CodePurpose) -> Result<bool, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM pending_codes WHERE phone = $1 AND purpose = $2 RETURNING phone",
+        )
+        .bind(phone.as_str())
+        .bind(purpose.code())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(deleted.is_some())
+    }
+}

@@ -1,0 +1,122 @@
+//! Every store port of `vodokanal-app` on PostgreSQL: users, sessions, one-time codes,
+//! accounts and meters, readings, payments, visit requests, the registry import, idempotency
+//! records and attempt counters. Owns its timestamped migrations (`migrations/`, applied by
+//! [`MIGRATOR`]) and translates `sqlx` errors to the ports' errors at its boundary: nothing of
+//! sqlx leaves this crate.
+//!
+//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, futures, chrono, uuid and tracing;
+//! `vodokanal-test-support` only for the [`Stores`](vodokanal_test_support::Stores) bundle that
+//! [`PgStores::new`] builds.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let pool = vodokanal_postgres::connect("postgres://postgres@127.0.0.1/vodokanal", 10).await?;
+//! vodokanal_postgres::MIGRATOR.run(&pool).await?;
+//! let stores = vodokanal_postgres::PgStores::new(pool);
+//! # let _ = stores;
+//! # Ok(())
+//! # }
+//! ```
+
+mod accounts;
+mod attempts;
+mod codes;
+mod error;
+mod idempotency;
+mod payments;
+mod readings;
+mod registry;
+mod rows;
+mod sessions;
+mod users;
+mod visits;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use accounts::{PgAccountRepository, PgMeterRepository};
+pub use attempts::PgAttemptCounter;
+pub use codes::PgCodeRepository;
+pub use idempotency::PgIdempotencyStore;
+pub use payments::PgPaymentRepository;
+pub use readings::PgReadingRepository;
+pub use registry::PgRegistryStore;
+pub use sessions::PgSessionRepository;
+pub use sqlx::PgPool;
+pub use users::PgUserRepository;
+pub use visits::PgVisitRequestRepository;
+
+use sqlx::postgres::PgPoolOptions;
+use vodokanal_app::StoreError;
+use vodokanal_test_support::Stores;
+
+/// The schema, embedded from `migrations/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// How long a request waits for a free connection before the store answers `Unavailable`.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Opens a pool of at most `max_connections` connections to `url` (a `postgres://` URL).
+/// Waiting for a connection gives up after 3 seconds, so that a database that is down becomes
+/// a quick 503 rather than a hang.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+    PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect(url)
+        .await
+        .map_err(error::store_error)
+}
+
+/// Applies the pending migrations.
+pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+}
+
+/// Builds every store port on one pool.
+#[derive(Debug)]
+pub struct PgStores;
+
+impl PgStores {
+    #[expect(
+        clippy::new_ret_no_self,
+        reason = "a builder of the shared Stores bundle"
+    )]
+    pub fn new(pool: PgPool) -> Stores {
+        Stores {
+            users: Arc::new(PgUserRepository::new(pool.clone())),
+            sessions: Arc::new(PgSessionRepository::new(pool.clone())),
+            codes: Arc::new(PgCodeRepository::new(pool.clone())),
+            accounts: Arc::new(PgAccountRepository::new(pool.clone())),
+            meters: Arc::new(PgMeterRepository::new(pool.clone())),
+            readings: Arc::new(PgReadingRepository::new(pool.clone())),
+            payments: Arc::new(PgPaymentRepository::new(pool.clone())),
+            visits: Arc::new(PgVisitRequestRepository::new(pool.clone())),
+            registry: Arc::new(PgRegistryStore::new(pool.clone())),
+            idempotency: Arc::new(PgIdempotencyStore::new(pool.clone())),
+            attempts: Arc::new(PgAttemptCounter::new(pool)),
+        }
+    }
+}
+
+/// Declares a repository struct holding the pool, with `new`.
+macro_rules! pg_store {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            pool: sqlx::PgPool,
+        }
+
+        impl $name {
+            pub fn new(pool: sqlx::PgPool) -> Self {
+                Self { pool }
+            }
+        }
+    };
+}
+
+pub(crate) use pg_store;

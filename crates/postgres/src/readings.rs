@@ -1,0 +1,175 @@
+//! Meter readings, one per meter and period.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use sqlx::postgres::PgRow;
+use tracing::instrument;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::ReadingRepository;
+use vodokanal_domain::{
+    AccountNumber, AnonymousSubmitter, MeterNumber, Period, Reading, ReadingId, ReadingSource,
+    ReadingWarning, UserId,
+};
+
+use crate::error::store_error;
+use crate::pg_store;
+use crate::rows::{
+    corrupt, get, optional_reading_value, parse, parse_optional, period_code, period_from_code,
+    reading_litres, reading_value,
+};
+
+pg_store!(
+    /// `ReadingRepository` on PostgreSQL: the `readings` table.
+    PgReadingRepository
+);
+
+const COLUMNS: &str = "id, account_number, meter_number, period, value_litres, previous_litres, \
+     consumption_litres, submitted_at, source, warnings, user_id, submitter_name, submitter_phone";
+
+pub(crate) fn reading_from_row(row: &PgRow) -> Result<Reading, StoreError> {
+    let source: String = get(row, "source")?;
+    let warnings: String = get(row, "warnings")?;
+    let warnings = warnings
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| {
+            ReadingWarning::from_code(code)
+                .ok_or_else(|| corrupt("warnings", format!("unknown warning {code:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = parse_optional(row, "submitter_name")?;
+    let phone = parse_optional(row, "submitter_phone")?;
+    let submitter = match (name, phone) {
+        (Some(full_name), Some(phone)) => Some(AnonymousSubmitter { full_name, phone }),
+        (None, None) => None,
+        _ => return Err(corrupt("submitter_name", "name and phone go together")),
+    };
+    let user_id: Option<uuid::Uuid> = get(row, "user_id")?;
+    Ok(Reading {
+        id: ReadingId::from_uuid(get(row, "id")?),
+        account_number: parse(row, "account_number")?,
+        meter_number: parse(row, "meter_number")?,
+        value: reading_value("value_litres", get(row, "value_litres")?)?,
+        previous_value: optional_reading_value(row, "previous_litres")?,
+        consumption: optional_reading_value(row, "consumption_litres")?,
+        period: period_from_code("period", get(row, "period")?)?,
+        submitted_at: get(row, "submitted_at")?,
+        source: ReadingSource::from_code(&source)
+            .ok_or_else(|| corrupt("source", format!("unknown source {source:?}")))?,
+        warnings,
+        user_id: user_id.map(UserId::from_uuid),
+        submitter,
+    })
+}
+
+fn warning_codes(warnings: &[ReadingWarning]) -> String {
+    warnings
+        .iter()
+        .map(|w| w.code())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[async_trait]
+impl ReadingRepository for PgReadingRepository {
+    #[instrument(skip_all, fields(meter = %meter, period = %period))]
+    async fn last_before(
+        &self,
+        meter: &MeterNumber,
+        period: Period,
+    ) -> Result<Option<Reading>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings WHERE meter_number = $1 AND period < $2 \
+             ORDER BY period DESC LIMIT 1"
+        ))
+        .bind(meter.as_str())
+        .bind(period_code(period))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .as_ref()
+        .map(reading_from_row)
+        .transpose()
+    }
+
+    /// One transaction; each reading is an `INSERT ... ON CONFLICT (meter_number, period) DO
+    /// UPDATE` that replaces every column, so two concurrent submissions for one meter and
+    /// period leave exactly one row.
+    #[instrument(skip_all, fields(count = readings.len()))]
+    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        for reading in readings {
+            let previous = reading.previous_value.map(reading_litres).transpose()?;
+            let consumption = reading.consumption.map(reading_litres).transpose()?;
+            sqlx::query(&format!(
+                "INSERT INTO readings ({COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 ON CONFLICT (meter_number, period) DO UPDATE SET id = EXCLUDED.id, \
+                 account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres, \
+                 previous_litres = EXCLUDED.previous_litres, \
+                 consumption_litres = EXCLUDED.consumption_litres, \
+                 submitted_at = EXCLUDED.submitted_at, source = EXCLUDED.source, \
+                 warnings = EXCLUDED.warnings, user_id = EXCLUDED.user_id, \
+                 submitter_name = EXCLUDED.submitter_name, \
+                 submitter_phone = EXCLUDED.submitter_phone"
+            ))
+            .bind(reading.id.as_uuid())
+            .bind(reading.account_number.as_str())
+            .bind(reading.meter_number.as_str())
+            .bind(period_code(reading.period))
+            .bind(reading_litres(reading.value)?)
+            .bind(previous)
+            .bind(consumption)
+            .bind(reading.submitted_at)
+            .bind(reading.source.code())
+            .bind(warning_codes(&reading.warnings))
+            .bind(reading.user_id.as_ref().map(UserId::as_uuid))
+            .bind(reading.submitter.as_ref().map(|s| s.full_name.as_str()))
+            .bind(reading.submitter.as_ref().map(|s| s.phone.as_str()))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    #[instrument(skip_all, fields(account = %account, limit))]
+    async fn history(
+        &self,
+        account: &AccountNumber,
+        limit: u32,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Reading>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings WHERE account_number = $1 \
+             AND ($2::timestamptz IS NULL OR submitted_at < $2) \
+             ORDER BY submitted_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(account.as_str())
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading_from_row)
+        .collect()
+    }
+
+    /// Streamed from the database row by row: memory stays flat whatever the period's size.
+    fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>> {
+        sqlx::query(EXPORT)
+            .bind(period_code(period))
+            .fetch(&self.pool)
+            .map(|row| row.map_err(store_error).and_then(|r| reading_from_row(&r)))
+            .boxed()
+    }
+}
+
+/// The export's query, in submission order.
+const EXPORT: &str = "SELECT id, account_number, meter_number, period, value_litres, \
+     previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
+     submitter_name, submitter_phone FROM readings WHERE period = $1 AND source <> 'registry' \
+     ORDER BY submitted_at, id";

@@ -1,0 +1,314 @@
+//! The registry import's store: accounts, meters and the registry's last readings, upserted
+//! in bulk through `COPY`.
+//!
+//! One call is one transaction:
+//! 1. the rows are `COPY`ed (text format) into a temporary staging table dropped at commit;
+//! 2. `INSERT INTO accounts SELECT DISTINCT ON (number) ... ON CONFLICT DO UPDATE` (the last
+//!    row of an account in the batch wins; an unchanged account is not rewritten);
+//! 3. the same for meters: a meter listed under another account moves there;
+//! 4. each meter's last reading becomes a `registry` reading of the period of its date,
+//!    upserted on (meter, period) **only when the existing reading of that period is also the
+//!    registry's (or there is none)**: a subscriber's reading of the same period is newer
+//!    information than the billing system's, so the registry never overwrites it;
+//! 5. rows are counted: a row whose account and meter (if any) were both inserted by this call
+//!    is inserted, any other is updated (`RETURNING (xmax = 0)` tells inserts from updates).
+//!
+//! A registry reading's `submitted_at` is midnight UTC of its date (the store has no time
+//! zone; that instant falls on the same date in every Russian time zone).
+
+use std::fmt::Write as _;
+
+use async_trait::async_trait;
+use chrono::{NaiveDate, NaiveTime};
+use sqlx::{PgConnection, Row};
+use tracing::instrument;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::{RegistryStore, UpsertCounts};
+use vodokanal_domain::{Period, RegistryRecord};
+
+use crate::error::store_error;
+use crate::pg_store;
+use crate::rows::{corrupt, period_code, reading_litres, unsigned};
+
+pg_store!(
+    /// `RegistryStore` on PostgreSQL: bulk upserts of accounts, meters and registry readings.
+    PgRegistryStore
+);
+
+/// How much `COPY` data is sent in one message.
+const COPY_CHUNK: usize = 1 << 20;
+
+const CREATE_STAGING: &str = "\
+    CREATE TEMP TABLE registry_staging (\
+        ord BIGINT NOT NULL, \
+        account_number TEXT NOT NULL, \
+        address TEXT NOT NULL, \
+        balance_kopecks BIGINT NOT NULL, \
+        balance_as_of DATE NOT NULL, \
+        meter_number TEXT NULL, \
+        service TEXT NULL, \
+        verification_due DATE NULL, \
+        reading_litres BIGINT NULL, \
+        reading_period INTEGER NULL, \
+        reading_at TIMESTAMPTZ NULL\
+    ) ON COMMIT DROP";
+
+const CREATE_NEW_ACCOUNTS: &str =
+    "CREATE TEMP TABLE registry_new_accounts (number TEXT NOT NULL) ON COMMIT DROP";
+
+const CREATE_NEW_METERS: &str =
+    "CREATE TEMP TABLE registry_new_meters (number TEXT NOT NULL) ON COMMIT DROP";
+
+const COPY_STAGING: &str = "COPY registry_staging (ord, account_number, address, \
+    balance_kopecks, balance_as_of, meter_number, service, verification_due, reading_litres, \
+    reading_period, reading_at) FROM STDIN";
+
+const UPSERT_ACCOUNTS: &str = "\
+    WITH up AS (\
+        INSERT INTO accounts (number, address, balance_kopecks, balance_as_of) \
+        SELECT DISTINCT ON (account_number) account_number, address, balance_kopecks, \
+            balance_as_of \
+        FROM registry_staging ORDER BY account_number, ord DESC \
+        ON CONFLICT (number) DO UPDATE SET address = EXCLUDED.address, \
+            balance_kopecks = EXCLUDED.balance_kopecks, balance_as_of = EXCLUDED.balance_as_of \
+        WHERE (accounts.address, accounts.balance_kopecks, accounts.balance_as_of) \
+            IS DISTINCT FROM (EXCLUDED.address, EXCLUDED.balance_kopecks, EXCLUDED.balance_as_of) \
+        RETURNING number, (xmax = 0) AS inserted\
+    ) \
+    INSERT INTO registry_new_accounts SELECT number FROM up WHERE inserted";
+
+const UPSERT_METERS: &str = "\
+    WITH up AS (\
+        INSERT INTO meters (number, account_number, service, verification_due) \
+        SELECT DISTINCT ON (meter_number) meter_number, account_number, service, \
+            verification_due \
+        FROM registry_staging WHERE meter_number IS NOT NULL \
+        ORDER BY meter_number, ord DESC \
+        ON CONFLICT (number) DO UPDATE SET account_number = EXCLUDED.account_number, \
+            service = EXCLUDED.service, verification_due = EXCLUDED.verification_due \
+        WHERE (meters.account_number, meters.service, meters.verification_due) \
+            IS DISTINCT FROM \
+            (EXCLUDED.account_number, EXCLUDED.service, EXCLUDED.verification_due) \
+        RETURNING number, (xmax = 0) AS inserted\
+    ) \
+    INSERT INTO registry_new_meters SELECT number FROM up WHERE inserted";
+
+const UPSERT_READINGS: &str = "\
+    INSERT INTO readings (id, account_number, meter_number, period, value_litres, \
+        previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
+        submitter_name, submitter_phone) \
+    SELECT DISTINCT ON (meter_number, reading_period) gen_random_uuid(), account_number, \
+        meter_number, reading_period, reading_litres, NULL, NULL, reading_at, 'registry', '', \
+        NULL, NULL, NULL \
+    FROM registry_staging \
+    WHERE meter_number IS NOT NULL AND reading_period IS NOT NULL \
+    ORDER BY meter_number, reading_period, ord DESC \
+    ON CONFLICT (meter_number, period) DO UPDATE SET \
+        account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres, \
+        submitted_at = EXCLUDED.submitted_at \
+    WHERE readings.source = 'registry' \
+        AND (readings.account_number, readings.value_litres, readings.submitted_at) \
+        IS DISTINCT FROM \
+        (EXCLUDED.account_number, EXCLUDED.value_litres, EXCLUDED.submitted_at)";
+
+const COUNT_INSERTED: &str = "\
+    SELECT count(*) FILTER (WHERE a.number IS NOT NULL \
+            AND (s.meter_number IS NULL OR m.number IS NOT NULL)) AS inserted, \
+        count(*) AS total \
+    FROM registry_staging s \
+    LEFT JOIN registry_new_accounts a ON a.number = s.account_number \
+    LEFT JOIN registry_new_meters m ON m.number = s.meter_number";
+
+/// Appends a text field in `COPY`'s text format: backslash, tab, newline and carriage return
+/// are escaped, so no value can end a field or a row early.
+fn push_text(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            other => out.push(other),
+        }
+    }
+}
+
+fn push_optional_text(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => push_text(out, v),
+        None => out.push_str("\\N"),
+    }
+}
+
+fn push_optional<T: std::fmt::Display>(out: &mut String, value: Option<T>) {
+    match value {
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+        None => out.push_str("\\N"),
+    }
+}
+
+/// The period a registry reading's date falls in, when the domain accepts it as a period.
+fn reading_period(date: NaiveDate) -> Option<Period> {
+    Period::containing(date).to_string().parse().ok()
+}
+
+/// One staging row in `COPY` text format, newline included.
+fn push_row(out: &mut String, ord: usize, record: &RegistryRecord) -> Result<(), StoreError> {
+    let _ = write!(out, "{ord}\t");
+    push_text(out, record.account_number.as_str());
+    out.push('\t');
+    push_text(out, &record.address);
+    let _ = write!(
+        out,
+        "\t{}\t{}\t",
+        record.balance.kopecks(),
+        record.balance_as_of
+    );
+    let meter = record.meter.as_ref();
+    push_optional_text(out, meter.map(|m| m.number.as_str()));
+    out.push('\t');
+    push_optional_text(out, meter.map(|m| m.service.code()));
+    out.push('\t');
+    push_optional(out, meter.and_then(|m| m.verification_due));
+    out.push('\t');
+    let reading = meter
+        .and_then(|m| m.last_reading)
+        .and_then(|(value, date)| reading_period(date).map(|period| (value, date, period)));
+    match reading {
+        Some((value, date, period)) => {
+            let at = date.and_time(NaiveTime::MIN).and_utc();
+            let _ = write!(
+                out,
+                "{}\t{}\t{}",
+                reading_litres(value)?,
+                period_code(period),
+                at.format("%Y-%m-%d %H:%M:%S+00")
+            );
+        }
+        None => out.push_str("\\N\t\\N\t\\N"),
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// Executes one statement without parameters.
+async fn execute(conn: &mut PgConnection, sql: &'static str) -> Result<(), StoreError> {
+    sqlx::query(sql)
+        .execute(&mut *conn)
+        .await
+        .map(drop)
+        .map_err(store_error)
+}
+
+/// Encodes the rows in `COPY` text format, in chunks of about [`COPY_CHUNK`] bytes.
+fn encode(rows: &[RegistryRecord]) -> Result<Vec<String>, StoreError> {
+    let mut chunks = Vec::new();
+    let mut buffer = String::with_capacity(COPY_CHUNK + 1024);
+    for (ord, record) in rows.iter().enumerate() {
+        push_row(&mut buffer, ord, record)?;
+        if buffer.len() >= COPY_CHUNK {
+            chunks.push(std::mem::replace(
+                &mut buffer,
+                String::with_capacity(COPY_CHUNK + 1024),
+            ));
+        }
+    }
+    if !buffer.is_empty() {
+        chunks.push(buffer);
+    }
+    Ok(chunks)
+}
+
+/// Sends the encoded rows to the staging table through `COPY ... FROM STDIN`.
+async fn copy_rows(conn: &mut PgConnection, chunks: Vec<String>) -> Result<(), StoreError> {
+    let mut copy = conn.copy_in_raw(COPY_STAGING).await.map_err(store_error)?;
+    for chunk in chunks {
+        copy.send(chunk.into_bytes()).await.map_err(store_error)?;
+    }
+    copy.finish().await.map_err(store_error)?;
+    Ok(())
+}
+
+/// Everything but the commit: staging, the three upserts, the count.
+async fn upsert_in(
+    conn: &mut PgConnection,
+    rows: &[RegistryRecord],
+) -> Result<UpsertCounts, StoreError> {
+    execute(conn, CREATE_STAGING).await?;
+    execute(conn, CREATE_NEW_ACCOUNTS).await?;
+    execute(conn, CREATE_NEW_METERS).await?;
+    copy_rows(conn, encode(rows)?).await?;
+    execute(conn, UPSERT_ACCOUNTS).await?;
+    execute(conn, UPSERT_METERS).await?;
+    execute(conn, UPSERT_READINGS).await?;
+    let counts = sqlx::query(COUNT_INSERTED)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    let inserted: i64 = counts.try_get("inserted").map_err(store_error)?;
+    let total: i64 = counts.try_get("total").map_err(store_error)?;
+    let inserted = unsigned("inserted", inserted)?;
+    let total = unsigned("total", total)?;
+    Ok(UpsertCounts {
+        inserted,
+        updated: total
+            .checked_sub(inserted)
+            .ok_or_else(|| corrupt("inserted", "more than the rows"))?,
+    })
+}
+
+#[async_trait]
+impl RegistryStore for PgRegistryStore {
+    #[instrument(skip_all, fields(rows = rows.len()))]
+    async fn upsert(&self, rows: &[RegistryRecord]) -> Result<UpsertCounts, StoreError> {
+        if rows.is_empty() {
+            return Ok(UpsertCounts::default());
+        }
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let counts = upsert_in(&mut tx, rows).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_what_would_end_a_field() {
+        let mut out = String::new();
+        push_text(&mut out, "a\\b\tc\nd\re;\"ж");
+        assert_eq!(out, "a\\\\b\\tc\\nd\\re;\"ж");
+    }
+
+    #[test]
+    fn a_full_row_and_a_row_without_meter_encode() {
+        let full = RegistryRecord::parse(&[
+            "123456",
+            "г. Иваново;\tкв. 2",
+            "1234.50",
+            "2026-10-31",
+            "ВСХ-0011234",
+            "cold_water",
+            "2030-01-15",
+            "123.456",
+            "2026-10-25",
+        ])
+        .unwrap();
+        let bare =
+            RegistryRecord::parse(&["0001", "адрес", "-5.00", "2026-10-31", "", "", "", "", ""])
+                .unwrap();
+        let mut out = String::new();
+        push_row(&mut out, 0, &full).unwrap();
+        push_row(&mut out, 1, &bare).unwrap();
+        assert_eq!(
+            out,
+            "0\t123456\tг. Иваново;\\tкв. 2\t123450\t2026-10-31\tВСХ-0011234\tcold_water\t\
+             2030-01-15\t123456\t202610\t2026-10-25 00:00:00+00\n\
+             1\t0001\tадрес\t-500\t2026-10-31\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n"
+        );
+    }
+}

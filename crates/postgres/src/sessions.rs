@@ -1,0 +1,86 @@
+//! Logged-in sessions, by token digest.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use tracing::instrument;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::SessionRepository;
+use vodokanal_domain::{Session, TokenDigest, UserId};
+
+use crate::error::store_error;
+use crate::pg_store;
+use crate::rows::{digest, get};
+
+pg_store!(
+    /// `SessionRepository` on PostgreSQL: the `sessions` table.
+    PgSessionRepository
+);
+
+fn session_from_row(row: &PgRow) -> Result<Session, StoreError> {
+    Ok(Session {
+        digest: TokenDigest(digest("digest", get(row, "digest")?)?),
+        user_id: UserId::from_uuid(get(row, "user_id")?),
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
+#[async_trait]
+impl SessionRepository for PgSessionRepository {
+    #[instrument(skip_all, fields(user = %session.user_id))]
+    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (digest, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&session.digest.0[..])
+        .bind(session.user_id.as_uuid())
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError> {
+        sqlx::query(
+            "SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = $1",
+        )
+        .bind(&digest.0[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .as_ref()
+        .map(session_from_row)
+        .transpose()
+    }
+
+    #[instrument(skip_all)]
+    async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE digest = $1")
+            .bind(&digest.0[..])
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(user = %user))]
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        except: Option<TokenDigest>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR digest <> $2)",
+        )
+        .bind(user.as_uuid())
+        .bind(except.as_ref().map(|d| d.0.to_vec()))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+}
