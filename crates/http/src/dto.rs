@@ -1,0 +1,466 @@
+//! The JSON shapes of the contract: response bodies built from the use cases' outputs, and the
+//! request bodies (documented here for OpenAPI; read field by field with
+//! [`crate::extract::Form`]). Field names are the contract's, byte for byte.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use vodokanal_app::accounts::AccountView;
+use vodokanal_app::auth::{CodeRequested, SignedIn};
+use vodokanal_app::info::InfoView;
+use vodokanal_domain::{Payment, Reading, User, VisitRequest};
+
+/// RFC 3339 with offset (`Z`), with as many fraction digits as needed.
+pub fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn hh_mm(time: NaiveTime) -> String {
+    time.format("%H:%M").to_string()
+}
+
+fn date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+// ---- responses -------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoursDto {
+    /// e.g. "Пн–Пт".
+    pub days: String,
+    /// `HH:MM`.
+    pub opens: String,
+    pub closes: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactCenterDto {
+    pub address: String,
+    pub hours: Vec<HoursDto>,
+    pub phones: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentPurposeDto {
+    /// `water`, `temporary_water_supply`, `court` or `heating`.
+    pub code: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadingWindowDto {
+    pub from_day: u8,
+    pub to_day: u8,
+}
+
+/// GET `/info`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InfoDto {
+    pub contact_center: ContactCenterDto,
+    pub payment_purposes: Vec<PaymentPurposeDto>,
+    pub readings_help: String,
+    pub payments_help: String,
+    /// `null`: readings are taken any day.
+    pub reading_window: Option<ReadingWindowDto>,
+}
+
+impl From<InfoView> for InfoDto {
+    fn from(view: InfoView) -> Self {
+        Self {
+            contact_center: ContactCenterDto {
+                address: view.contact_center.address,
+                hours: view
+                    .contact_center
+                    .hours
+                    .into_iter()
+                    .map(|line| HoursDto {
+                        days: line.days,
+                        opens: hh_mm(line.opens),
+                        closes: hh_mm(line.closes),
+                    })
+                    .collect(),
+                phones: view.contact_center.phones,
+            },
+            payment_purposes: view
+                .payment_purposes
+                .into_iter()
+                .map(|purpose| PaymentPurposeDto {
+                    code: purpose.code().to_owned(),
+                    title: purpose.title().to_owned(),
+                })
+                .collect(),
+            readings_help: view.readings_help,
+            payments_help: view.payments_help,
+            reading_window: view.reading_window.map(|window| ReadingWindowDto {
+                from_day: window.from_day(),
+                to_day: window.to_day(),
+            }),
+        }
+    }
+}
+
+/// A meter reading.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadingDto {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub account_number: String,
+    pub meter_number: String,
+    /// Cubic metres, three decimals: `"123.456"`.
+    #[schema(example = "123.456")]
+    pub value: String,
+    pub previous_value: Option<String>,
+    pub consumption: Option<String>,
+    /// `YYYY-MM`.
+    #[schema(example = "2026-11")]
+    pub period: String,
+    #[schema(format = DateTime)]
+    pub submitted_at: String,
+    /// `cabinet`, `anonymous` or `registry`.
+    pub source: String,
+    /// e.g. `consumption_unusually_high`.
+    pub warnings: Vec<String>,
+}
+
+impl From<&Reading> for ReadingDto {
+    fn from(reading: &Reading) -> Self {
+        Self {
+            id: reading.id.to_string(),
+            account_number: reading.account_number.to_string(),
+            meter_number: reading.meter_number.to_string(),
+            value: reading.value.to_string(),
+            previous_value: reading.previous_value.map(|value| value.to_string()),
+            consumption: reading.consumption.map(|value| value.to_string()),
+            period: reading.period.to_string(),
+            submitted_at: instant(reading.submitted_at),
+            source: reading.source.code().to_owned(),
+            warnings: reading
+                .warnings
+                .iter()
+                .map(|warning| warning.code().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// A payment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentDto {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub account_number: String,
+    pub purpose: String,
+    /// Roubles, two decimals: `"1234.50"`.
+    #[schema(example = "1234.50")]
+    pub amount: String,
+    /// `pending`, `succeeded` or `canceled`.
+    pub status: String,
+    /// Where the payer confirms the payment.
+    pub confirmation_url: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub paid_at: Option<String>,
+}
+
+impl From<&Payment> for PaymentDto {
+    fn from(payment: &Payment) -> Self {
+        Self {
+            id: payment.id.to_string(),
+            account_number: payment.account_number.to_string(),
+            purpose: payment.purpose.code().to_owned(),
+            amount: payment.amount.to_string(),
+            status: payment.status.code().to_owned(),
+            confirmation_url: payment.confirmation_url.clone(),
+            created_at: instant(payment.created_at),
+            paid_at: payment.paid_at.map(instant),
+        }
+    }
+}
+
+/// The 202 answer of a code request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeSentDto {
+    /// Seconds before a new code may be asked for.
+    pub resend_after: i64,
+    /// Seconds the code lives.
+    pub expires_in: i64,
+}
+
+impl From<CodeRequested> for CodeSentDto {
+    fn from(sent: CodeRequested) -> Self {
+        Self {
+            resend_after: sent.resend_after,
+            expires_in: sent.expires_in,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    /// E.164: `+79109845003`.
+    pub phone: String,
+    pub email: String,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto {
+    /// The bearer token.
+    pub token: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    pub user: UserDto,
+}
+
+impl From<&SignedIn> for SessionDto {
+    fn from(signed_in: &SignedIn) -> Self {
+        Self {
+            token: signed_in.token.expose().to_owned(),
+            expires_at: instant(signed_in.expires_at),
+            user: UserDto {
+                phone: signed_in.user.phone.to_string(),
+                email: signed_in.user.email.to_string(),
+            },
+        }
+    }
+}
+
+/// GET `/profile`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileDto {
+    pub phone: String,
+    pub email: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&User> for ProfileDto {
+    fn from(user: &User) -> Self {
+        Self {
+            phone: user.phone.to_string(),
+            email: user.email.to_string(),
+            created_at: instant(user.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LastReadingDto {
+    pub value: String,
+    #[schema(format = Date)]
+    pub date: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeterDto {
+    pub meter_number: String,
+    /// `cold_water` or `hot_water`.
+    pub service: String,
+    pub last_reading: Option<LastReadingDto>,
+    #[schema(format = Date)]
+    pub verification_due: Option<String>,
+}
+
+/// A linked account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDto {
+    pub account_number: String,
+    pub label: Option<String>,
+    pub address: String,
+    /// Roubles owed (negative: overpaid), two decimals.
+    #[schema(example = "1000.00")]
+    pub debt: String,
+    #[schema(format = Date)]
+    pub balance_as_of: String,
+    pub meters: Vec<MeterDto>,
+}
+
+impl From<&AccountView> for AccountDto {
+    fn from(view: &AccountView) -> Self {
+        Self {
+            account_number: view.account.number.to_string(),
+            label: view.label.as_ref().map(ToString::to_string),
+            address: view.account.address.clone(),
+            debt: view.debt.to_string(),
+            balance_as_of: date(view.account.balance_as_of),
+            meters: view
+                .meters()
+                .map(|(meter, last)| MeterDto {
+                    meter_number: meter.number.to_string(),
+                    service: meter.service.code().to_owned(),
+                    last_reading: last.map(|last| LastReadingDto {
+                        value: last.value.to_string(),
+                        date: date(last.date),
+                    }),
+                    verification_due: meter.verification_due.map(date),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A visit request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitRequestDto {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// `meter_acceptance` or `meter_verification`.
+    pub kind: String,
+    pub account_number: String,
+    pub meter_number: Option<String>,
+    pub phone: String,
+    #[schema(format = Date)]
+    pub visit_date: String,
+    /// `HH:MM`.
+    pub visit_time: String,
+    pub notes: Option<String>,
+    /// `new`, `scheduled`, `done` or `canceled`.
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&VisitRequest> for VisitRequestDto {
+    fn from(visit: &VisitRequest) -> Self {
+        Self {
+            id: visit.id.to_string(),
+            kind: visit.kind.code().to_owned(),
+            account_number: visit.account_number.to_string(),
+            meter_number: visit.meter_number.as_ref().map(ToString::to_string),
+            phone: visit.phone.to_string(),
+            visit_date: date(visit.slot.date()),
+            visit_time: hh_mm(visit.slot.time()),
+            notes: visit.notes.as_ref().map(ToString::to_string),
+            status: visit.status.code().to_owned(),
+            created_at: instant(visit.created_at),
+        }
+    }
+}
+
+/// `GET /health/*`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthDto {
+    /// `ok` or `unavailable`.
+    pub status: String,
+}
+
+// ---- requests (for the document) -------------------------------------------------------
+
+#[derive(Debug, ToSchema)]
+pub struct AnonymousReadingRequest {
+    pub full_name: String,
+    /// Any common Russian form: `+7 (910) 984-50-03`, `89109845003`, ...
+    pub phone: String,
+    pub meter_number: String,
+    /// A JSON string or number with at most three decimals, `0 <= value < 1000000`.
+    #[schema(value_type = Object, example = "123.456")]
+    pub value: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct AnonymousPaymentRequest {
+    pub account_number: String,
+    pub purpose: String,
+    /// A JSON string or number with at most two decimals.
+    #[schema(value_type = Object, example = "1234.50")]
+    pub amount: String,
+    pub email: Option<String>,
+    pub return_url: Option<String>,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct RegistrationRequest {
+    pub phone: String,
+    pub email: String,
+    /// Must be `true`.
+    pub consent_personal_data: bool,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct RegistrationConfirmRequest {
+    pub phone: String,
+    /// 6 digits from the SMS.
+    pub code: String,
+    /// 8 to 128 characters, not a commonly used one.
+    pub password: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct LoginRequest {
+    /// A phone or an e-mail.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct PasswordResetRequest {
+    pub phone: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct PasswordResetConfirmRequest {
+    pub phone: String,
+    pub code: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct DeleteProfileRequest {
+    pub password: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct LinkAccountRequest {
+    pub account_number: String,
+    pub meter_last4: String,
+    /// At most 50 characters.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct RelabelAccountRequest {
+    /// `null` or `""` clears the label.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct MeterReadingRequest {
+    pub meter_number: String,
+    #[schema(value_type = Object, example = "123.456")]
+    pub value: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct SubmitReadingsRequest {
+    pub readings: Vec<MeterReadingRequest>,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct CabinetPaymentRequest {
+    pub purpose: String,
+    #[schema(value_type = Object, example = "1234.50")]
+    pub amount: String,
+    pub return_url: Option<String>,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct BookVisitRequest {
+    /// `meter_acceptance` or `meter_verification`.
+    pub kind: String,
+    pub account_number: String,
+    pub meter_number: Option<String>,
+    pub phone: String,
+    #[schema(format = Date)]
+    pub visit_date: String,
+    /// `HH:MM`.
+    pub visit_time: String,
+    pub notes: Option<String>,
+}

@@ -1,0 +1,107 @@
+//! Every use-case error becomes a [`Problem`] here, in one exhaustive `match` per error enum
+//! (no `_` arm), so that a new variant forces a decision. A 5xx body says nothing of the
+//! cause; the cause goes to the log with `tracing::error!`.
+
+mod accounts;
+mod auth;
+mod payments;
+mod profile;
+mod readings;
+mod visits;
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::IdempotencyError;
+use vodokanal_app::ports::HashError;
+use vodokanal_domain::{ReadingValue, ReadingWindow};
+
+use crate::problem::{Problem, ProblemCode};
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => {
+                tracing::error!(%cause, "the store is unavailable");
+                Self::unavailable()
+            }
+            StoreError::Corrupt(cause) => {
+                tracing::error!(%cause, "the store holds corrupt data");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<HashError> for Problem {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Failed(cause) => {
+                tracing::error!(%cause, "password hashing failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<IdempotencyError> for Problem {
+    fn from(error: IdempotencyError) -> Self {
+        match error {
+            IdempotencyError::KeyReused => Self::new(
+                ProblemCode::IdempotencyKeyReused,
+                "Этот ключ Idempotency-Key уже использован для другого запроса.",
+            ),
+            IdempotencyError::InProgress => Self::new(
+                ProblemCode::IdempotencyRequestInProgress,
+                "Запрос с этим ключом Idempotency-Key ещё выполняется. Повторите его позже.",
+            )
+            .retry_after(Duration::from_secs(1)),
+            IdempotencyError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// A `TimeDelta` wait as a `Retry-After` duration (at least a second).
+pub(crate) fn wait(retry_after: TimeDelta) -> Duration {
+    retry_after
+        .to_std()
+        .unwrap_or(Duration::ZERO)
+        .max(Duration::from_secs(1))
+}
+
+/// 429 `too_many_requests` with `Retry-After`.
+pub(crate) fn too_many(retry_after: TimeDelta, detail: &str) -> Problem {
+    Problem::new(ProblemCode::TooManyRequests, detail).retry_after(wait(retry_after))
+}
+
+/// 422 `reading_window_closed`.
+pub(crate) fn window_closed(window: ReadingWindow) -> Problem {
+    Problem::new(
+        ProblemCode::ReadingWindowClosed,
+        format!(
+            "Показания принимаются с {} по {} число месяца.",
+            window.from_day(),
+            window.to_day()
+        ),
+    )
+}
+
+/// 422 `reading_below_previous`.
+pub(crate) fn below_previous(previous: ReadingValue, meter: Option<&str>) -> Problem {
+    let detail = match meter {
+        Some(meter) => {
+            format!("Показание счётчика {meter} меньше предыдущего ({previous} м³).")
+        }
+        None => format!("Показание меньше предыдущего ({previous} м³)."),
+    };
+    Problem::new(ProblemCode::ReadingBelowPrevious, detail)
+}
+
+/// 404 `not_found` for an account that is not linked to the caller.
+pub(crate) fn account_not_found_problem() -> Problem {
+    Problem::new(
+        ProblemCode::NotFound,
+        "Лицевой счёт не найден среди привязанных к вашему кабинету.",
+    )
+}

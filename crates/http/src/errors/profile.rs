@@ -1,0 +1,40 @@
+//! The signed-in subscriber's profile.
+
+use vodokanal_app::profile::{ChangePasswordError, DeleteProfileError, ViewProfileError};
+
+use crate::problem::{Problem, ProblemCode};
+
+fn wrong_password() -> Problem {
+    Problem::new(ProblemCode::InvalidCredentials, "Неверный пароль.")
+}
+
+impl From<ViewProfileError> for Problem {
+    fn from(error: ViewProfileError) -> Self {
+        match error {
+            ViewProfileError::NotFound => Self::unauthorized(),
+            ViewProfileError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for Problem {
+    fn from(error: ChangePasswordError) -> Self {
+        match error {
+            ChangePasswordError::InvalidCredentials => wrong_password(),
+            ChangePasswordError::NotFound => Self::unauthorized(),
+            ChangePasswordError::Hash(hash) => hash.into(),
+            ChangePasswordError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<DeleteProfileError> for Problem {
+    fn from(error: DeleteProfileError) -> Self {
+        match error {
+            DeleteProfileError::InvalidCredentials => wrong_password(),
+            DeleteProfileError::NotFound => Self::unauthorized(),
+            DeleteProfileError::Hash(hash) => hash.into(),
+            DeleteProfileError::Store(store) => store.into(),
+        }
+    }
+}

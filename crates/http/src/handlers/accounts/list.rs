@@ -1,0 +1,36 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use vodokanal_app::accounts::ListAccountsCommand;
+
+use crate::dto::AccountDto;
+use crate::extract::Authenticated;
+use crate::idempotency::JsonResponse;
+use crate::problem::{Problem, ProblemBody};
+use crate::state::AppState;
+
+/// The caller's linked accounts.
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The linked accounts", body = Vec<AccountDto>),
+        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    Authenticated(user): Authenticated,
+) -> Result<JsonResponse, Problem> {
+    let views = state
+        .use_cases
+        .list_accounts
+        .execute(ListAccountsCommand {
+            user_id: user.user_id,
+        })
+        .await?;
+    let accounts: Vec<AccountDto> = views.iter().map(AccountDto::from).collect();
+    JsonResponse::new(StatusCode::OK, &accounts)
+}

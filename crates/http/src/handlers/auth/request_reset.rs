@@ -1,0 +1,43 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use vodokanal_app::auth::RequestPasswordResetCommand;
+use vodokanal_domain::MobilePhone;
+
+use crate::dto::{CodeSentDto, PasswordResetRequest};
+use crate::extract::{ClientIp, JsonBody};
+use crate::handlers::missing;
+use crate::idempotency::JsonResponse;
+use crate::problem::{Problem, ProblemBody};
+use crate::state::AppState;
+
+/// Sends a password-reset code (the same answer whether or not the phone is registered).
+#[utoipa::path(
+    post,
+    path = "/auth/password-reset",
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "A code goes to the phone, if registered", body = CodeSentDto),
+        (status = 422, description = "validation_failed", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "too_many_requests, with Retry-After", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientIp(client_ip): ClientIp,
+    body: JsonBody,
+) -> Result<JsonResponse, Problem> {
+    let mut form = body.form();
+    let phone = form.required::<MobilePhone>("phone");
+    form.finish()?;
+    let Some(phone) = phone else {
+        return Err(missing());
+    };
+    let sent = state
+        .use_cases
+        .request_password_reset
+        .execute(RequestPasswordResetCommand { phone, client_ip })
+        .await?;
+    JsonResponse::new(StatusCode::ACCEPTED, &CodeSentDto::from(sent))
+}

@@ -1,0 +1,5 @@
+//! Probes and the OpenAPI document.
+
+pub mod live;
+pub mod openapi;
+pub mod ready;

@@ -1,0 +1,27 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::dto::HealthDto;
+use crate::idempotency::JsonResponse;
+use crate::problem::{Problem, ProblemBody};
+use crate::state::AppState;
+
+/// 200 when the database answers, else 503 with `Retry-After`.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers", body = HealthDto),
+        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ready(State(state): State<AppState>) -> Result<JsonResponse, Problem> {
+    state.use_cases.health.ping().await?;
+    JsonResponse::new(
+        StatusCode::OK,
+        &HealthDto {
+            status: "ok".into(),
+        },
+    )
+}

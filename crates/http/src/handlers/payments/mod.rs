@@ -1,0 +1,5 @@
+//! Payments in the cabinet and the provider's notifications.
+
+pub mod history;
+pub mod notification;
+pub mod start;

@@ -1,0 +1,5 @@
+//! The signed-in subscriber's profile.
+
+pub mod change_password;
+pub mod delete;
+pub mod view;

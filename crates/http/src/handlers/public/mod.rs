@@ -1,0 +1,6 @@
+//! Without registration: `/info`, anonymous readings and payments, a payment's state.
+
+pub mod info;
+pub mod payment_status;
+pub mod start_payment;
+pub mod submit_reading;

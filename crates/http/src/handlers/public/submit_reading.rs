@@ -1,0 +1,63 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use vodokanal_app::readings::SubmitAnonymousReadingCommand;
+use vodokanal_domain::{FullName, MeterNumber, Phone, ReadingValue};
+
+use crate::dto::{AnonymousReadingRequest, ReadingDto};
+use crate::extract::{ClientIp, JsonBody};
+use crate::handlers::{anonymous_caller, missing};
+use crate::idempotency::{IdempotencyHeader, JsonResponse, idempotent};
+use crate::problem::ProblemBody;
+use crate::state::AppState;
+
+const ENDPOINT: &str = "POST /api/v1/public/readings";
+
+/// A reading given without registration, by meter number.
+#[utoipa::path(
+    post,
+    path = "/public/readings",
+    tag = "public",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1..=255 visible ASCII characters")),
+    request_body = AnonymousReadingRequest,
+    responses(
+        (status = 201, description = "The reading", body = ReadingDto),
+        (status = 404, description = "meter_not_found", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed, reading_below_previous, reading_window_closed, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+pub async fn submit_anonymous_reading(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    IdempotencyHeader(key): IdempotencyHeader,
+    body: JsonBody,
+) -> Response {
+    let caller = anonymous_caller(ip);
+    idempotent(&state, key, &caller, ENDPOINT, &body.raw, async {
+        let mut form = body.form();
+        let full_name = form.required::<FullName>("full_name");
+        let phone = form.required::<Phone>("phone");
+        let meter_number = form.required::<MeterNumber>("meter_number");
+        let value = form.required_decimal::<ReadingValue>("value");
+        form.finish()?;
+        let (Some(full_name), Some(phone), Some(meter_number), Some(value)) =
+            (full_name, phone, meter_number, value)
+        else {
+            return Err(missing());
+        };
+        let reading = state
+            .use_cases
+            .submit_anonymous_reading
+            .execute(SubmitAnonymousReadingCommand {
+                full_name,
+                phone,
+                meter_number,
+                value,
+            })
+            .await?;
+        JsonResponse::new(StatusCode::CREATED, &ReadingDto::from(&reading))
+    })
+    .await
+}

@@ -1,0 +1,4 @@
+//! Visit requests.
+
+pub mod book;
+pub mod list;

@@ -1,0 +1,430 @@
+//! The router wired to the in-memory store of `vodokanal-test-support`, with fakes of the
+//! machine and the outside providers, and helpers to call it with `oneshot`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use vodokanal_app::ports::{
+    Clock, CreatedPayment, HashError, Notification, NotificationError, PasswordHasher,
+    PaymentProvider, PaymentRequest, ProviderError, ProviderReport, Random, SmsError, SmsGateway,
+    StoreHealth, Verification,
+};
+use vodokanal_app::{Settings, StoreError};
+use vodokanal_domain::payment::Outcome;
+use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, RegistryRecord};
+use vodokanal_domain::{LoginPassword, MobilePhone, Money, OneTimeCode, Password, PasswordHash};
+use vodokanal_http::{AppState, HttpConfig, Ports, router};
+
+use crate::memory::in_memory_stores;
+
+/// The account and meter every test can link: 123456 with meter ВСХ-0011234 (last reading
+/// 100.000 on 2026-10-25).
+pub const ACCOUNT: &str = "123456";
+pub const METER: &str = "ВСХ-0011234";
+pub const PHONE: &str = "+79109845003";
+pub const EMAIL: &str = "abonent@example.ru";
+pub const PASSWORD: &str = "kapel-vody-42";
+
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// Ids and tokens from a counter; the code is always 123456.
+pub struct CountingRandom(AtomicU8);
+
+impl Default for CountingRandom {
+    fn default() -> Self {
+        Self(AtomicU8::new(1))
+    }
+}
+
+impl Random for CountingRandom {
+    fn one_time_code(&self) -> OneTimeCode {
+        OneTimeCode::from_number(123_456)
+    }
+    fn token_bytes(&self) -> [u8; 32] {
+        [self.0.fetch_add(1, Ordering::SeqCst); 32]
+    }
+    fn id_bytes(&self) -> [u8; 16] {
+        [self.0.fetch_add(1, Ordering::SeqCst); 16]
+    }
+}
+
+/// A hasher that keeps the password in clear behind a prefix: fast, and enough to tell right
+/// from wrong.
+pub struct PlainHasher;
+
+#[async_trait]
+impl PasswordHasher for PlainHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        Ok(PasswordHash::from_phc(format!(
+            "plain:{}",
+            password.expose()
+        )))
+    }
+    async fn verify(
+        &self,
+        password: &LoginPassword,
+        hash: &PasswordHash,
+    ) -> Result<Verification, HashError> {
+        if hash.as_phc() == format!("plain:{}", password.expose()) {
+            Ok(Verification::Valid {
+                needs_rehash: false,
+            })
+        } else {
+            Ok(Verification::Invalid)
+        }
+    }
+    async fn verify_dummy(&self, _password: &LoginPassword) -> Result<(), HashError> {
+        Ok(())
+    }
+}
+
+/// Keeps every SMS.
+#[derive(Default)]
+pub struct Outbox(pub Mutex<Vec<(String, String)>>);
+
+#[async_trait]
+impl SmsGateway for Outbox {
+    async fn send(
+        &self,
+        to: &MobilePhone,
+        text: &str,
+        _client_ip: Option<IpAddr>,
+    ) -> Result<(), SmsError> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((to.phone().to_string(), text.to_owned()));
+        Ok(())
+    }
+}
+
+/// The sandbox provider: a notification's body is the provider's payment id, `forged` is
+/// untrusted, `refund` is irrelevant; every payment reports success.
+pub struct FakeProvider {
+    pub down: AtomicBool,
+    pub created: Mutex<Vec<(String, Money)>>,
+}
+
+#[async_trait]
+impl PaymentProvider for FakeProvider {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+    async fn create(&self, request: &PaymentRequest) -> Result<CreatedPayment, ProviderError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(ProviderError::Unavailable("down".into()));
+        }
+        let id = format!("sb-{}", request.payment_id);
+        self.created
+            .lock()
+            .unwrap()
+            .push((id.clone(), request.amount));
+        Ok(CreatedPayment {
+            provider_payment_id: id,
+            confirmation_url: format!("http://127.0.0.1:8080/sandbox/pay/{}", request.payment_id),
+        })
+    }
+    async fn report(&self, provider_payment_id: &str) -> Result<ProviderReport, ProviderError> {
+        let created = self.created.lock().unwrap();
+        let (_, amount) = created
+            .iter()
+            .find(|(id, _)| id == provider_payment_id)
+            .ok_or(ProviderError::UnknownPayment)?;
+        Ok(ProviderReport {
+            outcome: Some(Outcome::Succeeded { paid_at: now() }),
+            amount: *amount,
+        })
+    }
+    fn read_notification(&self, notification: &Notification) -> Result<String, NotificationError> {
+        match String::from_utf8_lossy(&notification.body).as_ref() {
+            "forged" => Err(NotificationError::Untrusted("bad signature".into())),
+            "refund" => Err(NotificationError::Irrelevant),
+            "" => Err(NotificationError::Malformed("empty".into())),
+            id => Ok(id.to_owned()),
+        }
+    }
+}
+
+/// The database's ping, switchable.
+#[derive(Default)]
+pub struct Health {
+    pub down: AtomicBool,
+}
+
+#[async_trait]
+impl StoreHealth for Health {
+    async fn ping(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable("no answer".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// 2026-11-16T09:00:00Z: Monday, 12:00 in Moscow.
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-16T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn date(text: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// [`ACCOUNT`] with meter [`METER`], a debt of 1234.50 as of 2026-10-31, and the meter's
+/// last reading of 100 m³ on 2026-10-25.
+fn registry_row() -> RegistryRecord {
+    RegistryRecord {
+        account_number: ACCOUNT.parse::<AccountNumber>().unwrap(),
+        address: "г. Иваново, ул. Лежневская, д. 1, кв. 2".into(),
+        balance: "1234.50".parse().unwrap(),
+        balance_as_of: date("2026-10-31"),
+        meter: Some(RegistryMeter {
+            number: METER.parse::<MeterNumber>().unwrap(),
+            service: MeterService::ColdWater,
+            verification_due: Some(date("2030-01-15")),
+            last_reading: Some(("100".parse().unwrap(), date("2026-10-25"))),
+        }),
+    }
+}
+
+pub struct App {
+    pub router: Router,
+    pub sms: Arc<Outbox>,
+    pub health: Arc<Health>,
+    pub provider: Arc<FakeProvider>,
+}
+
+/// What a call answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts a problem+json answer with this status and code, and returns its body.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        assert_eq!(self.content_type(), "application/problem+json");
+        let body = self.json();
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], status);
+        assert_eq!(body["type"], format!("urn:vodokanal:problem:{code}"));
+        assert!(body["title"].is_string());
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        body
+    }
+
+    /// The fields a `validation_failed` names.
+    pub fn bad_fields(&self) -> Vec<String> {
+        let body = self.problem(422, "validation_failed");
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert!(e["code"].is_string());
+                assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+                e["field"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+}
+
+pub fn settings() -> Settings {
+    Settings::default()
+}
+
+impl App {
+    pub async fn new() -> Self {
+        Self::with(settings(), HttpConfig::default(), |_| {}).await
+    }
+
+    /// An app with the account [`ACCOUNT`] in the registry; `tweak` may replace ports.
+    pub async fn with(
+        settings: Settings,
+        config: HttpConfig,
+        tweak: impl FnOnce(&mut Ports),
+    ) -> Self {
+        let stores = in_memory_stores();
+        stores.registry.upsert(&[registry_row()]).await.unwrap();
+        let sms = Arc::new(Outbox::default());
+        let health = Arc::new(Health::default());
+        let provider = Arc::new(FakeProvider {
+            down: AtomicBool::new(false),
+            created: Mutex::new(Vec::new()),
+        });
+        let mut ports = Ports {
+            users: stores.users.clone(),
+            sessions: stores.sessions.clone(),
+            codes: stores.codes.clone(),
+            accounts: stores.accounts.clone(),
+            meters: stores.meters.clone(),
+            readings: stores.readings.clone(),
+            payments: stores.payments.clone(),
+            visits: stores.visits.clone(),
+            idempotency: stores.idempotency.clone(),
+            attempts: stores.attempts.clone(),
+            health: health.clone(),
+            sms: sms.clone(),
+            provider: provider.clone(),
+            hasher: Arc::new(PlainHasher),
+            clock: Arc::new(FixedClock(now())),
+            random: Arc::new(CountingRandom::default()),
+        };
+        tweak(&mut ports);
+        let router = router(AppState::new(ports, &settings, config));
+        Self {
+            router,
+            sms,
+            health,
+            provider,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    /// A call with an optional bearer token and JSON body, from 198.51.100.7.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let raw = body.map(|b| b.to_string());
+        self.call_raw(method, path, token, raw.as_deref(), &[])
+            .await
+    }
+
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut request = request
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 7], 40_000))));
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers [`PHONE`] / [`EMAIL`] through the API and returns the session token.
+    pub async fn register(&self) -> String {
+        self.register_as(PHONE, EMAIL).await
+    }
+
+    pub async fn register_as(&self, phone: &str, email: &str) -> String {
+        let sent = self
+            .post(
+                "/api/v1/auth/registration",
+                None,
+                json!({"phone": phone, "email": email, "consent_personal_data": true}),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.json());
+        let confirmed = self
+            .post(
+                "/api/v1/auth/registration/confirm",
+                None,
+                json!({"phone": phone, "code": "123456", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            confirmed.status,
+            StatusCode::CREATED,
+            "{:?}",
+            confirmed.json()
+        );
+        confirmed.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers and links [`ACCOUNT`].
+    pub async fn with_account(&self) -> String {
+        let token = self.register().await;
+        let linked = self
+            .post(
+                "/api/v1/accounts",
+                Some(&token),
+                json!({"account_number": ACCOUNT, "meter_last4": "1234"}),
+            )
+            .await;
+        assert_eq!(linked.status, StatusCode::CREATED, "{:?}", linked.json());
+        token
+    }
+}

@@ -1,0 +1,15 @@
+//! Router tests: the real router over the in-memory store, called with `oneshot`.
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod harness;
+mod memory;
+
+mod accounts;
+mod auth;
+mod garbage;
+mod idempotency;
+mod infra;
+mod payments;
+mod public;
+mod readings;
+mod visits;

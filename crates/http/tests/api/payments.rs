@@ -1,0 +1,135 @@
+//! Payments, anonymous and from the cabinet, and the provider's notifications.
+
+use std::sync::atomic::Ordering;
+
+use axum::http::{Method, StatusCode, header};
+use serde_json::json;
+
+use crate::harness::{ACCOUNT, App};
+
+#[tokio::test]
+async fn an_anonymous_payment_is_started_and_shown() {
+    let app = App::new().await;
+    let started = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/public/payments",
+            None,
+            Some(r#"{"account_number": "123456", "purpose": "water", "amount": 12.1, "email": "payer@example.ru"}"#),
+            &[],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    let payment = started.json();
+    assert_eq!(payment["amount"], "12.10");
+    assert_eq!(payment["account_number"], ACCOUNT);
+    assert_eq!(payment["purpose"], "water");
+    assert_eq!(payment["status"], "pending");
+    assert!(
+        payment["confirmation_url"]
+            .as_str()
+            .unwrap()
+            .contains("/sandbox/pay/")
+    );
+    assert!(payment["paid_at"].is_null());
+    assert!(payment["created_at"].is_string());
+
+    let id = payment["id"].as_str().unwrap();
+    let shown = app.get(&format!("/api/v1/payments/{id}"), None).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.json(), payment);
+
+    app.get(
+        "/api/v1/payments/00000000-0000-4000-8000-000000000000",
+        None,
+    )
+    .await
+    .problem(404, "not_found");
+    assert_eq!(
+        app.get("/api/v1/payments/not-a-uuid", None)
+            .await
+            .bad_fields(),
+        ["id"]
+    );
+}
+
+#[tokio::test]
+async fn anonymous_payment_refusals() {
+    let app = App::new().await;
+    app.post(
+        "/api/v1/public/payments",
+        None,
+        json!({"account_number": "999999", "purpose": "water", "amount": "10"}),
+    )
+    .await
+    .problem(404, "not_found");
+    let bad = app
+        .post(
+            "/api/v1/public/payments",
+            None,
+            json!({"account_number": ACCOUNT, "purpose": "beer", "amount": 1.005, "return_url": "javascript:alert(1)"}),
+        )
+        .await;
+    assert_eq!(bad.bad_fields(), ["purpose", "amount", "return_url"]);
+    app.provider.down.store(true, Ordering::SeqCst);
+    let down = app
+        .post(
+            "/api/v1/public/payments",
+            None,
+            json!({"account_number": ACCOUNT, "purpose": "water", "amount": "10"}),
+        )
+        .await;
+    down.problem(503, "payment_provider_unavailable");
+    assert!(down.headers.contains_key(header::RETRY_AFTER));
+}
+
+#[tokio::test]
+async fn a_cabinet_payment_settles_through_a_notification() {
+    let app = App::new().await;
+    let token = app.with_account().await;
+    let path = format!("/api/v1/accounts/{ACCOUNT}/payments");
+    let started = app
+        .post(
+            &path,
+            Some(&token),
+            json!({"purpose": "heating", "amount": "234.50"}),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    let id = started.json()["id"].as_str().unwrap().to_owned();
+
+    let notify = |body: &'static str, provider: &'static str| {
+        let app = &app;
+        async move {
+            app.call_raw(
+                Method::POST,
+                &format!("/api/v1/payments/notifications/{provider}"),
+                None,
+                Some(body),
+                &[],
+            )
+            .await
+        }
+    };
+    notify("forged", "sandbox").await.problem(403, "forbidden");
+    notify("x", "yookassa").await.problem(404, "not_found");
+    notify("sb-unknown", "sandbox")
+        .await
+        .problem(404, "not_found");
+    let ignored = notify("refund", "sandbox").await;
+    assert_eq!(ignored.status, StatusCode::OK);
+    let provider_id: &'static str = Box::leak(format!("sb-{id}").into_boxed_str());
+    let ok = notify(provider_id, "sandbox").await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.bytes, b"OK");
+    assert_eq!(notify(provider_id, "sandbox").await.status, StatusCode::OK);
+
+    let history = app.get(&path, Some(&token)).await;
+    assert_eq!(history.status, StatusCode::OK);
+    assert_eq!(history.json()[0]["status"], "succeeded");
+    assert_eq!(history.json()[0]["paid_at"], "2026-11-16T09:00:00Z");
+    let account = app
+        .get(&format!("/api/v1/accounts/{ACCOUNT}"), Some(&token))
+        .await;
+    assert_eq!(account.json()["debt"], "1000.00");
+}
