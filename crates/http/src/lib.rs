@@ -9,6 +9,33 @@
 //! tower-http, tokio (the runtime axum runs on), utoipa, serde, `serde_json`, chrono, ipnet and
 //! tracing.
 
+//!
+//! Decisions a reader of the contract may question:
+//!
+//! - Extensions of the contract's error codes: 409 `idempotency_request_in_progress` (a request
+//!   under the same `Idempotency-Key` still runs), 413 `payload_too_large` (bodies over
+//!   64 KiB), 405 `method_not_allowed`, 403 `forbidden` (a payment notification that is not
+//!   from the provider). Every 401 carries `WWW-Authenticate: Bearer`; every 429 and 503 a
+//!   `Retry-After` (5 s when the store is down or a request times out).
+//! - An account number in a cabinet path that can't be an account number (`/accounts/12ab`)
+//!   is a 404 `not_found`, like an account that is not linked to the caller; a payment id
+//!   that is not a UUID is a 422 `validation_failed` naming `id`; bad `limit`/`before` query
+//!   parameters are a 422 naming them.
+//! - `validation_failed` names every bad field (`readings[1].value`, `body` for a body that is
+//!   not JSON or not an object, `Idempotency-Key` for a bad key), with a field code
+//!   (`required`, `invalid_type`, `invalid`, `too_short`, `too_long`, `too_common`,
+//!   `not_mobile`, ...) and a Russian message. A `Content-Type` other than JSON or
+//!   `text/plain` (a form, say) is refused the same way; a missing one is accepted.
+//! - `PATCH /accounts/{number}` requires the `label` key (so that a misspelt key does not
+//!   clear the label); `null`, `""` or blanks clear it.
+//! - `Idempotency-Key` is scoped to the user, or for anonymous calls to the client address
+//!   (`0.0.0.0` when unknown), and to the route template. Only a 2xx is stored and replayed;
+//!   any other answer, or a request dropped by a timeout or a gone client, releases the key.
+//! - `X-Forwarded-For` is read only when the peer is a trusted proxy, right to left up to the
+//!   first address that is not one.
+//! - The request log line (target `vodokanal_http::router`) names the route template, never
+//!   the path, so no account number or payment id reaches it.
+
 pub mod dto;
 mod errors;
 pub mod extract;

@@ -1,10 +1,55 @@
 //! What every store is tested with: the [`Stores`] bundle of store ports, in-memory fakes of
-//! them (`InMemory…`), builders of domain values, and the store contract suite (`contract`)
-//! that the in-memory fakes, SQLite and PostgreSQL all run, through
+//! them ([`memory`]), builders of domain values ([`builders`]), and the store contract suite
+//! ([`contract`]) that the in-memory fake, SQLite and PostgreSQL all run, through
 //! [`store_contract_tests!`].
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain`, tokio and futures; used only as a
-//! dev-dependency.
+//! May depend on `vodokanal-app`, `vodokanal-domain`, tokio, futures and rand; used only as a
+//! dev-dependency. It does not depend on sqlx: a store's tests bring their own test attribute
+//! and pool type.
+//!
+//! # Running the contract suite against a store
+//!
+//! [`store_contract_tests!`] expands, in the integration test file that invokes it, to one
+//! `#[test]` per contract function (97 of them), inside a module `store_contract` with one
+//! sub-module per port area: `store_contract::readings::a_batch_with_one_bad_reading_stores_none`.
+//!
+//! With an async factory, for stores that make their own fresh database per test. The tests
+//! run on tokio's multi-threaded runtime (two workers, so the concurrency cases really race):
+//! the calling crate needs `tokio` with the `macros` and `rt-multi-thread` features among its
+//! dev-dependencies.
+//!
+//! ```no_run
+//! use vodokanal_test_support::memory::in_memory_stores;
+//!
+//! vodokanal_test_support::store_contract_tests!(async { in_memory_stores() });
+//! # fn main() {}
+//! ```
+//!
+//! The factory gives [`Stores`] or anything that implements [`StoreFixture`]: a fixture that
+//! also owns what must live as long as the test (a temporary directory holding the database
+//! file) and is dropped when the test ends.
+//!
+//! With a test attribute that hands each test a pool, such as `#[sqlx::test]` (a fresh
+//! database per test, migrated by the given migrator):
+//!
+//! ```text
+//! vodokanal_test_support::store_contract_tests!(
+//!     #[sqlx::test(migrator = "vodokanal_postgres::MIGRATOR")]
+//!     |pool: sqlx::PgPool| vodokanal_postgres::PgStores::new(pool)
+//! );
+//! ```
+//!
+//! Paths in the factory, the attribute and the pool type are resolved where the macro is
+//! invoked (the generated modules glob-import their parent).
+//!
+//! # Adding a contract function
+//!
+//! Write it as `pub async fn name(stores: Stores)` in its area's file under `src/contract/`,
+//! then add its name to the list in [`for_each_contract!`], the only list of them.
+
+pub mod builders;
+pub mod contract;
+pub mod memory;
 
 use std::sync::Arc;
 
@@ -34,4 +79,218 @@ impl std::fmt::Debug for Stores {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Stores")
     }
+}
+
+/// What a contract test runs against: the store's ports, and whatever must outlive the test
+/// with them (dropped when the test ends).
+pub trait StoreFixture {
+    fn stores(&self) -> Stores;
+}
+
+impl StoreFixture for Stores {
+    fn stores(&self) -> Stores {
+        self.clone()
+    }
+}
+
+/// Calls `$callback!` with `{ $args }` followed by the list of every contract function, by
+/// port area: `{ args } users: [name, ...], sessions: [...], ...`. The one place that lists
+/// them; [`store_contract_tests!`] is built on it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! for_each_contract {
+    ([$($callback:tt)*] { $($args:tt)* }) => {
+        $($callback)*! {
+            { $($args)* }
+            accounts: [
+                an_account_is_found_with_its_meters,
+                an_account_without_meters_is_found,
+                an_unknown_account_is_not_found,
+                a_linked_account_is_listed_with_its_label,
+                linked_accounts_come_in_the_order_they_were_linked,
+                links_are_per_user,
+                linking_twice_is_already_linked,
+                linking_an_unknown_account_fails,
+                concurrent_links_of_one_account_link_it_once,
+                relabel_changes_and_clears_the_label,
+                relabel_of_an_unlinked_account_is_false,
+                unlink_removes_the_link_once,
+            ],
+            attempts: [
+                check_allows_under_the_limit_and_counts_nothing,
+                recorded_attempts_reach_the_limit,
+                attempts_leave_the_window,
+                clear_forgets_the_keys_attempts,
+                keys_are_counted_apart,
+                acquire_counts_only_what_it_allows,
+                concurrent_acquires_allow_exactly_the_limit,
+            ],
+            codes: [
+                a_stored_code_is_found,
+                a_decoy_code_without_digest_is_stored,
+                put_replaces_the_code_of_the_same_phone_and_purpose,
+                record_failure_counts_wrong_tries,
+                record_failure_of_a_missing_code_counts_nothing,
+                concurrent_failures_are_all_counted,
+                consume_removes_the_code_once,
+                concurrent_consumes_succeed_once,
+            ],
+            idempotency: [
+                a_new_key_is_started,
+                a_repeat_while_running_is_in_progress,
+                a_completed_key_replays_its_response,
+                another_body_under_the_key_is_a_mismatch,
+                an_expired_record_is_replaced,
+                a_released_key_can_be_claimed_again,
+                keys_of_other_callers_and_endpoints_are_separate,
+                concurrent_claims_of_one_key_start_once,
+                concurrent_claims_of_an_expired_key_start_once,
+            ],
+            meters: [
+                a_meter_is_found_with_its_account,
+                an_unknown_meter_is_not_found,
+                a_moved_meter_is_found_under_its_new_account,
+            ],
+            payments: [
+                a_created_payment_keeps_every_field,
+                an_unknown_payment_is_not_found,
+                a_payment_of_an_unknown_account_is_refused,
+                the_providers_id_finds_the_payment,
+                an_unknown_provider_id_finds_nothing,
+                settling_a_success_moves_the_payment,
+                settling_a_cancellation_moves_the_payment,
+                a_final_payment_is_unchanged_by_settling,
+                settling_an_unknown_payment_is_none,
+                concurrent_settlements_move_the_payment_once,
+                history_is_the_accounts_payments_newest_first,
+                succeeded_since_sums_what_was_paid_from_then,
+                pending_payments_created_before_come_oldest_first,
+                the_export_holds_the_payments_created_in_the_range,
+            ],
+            readings: [
+                a_saved_reading_keeps_every_field,
+                saving_an_empty_batch_changes_nothing,
+                a_second_reading_of_the_period_replaces_the_first,
+                a_batch_with_one_bad_reading_stores_none,
+                a_batch_replacing_an_earlier_reading_is_rolled_back_whole,
+                concurrent_saves_of_one_meter_and_period_leave_one_reading,
+                concurrent_batches_of_different_meters_all_commit,
+                history_is_newest_first_and_limited,
+                history_before_pages_back,
+                history_holds_only_the_accounts_readings,
+                last_before_is_the_latest_earlier_period,
+                last_before_without_an_earlier_reading_is_none,
+                last_before_counts_the_registrys_reading,
+                the_export_holds_the_periods_subscriber_readings,
+            ],
+            registry: [
+                new_rows_are_inserted,
+                an_empty_upsert_counts_nothing,
+                the_same_rows_twice_update_to_the_same_state,
+                a_known_account_with_a_new_meter_is_updated,
+                a_meter_changes_with_the_registry,
+                a_later_registry_without_an_account_keeps_it,
+                a_meter_listed_under_another_account_moves,
+                the_last_reading_becomes_a_registry_reading_of_its_period,
+                a_newer_registry_reading_of_the_period_replaces_the_older,
+                a_registry_reading_never_replaces_a_subscribers,
+                a_large_registry_goes_in_whole,
+            ],
+            sessions: [
+                a_created_session_is_found,
+                an_unknown_session_is_not_found,
+                revoke_ends_one_session,
+                revoke_all_keeps_only_the_exception,
+                revoke_all_without_exception_ends_every_session_of_the_user,
+            ],
+            users: [
+                a_created_user_is_found_by_id_phone_and_email,
+                an_unknown_user_is_not_found,
+                a_taken_phone_is_refused,
+                a_taken_email_is_refused,
+                concurrent_registrations_of_one_phone_create_one_user,
+                set_password_hash_replaces_the_hash,
+                deleting_a_user_deletes_their_links_and_sessions,
+                deleting_a_user_keeps_their_readings_payments_and_visits,
+                a_deleted_users_phone_and_email_can_register_again,
+                deleting_an_unknown_user_is_not_an_error,
+            ],
+            visits: [
+                a_created_visit_request_keeps_every_field,
+                a_visit_request_of_an_unknown_account_is_refused,
+                a_users_requests_come_newest_first_and_only_theirs,
+                the_export_by_status_comes_oldest_first,
+            ],
+        }
+    };
+}
+
+/// One test per contract function against one store; see the [crate docs](crate) for the
+/// two forms (an async factory, or a pool-handing test attribute with a closure).
+#[macro_export]
+macro_rules! store_contract_tests {
+    (#[$attribute:meta] |$pool:ident : $pool_type:ty| $make:expr $(,)?) => {
+        $crate::for_each_contract!(
+            [$crate::__store_contract_tests_with_pool]
+            { #[$attribute] |$pool: $pool_type| $make }
+        );
+    };
+    ($make:expr $(,)?) => {
+        $crate::for_each_contract!([$crate::__store_contract_tests_async] { $make });
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_tests_async {
+    ({ $make:expr } $($area:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
+        mod store_contract {
+            #[allow(unused_imports, reason = "the factory may name nothing of the caller's")]
+            use super::*;
+            $(
+                mod $area {
+                    #[allow(unused_imports, reason = "the factory may name nothing of the caller's")]
+                    use super::*;
+                    $(
+                        #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                        async fn $name() {
+                            let fixture = $make.await;
+                            let stores = $crate::StoreFixture::stores(&fixture);
+                            $crate::contract::$area::$name(stores).await;
+                            drop(fixture);
+                        }
+                    )*
+                }
+            )*
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_tests_with_pool {
+    (
+        { #[$attribute:meta] |$pool:ident : $pool_type:ty| $make:expr }
+        $($area:ident: [$($name:ident),* $(,)?]),* $(,)?
+    ) => {
+        mod store_contract {
+            #[allow(unused_imports, reason = "the factory may name nothing of the caller's")]
+            use super::*;
+            $(
+                mod $area {
+                    #[allow(unused_imports, reason = "the factory may name nothing of the caller's")]
+                    use super::*;
+                    $(
+                        #[$attribute]
+                        async fn $name($pool: $pool_type) {
+                            let fixture = $make;
+                            let stores = $crate::StoreFixture::stores(&fixture);
+                            $crate::contract::$area::$name(stores).await;
+                            drop(fixture);
+                        }
+                    )*
+                }
+            )*
+        }
+    };
 }

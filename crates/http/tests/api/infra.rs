@@ -164,3 +164,94 @@ async fn the_document_and_the_router_serve_the_same_routes() {
         assert!(schemas.contains_key(schema), "{schema}");
     }
 }
+
+struct SlowHealth;
+
+#[async_trait::async_trait]
+impl vodokanal_app::ports::StoreHealth for SlowHealth {
+    async fn ping(&self) -> Result<(), StoreError> {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_503() {
+    let config = vodokanal_http::HttpConfig {
+        request_timeout: std::time::Duration::from_millis(20),
+        ..vodokanal_http::HttpConfig::default()
+    };
+    let app = App::with(settings(), config, |ports| {
+        ports.health = Arc::new(SlowHealth);
+    })
+    .await;
+    let answer = app.get("/health/ready", None).await;
+    answer.problem(503, "service_unavailable");
+    assert_eq!(answer.headers[header::RETRY_AFTER], "5");
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins() {
+    let config = vodokanal_http::HttpConfig {
+        cors_origins: vec!["https://lk.example.ru".into()],
+        ..vodokanal_http::HttpConfig::default()
+    };
+    let app = App::with(settings(), config, |_| {}).await;
+    let allowed = app
+        .call_raw(
+            Method::GET,
+            "/api/v1/info",
+            None,
+            None,
+            &[("origin", "https://lk.example.ru")],
+        )
+        .await;
+    assert_eq!(
+        allowed.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://lk.example.ru"
+    );
+    let other = app
+        .call_raw(
+            Method::GET,
+            "/api/v1/info",
+            None,
+            None,
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert!(
+        !other
+            .headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+    let default = App::new().await;
+    let none = default
+        .call_raw(
+            Method::GET,
+            "/api/v1/info",
+            None,
+            None,
+            &[("origin", "https://lk.example.ru")],
+        )
+        .await;
+    assert!(
+        !none
+            .headers
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    );
+}
+
+#[tokio::test]
+async fn responses_are_compressed_on_request() {
+    let app = App::new().await;
+    let answer = app
+        .call_raw(
+            Method::GET,
+            "/api/v1/openapi.json",
+            None,
+            None,
+            &[("accept-encoding", "gzip")],
+        )
+        .await;
+    assert_eq!(answer.headers[header::CONTENT_ENCODING], "gzip");
+}

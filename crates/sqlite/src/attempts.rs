@@ -1,0 +1,101 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::SqliteExecutor;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::{AttemptCounter, Limit, LimitState};
+
+use crate::codec::{corrupt, instant};
+use crate::{sqlite_port, store_error};
+
+sqlite_port!(
+    /// `AttemptCounter` on SQLite: one row per attempt.
+    SqliteAttemptCounter
+);
+
+/// The attempts under `key` within the window ending at `now`.
+async fn state<'e>(
+    executor: impl SqliteExecutor<'e>,
+    key: &str,
+    limit: Limit,
+    now: DateTime<Utc>,
+) -> Result<LimitState, StoreError> {
+    let (count, oldest): (i64, Option<String>) =
+        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM attempts WHERE key = ? AND at > ?")
+            .bind(key)
+            .bind(instant(now - limit.window))
+            .fetch_one(executor)
+            .await
+            .map_err(store_error)?;
+    if count < i64::from(limit.max) {
+        return Ok(LimitState::Allowed);
+    }
+    let oldest = oldest
+        .as_deref()
+        .map(DateTime::parse_from_rfc3339)
+        .transpose()
+        .map_err(|e| corrupt("at", e))?
+        .map_or(now, |t| t.with_timezone(&Utc));
+    Ok(LimitState::Exceeded {
+        retry_after: oldest + limit.window - now,
+    })
+}
+
+async fn insert<'e>(
+    executor: impl SqliteExecutor<'e>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO attempts (key, at) VALUES (?, ?)")
+        .bind(key)
+        .bind(instant(now))
+        .execute(executor)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl AttemptCounter for SqliteAttemptCounter {
+    async fn check(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<LimitState, StoreError> {
+        state(&self.pool, key, limit, now).await
+    }
+
+    async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        insert(&self.pool, key, now).await
+    }
+
+    /// Counts and inserts in one `BEGIN IMMEDIATE` transaction: SQLite lets one writer in at a
+    /// time, so no two callers can count the same attempts.
+    async fn acquire(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<LimitState, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let found = state(&mut *tx, key, limit, now).await?;
+        if found == LimitState::Allowed {
+            insert(&mut *tx, key, now).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(found)
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM attempts WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! Every store port of the subscriber cabinet on SQLite, the embedded default a newcomer gets
+//! with no database server: [`connect`] opens (and creates) the file in WAL mode with a busy
+//! timeout and foreign keys on, [`MIGRATOR`] brings its schema up to date, and one
+//! `Sqlite…` struct per port (each holding the pool) implements the port.
+//!
+//! May depend on `vodokanal-app`, `vodokanal-domain` and sqlx; `sqlx::Error` never leaves this
+//! crate (see [`store_error`]). With the `stores` feature, [`SqliteStores::new`] bundles every
+//! port as the `vodokanal_test_support::Stores` the contract suite runs against.
+//!
+//! SQLite serialises writers: a write transaction (`BEGIN IMMEDIATE`, through
+//! `pool.begin_with`) or a single write statement waits for the one in progress, up to the
+//! busy timeout, rather than failing; readers never wait (WAL).
+
+mod accounts;
+mod attempts;
+mod codec;
+mod codes;
+mod idempotency;
+mod payments;
+mod readings;
+mod registry;
+mod sessions;
+mod users;
+mod visits;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use vodokanal_app::StoreError;
+
+pub use accounts::{SqliteAccountRepository, SqliteMeterRepository};
+pub use attempts::SqliteAttemptCounter;
+pub use codes::SqliteCodeRepository;
+pub use idempotency::SqliteIdempotencyStore;
+pub use payments::SqlitePaymentRepository;
+pub use readings::SqliteReadingRepository;
+pub use registry::SqliteRegistryStore;
+pub use sessions::SqliteSessionRepository;
+pub use sqlx::SqlitePool;
+pub use users::SqliteUserRepository;
+pub use visits::SqliteVisitRequestRepository;
+
+/// The schema, from `migrations/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// How long a writer waits for the writer in progress before the store reports itself
+/// unavailable.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a pool on the database at `url` (`sqlite://path/to/file.db` or a plain path),
+/// creating the file if it is missing: WAL journal, `synchronous = NORMAL` (durable at
+/// checkpoints, never corrupt), foreign keys enforced, writers waiting [`BUSY_TIMEOUT`] for
+/// each other.
+pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(store_error)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    SqlitePoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(BUSY_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(store_error)
+}
+
+/// Brings the database's schema up to date.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+}
+
+/// SQLite's result codes for "another connection holds the lock" (`SQLITE_BUSY`,
+/// `SQLITE_LOCKED` and their extended codes): the busy timeout ran out.
+fn is_busy(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
+/// The one translation of sqlx's errors: what can be retried later is `Unavailable`, what the
+/// store should never have held or refused is `Corrupt`.
+pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
+    match error {
+        sqlx::Error::Database(db) => {
+            if db.code().is_some_and(|code| is_busy(&code)) {
+                StoreError::Unavailable(format!("database busy: {}", db.message()))
+            } else {
+                StoreError::Corrupt(format!("database refused: {}", db.message()))
+            }
+        }
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::TypeNotFound { .. }
+        | sqlx::Error::RowNotFound => StoreError::Corrupt(error.to_string()),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// Every port on one pool, as the contract suite and the server wire them.
+#[cfg(feature = "stores")]
+#[derive(Debug)]
+pub struct SqliteStores;
+
+#[cfg(feature = "stores")]
+impl SqliteStores {
+    #[expect(
+        clippy::new_ret_no_self,
+        reason = "the bundle is test-support's type; this only fills it"
+    )]
+    pub fn new(pool: SqlitePool) -> vodokanal_test_support::Stores {
+        use std::sync::Arc;
+        vodokanal_test_support::Stores {
+            users: Arc::new(SqliteUserRepository::new(pool.clone())),
+            sessions: Arc::new(SqliteSessionRepository::new(pool.clone())),
+            codes: Arc::new(SqliteCodeRepository::new(pool.clone())),
+            accounts: Arc::new(SqliteAccountRepository::new(pool.clone())),
+            meters: Arc::new(SqliteMeterRepository::new(pool.clone())),
+            readings: Arc::new(SqliteReadingRepository::new(pool.clone())),
+            payments: Arc::new(SqlitePaymentRepository::new(pool.clone())),
+            visits: Arc::new(SqliteVisitRequestRepository::new(pool.clone())),
+            registry: Arc::new(SqliteRegistryStore::new(pool.clone())),
+            idempotency: Arc::new(SqliteIdempotencyStore::new(pool.clone())),
+            attempts: Arc::new(SqliteAttemptCounter::new(pool)),
+        }
+    }
+}
+
+/// Declares a port's struct: the pool, and `new`.
+macro_rules! sqlite_port {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            pool: sqlx::SqlitePool,
+        }
+
+        impl $name {
+            pub fn new(pool: sqlx::SqlitePool) -> Self {
+                Self { pool }
+            }
+        }
+    };
+}
+pub(crate) use sqlite_port;

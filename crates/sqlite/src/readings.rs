@@ -1,0 +1,193 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use sqlx::sqlite::SqliteRow;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::ReadingRepository;
+use vodokanal_domain::{
+    AccountNumber, AnonymousSubmitter, FullName, MeterNumber, Period, Phone, Reading,
+    ReadingSource, ReadingWarning,
+};
+
+use crate::codec::{
+    self, corrupt, get, get_instant, get_optional_value, get_period, get_value, instant, litres,
+    paged, parse, parse_optional,
+};
+use crate::{sqlite_port, store_error};
+
+sqlite_port!(
+    /// `ReadingRepository` on SQLite.
+    SqliteReadingRepository
+);
+
+pub(crate) const COLUMNS: &str = "id, account_number, meter_number, period, value_litres, \
+     previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
+     submitter_name, submitter_phone";
+
+pub(crate) fn reading(row: &SqliteRow) -> Result<Reading, StoreError> {
+    let source: String = get(row, "source")?;
+    let warnings: String = get(row, "warnings")?;
+    let name: Option<FullName> = parse_optional(row, "submitter_name")?;
+    let phone: Option<Phone> = parse_optional(row, "submitter_phone")?;
+    Ok(Reading {
+        id: parse(row, "id")?,
+        account_number: parse(row, "account_number")?,
+        meter_number: parse(row, "meter_number")?,
+        value: get_value(row, "value_litres")?,
+        previous_value: get_optional_value(row, "previous_litres")?,
+        consumption: get_optional_value(row, "consumption_litres")?,
+        period: get_period(row, "period")?,
+        submitted_at: get_instant(row, "submitted_at")?,
+        source: ReadingSource::from_code(&source)
+            .ok_or_else(|| corrupt("source", format!("unknown source {source:?}")))?,
+        warnings: warnings
+            .split(',')
+            .filter(|code| !code.is_empty())
+            .map(|code| {
+                ReadingWarning::from_code(code)
+                    .ok_or_else(|| corrupt("warnings", format!("unknown warning {code:?}")))
+            })
+            .collect::<Result<_, _>>()?,
+        user_id: parse_optional(row, "user_id")?,
+        submitter: match (name, phone) {
+            (Some(full_name), Some(phone)) => Some(AnonymousSubmitter { full_name, phone }),
+            (None, None) => None,
+            _ => return Err(corrupt("submitter_name", "name and phone go together")),
+        },
+    })
+}
+
+fn warnings(reading: &Reading) -> String {
+    reading
+        .warnings
+        .iter()
+        .map(|w| w.code())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[async_trait]
+impl ReadingRepository for SqliteReadingRepository {
+    async fn last_before(
+        &self,
+        meter: &MeterNumber,
+        period: Period,
+    ) -> Result<Option<Reading>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings WHERE meter_number = ? AND period < ? \
+             ORDER BY period DESC LIMIT 1"
+        ))
+        .bind(meter.as_str())
+        .bind(codec::period(period))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(reading).transpose()
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction: it waits for the writer in progress (busy timeout)
+    /// instead of failing, and commits all the readings or none.
+    #[tracing::instrument(skip_all, fields(count = readings.len()))]
+    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
+        if readings.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        for reading in readings {
+            sqlx::query(&format!(
+                "INSERT INTO readings ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (meter_number, period) DO UPDATE SET \
+                     id = excluded.id, account_number = excluded.account_number, \
+                     value_litres = excluded.value_litres, \
+                     previous_litres = excluded.previous_litres, \
+                     consumption_litres = excluded.consumption_litres, \
+                     submitted_at = excluded.submitted_at, source = excluded.source, \
+                     warnings = excluded.warnings, user_id = excluded.user_id, \
+                     submitter_name = excluded.submitter_name, \
+                     submitter_phone = excluded.submitter_phone"
+            ))
+            .bind(reading.id.to_string())
+            .bind(reading.account_number.as_str())
+            .bind(reading.meter_number.as_str())
+            .bind(codec::period(reading.period))
+            .bind(litres(reading.value))
+            .bind(reading.previous_value.map(litres))
+            .bind(reading.consumption.map(litres))
+            .bind(instant(reading.submitted_at))
+            .bind(reading.source.code())
+            .bind(warnings(reading))
+            .bind(reading.user_id.map(|u| u.to_string()))
+            .bind(
+                reading
+                    .submitter
+                    .as_ref()
+                    .map(|s| s.full_name.as_str().to_owned()),
+            )
+            .bind(
+                reading
+                    .submitter
+                    .as_ref()
+                    .map(|s| s.phone.as_str().to_owned()),
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn history(
+        &self,
+        account: &AccountNumber,
+        limit: u32,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings \
+             WHERE account_number = ?1 AND (?2 IS NULL OR submitted_at < ?2) \
+             ORDER BY submitted_at DESC, id DESC LIMIT ?3"
+        ))
+        .bind(account.as_str())
+        .bind(before.map(instant))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(reading).collect()
+    }
+
+    /// Streamed page by page in `(submitted_at, id)` order.
+    fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>> {
+        let pool = self.pool.clone();
+        let period = codec::period(period);
+        paged(move |after: Option<(String, String)>, page| {
+            let pool = pool.clone();
+            async move {
+                let (at, id) = after.unwrap_or_default();
+                let rows = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM readings \
+                     WHERE period = ? AND source <> 'registry' AND (submitted_at, id) > (?, ?) \
+                     ORDER BY submitted_at, id LIMIT ?"
+                ))
+                .bind(period)
+                .bind(at)
+                .bind(id)
+                .bind(page)
+                .fetch_all(&pool)
+                .await
+                .map_err(store_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let item = reading(row)?;
+                        let key = (instant(item.submitted_at), item.id.to_string());
+                        Ok((item, key))
+                    })
+                    .collect()
+            }
+        })
+    }
+}

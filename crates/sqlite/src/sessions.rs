@@ -1,0 +1,76 @@
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::SessionRepository;
+use vodokanal_domain::{Session, TokenDigest, UserId};
+
+use crate::codec::{get_digest, get_instant, instant, parse};
+use crate::{sqlite_port, store_error};
+
+sqlite_port!(
+    /// `SessionRepository` on SQLite.
+    SqliteSessionRepository
+);
+
+fn session(row: &SqliteRow) -> Result<Session, StoreError> {
+    Ok(Session {
+        digest: TokenDigest(get_digest(row, "digest")?),
+        user_id: parse(row, "user_id")?,
+        created_at: get_instant(row, "created_at")?,
+        expires_at: get_instant(row, "expires_at")?,
+    })
+}
+
+#[async_trait]
+impl SessionRepository for SqliteSessionRepository {
+    #[tracing::instrument(skip_all, fields(user = %session.user_id))]
+    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (digest, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(session.digest.0.as_slice())
+        .bind(session.user_id.to_string())
+        .bind(instant(session.created_at))
+        .bind(instant(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = ?",
+        )
+        .bind(digest.0.as_slice())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(session).transpose()
+    }
+
+    async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE digest = ?")
+            .bind(digest.0.as_slice())
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        except: Option<TokenDigest>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND (? IS NULL OR digest <> ?)")
+            .bind(user.to_string())
+            .bind(except.map(|d| d.0.to_vec()))
+            .bind(except.map(|d| d.0.to_vec()))
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

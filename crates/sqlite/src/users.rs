@@ -1,0 +1,112 @@
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::{CreateUserError, UserRepository};
+use vodokanal_domain::{Consent, Email, PasswordHash, Phone, User, UserId};
+
+use crate::codec::{get, get_instant, instant, parse};
+use crate::{sqlite_port, store_error};
+
+sqlite_port!(
+    /// `UserRepository` on SQLite.
+    SqliteUserRepository
+);
+
+const COLUMNS: &str = "id, phone, email, password_hash, consent_at, consent_version, created_at";
+
+fn user(row: &SqliteRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: parse(row, "id")?,
+        phone: parse(row, "phone")?,
+        email: parse(row, "email")?,
+        password_hash: PasswordHash::from_phc(get(row, "password_hash")?),
+        consent: Consent {
+            given_at: get_instant(row, "consent_at")?,
+            version: get(row, "consent_version")?,
+        },
+        created_at: get_instant(row, "created_at")?,
+    })
+}
+
+/// A unique constraint of `users` named by SQLite's message (`UNIQUE constraint failed:
+/// users.phone`), the constraint `users_phone_key` / `users_email_key` of the schema.
+fn create_error(error: sqlx::Error) -> CreateUserError {
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+    {
+        if db.message().contains("users.phone") {
+            return CreateUserError::PhoneTaken;
+        }
+        if db.message().contains("users.email") {
+            return CreateUserError::EmailTaken;
+        }
+    }
+    CreateUserError::Store(store_error(error))
+}
+
+impl SqliteUserRepository {
+    async fn one(&self, filter: &str, value: String) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE {filter} = ?"))
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(user).transpose()
+    }
+}
+
+#[async_trait]
+impl UserRepository for SqliteUserRepository {
+    #[tracing::instrument(skip_all, fields(user = %user.id))]
+    async fn create(&self, user: &User) -> Result<(), CreateUserError> {
+        sqlx::query(&format!(
+            "INSERT INTO users ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(user.id.to_string())
+        .bind(user.phone.as_str())
+        .bind(user.email.as_str())
+        .bind(user.password_hash.as_phc())
+        .bind(instant(user.consent.given_at))
+        .bind(&user.consent.version)
+        .bind(instant(user.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(create_error)?;
+        Ok(())
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.one("id", id.to_string()).await
+    }
+
+    async fn by_phone(&self, phone: &Phone) -> Result<Option<User>, StoreError> {
+        self.one("phone", phone.as_str().to_owned()).await
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        self.one("email", email.as_str().to_owned()).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %id))]
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash.as_phc())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    /// One statement: the schema's `ON DELETE CASCADE` (links, sessions) and `ON DELETE SET
+    /// NULL` (readings, payments, visit requests) apply within it, atomically.
+    #[tracing::instrument(skip_all, fields(user = %id))]
+    async fn delete(&self, id: UserId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,382 @@
+//! `ReadingRepository`: one reading per meter and period, batches all or none, history newest
+//! first, the previous period's reading, the export of a period.
+
+use vodokanal_domain::{Reading, ReadingSource, ReadingWarning};
+
+use super::{collect, concurrently, import, seed_account, seed_account_with_two_meters, seed_user};
+use crate::Stores;
+use crate::builders::{self, seconds_from_now, value};
+
+fn by_id(mut readings: Vec<Reading>) -> Vec<Reading> {
+    readings.sort_by_key(|r| r.id);
+    readings
+}
+
+pub async fn a_saved_reading_keeps_every_field(stores: Stores) {
+    let user = seed_user(&stores).await;
+    let (account, cold, hot) = seed_account_with_two_meters(&stores).await;
+    let cabinet = Reading {
+        previous_value: Some(value("100.5")),
+        consumption: Some(value("31.001")),
+        warnings: vec![ReadingWarning::ConsumptionUnusuallyHigh],
+        user_id: Some(user.id),
+        ..builders::reading(&account, &cold, "2026-11", "131.501")
+    };
+    let anonymous = Reading {
+        source: ReadingSource::Anonymous,
+        submitter: Some(builders::anonymous_submitter()),
+        submitted_at: seconds_from_now(-60),
+        ..builders::reading(&account, &hot, "2026-11", "0.001")
+    };
+    stores
+        .readings
+        .save_all(&[cabinet.clone(), anonymous.clone()])
+        .await
+        .unwrap();
+    let history = stores.readings.history(&account, 10, None).await.unwrap();
+    assert_eq!(history, vec![cabinet, anonymous]);
+}
+
+pub async fn saving_an_empty_batch_changes_nothing(stores: Stores) {
+    let (account, _) = seed_account(&stores).await;
+    stores.readings.save_all(&[]).await.unwrap();
+    assert!(
+        stores
+            .readings
+            .history(&account, 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_second_reading_of_the_period_replaces_the_first(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let first = builders::reading(&account, &meter, "2026-11", "10");
+    let earlier_period = builders::reading(&account, &meter, "2026-10", "5");
+    stores
+        .readings
+        .save_all(&[first.clone(), earlier_period.clone()])
+        .await
+        .unwrap();
+    let second = Reading {
+        submitted_at: seconds_from_now(3600),
+        previous_value: Some(value("5")),
+        consumption: Some(value("7")),
+        ..builders::reading(&account, &meter, "2026-11", "12")
+    };
+    stores
+        .readings
+        .save_all(std::slice::from_ref(&second))
+        .await
+        .unwrap();
+    let history = stores.readings.history(&account, 10, None).await.unwrap();
+    assert_eq!(by_id(history), by_id(vec![second, earlier_period]));
+}
+
+pub async fn a_batch_with_one_bad_reading_stores_none(stores: Stores) {
+    let (account, first, second) = seed_account_with_two_meters(&stores).await;
+    let kept = builders::reading(&account, &first, "2026-10", "1");
+    stores
+        .readings
+        .save_all(std::slice::from_ref(&kept))
+        .await
+        .unwrap();
+    let batch = [
+        builders::reading(&account, &first, "2026-11", "2"),
+        builders::reading(&account, &second, "2026-11", "3"),
+        // Its meter does not exist: a foreign key the store refuses.
+        builders::reading(&account, &builders::fresh_meter_number(), "2026-11", "4"),
+    ];
+    assert!(stores.readings.save_all(&batch).await.is_err());
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        vec![kept]
+    );
+    // The store still works after the failed transaction.
+    stores.readings.save_all(&batch[..2]).await.unwrap();
+    assert_eq!(
+        stores
+            .readings
+            .history(&account, 10, None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+pub async fn a_batch_replacing_an_earlier_reading_is_rolled_back_whole(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let first = builders::reading(&account, &meter, "2026-11", "10");
+    stores
+        .readings
+        .save_all(std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    let batch = [
+        builders::reading(&account, &meter, "2026-11", "20"),
+        builders::reading(&account, &builders::fresh_meter_number(), "2026-11", "4"),
+    ];
+    assert!(stores.readings.save_all(&batch).await.is_err());
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        vec![first]
+    );
+}
+
+pub async fn concurrent_saves_of_one_meter_and_period_leave_one_reading(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let candidates: Vec<Reading> = (0..8)
+        .map(|i| Reading {
+            submitted_at: seconds_from_now(i),
+            ..builders::reading(&account, &meter, "2026-11", &format!("{}", 10 + i))
+        })
+        .collect();
+    let results = concurrently(candidates.len(), |i| {
+        let readings = stores.readings.clone();
+        let reading = candidates[i].clone();
+        async move { readings.save_all(&[reading]).await }
+    })
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let history = stores.readings.history(&account, 100, None).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert!(candidates.contains(&history[0]));
+}
+
+pub async fn concurrent_batches_of_different_meters_all_commit(stores: Stores) {
+    let (account, first, second) = seed_account_with_two_meters(&stores).await;
+    let periods = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"];
+    let results = concurrently(periods.len(), |i| {
+        let readings = stores.readings.clone();
+        let batch = [
+            builders::reading(&account, &first, periods[i], "1"),
+            builders::reading(&account, &second, periods[i], "2"),
+        ];
+        async move { readings.save_all(&batch).await }
+    })
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(
+        stores
+            .readings
+            .history(&account, 100, None)
+            .await
+            .unwrap()
+            .len(),
+        10
+    );
+}
+
+pub async fn history_is_newest_first_and_limited(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let readings: Vec<Reading> = ["2026-07", "2026-09", "2026-08", "2026-10"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, period)| Reading {
+            submitted_at: seconds_from_now(i64::try_from(i).unwrap() * 100),
+            ..builders::reading(&account, &meter, period, "1")
+        })
+        .collect();
+    stores.readings.save_all(&readings).await.unwrap();
+    let newest_first: Vec<Reading> = readings.iter().rev().cloned().collect();
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        newest_first
+    );
+    assert_eq!(
+        stores.readings.history(&account, 2, None).await.unwrap(),
+        newest_first[..2].to_vec()
+    );
+}
+
+pub async fn history_before_pages_back(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let readings: Vec<Reading> = ["2026-08", "2026-09", "2026-10"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, period)| Reading {
+            submitted_at: seconds_from_now(i64::try_from(i).unwrap() * 100),
+            ..builders::reading(&account, &meter, period, "1")
+        })
+        .collect();
+    stores.readings.save_all(&readings).await.unwrap();
+    // `before` is exclusive.
+    assert_eq!(
+        stores
+            .readings
+            .history(&account, 10, Some(readings[2].submitted_at))
+            .await
+            .unwrap(),
+        vec![readings[1].clone(), readings[0].clone()]
+    );
+    assert_eq!(
+        stores
+            .readings
+            .history(&account, 1, Some(seconds_from_now(150)))
+            .await
+            .unwrap(),
+        vec![readings[1].clone()]
+    );
+    assert!(
+        stores
+            .readings
+            .history(&account, 10, Some(readings[0].submitted_at))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn history_holds_only_the_accounts_readings(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let (other, others_meter) = seed_account(&stores).await;
+    let mine = builders::reading(&account, &meter, "2026-11", "1");
+    stores
+        .readings
+        .save_all(&[
+            mine.clone(),
+            builders::reading(&other, &others_meter, "2026-11", "2"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        vec![mine]
+    );
+    assert!(
+        stores
+            .readings
+            .history(&builders::fresh_account_number(), 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn last_before_is_the_latest_earlier_period(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let (_, other_meter) = seed_account(&stores).await;
+    // Submitted in an order unlike the periods', so the period decides, not the time.
+    let august = Reading {
+        submitted_at: seconds_from_now(300),
+        ..builders::reading(&account, &meter, "2026-08", "8")
+    };
+    let september = Reading {
+        submitted_at: seconds_from_now(100),
+        ..builders::reading(&account, &meter, "2026-09", "9")
+    };
+    let november = builders::reading(&account, &meter, "2026-11", "11");
+    let december = builders::reading(&account, &meter, "2026-12", "12");
+    stores
+        .readings
+        .save_all(&[
+            august,
+            september.clone(),
+            november.clone(),
+            december,
+            builders::reading(&account, &other_meter, "2026-10", "99"),
+        ])
+        .await
+        .unwrap();
+    let period = builders::period("2026-11");
+    assert_eq!(
+        stores.readings.last_before(&meter, period).await.unwrap(),
+        Some(september)
+    );
+    assert_eq!(
+        stores
+            .readings
+            .last_before(&meter, builders::period("2026-12"))
+            .await
+            .unwrap(),
+        Some(november)
+    );
+}
+
+pub async fn last_before_without_an_earlier_reading_is_none(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    stores
+        .readings
+        .save_all(&[builders::reading(&account, &meter, "2026-11", "1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        stores
+            .readings
+            .last_before(&meter, builders::period("2026-11"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        stores
+            .readings
+            .last_before(&builders::fresh_meter_number(), builders::period("2027-01"))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn last_before_counts_the_registrys_reading(stores: Stores) {
+    let account = builders::fresh_account_number();
+    let meter = builders::fresh_meter_number();
+    import(
+        &stores,
+        &[builders::registry_row_with_reading(
+            &account,
+            &meter,
+            "321.5",
+            "2026-10-25",
+        )],
+    )
+    .await;
+    let last = stores
+        .readings
+        .last_before(&meter, builders::period("2026-11"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.value, value("321.5"));
+    assert_eq!(last.source, ReadingSource::Registry);
+    assert_eq!(last.period, builders::period("2026-10"));
+}
+
+pub async fn the_export_holds_the_periods_subscriber_readings(stores: Stores) {
+    let account = builders::fresh_account_number();
+    let meter = builders::fresh_meter_number();
+    let second_meter = builders::fresh_meter_number();
+    import(
+        &stores,
+        &[
+            builders::registry_row_with_reading(&account, &meter, "5", "2026-11-02"),
+            builders::registry_row(&account, &second_meter),
+        ],
+    )
+    .await;
+    let (other, others_meter) = seed_account(&stores).await;
+    let anonymous = Reading {
+        source: ReadingSource::Anonymous,
+        submitter: Some(builders::anonymous_submitter()),
+        ..builders::reading(&account, &second_meter, "2026-11", "7")
+    };
+    let cabinet = Reading {
+        submitted_at: seconds_from_now(10),
+        ..builders::reading(&other, &others_meter, "2026-11", "8")
+    };
+    let october = builders::reading(&other, &others_meter, "2026-10", "6");
+    stores
+        .readings
+        .save_all(&[anonymous.clone(), cabinet.clone(), october])
+        .await
+        .unwrap();
+    let exported = collect(stores.readings.export(builders::period("2026-11"))).await;
+    assert_eq!(by_id(exported), by_id(vec![anonymous, cabinet]));
+    assert!(
+        collect(stores.readings.export(builders::period("2025-11")))
+            .await
+            .is_empty()
+    );
+}

@@ -1,0 +1,902 @@
+//! In-memory fakes of every store port: one [`InMemoryStore`] holding all the tables behind
+//! one `tokio::sync::Mutex`, so that every port method is atomic as the contract asks. The
+//! fake enforces what the databases' constraints enforce (unique phone and e-mail, one reading
+//! per meter and period, the foreign keys, the cascades on deleting a user), so a use case
+//! tested against it meets the same refusals as in production.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use futures::stream::{self, BoxStream, StreamExt};
+use tokio::sync::Mutex;
+use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::{IdempotencyRecordKey, StoredResponse};
+use vodokanal_app::ports::{
+    AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, IdempotencyStore,
+    Limit, LimitState, LinkError, LocatedMeter, MeterRepository, PaymentRepository,
+    ReadingRepository, RegistryStore, SessionRepository, UpsertCounts, UserRepository,
+    VisitRequestRepository,
+};
+use vodokanal_domain::payment::Outcome;
+use vodokanal_domain::{
+    Account, AccountNumber, Balance, CodePurpose, Email, Label, LinkedAccount, Meter, MeterNumber,
+    Money, PasswordHash, Payment, PaymentId, PaymentStatus, PendingCode, Period, Phone, Reading,
+    ReadingId, ReadingSource, RegistryRecord, Session, Settlement, TokenDigest, User, UserId,
+    VisitRequest, VisitStatus,
+};
+
+use crate::Stores;
+
+#[derive(Debug, Clone)]
+struct AccountRow {
+    address: String,
+    balance: Balance,
+    balance_as_of: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+struct MeterRow {
+    account_number: AccountNumber,
+    meter: Meter,
+}
+
+#[derive(Debug, Clone)]
+struct LinkRow {
+    user_id: UserId,
+    account_number: AccountNumber,
+    label: Option<Label>,
+    linked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct IdempotencyRow {
+    fingerprint: [u8; 32],
+    created_at: DateTime<Utc>,
+    response: Option<StoredResponse>,
+}
+
+type IdempotencyKeyParts = (String, String, String);
+
+#[derive(Debug, Default)]
+struct State {
+    users: Vec<User>,
+    sessions: HashMap<[u8; 32], Session>,
+    codes: HashMap<(String, &'static str), PendingCode>,
+    accounts: BTreeMap<AccountNumber, AccountRow>,
+    meters: BTreeMap<MeterNumber, MeterRow>,
+    /// In the order they were linked.
+    links: Vec<LinkRow>,
+    /// In the order they were first stored.
+    readings: Vec<Reading>,
+    payments: Vec<Payment>,
+    visits: Vec<VisitRequest>,
+    idempotency: HashMap<IdempotencyKeyParts, IdempotencyRow>,
+    attempts: Vec<(String, DateTime<Utc>)>,
+}
+
+fn foreign_key(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("foreign key violated: {what}"))
+}
+
+impl State {
+    fn user_exists(&self, id: UserId) -> bool {
+        self.users.iter().any(|u| u.id == id)
+    }
+
+    fn account(&self, number: &AccountNumber) -> Option<Account> {
+        let row = self.accounts.get(number)?;
+        Some(Account {
+            number: number.clone(),
+            address: row.address.clone(),
+            balance: row.balance,
+            balance_as_of: row.balance_as_of,
+            meters: self
+                .meters
+                .values()
+                .filter(|m| &m.account_number == number)
+                .map(|m| m.meter.clone())
+                .collect(),
+        })
+    }
+
+    fn linked_account(&self, link: &LinkRow) -> Option<LinkedAccount> {
+        Some(LinkedAccount {
+            account: self.account(&link.account_number)?,
+            label: link.label.clone(),
+            linked_at: link.linked_at,
+        })
+    }
+
+    fn check_reading(&self, reading: &Reading) -> Result<(), StoreError> {
+        if !self.meters.contains_key(&reading.meter_number) {
+            return Err(foreign_key("readings.meter_number"));
+        }
+        if let Some(user) = reading.user_id
+            && !self.user_exists(user)
+        {
+            return Err(foreign_key("readings.user_id"));
+        }
+        Ok(())
+    }
+
+    /// Replaces the reading of the meter and period, or adds it.
+    fn put_reading(&mut self, reading: Reading) {
+        match self
+            .readings
+            .iter_mut()
+            .find(|r| r.meter_number == reading.meter_number && r.period == reading.period)
+        {
+            Some(existing) => *existing = reading,
+            None => self.readings.push(reading),
+        }
+    }
+
+    fn count_attempts(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> LimitState {
+        let since = now - limit.window;
+        let counted: Vec<DateTime<Utc>> = self
+            .attempts
+            .iter()
+            .filter(|(k, at)| k == key && *at > since)
+            .map(|(_, at)| *at)
+            .collect();
+        if u32::try_from(counted.len()).unwrap_or(u32::MAX) < limit.max {
+            return LimitState::Allowed;
+        }
+        let oldest = counted.into_iter().min().unwrap_or(now);
+        LimitState::Exceeded {
+            retry_after: oldest + limit.window - now,
+        }
+    }
+}
+
+/// Every store port in memory. Clones share the same data.
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl InMemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// This store as the bundle of ports.
+    pub fn stores(&self) -> Stores {
+        Stores {
+            users: Arc::new(self.clone()),
+            sessions: Arc::new(self.clone()),
+            codes: Arc::new(self.clone()),
+            accounts: Arc::new(self.clone()),
+            meters: Arc::new(self.clone()),
+            readings: Arc::new(self.clone()),
+            payments: Arc::new(self.clone()),
+            visits: Arc::new(self.clone()),
+            registry: Arc::new(self.clone()),
+            idempotency: Arc::new(self.clone()),
+            attempts: Arc::new(self.clone()),
+        }
+    }
+}
+
+/// A fresh, empty in-memory store as the bundle of ports.
+pub fn in_memory_stores() -> Stores {
+    InMemoryStore::new().stores()
+}
+
+#[async_trait]
+impl UserRepository for InMemoryStore {
+    async fn create(&self, user: &User) -> Result<(), CreateUserError> {
+        let mut state = self.state.lock().await;
+        if state.users.iter().any(|u| u.phone == user.phone) {
+            return Err(CreateUserError::PhoneTaken);
+        }
+        if state.users.iter().any(|u| u.email == user.email) {
+            return Err(CreateUserError::EmailTaken);
+        }
+        if state.user_exists(user.id) {
+            return Err(StoreError::Corrupt("duplicate user id".into()).into());
+        }
+        state.users.push(user.clone());
+        Ok(())
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.users.iter().find(|u| u.id == id).cloned())
+    }
+
+    async fn by_phone(&self, phone: &Phone) -> Result<Option<User>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.users.iter().find(|u| &u.phone == phone).cloned())
+    }
+
+    async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.users.iter().find(|u| &u.email == email).cloned())
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if let Some(user) = state.users.iter_mut().find(|u| u.id == id) {
+            user.password_hash = hash.clone();
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, id: UserId) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        state.users.retain(|u| u.id != id);
+        state.sessions.retain(|_, s| s.user_id != id);
+        state.links.retain(|l| l.user_id != id);
+        for reading in &mut state.readings {
+            if reading.user_id == Some(id) {
+                reading.user_id = None;
+            }
+        }
+        for payment in &mut state.payments {
+            if payment.user_id == Some(id) {
+                payment.user_id = None;
+            }
+        }
+        for visit in &mut state.visits {
+            if visit.user_id == Some(id) {
+                visit.user_id = None;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionRepository for InMemoryStore {
+    async fn create(&self, session: &Session) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if !state.user_exists(session.user_id) {
+            return Err(foreign_key("sessions.user_id"));
+        }
+        if state.sessions.contains_key(&session.digest.0) {
+            return Err(StoreError::Corrupt("duplicate session digest".into()));
+        }
+        state.sessions.insert(session.digest.0, session.clone());
+        Ok(())
+    }
+
+    async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.sessions.get(&digest.0).cloned())
+    }
+
+    async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError> {
+        self.state.lock().await.sessions.remove(&digest.0);
+        Ok(())
+    }
+
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        except: Option<TokenDigest>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        state
+            .sessions
+            .retain(|digest, s| s.user_id != user || except.is_some_and(|e| &e.0 == digest));
+        Ok(())
+    }
+}
+
+fn code_key(phone: &Phone, purpose: CodePurpose) -> (String, &'static str) {
+    (phone.as_str().to_owned(), purpose.code())
+}
+
+#[async_trait]
+impl CodeRepository for InMemoryStore {
+    async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        state
+            .codes
+            .insert(code_key(&code.phone, code.purpose), code.clone());
+        Ok(())
+    }
+
+    async fn find(
+        &self,
+        phone: &Phone,
+        purpose: CodePurpose,
+    ) -> Result<Option<PendingCode>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.codes.get(&code_key(phone, purpose)).cloned())
+    }
+
+    async fn record_failure(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
+        let mut state = self.state.lock().await;
+        Ok(match state.codes.get_mut(&code_key(phone, purpose)) {
+            Some(code) => {
+                code.failed_attempts += 1;
+                code.failed_attempts
+            }
+            None => 0,
+        })
+    }
+
+    async fn consume(&self, phone: &Phone, purpose: CodePurpose) -> Result<bool, StoreError> {
+        let mut state = self.state.lock().await;
+        Ok(state.codes.remove(&code_key(phone, purpose)).is_some())
+    }
+}
+
+#[async_trait]
+impl AccountRepository for InMemoryStore {
+    async fn find(&self, number: &AccountNumber) -> Result<Option<Account>, StoreError> {
+        Ok(self.state.lock().await.account(number))
+    }
+
+    async fn linked(&self, user: UserId) -> Result<Vec<LinkedAccount>, StoreError> {
+        let state = self.state.lock().await;
+        let mut links: Vec<&LinkRow> = state.links.iter().filter(|l| l.user_id == user).collect();
+        links.sort_by_key(|l| l.linked_at);
+        Ok(links
+            .into_iter()
+            .filter_map(|l| state.linked_account(l))
+            .collect())
+    }
+
+    async fn linked_one(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+    ) -> Result<Option<LinkedAccount>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .links
+            .iter()
+            .find(|l| l.user_id == user && &l.account_number == number)
+            .and_then(|l| state.linked_account(l)))
+    }
+
+    async fn link(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+        label: Option<Label>,
+        at: DateTime<Utc>,
+    ) -> Result<(), LinkError> {
+        let mut state = self.state.lock().await;
+        if state
+            .links
+            .iter()
+            .any(|l| l.user_id == user && &l.account_number == number)
+        {
+            return Err(LinkError::AlreadyLinked);
+        }
+        if !state.user_exists(user) {
+            return Err(foreign_key("account_links.user_id").into());
+        }
+        if !state.accounts.contains_key(number) {
+            return Err(foreign_key("account_links.account_number").into());
+        }
+        state.links.push(LinkRow {
+            user_id: user,
+            account_number: number.clone(),
+            label,
+            linked_at: at,
+        });
+        Ok(())
+    }
+
+    async fn relabel(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+        label: Option<Label>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state.lock().await;
+        Ok(
+            match state
+                .links
+                .iter_mut()
+                .find(|l| l.user_id == user && &l.account_number == number)
+            {
+                Some(link) => {
+                    link.label = label;
+                    true
+                }
+                None => false,
+            },
+        )
+    }
+
+    async fn unlink(&self, user: UserId, number: &AccountNumber) -> Result<bool, StoreError> {
+        let mut state = self.state.lock().await;
+        let before = state.links.len();
+        state
+            .links
+            .retain(|l| !(l.user_id == user && &l.account_number == number));
+        Ok(state.links.len() < before)
+    }
+}
+
+#[async_trait]
+impl MeterRepository for InMemoryStore {
+    async fn find(&self, number: &MeterNumber) -> Result<Option<LocatedMeter>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.meters.get(number).map(|row| LocatedMeter {
+            account_number: row.account_number.clone(),
+            meter: row.meter.clone(),
+        }))
+    }
+}
+
+/// Newest first: by submission time, then by id.
+fn newest_first(readings: &mut [Reading]) {
+    readings.sort_by(|a, b| {
+        b.submitted_at
+            .cmp(&a.submitted_at)
+            .then_with(|| b.id.cmp(&a.id))
+    });
+}
+
+#[async_trait]
+impl ReadingRepository for InMemoryStore {
+    async fn last_before(
+        &self,
+        meter: &MeterNumber,
+        period: Period,
+    ) -> Result<Option<Reading>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .readings
+            .iter()
+            .filter(|r| &r.meter_number == meter && r.period < period)
+            .max_by_key(|r| r.period)
+            .cloned())
+    }
+
+    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        // Check everything before changing anything: all or none.
+        for reading in readings {
+            state.check_reading(reading)?;
+        }
+        for reading in readings {
+            state.put_reading(reading.clone());
+        }
+        Ok(())
+    }
+
+    async fn history(
+        &self,
+        account: &AccountNumber,
+        limit: u32,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let state = self.state.lock().await;
+        let mut found: Vec<Reading> = state
+            .readings
+            .iter()
+            .filter(|r| &r.account_number == account && before.is_none_or(|b| r.submitted_at < b))
+            .cloned()
+            .collect();
+        newest_first(&mut found);
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>> {
+        let state = Arc::clone(&self.state);
+        stream::once(async move {
+            let state = state.lock().await;
+            let mut found: Vec<Reading> = state
+                .readings
+                .iter()
+                .filter(|r| r.period == period && r.source != ReadingSource::Registry)
+                .cloned()
+                .collect();
+            found.sort_by(|a, b| {
+                a.submitted_at
+                    .cmp(&b.submitted_at)
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            stream::iter(found.into_iter().map(Ok))
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+#[async_trait]
+impl PaymentRepository for InMemoryStore {
+    async fn create(&self, payment: &Payment) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if !state.accounts.contains_key(&payment.account_number) {
+            return Err(foreign_key("payments.account_number"));
+        }
+        if let Some(user) = payment.user_id
+            && !state.user_exists(user)
+        {
+            return Err(foreign_key("payments.user_id"));
+        }
+        if state.payments.iter().any(|p| {
+            p.id == payment.id
+                || (p.provider == payment.provider
+                    && p.provider_payment_id.is_some()
+                    && p.provider_payment_id == payment.provider_payment_id)
+        }) {
+            return Err(StoreError::Corrupt("duplicate payment".into()));
+        }
+        state.payments.push(payment.clone());
+        Ok(())
+    }
+
+    async fn find(&self, id: PaymentId) -> Result<Option<Payment>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state.payments.iter().find(|p| p.id == id).cloned())
+    }
+
+    async fn find_by_provider_id(
+        &self,
+        provider: &str,
+        provider_payment_id: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .payments
+            .iter()
+            .find(|p| {
+                p.provider == provider
+                    && p.provider_payment_id.as_deref() == Some(provider_payment_id)
+            })
+            .cloned())
+    }
+
+    async fn attach_provider(
+        &self,
+        id: PaymentId,
+        provider_payment_id: &str,
+        confirmation_url: &str,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if let Some(payment) = state.payments.iter_mut().find(|p| p.id == id) {
+            payment.provider_payment_id = Some(provider_payment_id.to_owned());
+            payment.confirmation_url = Some(confirmation_url.to_owned());
+        }
+        Ok(())
+    }
+
+    async fn settle(
+        &self,
+        id: PaymentId,
+        outcome: Outcome,
+    ) -> Result<Option<Settlement>, StoreError> {
+        let mut state = self.state.lock().await;
+        Ok(state
+            .payments
+            .iter_mut()
+            .find(|p| p.id == id)
+            .map(|payment| payment.settle(outcome)))
+    }
+
+    async fn history(
+        &self,
+        account: &AccountNumber,
+        limit: u32,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let state = self.state.lock().await;
+        let mut found: Vec<Payment> = state
+            .payments
+            .iter()
+            .filter(|p| &p.account_number == account)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    async fn succeeded_since(
+        &self,
+        account: &AccountNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Money>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .payments
+            .iter()
+            .filter(|p| {
+                &p.account_number == account
+                    && p.status == PaymentStatus::Succeeded
+                    && p.paid_at.is_some_and(|paid| paid >= since)
+            })
+            .map(|p| p.amount)
+            .collect())
+    }
+
+    async fn pending_created_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let state = self.state.lock().await;
+        let mut found: Vec<Payment> = state
+            .payments
+            .iter()
+            .filter(|p| p.status == PaymentStatus::Pending && p.created_at < before)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    fn export(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> BoxStream<'static, Result<Payment, StoreError>> {
+        let state = Arc::clone(&self.state);
+        stream::once(async move {
+            let state = state.lock().await;
+            let mut found: Vec<Payment> = state
+                .payments
+                .iter()
+                .filter(|p| p.created_at >= from && p.created_at < to)
+                .cloned()
+                .collect();
+            found.sort_by(|a, b| {
+                a.created_at
+                    .cmp(&b.created_at)
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            stream::iter(found.into_iter().map(Ok))
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+#[async_trait]
+impl VisitRequestRepository for InMemoryStore {
+    async fn create(&self, request: &VisitRequest) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if !state.accounts.contains_key(&request.account_number) {
+            return Err(foreign_key("visit_requests.account_number"));
+        }
+        if let Some(user) = request.user_id
+            && !state.user_exists(user)
+        {
+            return Err(foreign_key("visit_requests.user_id"));
+        }
+        if state.visits.iter().any(|v| v.id == request.id) {
+            return Err(StoreError::Corrupt("duplicate visit request".into()));
+        }
+        state.visits.push(request.clone());
+        Ok(())
+    }
+
+    async fn for_user(&self, user: UserId) -> Result<Vec<VisitRequest>, StoreError> {
+        let state = self.state.lock().await;
+        let mut found: Vec<VisitRequest> = state
+            .visits
+            .iter()
+            .filter(|v| v.user_id == Some(user))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        Ok(found)
+    }
+
+    fn export(
+        &self,
+        status: Option<VisitStatus>,
+    ) -> BoxStream<'static, Result<VisitRequest, StoreError>> {
+        let state = Arc::clone(&self.state);
+        stream::once(async move {
+            let state = state.lock().await;
+            let mut found: Vec<VisitRequest> = state
+                .visits
+                .iter()
+                .filter(|v| status.is_none_or(|s| v.status == s))
+                .cloned()
+                .collect();
+            found.sort_by(|a, b| {
+                a.created_at
+                    .cmp(&b.created_at)
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            stream::iter(found.into_iter().map(Ok))
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+/// The `registry` reading a registry row carries, if any.
+fn registry_reading(row: &RegistryRecord, id: ReadingId) -> Option<Reading> {
+    let meter = row.meter.as_ref()?;
+    let (value, date) = meter.last_reading?;
+    Some(Reading {
+        id,
+        account_number: row.account_number.clone(),
+        meter_number: meter.number.clone(),
+        value,
+        previous_value: None,
+        consumption: None,
+        period: Period::containing(date),
+        submitted_at: date.and_time(NaiveTime::MIN).and_utc(),
+        source: ReadingSource::Registry,
+        warnings: Vec::new(),
+        user_id: None,
+        submitter: None,
+    })
+}
+
+#[async_trait]
+impl RegistryStore for InMemoryStore {
+    async fn upsert(&self, rows: &[RegistryRecord]) -> Result<UpsertCounts, StoreError> {
+        let mut state = self.state.lock().await;
+        let mut counts = UpsertCounts::default();
+        // "New" means absent before this call, whatever the order of the rows.
+        let new_account =
+            |state: &State, row: &RegistryRecord| !state.accounts.contains_key(&row.account_number);
+        let flags: Vec<bool> = rows
+            .iter()
+            .map(|row| {
+                new_account(&state, row)
+                    && row
+                        .meter
+                        .as_ref()
+                        .is_none_or(|m| !state.meters.contains_key(&m.number))
+            })
+            .collect();
+        for (row, inserted) in rows.iter().zip(flags) {
+            if inserted {
+                counts.inserted += 1;
+            } else {
+                counts.updated += 1;
+            }
+            state.accounts.insert(
+                row.account_number.clone(),
+                AccountRow {
+                    address: row.address.clone(),
+                    balance: row.balance,
+                    balance_as_of: row.balance_as_of,
+                },
+            );
+            let Some(meter) = row.meter.as_ref() else {
+                continue;
+            };
+            state.meters.insert(
+                meter.number.clone(),
+                MeterRow {
+                    account_number: row.account_number.clone(),
+                    meter: Meter {
+                        number: meter.number.clone(),
+                        service: meter.service,
+                        verification_due: meter.verification_due,
+                    },
+                },
+            );
+            let Some((_, date)) = meter.last_reading else {
+                continue;
+            };
+            let period = Period::containing(date);
+            let existing = state
+                .readings
+                .iter()
+                .find(|r| r.meter_number == meter.number && r.period == period);
+            // A subscriber's reading of the same period is never replaced by the registry's.
+            if existing.is_some_and(|r| r.source != ReadingSource::Registry) {
+                continue;
+            }
+            // The registry's reading keeps its id when the same registry comes again.
+            let id = existing.map_or_else(crate::builders::reading_id, |r| r.id);
+            if let Some(reading) = registry_reading(row, id) {
+                state.put_reading(reading);
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for InMemoryStore {
+    async fn claim(
+        &self,
+        key: &IdempotencyRecordKey,
+        fingerprint: &[u8; 32],
+        now: DateTime<Utc>,
+        expired_before: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let mut state = self.state.lock().await;
+        let parts = (key.caller.clone(), key.endpoint.clone(), key.key.clone());
+        let fresh = IdempotencyRow {
+            fingerprint: *fingerprint,
+            created_at: now,
+            response: None,
+        };
+        let Some(existing) = state.idempotency.get(&parts) else {
+            state.idempotency.insert(parts, fresh);
+            return Ok(Claim::Started);
+        };
+        if existing.created_at < expired_before {
+            state.idempotency.insert(parts, fresh);
+            return Ok(Claim::Started);
+        }
+        if &existing.fingerprint != fingerprint {
+            return Ok(Claim::Mismatch);
+        }
+        Ok(match &existing.response {
+            None => Claim::InProgress,
+            Some(response) => Claim::Completed(response.clone()),
+        })
+    }
+
+    async fn complete(
+        &self,
+        key: &IdempotencyRecordKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        let parts = (key.caller.clone(), key.endpoint.clone(), key.key.clone());
+        if let Some(row) = state.idempotency.get_mut(&parts) {
+            row.response = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    async fn release(&self, key: &IdempotencyRecordKey) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        let parts = (key.caller.clone(), key.endpoint.clone(), key.key.clone());
+        state.idempotency.remove(&parts);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AttemptCounter for InMemoryStore {
+    async fn check(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<LimitState, StoreError> {
+        Ok(self.state.lock().await.count_attempts(key, limit, now))
+    }
+
+    async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.state.lock().await.attempts.push((key.to_owned(), now));
+        Ok(())
+    }
+
+    async fn acquire(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<LimitState, StoreError> {
+        let mut state = self.state.lock().await;
+        let found = state.count_attempts(key, limit, now);
+        if found == LimitState::Allowed {
+            state.attempts.push((key.to_owned(), now));
+        }
+        Ok(found)
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        self.state.lock().await.attempts.retain(|(k, _)| k != key);
+        Ok(())
+    }
+}
