@@ -1,0 +1,211 @@
+//! The command line, as clap reads it: raw text only. Every setting is taken as a string (or
+//! an absent one) and checked by [`crate::config`], so that a bad value is refused with one
+//! line naming its environment variable, never with clap's multi-line usage message.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The water utility's subscriber cabinet server.
+#[derive(Debug, Parser)]
+#[command(name = "vodokanal", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (migrating the database first).
+    Serve(Box<ServeArgs>),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Load the billing system's registry (`;`-separated CSV) into the database.
+    ImportRegistry {
+        /// The registry file.
+        file: PathBuf,
+    },
+    /// Write CSV for the billing system.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Ask the payment provider once about every old pending payment, settle what it reports,
+    /// and exit (for a cron job; `serve` does the same every minute).
+    ReconcilePayments(Box<ProviderArgs>),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The readings subscribers gave for a period.
+    Readings {
+        /// The period, `YYYY-MM`.
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// The payments created between two local dates, both inclusive.
+    Payments {
+        /// The first day, `YYYY-MM-DD`.
+        #[arg(long)]
+        from: String,
+        /// The last day, `YYYY-MM-DD`.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Visit requests, all or those with one status.
+    VisitRequests {
+        /// `new`, `scheduled`, `done` or `canceled`.
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OutArgs {
+    /// Write to this file instead of standard output (replaced only when the export is whole).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// The settings every command needs: where the data is, the utility's file, the log.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    #[arg(
+        long,
+        global = true,
+        env = "VODOKANAL_DATABASE_URL",
+        default_value = "sqlite://vodokanal.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// The most connections the server opens to the database.
+    #[arg(
+        long,
+        global = true,
+        env = "VODOKANAL_DB_MAX_CONNECTIONS",
+        default_value = "10"
+    )]
+    pub db_max_connections: String,
+    /// A TOML file with the utility's own texts and rules; the settings here override it.
+    #[arg(long, global = true, env = "VODOKANAL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The utility's IANA time zone: decides "today" and reading periods [default: Europe/Moscow].
+    #[arg(long, global = true, env = "VODOKANAL_TIMEZONE")]
+    pub timezone: Option<String>,
+    /// What is logged, as a tracing filter (`info`, `vodokanal_app=debug,info`).
+    #[arg(long, global = true, env = "VODOKANAL_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// The payment provider: for `serve` and `reconcile-payments`.
+#[derive(Debug, Args)]
+pub struct ProviderArgs {
+    /// The server's public base URL, used in links such as `confirmation_url`.
+    #[arg(
+        long,
+        env = "VODOKANAL_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// `sandbox` (the server's own pay page), `yookassa` or `tbank`.
+    #[arg(long, env = "VODOKANAL_PAYMENTS", default_value = "sandbox")]
+    pub payments: String,
+    /// Seconds after which a pending payment is checked with its provider.
+    #[arg(long, env = "VODOKANAL_RECONCILE_AFTER", default_value = "600")]
+    pub reconcile_after: String,
+    /// YooKassa shop id.
+    #[arg(long, env = "VODOKANAL_YOOKASSA_SHOP_ID")]
+    pub yookassa_shop_id: Option<String>,
+    /// YooKassa secret key.
+    #[arg(long, env = "VODOKANAL_YOOKASSA_SECRET_KEY", hide_env_values = true)]
+    pub yookassa_secret_key: Option<String>,
+    /// YooKassa API base URL.
+    #[arg(
+        long,
+        env = "VODOKANAL_YOOKASSA_URL",
+        default_value = "https://api.yookassa.ru/v3"
+    )]
+    pub yookassa_url: String,
+    /// Comma-separated CIDRs a YooKassa notification may come from [default: the provider's
+    /// published networks].
+    #[arg(long, env = "VODOKANAL_YOOKASSA_NOTIFY_NETS")]
+    pub yookassa_notify_nets: Option<String>,
+    /// T-Bank terminal key.
+    #[arg(long, env = "VODOKANAL_TBANK_TERMINAL_KEY")]
+    pub tbank_terminal_key: Option<String>,
+    /// T-Bank terminal password.
+    #[arg(long, env = "VODOKANAL_TBANK_PASSWORD", hide_env_values = true)]
+    pub tbank_password: Option<String>,
+    /// T-Bank acquiring API base URL.
+    #[arg(
+        long,
+        env = "VODOKANAL_TBANK_URL",
+        default_value = "https://securepay.tinkoff.ru/v2"
+    )]
+    pub tbank_url: String,
+}
+
+/// Everything `serve` takes besides the common settings.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "VODOKANAL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// `log` (each SMS to the log, and to the outbox file) or `smsru`.
+    #[arg(long, env = "VODOKANAL_SMS", default_value = "log")]
+    pub sms: String,
+    /// A file to which the `log` gateway appends each SMS as a JSON line.
+    #[arg(long, env = "VODOKANAL_SMS_OUTBOX", value_name = "FILE")]
+    pub sms_outbox: Option<PathBuf>,
+    /// SMS.ru API id.
+    #[arg(long, env = "VODOKANAL_SMSRU_API_ID", hide_env_values = true)]
+    pub smsru_api_id: Option<String>,
+    /// SMS.ru sender name.
+    #[arg(long, env = "VODOKANAL_SMSRU_SENDER")]
+    pub smsru_sender: Option<String>,
+    /// SMS.ru API base URL.
+    #[arg(long, env = "VODOKANAL_SMSRU_URL", default_value = "https://sms.ru")]
+    pub smsru_url: String,
+    /// SMS codes sent per hour in all, after which sending stops [default: 1000].
+    #[arg(long, env = "VODOKANAL_SMS_HOURLY_BUDGET")]
+    pub sms_hourly_budget: Option<String>,
+    /// On an empty database, load a small demo registry (`on`/`off`; the bare flag is `on`).
+    #[arg(
+        long,
+        env = "VODOKANAL_DEMO",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "on"
+    )]
+    pub demo: Option<String>,
+    /// Days of the month when readings are taken, e.g. `15-25` [default: any day].
+    #[arg(long, env = "VODOKANAL_READING_WINDOW")]
+    pub reading_window: Option<String>,
+    /// Every payment carries a 54-FZ receipt (`on`/`off`; the bare flag is `on`).
+    #[arg(
+        long,
+        env = "VODOKANAL_RECEIPTS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "on"
+    )]
+    pub receipts: Option<String>,
+    /// Comma-separated CIDRs whose `X-Forwarded-For` is believed for the client address.
+    #[arg(long, env = "VODOKANAL_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Comma-separated origins allowed by CORS (`*` for any) [default: none].
+    #[arg(long, env = "VODOKANAL_CORS_ORIGINS")]
+    pub cors_origins: Option<String>,
+    /// How many days a login session lives [default: 30].
+    #[arg(long, env = "VODOKANAL_SESSION_DAYS")]
+    pub session_days: Option<String>,
+}

@@ -1,0 +1,131 @@
+//! `vodokanal export readings|payments|visit-requests [--out FILE]`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use tokio::io::AsyncWrite;
+use vodokanal_app::Settings;
+use vodokanal_app::registry::{
+    ExportPayments, ExportPaymentsCommand, ExportReadings, ExportReadingsCommand,
+    ExportVisitRequests, ExportVisitRequestsCommand,
+};
+use vodokanal_domain::{Period, VisitStatus};
+use vodokanal_registry_csv::CsvExportSink;
+
+use crate::cli::ExportCommand;
+use crate::error::Error;
+use crate::wiring::Store;
+
+/// Checks the command's arguments, then streams the export to standard output, or with
+/// `--out FILE` to `FILE.partial`, renamed over `FILE` only when whole: a failed export leaves
+/// no partial file (and an earlier `FILE` untouched). Returns the number of rows written (the
+/// header not counted).
+pub async fn export(
+    store: &Store,
+    settings: &Settings,
+    command: &ExportCommand,
+) -> Result<u64, Error> {
+    let (job, out) = Job::parse(command)?;
+    let Some(path) = out else {
+        return job.run(store, settings, tokio::io::stdout()).await;
+    };
+    let partial = partial_path(&path);
+    let file = tokio::fs::File::create(&partial)
+        .await
+        .map_err(|e| Error::Command(format!("{} can't be created: {e}", partial.display())))?;
+    match job.run(store, settings, file).await {
+        Ok(rows) => {
+            tokio::fs::rename(&partial, &path)
+                .await
+                .map_err(|e| Error::Command(format!("{} can't be written: {e}", path.display())))?;
+            Ok(rows)
+        }
+        Err(error) => {
+            let _best_effort = tokio::fs::remove_file(&partial).await;
+            Err(error)
+        }
+    }
+}
+
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+/// One export, its arguments checked.
+enum Job {
+    Readings(ExportReadingsCommand),
+    Payments(ExportPaymentsCommand),
+    VisitRequests(ExportVisitRequestsCommand),
+}
+
+impl Job {
+    fn parse(command: &ExportCommand) -> Result<(Self, Option<PathBuf>), Error> {
+        let bad = |flag: &str, message: String| Error::Command(format!("{flag}: {message}"));
+        Ok(match command {
+            ExportCommand::Readings { period, out } => {
+                let period = period
+                    .parse::<Period>()
+                    .map_err(|e| bad("--period", format!("{e} (got {period:?})")))?;
+                (
+                    Self::Readings(ExportReadingsCommand { period }),
+                    out.out.clone(),
+                )
+            }
+            ExportCommand::Payments { from, to, out } => {
+                let date = |flag: &str, text: &str| {
+                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                        .map_err(|_| bad(flag, format!("expected a date YYYY-MM-DD, got {text:?}")))
+                };
+                let from = date("--from", from)?;
+                let to = date("--to", to)?;
+                if to < from {
+                    return Err(bad("--to", format!("{to} is before --from {from}")));
+                }
+                (
+                    Self::Payments(ExportPaymentsCommand { from, to }),
+                    out.out.clone(),
+                )
+            }
+            ExportCommand::VisitRequests { status, out } => {
+                let status = status
+                    .as_deref()
+                    .map(|text| {
+                        text.parse::<VisitStatus>()
+                            .map_err(|e| bad("--status", format!("{e} (got {text:?})")))
+                    })
+                    .transpose()?;
+                (
+                    Self::VisitRequests(ExportVisitRequestsCommand { status }),
+                    out.out.clone(),
+                )
+            }
+        })
+    }
+
+    async fn run<W: AsyncWrite + Unpin + Send>(
+        self,
+        store: &Store,
+        settings: &Settings,
+        output: W,
+    ) -> Result<u64, Error> {
+        let mut sink = CsvExportSink::new(output);
+        let stores = &store.stores;
+        let failed = |e: &dyn std::fmt::Display| Error::Command(format!("the export failed: {e}"));
+        match self {
+            Self::Readings(command) => ExportReadings::new(stores.readings.clone())
+                .execute(command, &mut sink)
+                .await
+                .map_err(|e| failed(&e)),
+            Self::Payments(command) => ExportPayments::new(stores.payments.clone(), settings)
+                .execute(command, &mut sink)
+                .await
+                .map_err(|e| failed(&e)),
+            Self::VisitRequests(command) => ExportVisitRequests::new(stores.visits.clone())
+                .execute(command, &mut sink)
+                .await
+                .map_err(|e| failed(&e)),
+        }
+    }
+}

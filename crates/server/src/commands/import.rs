@@ -1,0 +1,53 @@
+//! `vodokanal import-registry FILE`.
+
+use std::io::Write;
+use std::path::Path;
+
+use tokio::fs::File;
+use vodokanal_app::registry::{ImportRegistry, ImportRegistryError};
+use vodokanal_registry_csv::CsvRegistrySource;
+
+use crate::error::Error;
+use crate::wiring::Store;
+
+/// Streams the file through the registry reader into the store, then prints
+/// `inserted: N`, `updated: N`, `rejected: N` and each rejected row as `line N: reason`.
+/// Rows rejected are not an error; a file that can't be read, or a store that fails, is (what
+/// was stored before stays, and running the import again is safe).
+pub async fn import_registry(store: &Store, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    let file = File::open(path)
+        .await
+        .map_err(|e| Error::Command(format!("{} can't be read: {e}", path.display())))?;
+    let mut source = CsvRegistrySource::new(file);
+    let report = ImportRegistry::new(store.stores.registry.clone())
+        .execute(&mut source)
+        .await
+        .map_err(|e| match e {
+            ImportRegistryError::Unreadable { reason, committed } => Error::Command(format!(
+                "{}: the registry can't be read: {reason} (stored before that: {} inserted, {} updated)",
+                path.display(),
+                committed.inserted,
+                committed.updated
+            )),
+            ImportRegistryError::Store { source, committed } => Error::Command(format!(
+                "the registry could not be stored: {source} (stored before that: {} inserted, {} updated; running the import again is safe)",
+                committed.inserted, committed.updated
+            )),
+        })?;
+    let written = (|| {
+        writeln!(out, "inserted: {}", report.inserted)?;
+        writeln!(out, "updated: {}", report.updated)?;
+        writeln!(out, "rejected: {}", report.rejected_count)?;
+        for rejected in &report.rejected {
+            writeln!(out, "line {}: {}", rejected.line, rejected.reason)?;
+        }
+        let untold = report
+            .rejected_count
+            .saturating_sub(report.rejected.len() as u64);
+        if untold > 0 {
+            writeln!(out, "… and {untold} more rejected rows")?;
+        }
+        out.flush()
+    })();
+    written.map_err(|e| Error::Command(format!("the report can't be written: {e}")))
+}

@@ -1,0 +1,10 @@
+//! The operator's commands besides `serve`: each takes the opened store (and what else it
+//! needs) and writes its report to `out` (standard output in the binary).
+
+mod export;
+mod import;
+mod reconcile;
+
+pub use export::export;
+pub use import::import_registry;
+pub use reconcile::reconcile_payments;

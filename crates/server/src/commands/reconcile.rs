@@ -1,0 +1,33 @@
+//! `vodokanal reconcile-payments`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use vodokanal_app::payments::{ReconcilePayments, ReconcilePaymentsCommand};
+use vodokanal_app::ports::{Clock, PaymentProvider};
+
+use crate::error::Error;
+use crate::wiring::Store;
+
+/// Asks the provider once about every pending payment older than `older_than`, settles what
+/// it reports, and prints the counts.
+pub async fn reconcile_payments(
+    store: &Store,
+    provider: Arc<dyn PaymentProvider>,
+    clock: Arc<dyn Clock>,
+    older_than: TimeDelta,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let report = ReconcilePayments::new(store.stores.payments.clone(), provider, clock)
+        .execute(ReconcilePaymentsCommand { older_than })
+        .await
+        .map_err(|e| Error::Command(format!("payments could not be reconciled: {e}")))?;
+    writeln!(
+        out,
+        "checked: {}\nsucceeded: {}\ncanceled: {}\nstill pending: {}\nfailed: {}",
+        report.checked, report.succeeded, report.canceled, report.still_pending, report.failed
+    )
+    .and_then(|()| out.flush())
+    .map_err(|e| Error::Command(format!("the report can't be written: {e}")))
+}

@@ -1,0 +1,607 @@
+//! The typed configuration, built once from the command line and the environment (through
+//! [`crate::cli`]) and the utility's file. Every value is checked here; a bad one is a
+//! [`ConfigError`] that names its environment variable, printed by the binary as one line
+//! (`error: VODOKANAL_READING_WINDOW: …`) before it exits with 1.
+//!
+//! Precedence: a flag or environment variable, then the `VODOKANAL_CONFIG` file, then the
+//! defaults of `vodokanal_app::Settings` (the Ivanovo Vodokanal).
+
+mod file;
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use chrono::TimeDelta;
+use ipnet::IpNet;
+use tracing_subscriber::EnvFilter;
+use vodokanal_app::Settings;
+use vodokanal_domain::{ReadingWindow, UtilityCalendar};
+
+use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
+use crate::secret::{DatabaseUrl, Secret};
+
+/// A setting that can't be used: `{setting}: {message}`, on one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    /// The environment variable (the flag is its lower-case twin).
+    pub setting: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(setting: &'static str, message: impl fmt::Display) -> Self {
+        Self {
+            setting,
+            message: message.to_string().replace(['\n', '\r'], " "),
+        }
+    }
+}
+
+/// What every command needs.
+#[derive(Debug, Clone)]
+pub struct CommonConfig {
+    pub database: DatabaseConfig,
+    /// The utility's settings from the defaults, the file and `VODOKANAL_TIMEZONE`; `serve`
+    /// lays its own settings over them ([`ServeConfig::apply_to`]).
+    pub settings: Settings,
+    /// The tracing filter, checked.
+    pub log: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+}
+
+/// The SMS gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsConfig {
+    /// Each SMS to the log, and appended to the outbox file when there is one.
+    Log { outbox: Option<PathBuf> },
+    // SMS.ru (`smsru`) comes with its adapter: `SmsRu { api_id: Secret, sender, url }`.
+}
+
+/// The payment provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentsConfig {
+    /// The server's own pay page.
+    Sandbox,
+    // YooKassa and T-Bank come with their adapters, with their credentials as `Secret`s.
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderConfig {
+    pub payments: PaymentsConfig,
+    /// No trailing slash.
+    pub public_url: String,
+    /// A pending payment older than this is checked with its provider.
+    pub reconcile_after: TimeDelta,
+}
+
+/// What `serve` needs besides [`CommonConfig`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub provider: ProviderConfig,
+    pub sms: SmsConfig,
+    pub demo: bool,
+    pub trusted_proxies: Vec<IpNet>,
+    pub cors_origins: Vec<String>,
+    reading_window: Option<ReadingWindow>,
+    receipts: Option<bool>,
+    session_days: Option<u32>,
+    sms_hourly_budget: Option<u32>,
+}
+
+impl CommonConfig {
+    pub fn from_args(args: &CommonArgs) -> Result<Self, ConfigError> {
+        let url = database_url(&args.database_url)?;
+        let max_connections = number(
+            &args.db_max_connections,
+            "VODOKANAL_DB_MAX_CONNECTIONS",
+            1,
+            1000,
+        )?;
+        EnvFilter::try_new(&args.log).map_err(|e| ConfigError::new("VODOKANAL_LOG", e))?;
+        let mut settings = Settings::default();
+        if let Some(path) = &args.config {
+            file::apply(path, &mut settings)
+                .map_err(|e| ConfigError::new("VODOKANAL_CONFIG", e))?;
+        }
+        if let Some(tz) = &args.timezone {
+            settings.calendar = tz
+                .parse::<UtilityCalendar>()
+                .map_err(|e| ConfigError::new("VODOKANAL_TIMEZONE", e))?;
+        }
+        Ok(Self {
+            database: DatabaseConfig {
+                url,
+                max_connections,
+            },
+            settings,
+            log: args.log.clone(),
+        })
+    }
+}
+
+impl ProviderConfig {
+    pub fn from_args(args: &ProviderArgs) -> Result<Self, ConfigError> {
+        let public_url = public_url(&args.public_url)?;
+        let payments = match args.payments.trim() {
+            "sandbox" => PaymentsConfig::Sandbox,
+            "yookassa" | "tbank" => {
+                return Err(ConfigError::new(
+                    "VODOKANAL_PAYMENTS",
+                    format!(
+                        "{} is not available yet in this version; use sandbox",
+                        args.payments.trim()
+                    ),
+                ));
+            }
+            other => {
+                return Err(ConfigError::new(
+                    "VODOKANAL_PAYMENTS",
+                    format!("expected sandbox, yookassa or tbank, got {other:?}"),
+                ));
+            }
+        };
+        let seconds = number(
+            &args.reconcile_after,
+            "VODOKANAL_RECONCILE_AFTER",
+            0,
+            365 * 24 * 3600,
+        )?;
+        Ok(Self {
+            payments,
+            public_url,
+            reconcile_after: TimeDelta::seconds(i64::from(seconds)),
+        })
+    }
+}
+
+impl ServeConfig {
+    pub fn from_args(args: &ServeArgs) -> Result<Self, ConfigError> {
+        let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
+            ConfigError::new(
+                "VODOKANAL_LISTEN",
+                format!(
+                    "expected an address and port such as 127.0.0.1:8080, got {:?}",
+                    args.listen
+                ),
+            )
+        })?;
+        let provider = ProviderConfig::from_args(&args.provider)?;
+        let sms = match args.sms.trim() {
+            "log" => SmsConfig::Log {
+                outbox: args.sms_outbox.clone(),
+            },
+            "smsru" => {
+                return Err(ConfigError::new(
+                    "VODOKANAL_SMS",
+                    "smsru is not available yet in this version; use log",
+                ));
+            }
+            other => {
+                return Err(ConfigError::new(
+                    "VODOKANAL_SMS",
+                    format!("expected log or smsru, got {other:?}"),
+                ));
+            }
+        };
+        let reading_window = args
+            .reading_window
+            .as_deref()
+            .map(|text| {
+                text.parse::<ReadingWindow>().map_err(|e| {
+                    ConfigError::new("VODOKANAL_READING_WINDOW", format!("{e} (got {text:?})"))
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            listen,
+            provider,
+            sms,
+            demo: switch(args.demo.as_deref(), "VODOKANAL_DEMO")?.unwrap_or(false),
+            trusted_proxies: networks(args.trusted_proxies.as_deref())?,
+            cors_origins: origins(args.cors_origins.as_deref())?,
+            reading_window,
+            receipts: switch(args.receipts.as_deref(), "VODOKANAL_RECEIPTS")?,
+            session_days: args
+                .session_days
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_SESSION_DAYS", 1, 365))
+                .transpose()?,
+            sms_hourly_budget: args
+                .sms_hourly_budget
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_SMS_HOURLY_BUDGET", 1, 1_000_000))
+                .transpose()?,
+        })
+    }
+
+    /// Lays the settings given to `serve` over the common ones.
+    pub fn apply_to(&self, settings: &mut Settings) {
+        self.provider.apply_to(settings);
+        if let Some(window) = self.reading_window {
+            settings.reading_policy.window = Some(window);
+        }
+        if let Some(receipts) = self.receipts {
+            settings.receipts = receipts;
+        }
+        if let Some(days) = self.session_days {
+            settings.session_lifetime = TimeDelta::days(i64::from(days));
+        }
+        if let Some(budget) = self.sms_hourly_budget {
+            settings.limits.sms_budget.max = budget;
+        }
+    }
+}
+
+impl ProviderConfig {
+    pub fn apply_to(&self, settings: &mut Settings) {
+        settings.public_url.clone_from(&self.public_url);
+    }
+}
+
+fn database_url(text: &str) -> Result<DatabaseUrl, ConfigError> {
+    let text = text.trim();
+    let scheme = text.split_once(':').map_or("", |(scheme, _)| scheme);
+    match scheme {
+        "sqlite" => {
+            let rest = text.trim_start_matches("sqlite:").trim_start_matches("//");
+            if rest.is_empty() {
+                Err(ConfigError::new(
+                    "VODOKANAL_DATABASE_URL",
+                    "sqlite:// needs a file name, e.g. sqlite://vodokanal.db",
+                ))
+            } else {
+                Ok(DatabaseUrl::Sqlite(text.to_owned()))
+            }
+        }
+        "postgres" | "postgresql" => Ok(DatabaseUrl::Postgres(Secret::new(text))),
+        // The rest of the URL may hold a password: only the scheme is repeated.
+        _ => Err(ConfigError::new(
+            "VODOKANAL_DATABASE_URL",
+            format!("expected sqlite://FILE or postgres://…, got a URL with scheme {scheme:?}"),
+        )),
+    }
+}
+
+fn public_url(text: &str) -> Result<String, ConfigError> {
+    let url = text.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => Ok(url.to_owned()),
+        _ => Err(ConfigError::new(
+            "VODOKANAL_PUBLIC_URL",
+            format!(
+                "expected an http:// or https:// base URL such as https://lk.example.ru, got {text:?}"
+            ),
+        )),
+    }
+}
+
+fn number(text: &str, setting: &'static str, min: u32, max: u32) -> Result<u32, ConfigError> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            ConfigError::new(
+                setting,
+                format!("expected a whole number from {min} to {max}, got {text:?}"),
+            )
+        })
+}
+
+/// `on`/`off` and their usual spellings.
+fn switch(text: Option<&str>, setting: &'static str) -> Result<Option<bool>, ConfigError> {
+    let Some(text) = text else { return Ok(None) };
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(Some(true)),
+        "off" | "false" | "0" | "no" | "" => Ok(Some(false)),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("expected on or off, got {text:?}"),
+        )),
+    }
+}
+
+/// Comma-separated CIDRs; a bare address is a network of one.
+fn networks(text: Option<&str>) -> Result<Vec<IpNet>, ConfigError> {
+    list(text)
+        .map(|item| {
+            item.parse::<IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    ConfigError::new(
+                        "VODOKANAL_TRUSTED_PROXIES",
+                        format!("{item:?} is not a network such as 10.0.0.0/8 or an address"),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Comma-separated origins: `scheme://host[:port]`, no path.
+fn origins(text: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    list(text)
+        .map(|item| {
+            let origin = item.trim_end_matches('/');
+            let host = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            match host {
+                Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '*', ' ']) => {
+                    Ok(origin.to_owned())
+                }
+                _ => Err(ConfigError::new(
+                    "VODOKANAL_CORS_ORIGINS",
+                    format!("{item:?} is not an origin such as https://lk.example.ru"),
+                )),
+            }
+        })
+        .collect()
+}
+
+fn list(text: Option<&str>) -> impl Iterator<Item = &str> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    /// Parses a command line with the given environment only (clap reads the process
+    /// environment, so every test names its variables explicitly and none is set globally).
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("vodokanal").chain(args.iter().copied())).unwrap()
+    }
+
+    fn serve(args: &[&str]) -> Result<(CommonConfig, ServeConfig), ConfigError> {
+        let mut line = args.to_vec();
+        line.insert(0, "serve");
+        let cli = cli(&line);
+        let common = CommonConfig::from_args(&cli.common)?;
+        let Command::Serve(serve) = cli.command else {
+            unreachable!()
+        };
+        Ok((common, ServeConfig::from_args(&serve)?))
+    }
+
+    fn error(args: &[&str]) -> String {
+        serve(args).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_defaults_run_everything_on_one_machine() {
+        let (common, config) = serve(&[]).unwrap();
+        assert_eq!(
+            common.database.url,
+            DatabaseUrl::Sqlite("sqlite://vodokanal.db".into())
+        );
+        assert_eq!(common.database.max_connections, 10);
+        assert_eq!(common.settings, Settings::default());
+        assert_eq!(common.log, "info");
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.provider.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.provider.payments, PaymentsConfig::Sandbox);
+        assert_eq!(config.provider.reconcile_after, TimeDelta::seconds(600));
+        assert_eq!(config.sms, SmsConfig::Log { outbox: None });
+        assert!(!config.demo);
+        assert!(config.trusted_proxies.is_empty());
+        assert!(config.cors_origins.is_empty());
+        let mut settings = common.settings;
+        config.apply_to(&mut settings);
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn flags_set_every_setting() {
+        let (common, config) = serve(&[
+            "--database-url",
+            "postgres://app:pw@db/vodokanal",
+            "--db-max-connections",
+            "20",
+            "--timezone",
+            "Asia/Yekaterinburg",
+            "--log",
+            "debug",
+            "--listen",
+            "0.0.0.0:9000",
+            "--public-url",
+            "https://lk.example.ru/",
+            "--sms-outbox",
+            "/tmp/outbox.jsonl",
+            "--demo",
+            "--reading-window",
+            "15-25",
+            "--receipts=on",
+            "--reconcile-after",
+            "60",
+            "--trusted-proxies",
+            "10.0.0.0/8, 192.168.1.1",
+            "--cors-origins",
+            "https://lk.example.ru,http://localhost:3000",
+            "--session-days",
+            "7",
+            "--sms-hourly-budget",
+            "50",
+        ])
+        .unwrap();
+        assert!(matches!(common.database.url, DatabaseUrl::Postgres(_)));
+        assert_eq!(common.database.max_connections, 20);
+        assert_eq!(common.log, "debug");
+        assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(config.provider.public_url, "https://lk.example.ru");
+        assert_eq!(
+            config.sms,
+            SmsConfig::Log {
+                outbox: Some("/tmp/outbox.jsonl".into())
+            }
+        );
+        assert!(config.demo);
+        assert_eq!(config.provider.reconcile_after, TimeDelta::seconds(60));
+        assert_eq!(
+            config.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse::<IpNet>().unwrap(),
+                "192.168.1.1/32".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            config.cors_origins,
+            vec!["https://lk.example.ru", "http://localhost:3000"]
+        );
+        let mut settings = common.settings;
+        config.apply_to(&mut settings);
+        assert_eq!(
+            settings.calendar,
+            "Asia/Yekaterinburg".parse::<UtilityCalendar>().unwrap()
+        );
+        assert_eq!(
+            settings.reading_policy.window,
+            Some("15-25".parse().unwrap())
+        );
+        assert!(settings.receipts);
+        assert_eq!(settings.session_lifetime, TimeDelta::days(7));
+        assert_eq!(settings.limits.sms_budget.max, 50);
+        assert_eq!(settings.public_url, "https://lk.example.ru");
+    }
+
+    #[test]
+    fn the_flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("utility.toml");
+        std::fs::write(
+            &path,
+            "timezone = \"Europe/Samara\"\nreading_window = \"20-25\"\nreceipts = true\n",
+        )
+        .unwrap();
+        let config = path.to_str().unwrap();
+        let (common, serve_config) = serve(&["--config", config]).unwrap();
+        let mut settings = common.settings;
+        serve_config.apply_to(&mut settings);
+        assert_eq!(
+            settings.reading_policy.window,
+            Some("20-25".parse().unwrap())
+        );
+        assert_eq!(
+            settings.calendar,
+            "Europe/Samara".parse::<UtilityCalendar>().unwrap()
+        );
+        assert!(settings.receipts);
+
+        let (common, serve_config) = serve(&[
+            "--config",
+            config,
+            "--reading-window",
+            "1-10",
+            "--receipts=off",
+            "--timezone",
+            "Europe/Moscow",
+        ])
+        .unwrap();
+        let mut settings = common.settings;
+        serve_config.apply_to(&mut settings);
+        assert_eq!(
+            settings.reading_policy.window,
+            Some("1-10".parse().unwrap())
+        );
+        assert_eq!(settings.calendar, UtilityCalendar::default());
+        assert!(!settings.receipts);
+    }
+
+    #[test]
+    fn a_bad_value_is_one_line_naming_its_variable() {
+        assert_eq!(
+            error(&["--reading-window", "abc"]),
+            "VODOKANAL_READING_WINDOW: reading window must be written FROM-TO, e.g. 15-25 (got \"abc\")"
+        );
+        assert_eq!(
+            error(&["--reading-window", "25-15"]),
+            "VODOKANAL_READING_WINDOW: reading window days must be 1..=31 with FROM not after TO (got \"25-15\")"
+        );
+        assert_eq!(
+            error(&["--database-url", "mysql://root:secret@db/x"]),
+            "VODOKANAL_DATABASE_URL: expected sqlite://FILE or postgres://…, got a URL with scheme \"mysql\""
+        );
+        assert_eq!(
+            error(&["--sms", "smsru"]),
+            "VODOKANAL_SMS: smsru is not available yet in this version; use log"
+        );
+        assert_eq!(
+            error(&["--payments", "yookassa"]),
+            "VODOKANAL_PAYMENTS: yookassa is not available yet in this version; use sandbox"
+        );
+        assert_eq!(
+            error(&["--payments", "tbank"]),
+            "VODOKANAL_PAYMENTS: tbank is not available yet in this version; use sandbox"
+        );
+        assert_eq!(
+            error(&["--payments", "cash"]),
+            "VODOKANAL_PAYMENTS: expected sandbox, yookassa or tbank, got \"cash\""
+        );
+        assert_eq!(
+            error(&["--demo=maybe"]),
+            "VODOKANAL_DEMO: expected on or off, got \"maybe\""
+        );
+        assert_eq!(
+            error(&["--reconcile-after=-5"]),
+            "VODOKANAL_RECONCILE_AFTER: expected a whole number from 0 to 31536000, got \"-5\""
+        );
+        assert_eq!(
+            error(&["--db-max-connections", "0"]),
+            "VODOKANAL_DB_MAX_CONNECTIONS: expected a whole number from 1 to 1000, got \"0\""
+        );
+        for (flag, value, setting) in [
+            ("--listen", "localhost", "VODOKANAL_LISTEN"),
+            ("--public-url", "lk.example.ru", "VODOKANAL_PUBLIC_URL"),
+            ("--timezone", "Mars/Olympus", "VODOKANAL_TIMEZONE"),
+            (
+                "--trusted-proxies",
+                "10.0.0.0/33",
+                "VODOKANAL_TRUSTED_PROXIES",
+            ),
+            ("--cors-origins", "*", "VODOKANAL_CORS_ORIGINS"),
+            ("--session-days", "0", "VODOKANAL_SESSION_DAYS"),
+            ("--sms-hourly-budget", "lots", "VODOKANAL_SMS_HOURLY_BUDGET"),
+            ("--log", "[[[", "VODOKANAL_LOG"),
+            ("--config", "/no/such/file.toml", "VODOKANAL_CONFIG"),
+        ] {
+            let message = error(&[flag, value]);
+            assert!(message.starts_with(&format!("{setting}: ")), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_database_password_is_never_repeated() {
+        let message = error(&["--database-url", "mysql://root:secret@db/x"]);
+        assert!(!message.contains("secret"));
+        let (common, _) = serve(&["--database-url", "postgres://app:secret@db/x"]).unwrap();
+        assert!(!format!("{common:?}").contains("secret"));
+    }
+
+    #[test]
+    fn switches_take_the_usual_spellings() {
+        for on in ["on", "true", "1", "yes", "ON"] {
+            assert_eq!(switch(Some(on), "X"), Ok(Some(true)));
+        }
+        for off in ["off", "false", "0", "no", ""] {
+            assert_eq!(switch(Some(off), "X"), Ok(Some(false)));
+        }
+        assert_eq!(switch(None, "X"), Ok(None));
+    }
+}

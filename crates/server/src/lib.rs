@@ -1,0 +1,115 @@
+//! The `vodokanal` binary's insides: the command line ([`cli`]), the typed configuration
+//! ([`config`], the only place that reads the environment), telemetry, the composition root
+//! ([`wiring`], the only place that names concrete adapters), the operator's commands, the
+//! HTTP server with the sandbox pay page, and the demo registry. `src/main.rs` only calls
+//! [`main`].
+//!
+//! May depend on every crate of the workspace, clap, tokio, axum, tracing-subscriber, toml and
+//! ipnet: this is the one crate that knows them all.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod sandbox_page;
+pub mod secret;
+pub mod serve;
+pub mod telemetry;
+pub mod wiring;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::{CommonConfig, ProviderConfig, ServeConfig};
+use crate::error::Error;
+use crate::wiring::{Machine, Provider};
+
+/// Parses the command line and the environment, runs the command, and turns a failure into
+/// one line on standard error (`error: …`) and exit code 1. `--help`, `--version` and a
+/// malformed command line are clap's (exit 0 and 2).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {}", error.one_line());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Checks the whole configuration before anything starts, then runs the command on a tokio
+/// runtime.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let common = CommonConfig::from_args(&cli.common)?;
+    let command = Checked::new(cli.command)?;
+    telemetry::init(&common.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Command(format!("the async runtime can't start: {e}")))?;
+    runtime.block_on(command.run(&common, &mut std::io::stdout()))
+}
+
+/// A command with its own settings checked.
+#[derive(Debug)]
+pub enum Checked {
+    Serve(Box<ServeConfig>),
+    Migrate,
+    ImportRegistry(std::path::PathBuf),
+    Export(cli::ExportCommand),
+    ReconcilePayments(ProviderConfig),
+}
+
+impl Checked {
+    pub fn new(command: Command) -> Result<Self, Error> {
+        Ok(match command {
+            Command::Serve(args) => Self::Serve(Box::new(ServeConfig::from_args(&args)?)),
+            Command::Migrate => Self::Migrate,
+            Command::ImportRegistry { file } => Self::ImportRegistry(file),
+            Command::Export(export) => Self::Export(export),
+            Command::ReconcilePayments(args) => {
+                Self::ReconcilePayments(ProviderConfig::from_args(&args)?)
+            }
+        })
+    }
+
+    /// Opens (and migrates) the store, then runs. Reports go to `out`.
+    pub async fn run(self, common: &CommonConfig, out: &mut dyn Write) -> Result<(), Error> {
+        let store = wiring::open_store(&common.database).await?;
+        let mut settings = common.settings.clone();
+        match self {
+            Self::Serve(config) => {
+                config.apply_to(&mut settings);
+                serve::serve(&config, &settings, store).await
+            }
+            Self::Migrate => writeln!(
+                out,
+                "migrations applied: {}",
+                common.database.url.redacted()
+            )
+            .map_err(|e| Error::Command(format!("the report can't be written: {e}"))),
+            Self::ImportRegistry(file) => commands::import_registry(&store, &file, out).await,
+            Self::Export(export) => commands::export(&store, &settings, &export)
+                .await
+                .map(|_| ()),
+            Self::ReconcilePayments(config) => {
+                config.apply_to(&mut settings);
+                let provider = Provider::new(&config);
+                commands::reconcile_payments(
+                    &store,
+                    provider.port(),
+                    Machine::real().clock,
+                    config.reconcile_after,
+                    out,
+                )
+                .await
+            }
+        }
+    }
+}
