@@ -128,6 +128,7 @@ macro_rules! for_each_contract {
             codes: [
                 a_stored_code_is_found,
                 a_decoy_code_without_digest_is_stored,
+                a_registration_code_keeps_its_email,
                 put_replaces_the_code_of_the_same_phone_and_purpose,
                 record_failure_counts_wrong_tries,
                 record_failure_of_a_missing_code_counts_nothing,
@@ -181,6 +182,7 @@ macro_rules! for_each_contract {
                 last_before_is_the_latest_earlier_period,
                 last_before_without_an_earlier_reading_is_none,
                 last_before_counts_the_registrys_reading,
+                last_for_meter_is_the_latest_period_of_that_meter,
                 the_export_holds_the_periods_subscriber_readings,
             ],
             registry: [

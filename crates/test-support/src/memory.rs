@@ -453,6 +453,16 @@ impl ReadingRepository for InMemoryStore {
             .cloned())
     }
 
+    async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .readings
+            .iter()
+            .filter(|r| &r.meter_number == meter)
+            .max_by_key(|r| r.period)
+            .cloned())
+    }
+
     async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
         // Check everything before changing anything: all or none.
