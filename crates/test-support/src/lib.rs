@@ -51,35 +51,7 @@ pub mod builders;
 pub mod contract;
 pub mod memory;
 
-use std::sync::Arc;
-
-use vodokanal_app::ports::{
-    AccountRepository, AttemptCounter, CodeRepository, IdempotencyStore, MeterRepository,
-    PaymentRepository, ReadingRepository, RegistryStore, SessionRepository, UserRepository,
-    VisitRequestRepository,
-};
-
-/// Every store port of one store, as the server wires them.
-#[derive(Clone)]
-pub struct Stores {
-    pub users: Arc<dyn UserRepository>,
-    pub sessions: Arc<dyn SessionRepository>,
-    pub codes: Arc<dyn CodeRepository>,
-    pub accounts: Arc<dyn AccountRepository>,
-    pub meters: Arc<dyn MeterRepository>,
-    pub readings: Arc<dyn ReadingRepository>,
-    pub payments: Arc<dyn PaymentRepository>,
-    pub visits: Arc<dyn VisitRequestRepository>,
-    pub registry: Arc<dyn RegistryStore>,
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    pub attempts: Arc<dyn AttemptCounter>,
-}
-
-impl std::fmt::Debug for Stores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Stores")
-    }
-}
+pub use vodokanal_app::Stores;
 
 /// What a contract test runs against: the store's ports, and whatever must outlive the test
 /// with them (dropped when the test ends).

@@ -176,6 +176,7 @@ impl InMemoryStore {
             registry: Arc::new(self.clone()),
             idempotency: Arc::new(self.clone()),
             attempts: Arc::new(self.clone()),
+            health: Arc::new(self.clone()),
         }
     }
 }
@@ -907,6 +908,14 @@ impl AttemptCounter for InMemoryStore {
 
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         self.state.lock().await.attempts.retain(|(k, _)| k != key);
+        Ok(())
+    }
+}
+
+/// The fake always answers.
+#[async_trait]
+impl vodokanal_app::ports::StoreHealth for InMemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
 }
