@@ -74,6 +74,35 @@ fn the_use_cases_know_no_technology() {
 }
 
 #[test]
+fn the_http_front_knows_no_database() {
+    let deps = normal_dependencies("http");
+    for store in ["sqlx", "vodokanal-sqlite", "vodokanal-postgres", "reqwest"] {
+        assert!(
+            !deps.iter().any(|d| d == store),
+            "crates/http depends on {store}"
+        );
+    }
+}
+
+#[test]
+fn stores_know_no_http_and_no_test_code() {
+    for crate_dir in ["sqlite", "postgres"] {
+        let deps = normal_dependencies(crate_dir);
+        for outside in [
+            "axum",
+            "vodokanal-http",
+            "vodokanal-test-support",
+            "mockall",
+        ] {
+            assert!(
+                !deps.iter().any(|d| d == outside),
+                "crates/{crate_dir} depends on {outside}"
+            );
+        }
+    }
+}
+
+#[test]
 fn mocks_are_optional_in_the_use_cases() {
     let text = fs::read_to_string(workspace_root().join("crates/app/Cargo.toml")).unwrap();
     let parsed: toml::Table = text.parse().unwrap();

@@ -17,10 +17,12 @@ pub mod profile;
 pub mod readings;
 pub mod registry;
 pub mod settings;
+pub mod stores;
 pub mod visits;
 
 pub use error::StoreError;
 pub use settings::Settings;
+pub use stores::Stores;
 
 #[cfg(test)]
 pub mod testing;

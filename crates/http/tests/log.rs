@@ -11,8 +11,6 @@ use serde_json::json;
 #[expect(dead_code, reason = "the harness serves the router tests too")]
 #[path = "api/harness.rs"]
 mod harness;
-#[path = "api/memory.rs"]
-mod memory;
 
 use harness::{App, EMAIL, METER};
 

@@ -9,7 +9,7 @@ use vodokanal_domain::{CodeDigest, CodePurpose, PendingCode, Phone};
 
 use crate::error::store_error;
 use crate::pg_store;
-use crate::rows::{corrupt, digest, get, parse};
+use crate::rows::{corrupt, digest, get, parse, parse_optional};
 
 pg_store!(
     /// `CodeRepository` on PostgreSQL: the `pending_codes` table.
@@ -27,6 +27,7 @@ fn code_from_row(row: &PgRow) -> Result<PendingCode, StoreError> {
         digest: stored_digest
             .map(|d| digest("digest", d).map(CodeDigest))
             .transpose()?,
+        email: parse_optional(row, "email")?,
         sent_at: get(row, "sent_at")?,
         expires_at: get(row, "expires_at")?,
         failed_attempts: u32::try_from(failed).map_err(|e| corrupt("failed_attempts", e))?,
@@ -41,7 +42,7 @@ impl CodeRepository for PgCodeRepository {
         sqlx::query(
             "INSERT INTO pending_codes \
              (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
-             VALUES ($1, $2, $3, NULL, $4, $5, $6) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (phone, purpose) DO UPDATE SET digest = EXCLUDED.digest, \
              email = EXCLUDED.email, sent_at = EXCLUDED.sent_at, \
              expires_at = EXCLUDED.expires_at, failed_attempts = EXCLUDED.failed_attempts",
@@ -49,6 +50,7 @@ impl CodeRepository for PgCodeRepository {
         .bind(code.phone.as_str())
         .bind(code.purpose.code())
         .bind(code.digest.map(|d| d.0.to_vec()))
+        .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
         .bind(code.sent_at)
         .bind(code.expires_at)
         .bind(failed)
@@ -65,7 +67,7 @@ impl CodeRepository for PgCodeRepository {
         purpose: CodePurpose,
     ) -> Result<Option<PendingCode>, StoreError> {
         sqlx::query(
-            "SELECT phone, purpose, digest, sent_at, expires_at, failed_attempts \
+            "SELECT phone, purpose, digest, email, sent_at, expires_at, failed_attempts \
              FROM pending_codes WHERE phone = $1 AND purpose = $2",
         )
         .bind(phone.as_str())

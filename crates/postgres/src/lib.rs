@@ -4,9 +4,8 @@
 //! [`MIGRATOR`]) and translates `sqlx` errors to the ports' errors at its boundary: nothing of
 //! sqlx leaves this crate.
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, futures, chrono, uuid and tracing;
-//! `vodokanal-test-support` only for the [`Stores`](vodokanal_test_support::Stores) bundle that
-//! [`PgStores::new`] builds.
+//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, futures, chrono, uuid and tracing.
+//! [`PgStores::new`] bundles every port as the app's `Stores`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,6 +21,7 @@ mod accounts;
 mod attempts;
 mod codes;
 mod error;
+mod health;
 mod idempotency;
 mod payments;
 mod readings;
@@ -37,6 +37,7 @@ use std::time::Duration;
 pub use accounts::{PgAccountRepository, PgMeterRepository};
 pub use attempts::PgAttemptCounter;
 pub use codes::PgCodeRepository;
+pub use health::PgStoreHealth;
 pub use idempotency::PgIdempotencyStore;
 pub use payments::PgPaymentRepository;
 pub use readings::PgReadingRepository;
@@ -48,7 +49,7 @@ pub use visits::PgVisitRequestRepository;
 
 use sqlx::postgres::PgPoolOptions;
 use vodokanal_app::StoreError;
-use vodokanal_test_support::Stores;
+use vodokanal_app::Stores;
 
 /// The schema, embedded from `migrations/`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -97,7 +98,8 @@ impl PgStores {
             visits: Arc::new(PgVisitRequestRepository::new(pool.clone())),
             registry: Arc::new(PgRegistryStore::new(pool.clone())),
             idempotency: Arc::new(PgIdempotencyStore::new(pool.clone())),
-            attempts: Arc::new(PgAttemptCounter::new(pool)),
+            attempts: Arc::new(PgAttemptCounter::new(pool.clone())),
+            health: Arc::new(PgStoreHealth::new(pool)),
         }
     }
 }

@@ -94,6 +94,20 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
+    #[instrument(skip_all, fields(meter = %meter))]
+    async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings WHERE meter_number = $1 ORDER BY period DESC LIMIT 1"
+        ))
+        .bind(meter.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .as_ref()
+        .map(reading_from_row)
+        .transpose()
+    }
+
     /// One transaction; each reading is an `INSERT ... ON CONFLICT (meter_number, period) DO
     /// UPDATE` that replaces every column, so two concurrent submissions for one meter and
     /// period leave exactly one row.

@@ -4,7 +4,7 @@ use vodokanal_app::StoreError;
 use vodokanal_app::ports::CodeRepository;
 use vodokanal_domain::{CodeDigest, CodePurpose, PendingCode, Phone};
 
-use crate::codec::{corrupt, get, get_instant, instant, parse};
+use crate::codec::{corrupt, get, get_instant, instant, parse, parse_optional};
 use crate::{sqlite_port, store_error};
 
 sqlite_port!(
@@ -27,6 +27,7 @@ fn code(row: &SqliteRow) -> Result<PendingCode, StoreError> {
                     .map_err(|_| corrupt("digest", "not 32 bytes"))
             })
             .transpose()?,
+        email: parse_optional(row, "email")?,
         sent_at: get_instant(row, "sent_at")?,
         expires_at: get_instant(row, "expires_at")?,
         failed_attempts: u32::try_from(failed).map_err(|e| corrupt("failed_attempts", e))?,
@@ -40,7 +41,7 @@ impl CodeRepository for SqliteCodeRepository {
         sqlx::query(
             "INSERT INTO pending_codes \
                  (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
-             VALUES (?, ?, ?, NULL, ?, ?, ?) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (phone, purpose) DO UPDATE SET \
                  digest = excluded.digest, email = excluded.email, sent_at = excluded.sent_at, \
                  expires_at = excluded.expires_at, failed_attempts = excluded.failed_attempts",
@@ -48,6 +49,7 @@ impl CodeRepository for SqliteCodeRepository {
         .bind(code.phone.as_str())
         .bind(code.purpose.code())
         .bind(code.digest.map(|d| d.0.to_vec()))
+        .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
         .bind(instant(code.sent_at))
         .bind(instant(code.expires_at))
         .bind(i64::from(code.failed_attempts))
@@ -63,7 +65,7 @@ impl CodeRepository for SqliteCodeRepository {
         purpose: CodePurpose,
     ) -> Result<Option<PendingCode>, StoreError> {
         let row = sqlx::query(
-            "SELECT phone, purpose, digest, sent_at, expires_at, failed_attempts \
+            "SELECT phone, purpose, digest, email, sent_at, expires_at, failed_attempts \
              FROM pending_codes WHERE phone = ? AND purpose = ?",
         )
         .bind(phone.as_str())

@@ -4,8 +4,8 @@
 //! `Sqlite…` struct per port (each holding the pool) implements the port.
 //!
 //! May depend on `vodokanal-app`, `vodokanal-domain` and sqlx; `sqlx::Error` never leaves this
-//! crate (see [`store_error`]). With the `stores` feature, [`SqliteStores::new`] bundles every
-//! port as the `vodokanal_test_support::Stores` the contract suite runs against.
+//! crate (see [`store_error`]). [`SqliteStores::new`] bundles every port as the app's
+//! `Stores`, which the server wires and the contract suite runs against.
 //!
 //! SQLite serialises writers: a write transaction (`BEGIN IMMEDIATE`, through
 //! `pool.begin_with`) or a single write statement waits for the one in progress, up to the
@@ -15,6 +15,7 @@ mod accounts;
 mod attempts;
 mod codec;
 mod codes;
+mod health;
 mod idempotency;
 mod payments;
 mod readings;
@@ -32,6 +33,7 @@ use vodokanal_app::StoreError;
 pub use accounts::{SqliteAccountRepository, SqliteMeterRepository};
 pub use attempts::SqliteAttemptCounter;
 pub use codes::SqliteCodeRepository;
+pub use health::SqliteStoreHealth;
 pub use idempotency::SqliteIdempotencyStore;
 pub use payments::SqlitePaymentRepository;
 pub use readings::SqliteReadingRepository;
@@ -105,19 +107,17 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
 }
 
 /// Every port on one pool, as the contract suite and the server wire them.
-#[cfg(feature = "stores")]
 #[derive(Debug)]
 pub struct SqliteStores;
 
-#[cfg(feature = "stores")]
 impl SqliteStores {
     #[expect(
         clippy::new_ret_no_self,
-        reason = "the bundle is test-support's type; this only fills it"
+        reason = "a builder of the app's Stores bundle"
     )]
-    pub fn new(pool: SqlitePool) -> vodokanal_test_support::Stores {
+    pub fn new(pool: SqlitePool) -> vodokanal_app::Stores {
         use std::sync::Arc;
-        vodokanal_test_support::Stores {
+        vodokanal_app::Stores {
             users: Arc::new(SqliteUserRepository::new(pool.clone())),
             sessions: Arc::new(SqliteSessionRepository::new(pool.clone())),
             codes: Arc::new(SqliteCodeRepository::new(pool.clone())),
@@ -128,7 +128,8 @@ impl SqliteStores {
             visits: Arc::new(SqliteVisitRequestRepository::new(pool.clone())),
             registry: Arc::new(SqliteRegistryStore::new(pool.clone())),
             idempotency: Arc::new(SqliteIdempotencyStore::new(pool.clone())),
-            attempts: Arc::new(SqliteAttemptCounter::new(pool)),
+            attempts: Arc::new(SqliteAttemptCounter::new(pool.clone())),
+            health: Arc::new(SqliteStoreHealth::new(pool)),
         }
     }
 }

@@ -85,6 +85,17 @@ impl ReadingRepository for SqliteReadingRepository {
         row.as_ref().map(reading).transpose()
     }
 
+    async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings WHERE meter_number = ? ORDER BY period DESC LIMIT 1"
+        ))
+        .bind(meter.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(reading).transpose()
+    }
+
     /// One `BEGIN IMMEDIATE` transaction: it waits for the writer in progress (busy timeout)
     /// instead of failing, and commits all the readings or none.
     #[tracing::instrument(skip_all, fields(count = readings.len()))]

@@ -179,6 +179,7 @@ pub fn pending_code(phone: &Phone, purpose: CodePurpose) -> PendingCode {
         phone: phone.clone(),
         purpose,
         digest: Some(CodeDigest(digest)),
+        email: None,
         sent_at: now(),
         expires_at: now() + TimeDelta::minutes(10),
         failed_attempts: 0,

@@ -51,35 +51,7 @@ pub mod builders;
 pub mod contract;
 pub mod memory;
 
-use std::sync::Arc;
-
-use vodokanal_app::ports::{
-    AccountRepository, AttemptCounter, CodeRepository, IdempotencyStore, MeterRepository,
-    PaymentRepository, ReadingRepository, RegistryStore, SessionRepository, UserRepository,
-    VisitRequestRepository,
-};
-
-/// Every store port of one store, as the server wires them.
-#[derive(Clone)]
-pub struct Stores {
-    pub users: Arc<dyn UserRepository>,
-    pub sessions: Arc<dyn SessionRepository>,
-    pub codes: Arc<dyn CodeRepository>,
-    pub accounts: Arc<dyn AccountRepository>,
-    pub meters: Arc<dyn MeterRepository>,
-    pub readings: Arc<dyn ReadingRepository>,
-    pub payments: Arc<dyn PaymentRepository>,
-    pub visits: Arc<dyn VisitRequestRepository>,
-    pub registry: Arc<dyn RegistryStore>,
-    pub idempotency: Arc<dyn IdempotencyStore>,
-    pub attempts: Arc<dyn AttemptCounter>,
-}
-
-impl std::fmt::Debug for Stores {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Stores")
-    }
-}
+pub use vodokanal_app::Stores;
 
 /// What a contract test runs against: the store's ports, and whatever must outlive the test
 /// with them (dropped when the test ends).
@@ -128,6 +100,7 @@ macro_rules! for_each_contract {
             codes: [
                 a_stored_code_is_found,
                 a_decoy_code_without_digest_is_stored,
+                a_registration_code_keeps_its_email,
                 put_replaces_the_code_of_the_same_phone_and_purpose,
                 record_failure_counts_wrong_tries,
                 record_failure_of_a_missing_code_counts_nothing,
@@ -181,6 +154,7 @@ macro_rules! for_each_contract {
                 last_before_is_the_latest_earlier_period,
                 last_before_without_an_earlier_reading_is_none,
                 last_before_counts_the_registrys_reading,
+                last_for_meter_is_the_latest_period_of_that_meter,
                 the_export_holds_the_periods_subscriber_readings,
             ],
             registry: [

@@ -176,6 +176,7 @@ impl InMemoryStore {
             registry: Arc::new(self.clone()),
             idempotency: Arc::new(self.clone()),
             attempts: Arc::new(self.clone()),
+            health: Arc::new(self.clone()),
         }
     }
 }
@@ -449,6 +450,16 @@ impl ReadingRepository for InMemoryStore {
             .readings
             .iter()
             .filter(|r| &r.meter_number == meter && r.period < period)
+            .max_by_key(|r| r.period)
+            .cloned())
+    }
+
+    async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .readings
+            .iter()
+            .filter(|r| &r.meter_number == meter)
             .max_by_key(|r| r.period)
             .cloned())
     }
@@ -897,6 +908,14 @@ impl AttemptCounter for InMemoryStore {
 
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         self.state.lock().await.attempts.retain(|(k, _)| k != key);
+        Ok(())
+    }
+}
+
+/// The fake always answers.
+#[async_trait]
+impl vodokanal_app::ports::StoreHealth for InMemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
 }

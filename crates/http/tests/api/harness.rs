@@ -25,7 +25,7 @@ use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, 
 use vodokanal_domain::{LoginPassword, MobilePhone, Money, OneTimeCode, Password, PasswordHash};
 use vodokanal_http::{AppState, HttpConfig, Ports, router};
 
-use crate::memory::in_memory_stores;
+use vodokanal_test_support::memory::in_memory_stores;
 
 /// The account and meter every test can link: 123456 with meter ВСХ-0011234 (last reading
 /// 100.000 on 2026-10-25).

@@ -2,7 +2,6 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod harness;
-mod memory;
 
 mod accounts;
 mod auth;

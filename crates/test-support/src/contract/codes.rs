@@ -244,3 +244,18 @@ pub async fn concurrent_consumes_succeed_once(stores: Stores) {
     .await;
     assert_eq!(results.iter().filter(|won| **won).count(), 1, "{results:?}");
 }
+
+pub async fn a_registration_code_keeps_its_email(stores: Stores) {
+    let phone = builders::fresh_phone();
+    let code = PendingCode {
+        email: Some("abonent@example.ru".parse().unwrap()),
+        ..builders::pending_code(&phone, CodePurpose::Registration)
+    };
+    stores.codes.put(&code).await.unwrap();
+    let found = stores
+        .codes
+        .find(&phone, CodePurpose::Registration)
+        .await
+        .unwrap();
+    assert_eq!(found.and_then(|c| c.email), code.email);
+}

@@ -380,3 +380,27 @@ pub async fn the_export_holds_the_periods_subscriber_readings(stores: Stores) {
             .is_empty()
     );
 }
+
+pub async fn last_for_meter_is_the_latest_period_of_that_meter(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let (other_account, other_meter) = seed_account(&stores).await;
+    assert_eq!(stores.readings.last_for_meter(&meter).await.unwrap(), None);
+    let october = Reading {
+        submitted_at: seconds_from_now(500),
+        ..builders::reading(&account, &meter, "2026-10", "10")
+    };
+    let november = builders::reading(&account, &meter, "2026-11", "11");
+    stores
+        .readings
+        .save_all(&[
+            november.clone(),
+            october,
+            builders::reading(&other_account, &other_meter, "2026-12", "99"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        stores.readings.last_for_meter(&meter).await.unwrap(),
+        Some(november)
+    );
+}

@@ -1,0 +1,34 @@
+//! The bundle of every store port of one store (SQLite, PostgreSQL or the in-memory fake), as
+//! the server wires them into the use cases and the contract suite tests them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::ports::{
+    AccountRepository, AttemptCounter, CodeRepository, IdempotencyStore, MeterRepository,
+    PaymentRepository, ReadingRepository, RegistryStore, SessionRepository, StoreHealth,
+    UserRepository, VisitRequestRepository,
+};
+
+/// Every store port of one store.
+#[derive(Clone)]
+pub struct Stores {
+    pub users: Arc<dyn UserRepository>,
+    pub sessions: Arc<dyn SessionRepository>,
+    pub codes: Arc<dyn CodeRepository>,
+    pub accounts: Arc<dyn AccountRepository>,
+    pub meters: Arc<dyn MeterRepository>,
+    pub readings: Arc<dyn ReadingRepository>,
+    pub payments: Arc<dyn PaymentRepository>,
+    pub visits: Arc<dyn VisitRequestRepository>,
+    pub registry: Arc<dyn RegistryStore>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub attempts: Arc<dyn AttemptCounter>,
+    pub health: Arc<dyn StoreHealth>,
+}
+
+impl fmt::Debug for Stores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Stores")
+    }
+}

@@ -1,0 +1,21 @@
+use async_trait::async_trait;
+use vodokanal_app::StoreError;
+use vodokanal_app::ports::StoreHealth;
+
+use crate::{sqlite_port, store_error};
+
+sqlite_port!(
+    /// `StoreHealth` on SQLite: `SELECT 1` through the pool.
+    SqliteStoreHealth
+);
+
+#[async_trait]
+impl StoreHealth for SqliteStoreHealth {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
