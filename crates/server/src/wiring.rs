@@ -3,17 +3,12 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use vodokanal_app::StoreError;
-use vodokanal_app::ports::{
-    AccountRepository, Clock, PasswordHasher, PaymentProvider, Random, SmsGateway, StoreHealth,
-};
+use vodokanal_app::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
+use vodokanal_app::{StoreError, Stores};
 use vodokanal_auth::{Argon2Hasher, OsRandom, SystemClock};
-use vodokanal_domain::AccountNumber;
 use vodokanal_http::Ports;
 use vodokanal_payments::SandboxProvider;
 use vodokanal_sms::LogSmsGateway;
-use vodokanal_test_support::Stores;
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
 use crate::error::Error;
@@ -22,11 +17,10 @@ use crate::secret::DatabaseUrl;
 /// How many argon2 computations run at once (each takes ~19 MiB and tens of milliseconds).
 const CONCURRENT_HASHES: usize = 4;
 
-/// One store, opened and migrated: every store port, and its health probe.
+/// One store, opened and migrated: every store port, its health check included.
 #[derive(Clone)]
 pub struct Store {
     pub stores: Stores,
-    pub health: Arc<dyn StoreHealth>,
 }
 
 impl std::fmt::Debug for Store {
@@ -58,26 +52,7 @@ pub async fn open_store(config: &DatabaseConfig) -> Result<Store, Error> {
             vodokanal_sqlite::SqliteStores::new(pool)
         }
     };
-    let health = Arc::new(ProbeHealth {
-        accounts: stores.accounts.clone(),
-    });
-    Ok(Store { stores, health })
-}
-
-/// Answers `/health/ready` with a cheap round trip through the store (a look-up of an
-/// account that can't exist).
-struct ProbeHealth {
-    accounts: Arc<dyn AccountRepository>,
-}
-
-#[async_trait]
-impl StoreHealth for ProbeHealth {
-    async fn ping(&self) -> Result<(), StoreError> {
-        let nobody: AccountNumber = "0000"
-            .parse()
-            .map_err(|_| StoreError::Corrupt("the probe account number".into()))?;
-        self.accounts.find(&nobody).await.map(|_| ())
-    }
+    Ok(Store { stores })
 }
 
 /// The machine: clock, randomness, the password hasher.
@@ -165,7 +140,7 @@ pub fn http_ports(
         visits: stores.visits,
         idempotency: stores.idempotency,
         attempts: stores.attempts,
-        health: store.health.clone(),
+        health: stores.health,
         sms,
         provider,
         hasher: machine.hasher.clone(),
