@@ -42,13 +42,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== build (release)"
-cargo build --release --locked -q -p vodokanal-registry-csv --bin generate-registry
+cargo build --release --locked -q -p vodokanal-registry-csv --bin generate-registry \
+    -p vodokanal-postgres --example pg_registry_bench \
+    -p vodokanal-sqlite --example sqlite_registry_bench
 TARGET="${CARGO_TARGET_DIR:-target}/release"
-# Cargo names both examples registry_bench: keep a copy of each under its own name.
-cargo build --release --locked -q -p vodokanal-postgres --example registry_bench
-cp "$TARGET/examples/registry_bench" "$WORK/pg_bench"
-cargo build --release --locked -q -p vodokanal-sqlite --example registry_bench
-cp "$TARGET/examples/registry_bench" "$WORK/sqlite_bench"
+PG_BENCH="$TARGET/examples/pg_registry_bench"
+SQLITE_BENCH="$TARGET/examples/sqlite_registry_bench"
 
 REGISTRY="$WORK/registry.csv"
 PG_DB_URL="$PG_URL/$BENCH_DB"
@@ -82,7 +81,7 @@ echo "== generate the registry ($METERS meters)"
 
 echo "== a fresh PostgreSQL database $BENCH_DB, migrated"
 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
-DATABASE_URL="$PG_DB_URL" "$WORK/pg_bench" migrate
+DATABASE_URL="$PG_DB_URL" "$PG_BENCH" migrate
 psql -q "$PG_DB_URL" -c "CREATE TABLE registry_copy (account_number text, address text, debt text, \
     balance_as_of text, meter_number text, meter_service text, verification_due text, \
     last_reading text, last_reading_date text)" >/dev/null
@@ -99,9 +98,9 @@ pg_state() {
 echo "== measured"
 measure "psql \\copy" psql -q "$PG_DB_URL" \
     -c "\\copy registry_copy FROM '$REGISTRY' WITH (FORMAT csv, DELIMITER ';', HEADER true)"
-measure "PostgreSQL import" env DATABASE_URL="$PG_DB_URL" "$WORK/pg_bench" import "$REGISTRY"
+measure "PostgreSQL import" env DATABASE_URL="$PG_DB_URL" "$PG_BENCH" import "$REGISTRY"
 first_state="$(pg_state)"
-measure "PostgreSQL re-import" env DATABASE_URL="$PG_DB_URL" "$WORK/pg_bench" import "$REGISTRY"
+measure "PostgreSQL re-import" env DATABASE_URL="$PG_DB_URL" "$PG_BENCH" import "$REGISTRY"
 second_state="$(pg_state)"
 if [[ "$first_state" != "$second_state" ]]; then
     echo "bench-registry: the re-import changed the state ($first_state -> $second_state)" >&2
@@ -109,8 +108,8 @@ if [[ "$first_state" != "$second_state" ]]; then
 fi
 echo "   (re-import left the same state: $second_state)"
 
-DATABASE_URL="$SQLITE_URL" "$WORK/sqlite_bench" migrate
-measure "SQLite import" env DATABASE_URL="$SQLITE_URL" "$WORK/sqlite_bench" import "$REGISTRY"
+DATABASE_URL="$SQLITE_URL" "$SQLITE_BENCH" migrate
+measure "SQLite import" env DATABASE_URL="$SQLITE_URL" "$SQLITE_BENCH" import "$REGISTRY"
 
 echo "== set-up, not measured: one subscriber reading (source 'cabinet') per meter for $PERIOD"
 psql -q "$PG_DB_URL" -c "INSERT INTO readings (id, account_number, meter_number, period, \
@@ -137,8 +136,8 @@ db.execute("ANALYZE")
 db.close()
 PY
 
-measure "PostgreSQL export" env DATABASE_URL="$PG_DB_URL" "$WORK/pg_bench" export "$PERIOD" "$WORK/pg_export.csv"
-measure "SQLite export" env DATABASE_URL="$SQLITE_URL" "$WORK/sqlite_bench" export "$PERIOD" "$WORK/sqlite_export.csv"
+measure "PostgreSQL export" env DATABASE_URL="$PG_DB_URL" "$PG_BENCH" export "$PERIOD" "$WORK/pg_export.csv"
+measure "SQLite export" env DATABASE_URL="$SQLITE_URL" "$SQLITE_BENCH" export "$PERIOD" "$WORK/sqlite_export.csv"
 for f in pg_export sqlite_export; do
     lines=$(wc -l <"$WORK/$f.csv")
     if [[ "$lines" -ne $((METERS + 1)) ]]; then

@@ -1,25 +1,25 @@
-//! The registry benchmark's PostgreSQL side (`scripts/bench-registry.sh` runs it): the same
+//! The registry benchmark's SQLite side (`scripts/bench-registry.sh` runs it): the same
 //! path as `vodokanal import-registry` and `vodokanal export readings`, with nothing else.
 //!
 //! ```text
-//! DATABASE_URL=… registry_bench migrate
-//! DATABASE_URL=postgres://… registry_bench import FILE
-//! DATABASE_URL=postgres://… registry_bench export YYYY-MM OUT
+//! DATABASE_URL=… sqlite_registry_bench migrate
+//! DATABASE_URL=sqlite://FILE.db sqlite_registry_bench import FILE
+//! DATABASE_URL=sqlite://FILE.db sqlite_registry_bench export YYYY-MM OUT
 //! ```
 //!
 //! `migrate` brings the schema up to date (the store's `MIGRATOR`); `import` streams FILE through `CsvRegistrySource` into the `ImportRegistry` use case on
-//! `PgRegistryStore`; `export` streams the readings of a period through the `ExportReadings`
-//! use case on `PgReadingRepository` into a `CsvExportSink` writing OUT. Each prints what it
+//! `SqliteRegistryStore`; `export` streams the readings of a period through the `ExportReadings`
+//! use case on `SqliteReadingRepository` into a `CsvExportSink` writing OUT. Each prints what it
 //! did to standard error.
 
 use std::error::Error;
 use std::sync::Arc;
 
 use vodokanal_app::registry::{ExportReadings, ExportReadingsCommand, ImportRegistry};
-use vodokanal_postgres::{PgReadingRepository, PgRegistryStore};
 use vodokanal_registry_csv::{CsvExportSink, CsvRegistrySource};
+use vodokanal_sqlite::{SqliteReadingRepository, SqliteRegistryStore};
 
-const USAGE: &str = "usage: registry_bench migrate | registry_bench import FILE | registry_bench export YYYY-MM OUT \
+const USAGE: &str = "usage: sqlite_registry_bench migrate | sqlite_registry_bench import FILE | sqlite_registry_bench export YYYY-MM OUT \
                      (the database: DATABASE_URL)";
 
 /// As many connections as the server's default pool would lend the command; the use cases
@@ -38,15 +38,15 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 async fn run(url: &str, args: &[String]) -> Result<(), Box<dyn Error>> {
-    let pool = vodokanal_postgres::connect(url, MAX_CONNECTIONS).await?;
+    let pool = vodokanal_sqlite::connect(url, MAX_CONNECTIONS).await?;
     match args {
-        [command] if command == "migrate" => Ok(vodokanal_postgres::migrate(&pool).await?),
+        [command] if command == "migrate" => Ok(vodokanal_sqlite::migrate(&pool).await?),
         [command, file] if command == "import" => {
             let input = tokio::fs::File::open(file)
                 .await
                 .map_err(|e| format!("{file}: {e}"))?;
             let mut source = CsvRegistrySource::new(input);
-            let report = ImportRegistry::new(Arc::new(PgRegistryStore::new(pool)))
+            let report = ImportRegistry::new(Arc::new(SqliteRegistryStore::new(pool)))
                 .execute(&mut source)
                 .await?;
             eprintln!(
@@ -61,7 +61,7 @@ async fn run(url: &str, args: &[String]) -> Result<(), Box<dyn Error>> {
                 .await
                 .map_err(|e| format!("{out}: {e}"))?;
             let mut sink = CsvExportSink::new(output);
-            let rows = ExportReadings::new(Arc::new(PgReadingRepository::new(pool)))
+            let rows = ExportReadings::new(Arc::new(SqliteReadingRepository::new(pool)))
                 .execute(ExportReadingsCommand { period }, &mut sink)
                 .await?;
             eprintln!("exported {rows} readings to {out}");
