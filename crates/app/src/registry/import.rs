@@ -9,8 +9,10 @@ use vodokanal_domain::RegistryRecord;
 use crate::StoreError;
 use crate::ports::{RegistrySource, RegistryStore, SourceError, UpsertCounts};
 
-/// How many good rows go to the store in one `upsert` (one transaction).
-pub const BATCH_SIZE: usize = 1000;
+/// How many good rows go to the store in one `upsert` (one transaction). Large, because
+/// each transaction costs a round of statements and a commit; small enough that two batches
+/// (the one being stored and the one being read) stay a few tens of megabytes.
+pub const BATCH_SIZE: usize = 20_000;
 
 /// How many rejected rows are reported in detail; the count is always exact.
 pub const MAX_REJECTED_DETAILS: usize = 1000;
@@ -58,6 +60,11 @@ pub enum ImportRegistryError {
 /// reason while the good rows go in; several rows of one account (one per meter) are normal.
 /// Importing the same file twice leaves the same state (the store upserts).
 ///
+/// The next batch is read and parsed while the store writes the previous one, so the file's
+/// side and the database's side work at the same time; at most two batches are in memory.
+/// When the store fails, the rows read since the failing batch (at most one batch) are not
+/// stored either.
+///
 /// The source yields the data rows only: it reads and checks the header itself (a missing or
 /// wrong header is its `SourceError::Fatal`).
 pub struct ImportRegistry {
@@ -70,6 +77,16 @@ impl fmt::Debug for ImportRegistry {
     }
 }
 
+/// How reading a batch ended.
+enum Read {
+    /// The batch is full; there may be more.
+    Full,
+    /// The file ended (the batch may be partly full, or empty).
+    End,
+    /// The file can't be read any further.
+    Fatal(String),
+}
+
 impl ImportRegistry {
     pub fn new(store: Arc<dyn RegistryStore>) -> Self {
         Self { store }
@@ -80,20 +97,29 @@ impl ImportRegistry {
         source: &mut dyn RegistrySource,
     ) -> Result<ImportReport, ImportRegistryError> {
         let mut report = ImportReport::default();
-        let mut batch: Vec<RegistryRecord> = Vec::with_capacity(BATCH_SIZE);
-        while let Some(next) = source.next_row().await {
-            match next {
-                Ok(row) => match RegistryRecord::parse(&row.fields) {
-                    Ok(record) => {
-                        batch.push(record);
-                        if batch.len() >= BATCH_SIZE {
-                            self.flush(&mut batch, &mut report).await?;
-                        }
-                    }
-                    Err(reason) => reject(&mut report, row.line, reason.to_string()),
-                },
-                Err(SourceError::BadRow { line, reason }) => reject(&mut report, line, reason),
-                Err(SourceError::Fatal(reason)) => {
+        let mut filling: Vec<RegistryRecord> = Vec::with_capacity(BATCH_SIZE);
+        let mut storing: Vec<RegistryRecord> = Vec::new();
+        loop {
+            let (read, stored) = futures::future::join(
+                read_batch(
+                    source,
+                    &mut filling,
+                    &mut report.rejected_count,
+                    &mut report.rejected,
+                ),
+                self.upsert(&storing),
+            )
+            .await;
+            count(stored, &mut report)?;
+            storing.clear();
+            match read {
+                Read::Full => std::mem::swap(&mut filling, &mut storing),
+                Read::End => {
+                    let stored = self.upsert(&filling).await;
+                    count(stored, &mut report)?;
+                    break;
+                }
+                Read::Fatal(reason) => {
                     warn!(%reason, inserted = report.inserted, updated = report.updated, "registry import stopped: the file can't be read");
                     return Err(ImportRegistryError::Unreadable {
                         reason,
@@ -102,7 +128,6 @@ impl ImportRegistry {
                 }
             }
         }
-        self.flush(&mut batch, &mut report).await?;
         info!(
             inserted = report.inserted,
             updated = report.updated,
@@ -112,34 +137,55 @@ impl ImportRegistry {
         Ok(report)
     }
 
-    async fn flush(
-        &self,
-        batch: &mut Vec<RegistryRecord>,
-        report: &mut ImportReport,
-    ) -> Result<(), ImportRegistryError> {
+    /// One batch to the store; nothing for an empty batch.
+    async fn upsert(&self, batch: &[RegistryRecord]) -> Result<UpsertCounts, StoreError> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(UpsertCounts::default());
         }
-        let counts =
-            self.store
-                .upsert(batch)
-                .await
-                .map_err(|source| ImportRegistryError::Store {
-                    source,
-                    committed: committed(report),
-                })?;
-        report.inserted += counts.inserted;
-        report.updated += counts.updated;
-        batch.clear();
-        Ok(())
+        self.store.upsert(batch).await
     }
 }
 
-fn reject(report: &mut ImportReport, line: u64, reason: String) {
-    report.rejected_count += 1;
-    if report.rejected.len() < MAX_REJECTED_DETAILS {
-        report.rejected.push(Rejected { line, reason });
+/// Adds a batch's counts to the report, or turns the store's failure into the error.
+fn count(
+    stored: Result<UpsertCounts, StoreError>,
+    report: &mut ImportReport,
+) -> Result<(), ImportRegistryError> {
+    let counts = stored.map_err(|source| ImportRegistryError::Store {
+        source,
+        committed: committed(report),
+    })?;
+    report.inserted += counts.inserted;
+    report.updated += counts.updated;
+    Ok(())
+}
+
+/// Reads and parses rows into `batch` until it holds [`BATCH_SIZE`] rows or the file ends,
+/// counting and recording the rejected rows.
+async fn read_batch(
+    source: &mut dyn RegistrySource,
+    batch: &mut Vec<RegistryRecord>,
+    rejected_count: &mut u64,
+    rejected: &mut Vec<Rejected>,
+) -> Read {
+    let mut reject = |line: u64, reason: String| {
+        *rejected_count += 1;
+        if rejected.len() < MAX_REJECTED_DETAILS {
+            rejected.push(Rejected { line, reason });
+        }
+    };
+    while batch.len() < BATCH_SIZE {
+        match source.next_row().await {
+            None => return Read::End,
+            Some(Ok(row)) => match RegistryRecord::parse(&row.fields) {
+                Ok(record) => batch.push(record),
+                Err(reason) => reject(row.line, reason.to_string()),
+            },
+            Some(Err(SourceError::BadRow { line, reason })) => reject(line, reason),
+            Some(Err(SourceError::Fatal(reason))) => return Read::Fatal(reason),
+        }
     }
+    Read::Full
 }
 
 fn committed(report: &ImportReport) -> UpsertCounts {
@@ -250,10 +296,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn rows_go_to_the_store_a_thousand_at_a_time_in_file_order() {
+    async fn rows_go_to_the_store_a_batch_at_a_time_in_file_order() {
         let mut store = MockRegistryStore::new();
         let mut seq = mockall::Sequence::new();
-        for (first, len) in [(0_u64, 1000_usize), (1000, 1000), (2000, 500)] {
+        let batch = BATCH_SIZE as u64;
+        for (first, len) in [
+            (0_u64, BATCH_SIZE),
+            (batch, BATCH_SIZE),
+            (2 * batch, BATCH_SIZE / 2),
+        ] {
             store
                 .expect_upsert()
                 .withf(move |rows| {
@@ -270,13 +321,14 @@ mod tests {
                     })
                 });
         }
-        let mut file = source((0..2500).map(|i| Ok(raw(i + 2, &numbered(i)))).collect());
+        let total = 2 * batch + batch / 2;
+        let mut file = source((0..total).map(|i| Ok(raw(i + 2, &numbered(i)))).collect());
 
         let report = ImportRegistry::new(Arc::new(store))
             .execute(&mut file)
             .await
             .unwrap();
-        assert_eq!(report.inserted, 2500);
+        assert_eq!(report.inserted, total);
         assert_eq!(report.rejected_count, 0);
     }
 
@@ -316,10 +368,11 @@ mod tests {
                 updated: 0,
             })
         });
-        let mut rows: Vec<_> = (0..1000).map(|i| Ok(raw(i + 2, &numbered(i)))).collect();
-        rows.push(Ok(raw(1002, METER_1)));
+        let batch = BATCH_SIZE as u64;
+        let mut rows: Vec<_> = (0..batch).map(|i| Ok(raw(i + 2, &numbered(i)))).collect();
+        rows.push(Ok(raw(batch + 2, METER_1)));
         rows.push(Err(SourceError::Fatal("I/O error".into())));
-        rows.push(Ok(raw(1004, NO_METER)));
+        rows.push(Ok(raw(batch + 4, NO_METER)));
         let mut file = source(rows);
 
         let outcome = ImportRegistry::new(Arc::new(store))
@@ -330,7 +383,7 @@ mod tests {
                 &outcome,
                 Err(ImportRegistryError::Unreadable { reason, committed })
                     if reason == "I/O error"
-                        && *committed == UpsertCounts { inserted: 1000, updated: 0 }
+                        && *committed == UpsertCounts { inserted: batch, updated: 0 }
             ),
             "{outcome:?}"
         );
@@ -357,7 +410,12 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Err(StoreError::Unavailable("down".into())));
-        let mut file = source((0..2500).map(|i| Ok(raw(i + 2, &numbered(i)))).collect());
+        let batch = BATCH_SIZE as u64;
+        let mut file = source(
+            (0..4 * batch)
+                .map(|i| Ok(raw(i + 2, &numbered(i))))
+                .collect(),
+        );
 
         let outcome = ImportRegistry::new(Arc::new(store))
             .execute(&mut file)
@@ -370,6 +428,7 @@ mod tests {
             ),
             "{outcome:?}"
         );
-        assert_eq!(file.0.len(), 500, "the rest of the file is not read");
+        // The third batch was read while the second was being stored; no more.
+        assert_eq!(file.0.len(), BATCH_SIZE, "the rest of the file is not read");
     }
 }
