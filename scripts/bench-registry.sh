@@ -3,12 +3,12 @@
 # METERS meter rows (default 1,000,000, about 600,000 accounts), then, each under
 # /usr/bin/time (wall time and peak resident memory):
 #   1. psql \copy of the file into a plain table of its 9 columns (all text): the yardstick;
-#   2. the PostgreSQL import (CsvRegistrySource -> ImportRegistry -> PgRegistryStore) into a
-#      fresh, migrated database, then the same file again (idempotent: the state is compared);
-#   3. the SQLite import into a fresh file;
+#   2. `vodokanal import-registry` into a fresh, migrated PostgreSQL database, then the same
+#      file again (idempotent: the state is compared);
+#   3. `vodokanal import-registry` into a fresh SQLite file;
 #   4. after inserting one subscriber reading per meter for period 2026-12 straight with SQL
-#      (set-up, not measured), the export of that period (ExportReadings -> CsvExportSink)
-#      from each database.
+#      (set-up, not measured), `vodokanal export readings` of that period from each database.
+# The release binary is the one operators run: the figures are the command's, start-up included.
 # Prints a table. Everything it creates (a temporary folder, the database) is removed at exit.
 #
 # Environment: METERS (default 1000000), PG_URL (the server, default
@@ -43,11 +43,14 @@ trap cleanup EXIT
 
 echo "== build (release)"
 cargo build --release --locked -q -p vodokanal-registry-csv --bin generate-registry \
-    -p vodokanal-postgres --example pg_registry_bench \
-    -p vodokanal-sqlite --example sqlite_registry_bench
+    -p vodokanal-server --bin vodokanal
 TARGET="${CARGO_TARGET_DIR:-target}/release"
-PG_BENCH="$TARGET/examples/pg_registry_bench"
-SQLITE_BENCH="$TARGET/examples/sqlite_registry_bench"
+VODOKANAL="$TARGET/vodokanal"
+# Only the database comes from the environment: nothing else of the caller's configuration.
+for name in $(env | sed -n 's/^\(VODOKANAL_[A-Z_]*\)=.*/\1/p'); do
+    unset "$name"
+done
+export VODOKANAL_LOG=warn
 
 REGISTRY="$WORK/registry.csv"
 PG_DB_URL="$PG_URL/$BENCH_DB"
@@ -81,7 +84,7 @@ echo "== generate the registry ($METERS meters)"
 
 echo "== a fresh PostgreSQL database $BENCH_DB, migrated"
 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
-DATABASE_URL="$PG_DB_URL" "$PG_BENCH" migrate
+VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" migrate
 psql -q "$PG_DB_URL" -c "CREATE TABLE registry_copy (account_number text, address text, debt text, \
     balance_as_of text, meter_number text, meter_service text, verification_due text, \
     last_reading text, last_reading_date text)" >/dev/null
@@ -98,9 +101,9 @@ pg_state() {
 echo "== measured"
 measure "psql \\copy" psql -q "$PG_DB_URL" \
     -c "\\copy registry_copy FROM '$REGISTRY' WITH (FORMAT csv, DELIMITER ';', HEADER true)"
-measure "PostgreSQL import" env DATABASE_URL="$PG_DB_URL" "$PG_BENCH" import "$REGISTRY"
+measure "PostgreSQL import" env VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" import-registry "$REGISTRY"
 first_state="$(pg_state)"
-measure "PostgreSQL re-import" env DATABASE_URL="$PG_DB_URL" "$PG_BENCH" import "$REGISTRY"
+measure "PostgreSQL re-import" env VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" import-registry "$REGISTRY"
 second_state="$(pg_state)"
 if [[ "$first_state" != "$second_state" ]]; then
     echo "bench-registry: the re-import changed the state ($first_state -> $second_state)" >&2
@@ -108,8 +111,8 @@ if [[ "$first_state" != "$second_state" ]]; then
 fi
 echo "   (re-import left the same state: $second_state)"
 
-DATABASE_URL="$SQLITE_URL" "$SQLITE_BENCH" migrate
-measure "SQLite import" env DATABASE_URL="$SQLITE_URL" "$SQLITE_BENCH" import "$REGISTRY"
+VODOKANAL_DATABASE_URL="$SQLITE_URL" "$VODOKANAL" migrate
+measure "SQLite import" env VODOKANAL_DATABASE_URL="$SQLITE_URL" "$VODOKANAL" import-registry "$REGISTRY"
 
 echo "== set-up, not measured: one subscriber reading (source 'cabinet') per meter for $PERIOD"
 psql -q "$PG_DB_URL" -c "INSERT INTO readings (id, account_number, meter_number, period, \
@@ -136,8 +139,8 @@ db.execute("ANALYZE")
 db.close()
 PY
 
-measure "PostgreSQL export" env DATABASE_URL="$PG_DB_URL" "$PG_BENCH" export "$PERIOD" "$WORK/pg_export.csv"
-measure "SQLite export" env DATABASE_URL="$SQLITE_URL" "$SQLITE_BENCH" export "$PERIOD" "$WORK/sqlite_export.csv"
+measure "PostgreSQL export" env VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" export readings --period "$PERIOD" --out "$WORK/pg_export.csv"
+measure "SQLite export" env VODOKANAL_DATABASE_URL="$SQLITE_URL" "$VODOKANAL" export readings --period "$PERIOD" --out "$WORK/sqlite_export.csv"
 for f in pg_export sqlite_export; do
     lines=$(wc -l <"$WORK/$f.csv")
     if [[ "$lines" -ne $((METERS + 1)) ]]; then
