@@ -1,9 +1,7 @@
 //! Linking, relabelling and unlinking accounts; a restart that finds the data.
 
 use serde_json::{Value, json};
-use vodokanal_e2e::demo::{
-    ACCOUNT, COLD, DEBT, EMAIL, HOT, LAST4, OTHER_ACCOUNT, PASSWORD, PHONE,
-};
+use vodokanal_e2e::demo::{ACCOUNT, COLD, DEBT, EMAIL, HOT, LAST4, OTHER_ACCOUNT, PASSWORD, PHONE};
 use vodokanal_e2e::{Backend, Server};
 
 async fn link_an_account_refuse_wrong_digits_relabel_and_unlink(backend: Backend) {
@@ -56,11 +54,7 @@ async fn link_an_account_refuse_wrong_digits_relabel_and_unlink(backend: Backend
         .await
         .expect(200);
     assert_eq!(response.json()["label"], "Дача");
-    let accounts = server
-        .api("GET", "/accounts", token, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+    let accounts = server.get("/accounts", token).await;
     assert_eq!(accounts.as_array().unwrap().len(), 1, "{accounts}");
     assert_eq!(accounts[0]["label"], "Дача");
     let response = server
@@ -96,11 +90,7 @@ async fn link_an_account_refuse_wrong_digits_relabel_and_unlink(backend: Backend
         .api("GET", &path, token, &Value::Null)
         .await
         .assert_problem(404, "not_found");
-    let accounts = server
-        .api("GET", "/accounts", token, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+    let accounts = server.get("/accounts", token).await;
     assert_eq!(accounts, json!([]));
     let account = server
         .api("POST", "/accounts", token, &body)
@@ -134,22 +124,11 @@ async fn a_restart_on_the_same_database_keeps_the_data(backend: Backend) {
         .await
         .expect(200);
     let token = server.token(EMAIL, PASSWORD).await;
-    let accounts = server
-        .api("GET", "/accounts", Some(&token), &Value::Null)
-        .await
-        .expect(200)
-        .json();
+    let accounts = server.get("/accounts", Some(&token)).await;
     assert_eq!(accounts[0]["account_number"], ACCOUNT, "{accounts}");
     let readings = server
-        .api(
-            "GET",
-            &format!("/accounts/{ACCOUNT}/readings"),
-            Some(&token),
-            &Value::Null,
-        )
-        .await
-        .expect(200)
-        .json();
+        .get(&format!("/accounts/{ACCOUNT}/readings"), Some(&token))
+        .await;
     assert_eq!(readings[0], reading, "{readings}");
 }
 

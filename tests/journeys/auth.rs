@@ -66,7 +66,10 @@ async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
         assert_eq!(response.status, 200, "{login}: {}", response.body);
         assert_eq!(response.json()["user"]["phone"], PHONE_E164);
     }
-    let response = server.login(&EMAIL.to_uppercase(), PASSWORD).await.expect(200);
+    let response = server
+        .login(&EMAIL.to_uppercase(), PASSWORD)
+        .await
+        .expect(200);
     assert_eq!(response.json()["user"]["email"], EMAIL);
 
     server
@@ -131,7 +134,12 @@ async fn the_login_limit_answers_429_with_retry_after(backend: Backend) {
     server.register(PHONE, EMAIL, PASSWORD).await;
 
     // Ten failures in any form of the phone count together.
-    for (n, login) in ["89109845003", PHONE_E164].iter().cycle().take(10).enumerate() {
+    for (n, login) in ["89109845003", PHONE_E164]
+        .iter()
+        .cycle()
+        .take(10)
+        .enumerate()
+    {
         let response = server.login(login, "wrong-password").await;
         assert_eq!(
             (response.status, response.code().as_str()),
@@ -168,7 +176,9 @@ async fn logging_out_ends_the_session(backend: Backend) {
         .await
         .expect(204);
     assert!(response.body.is_empty(), "{}", response.body);
-    let refused = server.api("GET", "/profile", Some(&token), &Value::Null).await;
+    let refused = server
+        .api("GET", "/profile", Some(&token), &Value::Null)
+        .await;
     refused.assert_problem(401, "unauthorized");
     assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
     server
@@ -190,7 +200,12 @@ async fn logging_out_ends_the_session(backend: Backend) {
 /// Requests a reset code for `phone`: the response.
 async fn request_reset(server: &Server, phone: &str) -> Response {
     server
-        .api("POST", "/auth/password-reset", None, &json!({"phone": phone}))
+        .api(
+            "POST",
+            "/auth/password-reset",
+            None,
+            &json!({"phone": phone}),
+        )
         .await
 }
 
@@ -216,7 +231,11 @@ async fn a_password_reset_answers_alike_and_ends_every_session(backend: Backend)
     let unknown = request_reset(&server, UNKNOWN_PHONE).await.expect(202);
     assert_eq!(known.body, unknown.body);
     assert_eq!(known.json()["resend_after"], 180);
-    assert!(server.sms_to(&vodokanal_e2e::e164(UNKNOWN_PHONE)).is_empty());
+    assert!(
+        server
+            .sms_to(&vodokanal_e2e::e164(UNKNOWN_PHONE))
+            .is_empty()
+    );
     let code = server.last_code(PHONE_E164);
 
     // A second request within 180 s is refused alike for both, with Retry-After.
@@ -235,7 +254,9 @@ async fn a_password_reset_answers_alike_and_ends_every_session(backend: Backend)
     weak.assert_problem(422, "validation_failed");
     assert_eq!(weak.fields(), ["new_password"]);
 
-    let response = confirm_reset(&server, PHONE, &code, NEW_PASSWORD).await.expect(204);
+    let response = confirm_reset(&server, PHONE, &code, NEW_PASSWORD)
+        .await
+        .expect(204);
     assert!(response.body.is_empty(), "{}", response.body);
     confirm_reset(&server, PHONE, &code, NEW_PASSWORD)
         .await

@@ -23,7 +23,7 @@ mod visits;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Weekday};
 
 /// Today in the server's default time zone, `Europe/Moscow` (UTC+3 all year since 2014).
 fn moscow_today() -> NaiveDate {
@@ -36,4 +36,16 @@ fn moscow_today() -> NaiveDate {
         .unwrap()
         .with_timezone(&moscow)
         .date_naive()
+}
+
+/// The first day from `today + from` days on that is `weekday`, or, for `None`, any of Monday
+/// to Friday (when the contact center works 08:30 to 18:30).
+fn first_day(from: u64, weekday: Option<Weekday>) -> NaiveDate {
+    (from..from + 7)
+        .map(|days| moscow_today() + Days::new(days))
+        .find(|day| match weekday {
+            Some(weekday) => day.weekday() == weekday,
+            None => day.weekday().number_from_monday() <= 5,
+        })
+        .unwrap()
 }

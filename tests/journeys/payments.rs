@@ -2,15 +2,13 @@
 
 use serde_json::{Value, json};
 use vodokanal_e2e::demo::{ACCOUNT, DEBT};
-use vodokanal_e2e::{Backend, Server};
+use vodokanal_e2e::{Backend, Response, Server};
 
 /// The debt of the demo account, as the cabinet shows it.
 async fn debt(server: &Server, token: &str) -> String {
     server
-        .api("GET", &format!("/accounts/{ACCOUNT}"), Some(token), &Value::Null)
-        .await
-        .expect(200)
-        .json()["debt"]
+        .get(&format!("/accounts/{ACCOUNT}"), Some(token))
+        .await["debt"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -29,6 +27,23 @@ fn pending_page(server: &Server, payment: &Value, amount: &str) -> String {
         format!("{}{page}", server.base_url())
     );
     page
+}
+
+/// `POST /public/payments` without registration: the response.
+async fn pay_anonymously(
+    server: &Server,
+    account: &str,
+    purpose: &str,
+    amount: &Value,
+) -> Response {
+    server
+        .api(
+            "POST",
+            "/public/payments",
+            None,
+            &json!({"account_number": account, "purpose": purpose, "amount": amount}),
+        )
+        .await
 }
 
 /// Presses a button of the sandbox page (`succeeded` or `canceled`).
@@ -67,32 +82,13 @@ async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: 
     }
 
     // Without registration, by account number.
-    server
-        .api(
-            "POST",
-            "/public/payments",
-            None,
-            &json!({"account_number": "999999", "purpose": "water", "amount": "1"}),
-        )
+    pay_anonymously(&server, "999999", "water", &json!("1"))
         .await
         .assert_problem(404, "not_found");
-    let invalid = server
-        .api(
-            "POST",
-            "/public/payments",
-            None,
-            &json!({"account_number": ACCOUNT, "purpose": "gas", "amount": "1.001"}),
-        )
-        .await;
+    let invalid = pay_anonymously(&server, ACCOUNT, "gas", &json!("1.001")).await;
     invalid.assert_problem(422, "validation_failed");
     assert_eq!(invalid.fields(), ["purpose", "amount"]);
-    let anonymous = server
-        .api(
-            "POST",
-            "/public/payments",
-            None,
-            &json!({"account_number": ACCOUNT, "purpose": "water", "amount": 100}),
-        )
+    let anonymous = pay_anonymously(&server, ACCOUNT, "water", &json!(100))
         .await
         .expect(201)
         .json();
@@ -102,21 +98,16 @@ async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: 
         assert_eq!(debt(&server, &token).await, "900.00");
     }
     let status = server
-        .api("GET", &format!("/payments/{}", anonymous["id"].as_str().unwrap()), None, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+        .get(
+            &format!("/payments/{}", anonymous["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
     assert_eq!(status["status"], "succeeded");
     assert!(status["paid_at"].is_string(), "{status}");
 
     // A canceled payment changes nothing, and a later "succeeded" does not revive it.
-    let canceled = server
-        .api(
-            "POST",
-            "/public/payments",
-            None,
-            &json!({"account_number": ACCOUNT, "purpose": "water", "amount": "50.00"}),
-        )
+    let canceled = pay_anonymously(&server, ACCOUNT, "water", &json!("50.00"))
         .await
         .expect(201)
         .json();
@@ -126,22 +117,19 @@ async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: 
     assert_eq!(debt(&server, &token).await, "900.00");
 
     let history = server
-        .api(
-            "GET",
-            &format!("/accounts/{ACCOUNT}/payments"),
-            Some(&token),
-            &Value::Null,
-        )
-        .await
-        .expect(200)
-        .json();
+        .get(&format!("/accounts/{ACCOUNT}/payments"), Some(&token))
+        .await;
     let statuses: Vec<&str> = history
         .as_array()
         .unwrap()
         .iter()
         .map(|payment| payment["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["canceled", "succeeded", "succeeded"], "{history}");
+    assert_eq!(
+        statuses,
+        ["canceled", "succeeded", "succeeded"],
+        "{history}"
+    );
     assert_eq!(history[2]["id"], payment["id"]);
     server
         .api(

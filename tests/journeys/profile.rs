@@ -10,9 +10,8 @@ async fn changing_the_password_ends_the_other_sessions(backend: Backend) {
     let server = Server::start(backend).await;
     let this = server.register(PHONE, EMAIL, PASSWORD).await;
     let other = server.token(EMAIL, PASSWORD).await;
-    let change = |current: &str, new: &str| {
-        json!({"current_password": current, "new_password": new})
-    };
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
 
     server
         .api(
@@ -64,10 +63,8 @@ async fn changing_the_password_ends_the_other_sessions(backend: Backend) {
     server.login(PHONE, NEW_PASSWORD).await.expect(200);
 }
 
-async fn deleting_the_profile_keeps_readings_and_payments_without_the_user(backend: Backend) {
-    let server = Server::start(backend).await;
-    let token = server.linked_subscriber().await;
-    let token = Some(token.as_str());
+/// Submits a reading and starts a payment on the demo account: their ids.
+async fn leave_a_reading_and_a_payment(server: &Server, token: Option<&str>) -> (Value, Value) {
     let reading = server
         .api(
             "POST",
@@ -90,9 +87,22 @@ async fn deleting_the_profile_keeps_readings_and_payments_without_the_user(backe
         .expect(201)
         .json()["id"]
         .clone();
+    (reading, payment)
+}
+
+async fn deleting_the_profile_keeps_readings_and_payments_without_the_user(backend: Backend) {
+    let server = Server::start(backend).await;
+    let token = server.linked_subscriber().await;
+    let token = Some(token.as_str());
+    let (reading, payment) = leave_a_reading_and_a_payment(&server, token).await;
 
     server
-        .api("DELETE", "/profile", token, &json!({"password": "not-the-password"}))
+        .api(
+            "DELETE",
+            "/profile",
+            token,
+            &json!({"password": "not-the-password"}),
+        )
         .await
         .assert_problem(401, "invalid_credentials");
     let missing = server.api("DELETE", "/profile", token, &json!({})).await;
@@ -119,11 +129,7 @@ async fn deleting_the_profile_keeps_readings_and_payments_without_the_user(backe
     // the e-mail is not taken. The new user has no links.
     let token = server.register(PHONE, EMAIL, PASSWORD).await;
     let token = Some(token.as_str());
-    let accounts = server
-        .api("GET", "/accounts", token, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+    let accounts = server.get("/accounts", token).await;
     assert_eq!(accounts, json!([]));
 
     // The reading and the payment stay, with the account.
@@ -137,19 +143,19 @@ async fn deleting_the_profile_keeps_readings_and_payments_without_the_user(backe
         .await
         .expect(201);
     let readings = server
-        .api("GET", &format!("/accounts/{ACCOUNT}/readings"), token, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+        .get(&format!("/accounts/{ACCOUNT}/readings"), token)
+        .await;
     assert!(
-        readings.as_array().unwrap().iter().any(|r| r["id"] == reading),
+        readings
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == reading),
         "{readings}"
     );
     let payments = server
-        .api("GET", &format!("/accounts/{ACCOUNT}/payments"), token, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+        .get(&format!("/accounts/{ACCOUNT}/payments"), token)
+        .await;
     assert_eq!(payments[0]["id"], payment, "{payments}");
     server
         .api(

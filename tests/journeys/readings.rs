@@ -10,15 +10,8 @@ use crate::moscow_today;
 /// The account's reading history, newest first.
 async fn history(server: &Server, token: &str) -> Vec<Value> {
     server
-        .api(
-            "GET",
-            &format!("/accounts/{ACCOUNT}/readings"),
-            Some(token),
-            &Value::Null,
-        )
+        .get(&format!("/accounts/{ACCOUNT}/readings"), Some(token))
         .await
-        .expect(200)
-        .json()
         .as_array()
         .unwrap()
         .clone()
@@ -48,17 +41,29 @@ async fn readings_are_checked_replaced_and_stored_all_or_none(backend: Backend) 
     let server = Server::start(backend).await;
     let token = server.linked_subscriber().await;
 
-    submit(&server, &token, &json!([{"meter_number": COLD, "value": "100.000"}]))
-        .await
-        .assert_problem(422, "reading_below_previous");
-    submit(&server, &token, &json!([{"meter_number": OTHER_METER, "value": "600"}]))
-        .await
-        .assert_problem(404, "meter_not_found");
+    submit(
+        &server,
+        &token,
+        &json!([{"meter_number": COLD, "value": "100.000"}]),
+    )
+    .await
+    .assert_problem(422, "reading_below_previous");
+    submit(
+        &server,
+        &token,
+        &json!([{"meter_number": OTHER_METER, "value": "600"}]),
+    )
+    .await
+    .assert_problem(404, "meter_not_found");
 
-    let first = submit(&server, &token, &json!([{"meter_number": COLD, "value": "130.456"}]))
-        .await
-        .expect(201)
-        .json()[0]
+    let first = submit(
+        &server,
+        &token,
+        &json!([{"meter_number": COLD, "value": "130.456"}]),
+    )
+    .await
+    .expect(201)
+    .json()[0]
         .clone();
     assert_eq!(first["account_number"], ACCOUNT);
     assert_eq!(first["value"], "130.456");
@@ -70,9 +75,13 @@ async fn readings_are_checked_replaced_and_stored_all_or_none(backend: Backend) 
     assert_eq!(period, moscow_today().format("%Y-%m").to_string());
 
     // A second reading in the period replaces the first.
-    let second = submit(&server, &token, &json!([{"meter_number": COLD, "value": 131.5}]))
-        .await
-        .expect(201);
+    let second = submit(
+        &server,
+        &token,
+        &json!([{"meter_number": COLD, "value": 131.5}]),
+    )
+    .await
+    .expect(201);
     assert_eq!(second.json()[0]["value"], "131.500");
     let stored = of_period(&server, &token, COLD, &period).await;
     assert_eq!(stored.len(), 1, "{stored:?}");
@@ -95,18 +104,28 @@ async fn readings_are_checked_replaced_and_stored_all_or_none(backend: Backend) 
     assert!(of_period(&server, &token, HOT, &period).await.is_empty());
 
     // An unusually large consumption is accepted with a warning.
-    let high = submit(&server, &token, &json!([{"meter_number": HOT, "value": "100.000"}]))
-        .await
-        .expect(201)
-        .json()[0]
+    let high = submit(
+        &server,
+        &token,
+        &json!([{"meter_number": HOT, "value": "100.000"}]),
+    )
+    .await
+    .expect(201)
+    .json()[0]
         .clone();
     assert_eq!(high["consumption"], "54.880");
     assert_eq!(high["warnings"], json!(["consumption_unusually_high"]));
 
     // Four decimals, a negative value, one meter twice: the fields are named.
     for (readings, field) in [
-        (json!([{"meter_number": COLD, "value": "140.0001"}]), "readings[0].value"),
-        (json!([{"meter_number": COLD, "value": -1}]), "readings[0].value"),
+        (
+            json!([{"meter_number": COLD, "value": "140.0001"}]),
+            "readings[0].value",
+        ),
+        (
+            json!([{"meter_number": COLD, "value": -1}]),
+            "readings[0].value",
+        ),
         (json!([{"meter_number": COLD}]), "readings[0].value"),
         (
             json!([{"meter_number": COLD, "value": 141}, {"meter_number": COLD, "value": 142}]),
@@ -189,11 +208,7 @@ async fn readings_outside_the_window_are_refused(backend: Backend) {
         .start_with(&[("VODOKANAL_READING_WINDOW", &format!("{from}-{to}"))])
         .await;
 
-    let info = server
-        .api("GET", "/info", None, &Value::Null)
-        .await
-        .expect(200)
-        .json();
+    let info = server.get("/info", None).await;
     assert_eq!(
         info["reading_window"],
         json!({"from_day": from, "to_day": to})
@@ -202,10 +217,19 @@ async fn readings_outside_the_window_are_refused(backend: Backend) {
         .await
         .assert_problem(422, "reading_window_closed");
     let token = server.linked_subscriber().await;
-    submit(&server, &token, &json!([{"meter_number": COLD, "value": "130"}]))
-        .await
-        .assert_problem(422, "reading_window_closed");
-    assert!(history(&server, &token).await.iter().all(|r| r["source"] == "registry"));
+    submit(
+        &server,
+        &token,
+        &json!([{"meter_number": COLD, "value": "130"}]),
+    )
+    .await
+    .assert_problem(422, "reading_window_closed");
+    assert!(
+        history(&server, &token)
+            .await
+            .iter()
+            .all(|r| r["source"] == "registry")
+    );
 }
 
 vodokanal_e2e::journeys!(

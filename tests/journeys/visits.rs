@@ -1,22 +1,11 @@
 //! Visit requests: both kinds booked and listed, the slots the rules refuse.
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Days, NaiveDate, Weekday};
 use serde_json::{Value, json};
 use vodokanal_e2e::demo::{ACCOUNT, COLD, OTHER_ACCOUNT, OTHER_METER, PHONE_E164};
 use vodokanal_e2e::{Backend, Response, Server};
 
-use crate::moscow_today;
-
-/// The first day from `today + from` on that is `weekday`, or any of Monday to Friday.
-fn first_day(from: u64, weekday: Option<Weekday>) -> NaiveDate {
-    (from..)
-        .map(|days| moscow_today() + Days::new(days))
-        .find(|day| match weekday {
-            Some(weekday) => day.weekday() == weekday,
-            None => day.weekday().number_from_monday() <= 5,
-        })
-        .unwrap()
-}
+use crate::{first_day, moscow_today};
 
 fn booking(kind: &str, date: NaiveDate, time: &str) -> Value {
     json!({
@@ -56,20 +45,24 @@ async fn visits_of_both_kinds_are_booked_listed_and_bad_slots_refused(backend: B
 
     let mut verification = booking("meter_verification", weekday, "18:00");
     verification["meter_number"] = json!(COLD);
-    let verified = book(&server, &token, &verification).await.expect(201).json();
+    let verified = book(&server, &token, &verification)
+        .await
+        .expect(201)
+        .json();
     assert_eq!(verified["kind"], "meter_verification");
     assert_eq!(verified["meter_number"], COLD);
     assert_eq!(verified["notes"], Value::Null);
 
-    let listed = server
-        .api("GET", "/visit-requests", Some(&token), &Value::Null)
-        .await
-        .expect(200)
-        .json();
-    let mut ids: Vec<&Value> = listed.as_array().unwrap().iter().map(|v| &v["id"]).collect();
-    ids.sort_by_key(|id| id.to_string());
+    let listed = server.get("/visit-requests", Some(&token)).await;
+    let mut ids: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["id"])
+        .collect();
+    ids.sort_by_key(ToString::to_string);
     let mut expected = vec![&accepted["id"], &verified["id"]];
-    expected.sort_by_key(|id| id.to_string());
+    expected.sort_by_key(ToString::to_string);
     assert_eq!(ids, expected, "{listed}");
     let listed_acceptance = listed
         .as_array()
@@ -121,13 +114,13 @@ async fn visits_of_both_kinds_are_booked_listed_and_bad_slots_refused(backend: B
 
     // Each subscriber sees only their own.
     let other = server
-        .register("+7 915 123 45 67", "maria.ivanova@example.ru", "Sheremetevskiy-85")
+        .register(
+            "+7 915 123 45 67",
+            "maria.ivanova@example.ru",
+            "Sheremetevskiy-85",
+        )
         .await;
-    let theirs = server
-        .api("GET", "/visit-requests", Some(&other), &Value::Null)
-        .await
-        .expect(200)
-        .json();
+    let theirs = server.get("/visit-requests", Some(&other)).await;
     assert_eq!(theirs, json!([]));
     server
         .api("GET", "/visit-requests", None, &Value::Null)

@@ -73,13 +73,11 @@ impl Drop for PgDatabase {
                 .build()
                 .map_err(|error| error.to_string())?;
             runtime.block_on(async {
-                let mut connection = tokio::time::timeout(
-                    CONNECT_TIMEOUT,
-                    PgConnection::connect(&admin_url),
-                )
-                .await
-                .map_err(|_| "connecting timed out".to_owned())?
-                .map_err(|error| error.to_string())?;
+                let mut connection =
+                    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect(&admin_url))
+                        .await
+                        .map_err(|_| "connecting timed out".to_owned())?
+                        .map_err(|error| error.to_string())?;
                 connection
                     .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
                     .await
@@ -147,7 +145,12 @@ fn redacted(url: &str) -> String {
     let rest = &url[authority_start..];
     match (rest.find('@'), rest.find(':')) {
         (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:***{}", &url[..authority_start], &rest[..colon], &rest[at..])
+            format!(
+                "{}{}:***{}",
+                &url[..authority_start],
+                &rest[..colon],
+                &rest[at..]
+            )
         }
         _ => url.to_owned(),
     }
@@ -167,12 +170,18 @@ mod tests {
             with_database("postgres://u:p@db/postgres?sslmode=disable", "x"),
             "postgres://u:p@db/x?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://db:5432", "x"), "postgres://db:5432/x");
+        assert_eq!(
+            with_database("postgres://db:5432", "x"),
+            "postgres://db:5432/x"
+        );
     }
 
     #[test]
     fn a_password_is_not_shown() {
-        assert_eq!(redacted("postgres://u:secret@db/x"), "postgres://u:***@db/x");
+        assert_eq!(
+            redacted("postgres://u:secret@db/x"),
+            "postgres://u:***@db/x"
+        );
         assert_eq!(
             redacted("postgres://postgres@127.0.0.1:5432/postgres"),
             "postgres://postgres@127.0.0.1:5432/postgres"

@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 client: one request per connection (`Connection: close`), any headers,
 //! and the answer's status, headers and body (de-chunked).
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -103,7 +104,7 @@ impl Request {
             self.body.len()
         );
         for (name, value) in &self.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
+            let _ = write!(head, "{name}: {value}\r\n");
         }
         head.push_str("\r\n");
         stream.write_all(head.as_bytes()).await.ok()?;
@@ -215,6 +216,10 @@ impl Response {
     }
 
     /// Checks the status, showing the body when it is not the expected one; returns `self`.
+    #[expect(
+        clippy::return_self_not_must_use,
+        reason = "an assertion, whose result a journey may ignore"
+    )]
     pub fn expect(self, status: u16) -> Self {
         assert_eq!(self.status, status, "{}", self.body);
         self

@@ -12,7 +12,6 @@
 #![expect(
     clippy::panic,
     clippy::unwrap_used,
-    clippy::expect_used,
     clippy::missing_panics_doc,
     reason = "test support: a journey that can't go on fails the test loudly"
 )]

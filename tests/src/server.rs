@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::database::{Backend, PgDatabase};
-use crate::{demo, e164};
 use crate::http::{Request, Response};
+use crate::{demo, e164};
 
 /// How long a server may take to answer `/health/ready` after it started.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -221,6 +221,14 @@ impl Server {
             .await
     }
 
+    /// `GET /api/v1{path}`: the JSON of its 200 answer; fails the test on another status.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Value {
+        self.api("GET", path, token, &Value::Null)
+            .await
+            .expect(200)
+            .json()
+    }
+
     /// The texts of the SMS sent to `phone` (E.164), oldest first.
     pub fn sms_to(&self, phone: &str) -> Vec<String> {
         let Ok(outbox) = std::fs::read_to_string(self.deployment.outbox()) else {
@@ -237,9 +245,7 @@ impl Server {
     /// The code of the last SMS sent to `phone` (E.164): the 6 digits after ": ".
     pub fn last_code(&self, phone: &str) -> String {
         let texts = self.sms_to(phone);
-        let text = texts
-            .last()
-            .unwrap_or_else(|| panic!("no SMS to {phone}"));
+        let text = texts.last().unwrap_or_else(|| panic!("no SMS to {phone}"));
         let code: String = text
             .split_once(": ")
             .unwrap_or_else(|| panic!("no code in {text}"))
@@ -290,7 +296,9 @@ impl Server {
 
     /// Registers the demo subscriber and links the demo account; returns the token.
     pub async fn linked_subscriber(&self) -> String {
-        let token = self.register(demo::PHONE, demo::EMAIL, demo::PASSWORD).await;
+        let token = self
+            .register(demo::PHONE, demo::EMAIL, demo::PASSWORD)
+            .await;
         self.api(
             "POST",
             "/accounts",
