@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use vodokanal_e2e::demo::{EMAIL, PASSWORD, PHONE, PHONE_E164};
-use vodokanal_e2e::{Backend, Response, Server};
+use vodokanal_e2e::{Backend, Response, Server, e164};
 
 const NEW_PASSWORD: &str = "Novyi-parol-2026!";
 
@@ -14,6 +14,17 @@ const UNKNOWN_PHONE: &str = "+7 916 000 11 22";
 async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
     let server = Server::start(backend).await;
 
+    let refused = server
+        .api(
+            "POST",
+            "/auth/registration",
+            None,
+            &json!({"phone": PHONE, "email": EMAIL, "consent_personal_data": false}),
+        )
+        .await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.fields(), ["consent_personal_data"]);
+    assert!(server.sms_to(PHONE_E164).is_empty());
     let response = server
         .api(
             "POST",
@@ -103,7 +114,7 @@ async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
         )
         .await
         .expect(202);
-    let code = server.last_code(&vodokanal_e2e::e164(OTHER_PHONE));
+    let code = server.last_code(&e164(OTHER_PHONE));
     server
         .api(
             "POST",
@@ -153,7 +164,7 @@ async fn the_login_limit_answers_429_with_retry_after(backend: Backend) {
     let retry_after = limited.retry_after();
     assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
 
-    // An unknown login is limited alike, and other logins are not limited.
+    // An unknown login is limited alike; the limit is per login, so the e-mail still works.
     for _ in 0..10 {
         server
             .login(UNKNOWN_PHONE, "wrong-password")
@@ -231,11 +242,7 @@ async fn a_password_reset_answers_alike_and_ends_every_session(backend: Backend)
     let unknown = request_reset(&server, UNKNOWN_PHONE).await.expect(202);
     assert_eq!(known.body, unknown.body);
     assert_eq!(known.json()["resend_after"], 180);
-    assert!(
-        server
-            .sms_to(&vodokanal_e2e::e164(UNKNOWN_PHONE))
-            .is_empty()
-    );
+    assert!(server.sms_to(&e164(UNKNOWN_PHONE)).is_empty());
     let code = server.last_code(PHONE_E164);
 
     // A second request within 180 s is refused alike for both, with Retry-After.
@@ -246,7 +253,7 @@ async fn a_password_reset_answers_alike_and_ends_every_session(backend: Backend)
     }
     assert_eq!(server.last_code(PHONE_E164), code, "no new code was sent");
 
-    // A registration code is not a reset code, and a weak password is refused.
+    // The code is bound to its phone; a weak password is refused before the code is tried.
     confirm_reset(&server, UNKNOWN_PHONE, &code, NEW_PASSWORD)
         .await
         .assert_problem(422, "code_invalid");

@@ -174,11 +174,7 @@ async fn an_anonymous_reading_is_checked_and_shows_in_the_cabinet(backend: Backe
         )
         .await;
     missing.assert_problem(422, "validation_failed");
-    let fields = missing.fields();
-    assert!(
-        fields.contains(&"full_name".to_owned()) && fields.contains(&"phone".to_owned()),
-        "{fields:?}"
-    );
+    assert_eq!(missing.fields(), ["full_name", "phone"]);
 
     let reading = anonymous(&server, COLD, "127.5").await.expect(201).json();
     assert_eq!(reading["account_number"], ACCOUNT);

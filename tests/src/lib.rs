@@ -1,5 +1,5 @@
 //! Tests of the workspace from outside. `architecture.rs` holds the crate map of
-//! `docs/architecture.md` to account: which crate may depend on which. `journeys.rs` walks the
+//! `docs/architecture.md` to account: which crate may depend on which. `journeys/` walks the
 //! contract against the built `vodokanal` binary, on SQLite and on PostgreSQL.
 //!
 //! This library is what the test files share: [`Deployment`] (a database, fresh per test, and a
