@@ -14,24 +14,12 @@ const UNKNOWN_PHONE: &str = "+7 916 000 11 22";
 async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
     let server = Server::start(backend).await;
 
-    let refused = server
-        .api(
-            "POST",
-            "/auth/registration",
-            None,
-            &json!({"phone": PHONE, "email": EMAIL, "consent_personal_data": false}),
-        )
-        .await;
+    let refused = server.request_registration(PHONE, EMAIL, false).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(refused.fields(), ["consent_personal_data"]);
     assert!(server.sms_to(PHONE_E164).is_empty());
     let response = server
-        .api(
-            "POST",
-            "/auth/registration",
-            None,
-            &json!({"phone": PHONE, "email": EMAIL, "consent_personal_data": true}),
-        )
+        .request_registration(PHONE, EMAIL, true)
         .await
         .expect(202);
     assert_eq!(response.json()["resend_after"], 180);
@@ -94,11 +82,10 @@ async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
 
     // A registered phone gets the same 202, an SMS that points to recovery, and no code; the
     // e-mail of another user is refused at the confirm step.
-    let registration = json!({"phone": PHONE, "email": OTHER_EMAIL, "consent_personal_data": true});
     let again = server
-        .api("POST", "/auth/registration", None, &registration)
-        .await;
-    assert_eq!(again.status, 202, "{}", again.body);
+        .request_registration(PHONE, OTHER_EMAIL, true)
+        .await
+        .expect(202);
     assert_eq!(again.json(), response_of_a_fresh_request(&server).await);
     let texts = server.sms_to(PHONE_E164);
     assert!(
@@ -106,12 +93,7 @@ async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
         "{texts:?}"
     );
     server
-        .api(
-            "POST",
-            "/auth/registration",
-            None,
-            &json!({"phone": OTHER_PHONE, "email": EMAIL, "consent_personal_data": true}),
-        )
+        .request_registration(OTHER_PHONE, EMAIL, true)
         .await
         .expect(202);
     let code = server.last_code(&e164(OTHER_PHONE));
@@ -129,12 +111,7 @@ async fn register_confirm_and_log_in_by_phone_or_email(backend: Backend) {
 /// The answer to a registration of a phone nobody asked a code for.
 async fn response_of_a_fresh_request(server: &Server) -> Value {
     server
-        .api(
-            "POST",
-            "/auth/registration",
-            None,
-            &json!({"phone": UNKNOWN_PHONE, "email": "new@example.ru", "consent_personal_data": true}),
-        )
+        .request_registration(UNKNOWN_PHONE, "new@example.ru", true)
         .await
         .expect(202)
         .json()

@@ -260,16 +260,22 @@ impl Server {
         code
     }
 
-    /// Registers a subscriber through the SMS code and returns the token.
-    pub async fn register(&self, phone: &str, email: &str, password: &str) -> String {
+    /// `POST /auth/registration`: the response.
+    pub async fn request_registration(&self, phone: &str, email: &str, consent: bool) -> Response {
         self.api(
             "POST",
             "/auth/registration",
             None,
-            &json!({"phone": phone, "email": email, "consent_personal_data": true}),
+            &json!({"phone": phone, "email": email, "consent_personal_data": consent}),
         )
         .await
-        .expect(202);
+    }
+
+    /// Registers a subscriber through the SMS code and returns the token.
+    pub async fn register(&self, phone: &str, email: &str, password: &str) -> String {
+        self.request_registration(phone, email, true)
+            .await
+            .expect(202);
         let code = self.last_code(&e164(phone));
         let response = self
             .api(
