@@ -1,3 +1,63 @@
 //! Tests of the workspace from outside. `architecture.rs` holds the crate map of
-//! `docs/architecture.md` to account: which crate may depend on which. The black-box journeys
-//! against the built `vodokanal` binary join it with the HTTP front.
+//! `docs/architecture.md` to account: which crate may depend on which. `journeys/` walks the
+//! contract against the built `vodokanal` binary, on SQLite and on PostgreSQL.
+//!
+//! This library is what the test files share: [`Deployment`] (a database, fresh per test, and a
+//! folder that outlive a server's restarts), [`Server`] (the binary started on a free port),
+//! [`Request`] and [`Response`] (a small HTTP/1.1 client), and [`journeys!`], which turns one
+//! `async fn(Backend)` into a test per database.
+//!
+//! The binary is not built here: `cargo nextest run --workspace` (or `cargo build -p
+//! vodokanal-server`) puts `target/<profile>/vodokanal` next to the test executable's folder.
+#![expect(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    reason = "test support: a journey that can't go on fails the test loudly"
+)]
+
+mod database;
+pub mod demo;
+mod http;
+mod server;
+
+pub use database::{Backend, PgDatabase};
+pub use http::{Request, Response};
+pub use server::{Deployment, Server};
+
+/// `+7XXXXXXXXXX` of a phone in any of the forms the tests use.
+pub fn e164(phone: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    assert!(digits.len() >= 10, "not a phone: {phone}");
+    format!("+7{}", &digits[digits.len() - 10..])
+}
+
+/// Turns each `async fn journey(backend: Backend)` named here into two tests,
+/// `sqlite::journey` and `postgres::journey`. A PostgreSQL test fails (never skips) when the
+/// server at `DATABASE_URL` can't be reached.
+///
+/// ```text
+/// async fn register(backend: Backend) { let server = Server::start(backend).await; ... }
+/// vodokanal_e2e::journeys!(register);
+/// ```
+#[macro_export]
+macro_rules! journeys {
+    ($($journey:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $journey() {
+                    super::$journey($crate::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $journey() {
+                    super::$journey($crate::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}

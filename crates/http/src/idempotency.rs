@@ -59,14 +59,16 @@ impl JsonResponse {
     }
 }
 
+/// The `Content-Type` of every JSON answer, as the contract's conventions write it.
+pub const JSON: &str = "application/json; charset=utf-8";
+
 impl IntoResponse for JsonResponse {
     fn into_response(self) -> Response {
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() = self.status;
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
         response
     }
 }

@@ -30,7 +30,7 @@ async fn a_repeat_replays_the_first_answer_and_stores_nothing_new() {
     let second = send(body.clone(), "k-1").await;
     assert_eq!(second.status, StatusCode::CREATED);
     assert_eq!(second.bytes, first.bytes);
-    assert_eq!(second.content_type(), "application/json");
+    assert_eq!(second.content_type(), "application/json; charset=utf-8");
 
     let history = app.get(&path, Some(&token)).await.json();
     let cabinet: Vec<_> = history

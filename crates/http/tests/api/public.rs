@@ -10,7 +10,7 @@ async fn info_has_the_contract_shape() {
     let app = App::new().await;
     let answer = app.get("/api/v1/info", None).await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(answer.content_type(), "application/json");
+    assert_eq!(answer.content_type(), "application/json; charset=utf-8");
     let body = answer.json();
     let center = &body["contact_center"];
     assert!(center["address"].is_string());

@@ -1,0 +1,324 @@
+//! The `vodokanal` binary started on a free port over a [`Deployment`]: the database and the
+//! folder (SMS outbox, log) that outlive a restart of the server.
+
+use std::fs::OpenOptions;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::database::{Backend, PgDatabase};
+use crate::http::{Request, Response};
+use crate::{demo, e164};
+
+/// How long a server may take to answer `/health/ready` after it started.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `vodokanal` binary of the same profile as the running test executable.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test>-<hash>
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let binary = profile_dir.join(format!("vodokanal{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first with `cargo build -p vodokanal-server` (or run the \
+         whole workspace's tests)",
+        binary.display()
+    );
+    binary
+}
+
+/// A port nothing listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[derive(Debug)]
+enum Database {
+    Sqlite(String),
+    Postgres(PgDatabase),
+}
+
+#[derive(Debug)]
+struct Inner {
+    database: Database,
+    dir: TempDir,
+}
+
+/// A database and a folder for one test; shared by the servers started on it, and gone (the
+/// PostgreSQL database dropped, the folder removed) when the last of them is dropped.
+#[derive(Debug, Clone)]
+pub struct Deployment(Arc<Inner>);
+
+impl Deployment {
+    /// A fresh SQLite file or PostgreSQL database, and an empty folder.
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let database = match backend {
+            Backend::Sqlite => Database::Sqlite(format!(
+                "sqlite://{}",
+                dir.path().join("db.sqlite").display()
+            )),
+            Backend::Postgres => Database::Postgres(PgDatabase::create().await),
+        };
+        Self(Arc::new(Inner { database, dir }))
+    }
+
+    /// What `VODOKANAL_DATABASE_URL` is set to.
+    pub fn database_url(&self) -> &str {
+        match &self.0.database {
+            Database::Sqlite(url) => url,
+            Database::Postgres(database) => database.url(),
+        }
+    }
+
+    /// The folder: the SMS outbox, the servers' log, the current directory of the server.
+    pub fn dir(&self) -> &Path {
+        self.0.dir.path()
+    }
+
+    /// The SMS outbox file (`VODOKANAL_SMS_OUTBOX`).
+    pub fn outbox(&self) -> PathBuf {
+        self.dir().join("outbox.jsonl")
+    }
+
+    /// What the servers wrote to standard error (at `VODOKANAL_LOG=warn`).
+    pub fn log(&self) -> PathBuf {
+        self.dir().join("server.log")
+    }
+
+    /// Starts the server with the demo registry and waits until it is ready.
+    pub async fn start(&self) -> Server {
+        self.start_with(&[]).await
+    }
+
+    /// Starts the server with more settings (`("VODOKANAL_READING_WINDOW", "1-2")`, ...) and
+    /// waits until it is ready. No `VODOKANAL_*` variable of the test's own environment leaks in.
+    pub async fn start_with(&self, settings: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let mut command = Command::new(binary());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("VODOKANAL_") {
+                command.env_remove(name);
+            }
+        }
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log())
+            .unwrap();
+        command
+            .arg("serve")
+            .env("VODOKANAL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("VODOKANAL_DATABASE_URL", self.database_url())
+            .env("VODOKANAL_DEMO", "on")
+            .env("VODOKANAL_SMS_OUTBOX", self.outbox())
+            .env("VODOKANAL_LOG", "warn")
+            .envs(settings.iter().copied())
+            .current_dir(self.dir())
+            .stdout(Stdio::null())
+            .stderr(log);
+        let mut server = Server {
+            child: command.spawn().unwrap(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            deployment: self.clone(),
+        };
+        server.wait_until_ready().await;
+        server
+    }
+}
+
+/// A running server; killed on drop.
+#[derive(Debug)]
+pub struct Server {
+    child: Child,
+    addr: SocketAddr,
+    deployment: Deployment,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// A server on a new deployment of `backend`.
+    pub async fn start(backend: Backend) -> Self {
+        Deployment::new(backend).await.start().await
+    }
+
+    async fn wait_until_ready(&mut self) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(response) = self.request("GET", "/health/ready").try_send().await
+                && response.status == 200
+            {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "the server exited ({status}) before it was ready: {}",
+                    self.log_text()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server was not ready within {READY_TIMEOUT:?}: {}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(self.deployment.log()).unwrap_or_default()
+    }
+
+    /// What the server runs on, to restart a server on the same data.
+    pub fn deployment(&self) -> &Deployment {
+        &self.deployment
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://127.0.0.1:<port>`, as `VODOKANAL_PUBLIC_URL` says.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A request to a path from the server's root (`/api/v1/...`, `/sandbox/pay/...`).
+    pub fn request(&self, method: &str, path: &str) -> Request {
+        Request::new(self.addr, method, path)
+    }
+
+    /// One exchange under `/api/v1` with an optional Bearer token and a JSON body
+    /// (`Value::Null`: no body).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        self.request(method, &format!("/api/v1{path}"))
+            .bearer(token)
+            .json(body)
+            .send()
+            .await
+    }
+
+    /// `GET /api/v1{path}`: the JSON of its 200 answer; fails the test on another status.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Value {
+        self.api("GET", path, token, &Value::Null)
+            .await
+            .expect(200)
+            .json()
+    }
+
+    /// The texts of the SMS sent to `phone` (E.164), oldest first.
+    pub fn sms_to(&self, phone: &str) -> Vec<String> {
+        let Ok(outbox) = std::fs::read_to_string(self.deployment.outbox()) else {
+            return Vec::new();
+        };
+        outbox
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .filter(|sms| sms["to"] == phone)
+            .map(|sms| sms["text"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The code of the last SMS sent to `phone` (E.164): the 6 digits after ": ".
+    pub fn last_code(&self, phone: &str) -> String {
+        let texts = self.sms_to(phone);
+        let text = texts.last().unwrap_or_else(|| panic!("no SMS to {phone}"));
+        let code: String = text
+            .split_once(": ")
+            .unwrap_or_else(|| panic!("no code in {text}"))
+            .1
+            .chars()
+            .take(6)
+            .collect();
+        assert!(
+            code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
+            "{text}"
+        );
+        code
+    }
+
+    /// `POST /auth/registration`: the response.
+    pub async fn request_registration(&self, phone: &str, email: &str, consent: bool) -> Response {
+        self.api(
+            "POST",
+            "/auth/registration",
+            None,
+            &json!({"phone": phone, "email": email, "consent_personal_data": consent}),
+        )
+        .await
+    }
+
+    /// Registers a subscriber through the SMS code and returns the token.
+    pub async fn register(&self, phone: &str, email: &str, password: &str) -> String {
+        self.request_registration(phone, email, true)
+            .await
+            .expect(202);
+        let code = self.last_code(&e164(phone));
+        let response = self
+            .api(
+                "POST",
+                "/auth/registration/confirm",
+                None,
+                &json!({"phone": phone, "code": code, "password": password}),
+            )
+            .await
+            .expect(201);
+        response.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Logs in: the response.
+    pub async fn login(&self, login: &str, password: &str) -> Response {
+        self.api(
+            "POST",
+            "/auth/login",
+            None,
+            &json!({"login": login, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers the demo subscriber and links the demo account; returns the token.
+    pub async fn linked_subscriber(&self) -> String {
+        let token = self
+            .register(demo::PHONE, demo::EMAIL, demo::PASSWORD)
+            .await;
+        self.api(
+            "POST",
+            "/accounts",
+            Some(&token),
+            &json!({"account_number": demo::ACCOUNT, "meter_last4": demo::LAST4}),
+        )
+        .await
+        .expect(201);
+        token
+    }
+
+    /// Logs in and returns the token; fails the test unless that succeeds.
+    pub async fn token(&self, login: &str, password: &str) -> String {
+        let response = self.login(login, password).await.expect(200);
+        response.json()["token"].as_str().unwrap().to_owned()
+    }
+}
