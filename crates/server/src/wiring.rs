@@ -8,7 +8,7 @@ use vodokanal_app::{StoreError, Stores};
 use vodokanal_auth::{Argon2Hasher, OsRandom, SystemClock};
 use vodokanal_http::Ports;
 use vodokanal_payments::SandboxProvider;
-use vodokanal_sms::LogSmsGateway;
+use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
 use crate::error::Error;
@@ -102,7 +102,8 @@ impl Provider {
     }
 }
 
-/// The configured SMS gateway. An outbox that can't be opened is a bad `VODOKANAL_SMS_OUTBOX`.
+/// The configured SMS gateway. An outbox that can't be opened is a bad `VODOKANAL_SMS_OUTBOX`;
+/// an SMS.ru client that can't be built (no TLS roots) is a bad `VODOKANAL_SMS`.
 pub async fn sms_gateway(
     config: &SmsConfig,
     clock: Arc<dyn Clock>,
@@ -116,6 +117,22 @@ pub async fn sms_gateway(
                     message: format!("{} can't be opened for appending: {e}", path.display()),
                 }
             })?;
+            Ok(Arc::new(gateway))
+        }
+        SmsConfig::SmsRu {
+            api_id,
+            sender,
+            url,
+        } => {
+            let gateway = SmsRuGateway::new(SmsRuConfig {
+                sender: sender.clone(),
+                ..SmsRuConfig::new(url, api_id.expose())
+            })
+            .map_err(|e| crate::config::ConfigError {
+                setting: "VODOKANAL_SMS",
+                message: e.to_string(),
+            })?;
+            tracing::info!(url = %url, sender = sender.as_deref().unwrap_or("-"), "SMS through SMS.ru");
             Ok(Arc::new(gateway))
         }
     }

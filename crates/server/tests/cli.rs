@@ -123,6 +123,40 @@ fn an_unreachable_database_is_one_line_and_exit_code_1() {
 }
 
 #[test]
+fn smsru_without_its_api_id_does_not_start_and_never_prints_it() {
+    let workspace = Workspace::new();
+    let output = workspace
+        .command(&["serve"])
+        .env("VODOKANAL_SMS", "smsru")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: VODOKANAL_SMSRU_API_ID: required with VODOKANAL_SMS=smsru: the api_id from the SMS.ru cabinet\n"
+    );
+
+    let output = workspace
+        .command(&["serve"])
+        .env("VODOKANAL_SMS", "smsru")
+        .env("VODOKANAL_SMSRU_API_ID", "s3cret-api-id")
+        .env("VODOKANAL_SMSRU_URL", "sms.ru")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with("error: VODOKANAL_SMSRU_URL: "),
+        "{message}"
+    );
+    assert!(!message.contains("s3cret-api-id"), "{message}");
+    assert!(
+        !workspace.path("test.db").exists(),
+        "nothing starts before the configuration is whole"
+    );
+}
+
+#[test]
 fn migrate_creates_the_database_and_can_run_twice() {
     let workspace = Workspace::new();
     for _ in 0..2 {

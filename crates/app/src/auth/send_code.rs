@@ -642,6 +642,81 @@ mod tests {
         );
     }
 
+    /// A code store that keeps what is put and finds it again, so that a pause started by a
+    /// stored code would show on the next request.
+    fn remembering_codes() -> MockCodeRepository {
+        let stored = Arc::new(std::sync::Mutex::new(Vec::<PendingCode>::new()));
+        let mut codes = MockCodeRepository::new();
+        let kept = stored.clone();
+        codes.expect_find().returning(move |phone, purpose| {
+            Ok(kept
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|p| p.phone == *phone && p.purpose == purpose)
+                .cloned())
+        });
+        codes.expect_put().returning(move |pending| {
+            stored.lock().unwrap().push(pending.clone());
+            Ok(())
+        });
+        codes
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_leaves_no_code_and_starts_no_pause() {
+        for purpose in [CodePurpose::Registration, CodePurpose::PasswordReset] {
+            for error in [
+                SmsError::InvalidNumber,
+                SmsError::RateLimited,
+                SmsError::Unavailable("no money".into()),
+            ] {
+                let mut sms = MockSmsGateway::new();
+                let mut sequence = mockall::Sequence::new();
+                sms.expect_send()
+                    .times(1)
+                    .in_sequence(&mut sequence)
+                    .return_const(Err(error.clone()));
+                sms.expect_send()
+                    .times(1)
+                    .in_sequence(&mut sequence)
+                    .return_const(Ok(()));
+                let mut counter = MockAttemptCounter::new();
+                counter
+                    .expect_acquire()
+                    .return_const(Ok(LimitState::Allowed));
+                let use_case = SendCode::new(
+                    Arc::new(remembering_codes()),
+                    Arc::new(sms),
+                    Arc::new(counter),
+                    testing::clock(),
+                    testing::random(),
+                    &Settings::default(),
+                );
+                let command = SendCodeCommand {
+                    purpose,
+                    ..command(Delivery::Code { email: None })
+                };
+
+                let failed = use_case.execute(command.clone()).await;
+                assert!(failed.is_err(), "{error:?}: {failed:?}");
+                // Nothing was stored, so the next request is sent at once, and that one
+                // starts the pause.
+                assert!(
+                    use_case.execute(command.clone()).await.is_ok(),
+                    "{purpose:?} after {error:?}"
+                );
+                assert!(
+                    matches!(
+                        use_case.execute(command).await,
+                        Err(SendCodeError::TooSoon { .. })
+                    ),
+                    "{purpose:?} after {error:?}"
+                );
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_store_down_at_the_lookup_is_reported() {
         let mut ports = Ports::default();

@@ -51,10 +51,8 @@ impl From<SendCodeError> for Problem {
                 "invalid",
                 "На этот номер не удаётся отправить SMS. Укажите другой мобильный номер.",
             )]),
-            SendCodeError::GatewayUnavailable(cause) => {
-                tracing::error!(%cause, "the SMS gateway is unavailable");
-                Self::unavailable()
-            }
+            // The gateway and the use case have logged the cause as an error already.
+            SendCodeError::GatewayUnavailable(_) => Self::unavailable(),
             SendCodeError::Store(store) => store.into(),
         }
     }

@@ -1,9 +1,17 @@
 //! Registration, login, logout, recovery, profile.
 
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
+use vodokanal_app::ports::{SmsError, SmsGateway};
+use vodokanal_domain::MobilePhone;
+use vodokanal_http::HttpConfig;
 
-use crate::harness::{App, EMAIL, PASSWORD, PHONE};
+use crate::harness::{App, EMAIL, PASSWORD, PHONE, settings};
 
 #[tokio::test]
 async fn registration_answers_and_sends_a_code() {
@@ -289,4 +297,58 @@ async fn the_profile_can_be_seen_changed_and_deleted() {
     app.get("/api/v1/profile", Some(&token))
         .await
         .problem(401, "unauthorized");
+}
+
+/// A gateway that answers with the outcomes it is given, in order.
+struct Scripted(Mutex<VecDeque<Result<(), SmsError>>>);
+
+#[async_trait]
+impl SmsGateway for Scripted {
+    async fn send(
+        &self,
+        _to: &MobilePhone,
+        _text: &str,
+        _client_ip: Option<IpAddr>,
+    ) -> Result<(), SmsError> {
+        self.0.lock().unwrap().pop_front().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_failed_send_is_answered_by_its_kind_and_starts_no_pause() {
+    let sms = Arc::new(Scripted(Mutex::new(VecDeque::from([
+        Err(SmsError::InvalidNumber),
+        Err(SmsError::RateLimited),
+        Err(SmsError::Unavailable("no money".into())),
+        Ok(()),
+    ]))));
+    let gateway = sms.clone();
+    let app = App::with(settings(), HttpConfig::default(), move |ports| {
+        ports.sms = gateway;
+    })
+    .await;
+    let request = || {
+        app.post(
+            "/api/v1/auth/registration",
+            None,
+            json!({"phone": PHONE, "email": EMAIL, "consent_personal_data": true}),
+        )
+    };
+
+    let refused = request().await;
+    assert_eq!(refused.bad_fields(), ["phone"]);
+    let limited = request().await;
+    limited.problem(429, "too_many_requests");
+    assert_eq!(limited.headers[header::RETRY_AFTER], "180");
+    let down = request().await;
+    let body = down.problem(503, "service_unavailable");
+    assert!(!body.to_string().contains("no money"), "{body}");
+    assert!(down.headers.contains_key(header::RETRY_AFTER));
+
+    // None of the failures stored a code: the next request is sent, and only it starts the
+    // pause.
+    let sent = request().await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.json());
+    request().await.problem(429, "too_many_requests");
+    assert!(sms.0.lock().unwrap().is_empty());
 }

@@ -61,7 +61,13 @@ pub struct DatabaseConfig {
 pub enum SmsConfig {
     /// Each SMS to the log, and appended to the outbox file when there is one.
     Log { outbox: Option<PathBuf> },
-    // SMS.ru (`smsru`) comes with its adapter: `SmsRu { api_id: Secret, sender, url }`.
+    /// SMS.ru: the API key, an approved sender name (the account's default when `None`), and
+    /// the base URL without a trailing slash.
+    SmsRu {
+        api_id: Secret,
+        sender: Option<String>,
+        url: String,
+    },
 }
 
 /// The payment provider.
@@ -178,12 +184,7 @@ impl ServeConfig {
             "log" => SmsConfig::Log {
                 outbox: args.sms_outbox.clone(),
             },
-            "smsru" => {
-                return Err(ConfigError::new(
-                    "VODOKANAL_SMS",
-                    "smsru is not available yet in this version; use log",
-                ));
-            }
+            "smsru" => smsru(args)?,
             other => {
                 return Err(ConfigError::new(
                     "VODOKANAL_SMS",
@@ -271,6 +272,11 @@ fn database_url(text: &str) -> Result<DatabaseUrl, ConfigError> {
 }
 
 fn public_url(text: &str) -> Result<String, ConfigError> {
+    base_url(text, "VODOKANAL_PUBLIC_URL", "https://lk.example.ru")
+}
+
+/// An `http://` or `https://` base URL, without its trailing slash.
+fn base_url(text: &str, setting: &'static str, example: &str) -> Result<String, ConfigError> {
     let url = text.trim().trim_end_matches('/');
     let host = url
         .strip_prefix("http://")
@@ -278,12 +284,35 @@ fn public_url(text: &str) -> Result<String, ConfigError> {
     match host {
         Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => Ok(url.to_owned()),
         _ => Err(ConfigError::new(
-            "VODOKANAL_PUBLIC_URL",
-            format!(
-                "expected an http:// or https:// base URL such as https://lk.example.ru, got {text:?}"
-            ),
+            setting,
+            format!("expected an http:// or https:// base URL such as {example}, got {text:?}"),
         )),
     }
+}
+
+/// `VODOKANAL_SMS=smsru`: the API key is required.
+fn smsru(args: &ServeArgs) -> Result<SmsConfig, ConfigError> {
+    let api_id = args
+        .smsru_api_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            ConfigError::new(
+                "VODOKANAL_SMSRU_API_ID",
+                "required with VODOKANAL_SMS=smsru: the api_id from the SMS.ru cabinet",
+            )
+        })?;
+    Ok(SmsConfig::SmsRu {
+        api_id: Secret::new(api_id),
+        sender: args
+            .smsru_sender
+            .as_deref()
+            .map(str::trim)
+            .filter(|sender| !sender.is_empty())
+            .map(str::to_owned),
+        url: base_url(&args.smsru_url, "VODOKANAL_SMSRU_URL", "https://sms.ru")?,
+    })
 }
 
 fn number(text: &str, setting: &'static str, min: u32, max: u32) -> Result<u32, ConfigError> {
@@ -539,7 +568,26 @@ mod tests {
         );
         assert_eq!(
             error(&["--sms", "smsru"]),
-            "VODOKANAL_SMS: smsru is not available yet in this version; use log"
+            "VODOKANAL_SMSRU_API_ID: required with VODOKANAL_SMS=smsru: the api_id from the SMS.ru cabinet"
+        );
+        assert_eq!(
+            error(&["--sms", "smsru", "--smsru-api-id", " "]),
+            "VODOKANAL_SMSRU_API_ID: required with VODOKANAL_SMS=smsru: the api_id from the SMS.ru cabinet"
+        );
+        assert_eq!(
+            error(&[
+                "--sms",
+                "smsru",
+                "--smsru-api-id",
+                "x",
+                "--smsru-url",
+                "sms.ru"
+            ]),
+            "VODOKANAL_SMSRU_URL: expected an http:// or https:// base URL such as https://sms.ru, got \"sms.ru\""
+        );
+        assert_eq!(
+            error(&["--sms", "sms.ru"]),
+            "VODOKANAL_SMS: expected log or smsru, got \"sms.ru\""
         );
         assert_eq!(
             error(&["--payments", "yookassa"]),
@@ -592,6 +640,40 @@ mod tests {
         assert!(!message.contains("secret"));
         let (common, _) = serve(&["--database-url", "postgres://app:secret@db/x"]).unwrap();
         assert!(!format!("{common:?}").contains("secret"));
+    }
+
+    #[test]
+    fn smsru_takes_its_key_sender_and_url() {
+        let (_, config) = serve(&[
+            "--sms",
+            "smsru",
+            "--smsru-api-id",
+            "0123-secret-id",
+            "--smsru-sender",
+            "Vodokanal",
+            "--smsru-url",
+            "http://127.0.0.1:9999/",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.sms,
+            SmsConfig::SmsRu {
+                api_id: Secret::new("0123-secret-id"),
+                sender: Some("Vodokanal".into()),
+                url: "http://127.0.0.1:9999".into(),
+            }
+        );
+        assert!(!format!("{config:?}").contains("0123-secret-id"));
+
+        let (_, config) = serve(&["--sms", "smsru", "--smsru-api-id", "id"]).unwrap();
+        assert_eq!(
+            config.sms,
+            SmsConfig::SmsRu {
+                api_id: Secret::new("id"),
+                sender: None,
+                url: "https://sms.ru".into(),
+            }
+        );
     }
 
     #[test]
