@@ -10,7 +10,7 @@
 //! timeouts and retries of [`HttpPolicy`]; its base URL comes from configuration, so that the
 //! tests point it at a local mock server.
 //!
-//! May depend on `vodokanal-app`'s ports, `vodokanal-domain`, reqwest, serde_json, sha2,
+//! May depend on `vodokanal-app`'s ports, `vodokanal-domain`, reqwest, `serde_json`, sha2,
 //! subtle, ipnet, chrono, tokio's timer and tracing. Nothing here knows HTTP serving: the
 //! sandbox page and the notification endpoint are the server's.
 

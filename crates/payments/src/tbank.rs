@@ -2,8 +2,8 @@
 //! Every method is a JSON `POST` authenticated by `TerminalKey` and a [`token`] in the body.
 //!
 //! - `create`: `Init` with `OrderId` = our payment id, the amount in kopecks, `SuccessURL` and
-//!   `FailURL` = the return URL, `NotificationURL` when configured, `DATA` {account, purpose,
-//!   payment_id}, and a `Receipt` (FFD 1.05) when the request carries a receipt contact.
+//!   `FailURL` = the return URL, `NotificationURL` when configured, `DATA` `{account, purpose,
+//!   payment_id}`, and a `Receipt` (FFD 1.05) when the request carries a receipt contact.
 //! - `report`: `GetState`.
 //! - `read_notification`: the notification's `TerminalKey` must be ours and its `Token` must
 //!   verify with our password; the body only names the payment (`PaymentId`), whose state is
@@ -472,6 +472,14 @@ mod tests {
         assert_eq!(payment_method(PaymentMode::FullPayment), "full_payment");
     }
 
+    struct Never;
+
+    impl Clock for Never {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            chrono::DateTime::UNIX_EPOCH
+        }
+    }
+
     #[test]
     fn the_password_never_shows() {
         let config = TBankConfig {
@@ -483,12 +491,6 @@ mod tests {
             http: HttpPolicy::default(),
         };
         assert!(!format!("{config:?}").contains("Dfsfh56dgKl"));
-        struct Never;
-        impl Clock for Never {
-            fn now(&self) -> chrono::DateTime<chrono::Utc> {
-                chrono::DateTime::UNIX_EPOCH
-            }
-        }
         let provider = TBankProvider::new(config, Arc::new(Never)).unwrap();
         assert!(!format!("{provider:?}").contains("Dfsfh56dgKl"));
     }

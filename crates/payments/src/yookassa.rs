@@ -3,7 +3,7 @@
 //!
 //! - `create`: `POST /payments` with `Idempotence-Key` = our payment id, so that a retry (ours,
 //!   after a timeout or a 5xx) can't create a second payment; one-stage (`capture: true`),
-//!   `confirmation.type = redirect`, `metadata` {account, purpose, payment_id}, and a 54-FZ
+//!   `confirmation.type = redirect`, `metadata` `{account, purpose, payment_id}`, and a 54-FZ
 //!   `receipt` when the request carries a receipt contact.
 //! - `report`: `GET /payments/{id}`.
 //! - `read_notification`: the source address must be in the configured networks (the
@@ -145,11 +145,9 @@ struct Receipt {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(untagged)]
 enum Customer {
-    #[serde(rename = "email")]
     Email { email: String },
-    #[serde(rename = "phone")]
     Phone { phone: String },
 }
 
