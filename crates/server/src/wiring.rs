@@ -4,10 +4,13 @@
 use std::sync::Arc;
 
 use vodokanal_app::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
+use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{StoreError, Stores};
 use vodokanal_auth::{Argon2Hasher, OsRandom, SystemClock};
 use vodokanal_http::Ports;
-use vodokanal_payments::SandboxProvider;
+use vodokanal_payments::{
+    HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
+};
 use vodokanal_sms::LogSmsGateway;
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
@@ -84,20 +87,72 @@ impl std::fmt::Debug for Machine {
 #[derive(Debug, Clone)]
 pub enum Provider {
     Sandbox(Arc<SandboxProvider>),
+    YooKassa(Arc<YooKassaProvider>),
+    TBank(Arc<TBankProvider>),
 }
 
 impl Provider {
-    pub fn new(config: &ProviderConfig) -> Self {
-        match config.payments {
+    /// The provider of the configuration, with the receipt rules of the utility's settings.
+    /// T-Bank is told our notification endpoint when the public URL is `https://` (the only
+    /// kind it can reach); otherwise the one set in its merchant cabinet is used.
+    pub fn new(
+        config: &ProviderConfig,
+        receipt_rules: &ReceiptRules,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
+        let built = |e: vodokanal_payments::BuildError| Error::Command(e.to_string());
+        Ok(match &config.payments {
             PaymentsConfig::Sandbox => {
                 Self::Sandbox(Arc::new(SandboxProvider::new(&config.public_url)))
             }
-        }
+            PaymentsConfig::YooKassa {
+                shop_id,
+                secret_key,
+                url,
+                notify_nets,
+            } => Self::YooKassa(Arc::new(
+                YooKassaProvider::new(YooKassaConfig {
+                    base_url: url.clone(),
+                    shop_id: shop_id.clone(),
+                    secret_key: secret_key.expose().to_owned(),
+                    notify_networks: notify_nets.clone(),
+                    receipt_rules: receipt_rules.clone(),
+                    http: HttpPolicy::default(),
+                })
+                .map_err(built)?,
+            )),
+            PaymentsConfig::TBank {
+                terminal_key,
+                password,
+                url,
+            } => Self::TBank(Arc::new(
+                TBankProvider::new(
+                    TBankConfig {
+                        base_url: url.clone(),
+                        terminal_key: terminal_key.clone(),
+                        password: password.expose().to_owned(),
+                        notification_url: config.public_url.starts_with("https://").then(|| {
+                            format!(
+                                "{}/api/v1/payments/notifications/{}",
+                                config.public_url,
+                                TBankProvider::NAME
+                            )
+                        }),
+                        receipt_rules: receipt_rules.clone(),
+                        http: HttpPolicy::default(),
+                    },
+                    clock,
+                )
+                .map_err(built)?,
+            )),
+        })
     }
 
     pub fn port(&self) -> Arc<dyn PaymentProvider> {
         match self {
             Self::Sandbox(sandbox) => sandbox.clone(),
+            Self::YooKassa(yookassa) => yookassa.clone(),
+            Self::TBank(tbank) => tbank.clone(),
         }
     }
 }
