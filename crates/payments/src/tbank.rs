@@ -147,13 +147,13 @@ fn payment_method(mode: PaymentMode) -> &'static str {
     }
 }
 
-/// The fields of a reply we read. `PaymentId` is a string in some replies and a number in
-/// others.
+/// The fields of a reply we read. `PaymentId` (and, to be safe, `ErrorCode`) is a string in
+/// some replies and a number in others.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ReplyBody {
     success: bool,
-    error_code: Option<String>,
+    error_code: Option<Value>,
     message: Option<String>,
     status: Option<String>,
     payment_id: Option<Value>,
@@ -162,7 +162,7 @@ struct ReplyBody {
     payment_url: Option<String>,
 }
 
-/// A payment id as text, whether sent as a string or a number.
+/// An id or a code as text, whether sent as a string or a number.
 fn id_text(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
@@ -236,7 +236,7 @@ impl TBankProvider {
         if body.success {
             return Ok(body);
         }
-        let code = body.error_code.unwrap_or_default();
+        let code = id_text(body.error_code.as_ref()).unwrap_or_default();
         let detail = format!(
             "{method}: ErrorCode {code}{}",
             body.message
@@ -257,9 +257,19 @@ impl TBankProvider {
         };
         let rule = self.receipt_rules.item(request.purpose);
         let kopecks = request.amount.kopecks();
-        let mut receipt = json!({
-            "Taxation": self.receipt_rules.tax_system.unwrap_or(TaxSystem::Osn).code(),
-            "Items": [{
+        let mut receipt = Map::new();
+        receipt.insert(key.into(), contact.into());
+        receipt.insert(
+            "Taxation".into(),
+            self.receipt_rules
+                .tax_system
+                .unwrap_or(TaxSystem::Osn)
+                .code()
+                .into(),
+        );
+        receipt.insert(
+            "Items".into(),
+            json!([{
                 "Name": at_most(name, ITEM_NAME_MAX),
                 "Price": kopecks,
                 "Quantity": 1,
@@ -267,10 +277,9 @@ impl TBankProvider {
                 "Tax": tax(rule.vat),
                 "PaymentMethod": payment_method(rule.payment_mode),
                 "PaymentObject": rule.payment_subject.code(),
-            }],
-        });
-        receipt[key] = contact.into();
-        Some(receipt)
+            }]),
+        );
+        Some(Value::Object(receipt))
     }
 }
 
@@ -326,7 +335,7 @@ impl PaymentProvider for TBankProvider {
         })
     }
 
-    #[instrument(skip_all, fields(provider = Self::NAME, provider_payment_id))]
+    #[instrument(skip_all, fields(provider = Self::NAME, provider_payment_id = %provider_payment_id))]
     async fn report(&self, provider_payment_id: &str) -> Result<ProviderReport, ProviderError> {
         let mut fields = Map::new();
         fields.insert("PaymentId".into(), provider_payment_id.into());

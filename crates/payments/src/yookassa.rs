@@ -352,7 +352,7 @@ impl PaymentProvider for YooKassaProvider {
         }
     }
 
-    #[instrument(skip_all, fields(provider = Self::NAME, provider_payment_id))]
+    #[instrument(skip_all, fields(provider = Self::NAME, provider_payment_id = %provider_payment_id))]
     async fn report(&self, provider_payment_id: &str) -> Result<ProviderReport, ProviderError> {
         let url = format!("{}/payments/{provider_payment_id}", self.base_url);
         let reply = self

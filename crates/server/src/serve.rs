@@ -172,6 +172,7 @@ mod tests {
 
     use async_trait::async_trait;
     use chrono::{DateTime, TimeDelta, Utc};
+    use tokio::sync::Notify;
     use vodokanal_app::ports::{
         Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRepository,
         PaymentRequest, ProviderError, ProviderReport,
@@ -193,8 +194,9 @@ mod tests {
         }
     }
 
-    /// A provider whose `report` never answers.
-    struct Silent;
+    /// A provider whose `report` never answers, and says when it was asked.
+    #[derive(Default)]
+    struct Silent(Arc<Notify>);
 
     #[async_trait]
     impl PaymentProvider for Silent {
@@ -205,6 +207,7 @@ mod tests {
             std::future::pending().await
         }
         async fn report(&self, _: &str) -> Result<ProviderReport, ProviderError> {
+            self.0.notify_one();
             std::future::pending().await
         }
         fn read_notification(&self, _: &Notification) -> Result<String, NotificationError> {
@@ -294,11 +297,10 @@ mod tests {
     async fn a_stop_ends_a_run_waiting_on_the_provider() {
         let payment = pending();
         let payments = payments_holding(&payment).await;
+        let asked = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
-        let handle = job(payments.clone(), Arc::new(Silent), stop_rx);
-        for _ in 0..10 {
-            tokio::task::yield_now().await;
-        }
+        let handle = job(payments.clone(), Arc::new(Silent(asked.clone())), stop_rx);
+        asked.notified().await;
         stop.send(true).unwrap();
         handle.await.unwrap();
         let found = payments.find(payment.id).await.unwrap().unwrap();
@@ -309,8 +311,12 @@ mod tests {
     async fn a_stop_sent_before_the_start_ends_the_job_at_once() {
         let (stop, stop_rx) = watch::channel(false);
         stop.send(true).unwrap();
-        job(in_memory_stores().payments, Arc::new(Silent), stop_rx)
-            .await
-            .unwrap();
+        job(
+            in_memory_stores().payments,
+            Arc::new(Silent::default()),
+            stop_rx,
+        )
+        .await
+        .unwrap();
     }
 }

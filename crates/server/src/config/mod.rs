@@ -17,7 +17,6 @@ use ipnet::IpNet;
 use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
 use vodokanal_domain::{ReadingWindow, UtilityCalendar};
-
 use vodokanal_payments::YooKassaConfig;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
