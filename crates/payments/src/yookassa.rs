@@ -21,7 +21,7 @@ use vodokanal_app::ports::{
     CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
     ProviderError, ProviderReport,
 };
-use vodokanal_app::receipts::{PaymentMode, ReceiptRules, TaxSystem, VatRate};
+use vodokanal_app::receipts::{ReceiptRules, TaxSystem, VatRate};
 use vodokanal_domain::{Money, Outcome, ReceiptContact};
 
 use crate::http::{Api, BuildError, HttpPolicy, Reply, at_most, refused};
@@ -225,11 +225,6 @@ fn tax_system_code(tax: TaxSystem) -> u8 {
     }
 }
 
-/// YooKassa's `payment_mode` spells every mode as we do.
-fn payment_mode(mode: PaymentMode) -> &'static str {
-    mode.code()
-}
-
 impl YooKassaProvider {
     /// The provider's name, stored with each of its payments.
     pub const NAME: &'static str = "yookassa";
@@ -263,8 +258,9 @@ impl YooKassaProvider {
                 quantity: "1.00",
                 amount: Amount::rub(request.amount),
                 vat_code: vat_code(rule.vat),
+                // YooKassa spells every subject and mode as we do.
                 payment_subject: rule.payment_subject.code(),
-                payment_mode: payment_mode(rule.payment_mode),
+                payment_mode: rule.payment_mode.code(),
             }],
             tax_system_code: self.receipt_rules.tax_system.map(tax_system_code),
         })
