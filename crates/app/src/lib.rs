@@ -15,6 +15,7 @@ pub mod payments;
 pub mod ports;
 pub mod profile;
 pub mod readings;
+pub mod receipts;
 pub mod registry;
 pub mod settings;
 pub mod stores;

@@ -5,6 +5,7 @@ use chrono::{NaiveTime, TimeDelta};
 use vodokanal_domain::{CodePolicy, ReadingPolicy, UtilityCalendar, WorkingHours};
 
 use crate::ports::Limit;
+use crate::receipts::ReceiptRules;
 
 /// One line of the contact center's hours as the app shows it ("Пн–Пт", 08:30, 18:30).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +86,8 @@ pub struct Settings {
     pub session_lifetime: TimeDelta,
     /// Every payment carries a 54-FZ receipt, so an e-mail or phone is required for it.
     pub receipts: bool,
+    /// What the receipt says of each payment purpose (VAT, payment subject and mode).
+    pub receipt_rules: ReceiptRules,
     /// The server's public base URL, for links such as a payment's return URL.
     pub public_url: String,
 }
@@ -126,6 +129,7 @@ impl Default for Settings {
             limits: Limits::default(),
             session_lifetime: TimeDelta::days(30),
             receipts: false,
+            receipt_rules: ReceiptRules::default(),
             public_url: "http://127.0.0.1:8080".into(),
         }
     }

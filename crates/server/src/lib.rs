@@ -100,11 +100,12 @@ impl Checked {
                 .map(|_| ()),
             Self::ReconcilePayments(config) => {
                 config.apply_to(&mut settings);
-                let provider = Provider::new(&config);
+                let clock = Machine::real().clock;
+                let provider = Provider::new(&config, &settings.receipt_rules, clock.clone())?;
                 commands::reconcile_payments(
                     &store,
                     provider.port(),
-                    Machine::real().clock,
+                    clock,
                     config.reconcile_after,
                     out,
                 )

@@ -31,7 +31,11 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         info!("VODOKANAL_DEMO: the demo registry was loaded (accounts 100001..100005)");
     }
     let sms = wiring::sms_gateway(&config.sms, machine.clock.clone()).await?;
-    let provider = Provider::new(&config.provider);
+    let provider = Provider::new(
+        &config.provider,
+        &settings.receipt_rules,
+        machine.clock.clone(),
+    )?;
     let ports = wiring::http_ports(&store, &machine, sms, provider.port());
     let http = HttpConfig {
         trusted_proxies: config.trusted_proxies.clone(),
@@ -49,6 +53,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
             });
             app = page.fallback_service(app);
         }
+        Provider::YooKassa(_) | Provider::TBank(_) => {}
     }
 
     let listener = TcpListener::bind(config.listen).await.map_err(|e| {
@@ -60,7 +65,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     let address = listener.local_addr().unwrap_or(config.listen);
     info!(%address, public_url = %config.provider.public_url, "listening");
 
-    let (stop, stopped) = watch::channel(false);
+    let (stop, stop_rx) = watch::channel(false);
     let reconciler = tokio::spawn(reconcile_in_background(
         ReconcilePayments::new(
             store.stores.payments.clone(),
@@ -68,21 +73,16 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
             machine.clock.clone(),
         ),
         config.provider.reconcile_after,
-        stopped.clone(),
+        RECONCILE_EVERY,
+        stop_rx.clone(),
     ));
 
-    let mut server_stopped = stopped;
+    let mut server_stop = stop_rx;
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async move {
-        while !*server_stopped.borrow_and_update() {
-            if server_stopped.changed().await.is_err() {
-                return;
-            }
-        }
-    })
+    .with_graceful_shutdown(async move { stopped(&mut server_stop).await })
     .into_future();
     tokio::pin!(server);
 
@@ -106,30 +106,38 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     Ok(())
 }
 
-/// Reconciles every [`RECONCILE_EVERY`] until told to stop; a failing run is logged and the
-/// next one tried.
+/// Reconciles every `every` until told to stop; a failing run is logged and the next one
+/// tried. A stop also ends a run in progress: each payment is settled atomically, so one cut
+/// off between the provider's report and the store is simply checked again next time.
 async fn reconcile_in_background(
     reconcile: ReconcilePayments,
     older_than: chrono::TimeDelta,
+    every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut ticks = tokio::time::interval(RECONCILE_EVERY);
+    let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
-            changed = stop.changed() => {
-                if changed.is_err() || *stop.borrow() {
-                    return;
-                }
-                continue;
-            }
+            () = stopped(&mut stop) => return,
         }
-        if let Err(e) = reconcile
-            .execute(ReconcilePaymentsCommand { older_than })
-            .await
-        {
-            error!(error = %e, "background reconciliation failed");
+        tokio::select! {
+            outcome = reconcile.execute(ReconcilePaymentsCommand { older_than }) => {
+                if let Err(e) = outcome {
+                    error!(error = %e, "background reconciliation failed");
+                }
+            }
+            () = stopped(&mut stop) => return,
+        }
+    }
+}
+
+/// Resolves once the stop is sent (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    while !*stop.borrow_and_update() {
+        if stop.changed().await.is_err() {
+            return;
         }
     }
 }
@@ -155,5 +163,160 @@ async fn stop_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+    use chrono::{DateTime, TimeDelta, Utc};
+    use tokio::sync::Notify;
+    use vodokanal_app::ports::{
+        Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRepository,
+        PaymentRequest, ProviderError, ProviderReport,
+    };
+    use vodokanal_domain::{Payment, PaymentPurpose, PaymentStatus};
+    use vodokanal_payments::SandboxProvider;
+    use vodokanal_test_support::builders::{
+        account_number, money, now, payment_id, registry_account,
+    };
+    use vodokanal_test_support::memory::in_memory_stores;
+
+    use super::*;
+
+    struct Stopped;
+
+    impl Clock for Stopped {
+        fn now(&self) -> DateTime<Utc> {
+            now()
+        }
+    }
+
+    /// A provider whose `report` never answers, and says when it was asked.
+    #[derive(Default)]
+    struct Silent(Arc<Notify>);
+
+    #[async_trait]
+    impl PaymentProvider for Silent {
+        fn name(&self) -> &'static str {
+            "sandbox"
+        }
+        async fn create(&self, _: &PaymentRequest) -> Result<CreatedPayment, ProviderError> {
+            std::future::pending().await
+        }
+        async fn report(&self, _: &str) -> Result<ProviderReport, ProviderError> {
+            self.0.notify_one();
+            std::future::pending().await
+        }
+        fn read_notification(&self, _: &Notification) -> Result<String, NotificationError> {
+            Err(NotificationError::Irrelevant)
+        }
+    }
+
+    /// A sandbox payment created an hour ago, pending.
+    fn pending() -> Payment {
+        let id = payment_id();
+        Payment {
+            id,
+            account_number: account_number("123456"),
+            purpose: PaymentPurpose::Water,
+            amount: money("150.50"),
+            status: PaymentStatus::Pending,
+            provider: "sandbox".into(),
+            provider_payment_id: Some(id.to_string()),
+            confirmation_url: None,
+            receipt_contact: None,
+            created_at: now() - TimeDelta::hours(1),
+            paid_at: None,
+            user_id: None,
+        }
+    }
+
+    /// The payments of a store that holds [`pending`]'s account and `payment`.
+    async fn payments_holding(payment: &Payment) -> Arc<dyn PaymentRepository> {
+        let stores = in_memory_stores();
+        stores
+            .registry
+            .upsert(&[registry_account(&payment.account_number)])
+            .await
+            .unwrap();
+        stores.payments.create(payment).await.unwrap();
+        stores.payments
+    }
+
+    fn job(
+        payments: Arc<dyn PaymentRepository>,
+        provider: Arc<dyn PaymentProvider>,
+        stop: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(reconcile_in_background(
+            ReconcilePayments::new(payments, provider, Arc::new(Stopped)),
+            TimeDelta::minutes(10),
+            Duration::from_secs(3600),
+            stop,
+        ))
+    }
+
+    #[tokio::test]
+    async fn the_background_job_settles_what_the_provider_reports_then_stops() {
+        let payment = pending();
+        let payments = payments_holding(&payment).await;
+        let sandbox = Arc::new(SandboxProvider::new("http://127.0.0.1:8080"));
+        let request = PaymentRequest {
+            payment_id: payment.id,
+            account_number: payment.account_number.clone(),
+            purpose: payment.purpose,
+            amount: payment.amount,
+            description: String::new(),
+            return_url: String::new(),
+            receipt_contact: None,
+        };
+        sandbox.create(&request).await.unwrap();
+        sandbox
+            .decide(&payment.id.to_string(), true, now())
+            .unwrap();
+
+        let (stop, stop_rx) = watch::channel(false);
+        let handle = job(payments.clone(), sandbox, stop_rx);
+        // The first run starts at once.
+        loop {
+            let found = payments.find(payment.id).await.unwrap().unwrap();
+            if found.status == PaymentStatus::Succeeded {
+                assert_eq!(found.paid_at, Some(now()));
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        stop.send(true).unwrap();
+        handle.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stop_ends_a_run_waiting_on_the_provider() {
+        let payment = pending();
+        let payments = payments_holding(&payment).await;
+        let asked = Arc::new(Notify::new());
+        let (stop, stop_rx) = watch::channel(false);
+        let handle = job(payments.clone(), Arc::new(Silent(asked.clone())), stop_rx);
+        asked.notified().await;
+        stop.send(true).unwrap();
+        handle.await.unwrap();
+        let found = payments.find(payment.id).await.unwrap().unwrap();
+        assert_eq!(found.status, PaymentStatus::Pending);
+    }
+
+    #[tokio::test]
+    async fn a_stop_sent_before_the_start_ends_the_job_at_once() {
+        let (stop, stop_rx) = watch::channel(false);
+        stop.send(true).unwrap();
+        job(
+            in_memory_stores().payments,
+            Arc::new(Silent::default()),
+            stop_rx,
+        )
+        .await
+        .unwrap();
     }
 }

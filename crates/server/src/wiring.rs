@@ -4,10 +4,13 @@
 use std::sync::Arc;
 
 use vodokanal_app::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
+use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{StoreError, Stores};
 use vodokanal_auth::{Argon2Hasher, OsRandom, SystemClock};
 use vodokanal_http::Ports;
-use vodokanal_payments::SandboxProvider;
+use vodokanal_payments::{
+    HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
+};
 use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
@@ -84,22 +87,78 @@ impl std::fmt::Debug for Machine {
 #[derive(Debug, Clone)]
 pub enum Provider {
     Sandbox(Arc<SandboxProvider>),
+    YooKassa(Arc<YooKassaProvider>),
+    TBank(Arc<TBankProvider>),
 }
 
 impl Provider {
-    pub fn new(config: &ProviderConfig) -> Self {
-        match config.payments {
+    /// The provider of the configuration, with the receipt rules of the utility's settings.
+    pub fn new(
+        config: &ProviderConfig,
+        receipt_rules: &ReceiptRules,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
+        let built = |e: vodokanal_payments::BuildError| Error::Command(e.to_string());
+        Ok(match &config.payments {
             PaymentsConfig::Sandbox => {
                 Self::Sandbox(Arc::new(SandboxProvider::new(&config.public_url)))
             }
-        }
+            PaymentsConfig::YooKassa {
+                shop_id,
+                secret_key,
+                url,
+                notify_nets,
+            } => Self::YooKassa(Arc::new(
+                YooKassaProvider::new(YooKassaConfig {
+                    base_url: url.clone(),
+                    shop_id: shop_id.clone(),
+                    secret_key: secret_key.expose().to_owned(),
+                    notify_networks: notify_nets.clone(),
+                    receipt_rules: receipt_rules.clone(),
+                    http: HttpPolicy::default(),
+                })
+                .map_err(built)?,
+            )),
+            PaymentsConfig::TBank {
+                terminal_key,
+                password,
+                url,
+            } => Self::TBank(Arc::new(
+                TBankProvider::new(
+                    TBankConfig {
+                        base_url: url.clone(),
+                        terminal_key: terminal_key.clone(),
+                        password: password.expose().to_owned(),
+                        notification_url: tbank_notification_url(&config.public_url),
+                        receipt_rules: receipt_rules.clone(),
+                        http: HttpPolicy::default(),
+                    },
+                    clock,
+                )
+                .map_err(built)?,
+            )),
+        })
     }
 
     pub fn port(&self) -> Arc<dyn PaymentProvider> {
         match self {
             Self::Sandbox(sandbox) => sandbox.clone(),
+            Self::YooKassa(yookassa) => yookassa.clone(),
+            Self::TBank(tbank) => tbank.clone(),
         }
     }
+}
+
+/// Our notification endpoint for T-Bank to be told with each payment, when the public URL is
+/// `https://`; a plain-http one is a development setup the provider can't reach, and the URL
+/// set in T-Bank's merchant cabinet is used instead.
+fn tbank_notification_url(public_url: &str) -> Option<String> {
+    public_url.starts_with("https://").then(|| {
+        format!(
+            "{public_url}/api/v1/payments/notifications/{}",
+            TBankProvider::NAME
+        )
+    })
 }
 
 /// The configured SMS gateway. An outbox that can't be opened is a bad `VODOKANAL_SMS_OUTBOX`;
@@ -163,5 +222,63 @@ pub fn http_ports(
         hasher: machine.hasher.clone(),
         clock: machine.clock.clone(),
         random: machine.random.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::secret::Secret;
+
+    fn config(payments: PaymentsConfig) -> ProviderConfig {
+        ProviderConfig {
+            payments,
+            public_url: "https://lk.example.ru".into(),
+            reconcile_after: TimeDelta::minutes(10),
+        }
+    }
+
+    #[test]
+    fn each_provider_is_built_under_its_name() {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let rules = ReceiptRules::default();
+        let yookassa = Provider::new(
+            &config(PaymentsConfig::YooKassa {
+                shop_id: "1".into(),
+                secret_key: Secret::new("s3cret"),
+                url: "https://api.yookassa.ru/v3".into(),
+                notify_nets: Vec::new(),
+            }),
+            &rules,
+            clock.clone(),
+        )
+        .unwrap();
+        assert_eq!(yookassa.port().name(), "yookassa");
+        assert!(!format!("{yookassa:?}").contains("s3cret"));
+        let tbank = Provider::new(
+            &config(PaymentsConfig::TBank {
+                terminal_key: "T".into(),
+                password: Secret::new("s3cret"),
+                url: "https://securepay.tinkoff.ru/v2".into(),
+            }),
+            &rules,
+            clock.clone(),
+        )
+        .unwrap();
+        assert_eq!(tbank.port().name(), "tbank");
+        assert!(!format!("{tbank:?}").contains("s3cret"));
+        let sandbox = Provider::new(&config(PaymentsConfig::Sandbox), &rules, clock).unwrap();
+        assert_eq!(sandbox.port().name(), "sandbox");
+    }
+
+    #[test]
+    fn t_bank_is_told_an_https_notification_url_only() {
+        assert_eq!(
+            tbank_notification_url("https://lk.example.ru").as_deref(),
+            Some("https://lk.example.ru/api/v1/payments/notifications/tbank")
+        );
+        assert_eq!(tbank_notification_url("http://127.0.0.1:8080"), None);
     }
 }

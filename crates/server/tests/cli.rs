@@ -87,16 +87,33 @@ fn a_bad_setting_is_one_line_and_exit_code_1() {
         "nothing starts before the configuration is whole"
     );
 
-    let output = workspace
-        .command(&["serve"])
-        .env("VODOKANAL_PAYMENTS", "yookassa")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        stderr(&output),
-        "error: VODOKANAL_PAYMENTS: yookassa is not available yet in this version; use sandbox\n"
-    );
+    for (provider, given, missing) in [
+        (
+            "yookassa",
+            "VODOKANAL_YOOKASSA_SECRET_KEY",
+            "VODOKANAL_YOOKASSA_SHOP_ID",
+        ),
+        (
+            "tbank",
+            "VODOKANAL_TBANK_PASSWORD",
+            "VODOKANAL_TBANK_TERMINAL_KEY",
+        ),
+    ] {
+        for command in [&["serve"][..], &["reconcile-payments"][..]] {
+            let output = workspace
+                .command(command)
+                .env("VODOKANAL_PAYMENTS", provider)
+                .env(given, "s3cret")
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(1));
+            assert_eq!(
+                stderr(&output),
+                format!("error: {missing}: required with VODOKANAL_PAYMENTS={provider}\n")
+            );
+        }
+    }
+    assert!(!workspace.path("test.db").exists());
 }
 
 #[test]

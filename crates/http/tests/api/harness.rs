@@ -20,7 +20,7 @@ use vodokanal_app::ports::{
     StoreHealth, Verification,
 };
 use vodokanal_app::{Settings, StoreError};
-use vodokanal_domain::payment::Outcome;
+use vodokanal_domain::payment::{Outcome, ReceiptContact};
 use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, RegistryRecord};
 use vodokanal_domain::{LoginPassword, MobilePhone, Money, OneTimeCode, Password, PasswordHash};
 use vodokanal_http::{AppState, HttpConfig, Ports, router};
@@ -119,6 +119,8 @@ impl SmsGateway for Outbox {
 pub struct FakeProvider {
     pub down: AtomicBool,
     pub created: Mutex<Vec<(String, Money)>>,
+    /// The receipt contact of each payment asked for, in order.
+    pub receipt_contacts: Mutex<Vec<Option<ReceiptContact>>>,
 }
 
 #[async_trait]
@@ -127,6 +129,10 @@ impl PaymentProvider for FakeProvider {
         "sandbox"
     }
     async fn create(&self, request: &PaymentRequest) -> Result<CreatedPayment, ProviderError> {
+        self.receipt_contacts
+            .lock()
+            .unwrap()
+            .push(request.receipt_contact.clone());
         if self.down.load(Ordering::SeqCst) {
             return Err(ProviderError::Unavailable("down".into()));
         }
@@ -289,6 +295,7 @@ impl App {
         let provider = Arc::new(FakeProvider {
             down: AtomicBool::new(false),
             created: Mutex::new(Vec::new()),
+            receipt_contacts: Mutex::new(Vec::new()),
         });
         let mut ports = Ports {
             users: stores.users.clone(),

@@ -5,7 +5,10 @@ use std::sync::atomic::Ordering;
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
 
-use crate::harness::{ACCOUNT, App};
+use vodokanal_domain::payment::ReceiptContact;
+use vodokanal_http::HttpConfig;
+
+use crate::harness::{ACCOUNT, App, EMAIL, settings};
 
 #[tokio::test]
 async fn an_anonymous_payment_is_started_and_shown() {
@@ -132,4 +135,77 @@ async fn a_cabinet_payment_settles_through_a_notification() {
         .get(&format!("/api/v1/accounts/{ACCOUNT}"), Some(&token))
         .await;
     assert_eq!(account.json()["debt"], "1000.00");
+}
+
+fn with_receipts() -> vodokanal_app::Settings {
+    vodokanal_app::Settings {
+        receipts: true,
+        ..settings()
+    }
+}
+
+#[tokio::test]
+async fn with_receipts_on_an_anonymous_payer_must_give_an_email() {
+    let app = App::with(with_receipts(), HttpConfig::default(), |_| {}).await;
+    let refused = app
+        .post(
+            "/api/v1/public/payments",
+            None,
+            json!({"account_number": ACCOUNT, "purpose": "water", "amount": "10"}),
+        )
+        .await;
+    assert_eq!(refused.bad_fields(), ["email"]);
+    assert!(app.provider.receipt_contacts.lock().unwrap().is_empty());
+
+    let started = app
+        .post(
+            "/api/v1/public/payments",
+            None,
+            json!({"account_number": ACCOUNT, "purpose": "water", "amount": "10", "email": "Payer@Example.ru"}),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    assert_eq!(
+        *app.provider.receipt_contacts.lock().unwrap(),
+        [Some(ReceiptContact::Email(
+            "payer@example.ru".parse().unwrap()
+        ))]
+    );
+}
+
+#[tokio::test]
+async fn with_receipts_on_a_cabinet_payment_sends_the_receipt_to_the_users_email() {
+    let app = App::with(with_receipts(), HttpConfig::default(), |_| {}).await;
+    let token = app.with_account().await;
+    let started = app
+        .post(
+            &format!("/api/v1/accounts/{ACCOUNT}/payments"),
+            Some(&token),
+            json!({"purpose": "water", "amount": "10"}),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    assert_eq!(
+        *app.provider.receipt_contacts.lock().unwrap(),
+        [Some(ReceiptContact::Email(EMAIL.parse().unwrap()))]
+    );
+}
+
+#[tokio::test]
+async fn a_provider_down_leaves_the_payment_canceled_not_pending() {
+    let app = App::new().await;
+    let token = app.with_account().await;
+    let path = format!("/api/v1/accounts/{ACCOUNT}/payments");
+    app.provider.down.store(true, Ordering::SeqCst);
+    app.post(
+        &path,
+        Some(&token),
+        json!({"purpose": "water", "amount": "10"}),
+    )
+    .await
+    .problem(503, "payment_provider_unavailable");
+    let history = app.get(&path, Some(&token)).await.json();
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert_eq!(history[0]["status"], "canceled");
+    assert!(history[0]["confirmation_url"].is_null());
 }

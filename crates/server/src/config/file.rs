@@ -6,12 +6,20 @@
 //! reading_window = "15-25"
 //! high_consumption = "30"          # m³ since the previous reading: above, a warning
 //! receipts = false
+//! receipt_tax_system = "osn"      # sent with each receipt; T-Bank's default is osn
 //! readings_help = "Передайте показания с 15 по 25 число."
 //! payments_help = "Оплатить можно картой или через СБП."
 //! # The days a technician can be booked (days not listed are days off).
 //! working_hours = [
 //!   { weekday = "mon", opens = "08:30", closes = "18:30" },
 //! ]
+//!
+//! # The receipt's item per payment purpose (water, temporary_water_supply, court, heating),
+//! # each key laid over the default: vat 22, service, full_payment (court: none, another).
+//! [receipt_items.court]
+//! vat = "none"                    # none, 0, 5, 7, 10, 20, 22, 5/105, 7/107, 10/110, 20/120, 22/122
+//! payment_subject = "another"     # commodity, service, payment, another, …
+//! payment_mode = "full_payment"   # full_prepayment, advance, full_payment, …
 //!
 //! [contact_center]
 //! address = "153000, г. Иваново, ул. Рабфаковская, д. 6"
@@ -22,13 +30,18 @@
 //! ]
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::str::FromStr;
 
 use chrono::{NaiveTime, Weekday};
 use serde::Deserialize;
 use vodokanal_app::Settings;
+use vodokanal_app::receipts::{ReceiptRules, TaxSystem};
 use vodokanal_app::settings::HoursLine;
-use vodokanal_domain::{DayHours, ReadingValue, ReadingWindow, UtilityCalendar, WorkingHours};
+use vodokanal_domain::{
+    DayHours, PaymentPurpose, ReadingValue, ReadingWindow, UtilityCalendar, WorkingHours,
+};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,10 +50,20 @@ struct UtilityFile {
     reading_window: Option<String>,
     high_consumption: Option<String>,
     receipts: Option<bool>,
+    receipt_tax_system: Option<String>,
+    receipt_items: Option<BTreeMap<String, ReceiptItemFile>>,
     readings_help: Option<String>,
     payments_help: Option<String>,
     contact_center: Option<ContactCenterFile>,
     working_hours: Option<Vec<WorkingDayFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiptItemFile {
+    vat: Option<String>,
+    payment_subject: Option<String>,
+    payment_mode: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,6 +120,15 @@ fn apply_text(text: &str, settings: &mut Settings) -> Result<(), String> {
     if let Some(receipts) = file.receipts {
         settings.receipts = receipts;
     }
+    if let Some(tax) = file.receipt_tax_system {
+        settings.receipt_rules.tax_system = Some(
+            tax.parse::<TaxSystem>()
+                .map_err(|e| format!("receipt_tax_system: {e}"))?,
+        );
+    }
+    if let Some(items) = file.receipt_items {
+        receipt_items(items, &mut settings.receipt_rules)?;
+    }
     if let Some(help) = file.readings_help {
         settings.readings_help = help;
     }
@@ -145,6 +177,38 @@ fn apply_text(text: &str, settings: &mut Settings) -> Result<(), String> {
     Ok(())
 }
 
+/// Lays each purpose's item over its default.
+fn receipt_items(
+    items: BTreeMap<String, ReceiptItemFile>,
+    rules: &mut ReceiptRules,
+) -> Result<(), String> {
+    for (code, file) in items {
+        let purpose = code
+            .parse::<PaymentPurpose>()
+            .map_err(|e| format!("receipt_items: {code:?}: {e}"))?;
+        let key = |field: &str| format!("receipt_items.{code}.{field}");
+        let mut item = rules.item(purpose);
+        if let Some(vat) = file.vat {
+            item.vat = parsed(&vat, &key("vat"))?;
+        }
+        if let Some(subject) = file.payment_subject {
+            item.payment_subject = parsed(&subject, &key("payment_subject"))?;
+        }
+        if let Some(mode) = file.payment_mode {
+            item.payment_mode = parsed(&mode, &key("payment_mode"))?;
+        }
+        rules.set_item(purpose, item);
+    }
+    Ok(())
+}
+
+fn parsed<T: FromStr>(text: &str, key: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| format!("{key}: {e}"))
+}
+
 fn time(text: &str, key: &str) -> Result<NaiveTime, String> {
     NaiveTime::parse_from_str(text.trim(), "%H:%M")
         .map_err(|_| format!("{key}: {text:?} is not a time HH:MM"))
@@ -167,6 +231,7 @@ fn toml_error(text: &str, error: &toml::de::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vodokanal_app::receipts::{PaymentMode, PaymentSubject, ReceiptItemRule, VatRate};
 
     #[test]
     fn the_file_is_laid_over_the_defaults() {
@@ -213,6 +278,48 @@ hours = [{ days = "Пн–Чт", opens = "09:00", closes = "17:00" }]
     }
 
     #[test]
+    fn receipt_rules_are_laid_over_the_defaults_per_purpose() {
+        let mut settings = Settings::default();
+        apply_text(
+            r#"
+receipt_tax_system = "usn_income"
+
+[receipt_items.water]
+vat = "20"
+
+[receipt_items.court]
+vat = "none"
+payment_subject = "payment"
+payment_mode = "advance"
+"#,
+            &mut settings,
+        )
+        .unwrap();
+        let rules = &settings.receipt_rules;
+        assert_eq!(rules.tax_system, Some(TaxSystem::UsnIncome));
+        let defaults = ReceiptRules::default();
+        assert_eq!(
+            rules.item(PaymentPurpose::Water),
+            ReceiptItemRule {
+                vat: VatRate::Vat20,
+                ..defaults.item(PaymentPurpose::Water)
+            }
+        );
+        assert_eq!(
+            rules.item(PaymentPurpose::Court),
+            ReceiptItemRule {
+                vat: VatRate::None,
+                payment_subject: PaymentSubject::Payment,
+                payment_mode: PaymentMode::Advance,
+            }
+        );
+        assert_eq!(
+            rules.item(PaymentPurpose::Heating),
+            defaults.item(PaymentPurpose::Heating)
+        );
+    }
+
+    #[test]
     fn an_empty_file_keeps_the_defaults() {
         let mut settings = Settings::default();
         apply_text("", &mut settings).unwrap();
@@ -241,5 +348,19 @@ hours = [{ days = "Пн–Чт", opens = "09:00", closes = "17:00" }]
                 .starts_with("working_hours: ")
         );
         assert!(error("receipts = \"yes\"").starts_with("line 1: "));
+        assert_eq!(
+            error("[receipt_items.beer]\nvat = \"20\""),
+            "receipt_items: \"beer\": payment purpose must be one of water, temporary_water_supply, court, heating"
+        );
+        assert!(
+            error("[receipt_items.water]\nvat = \"20%\"")
+                .starts_with("receipt_items.water.vat: \"20%\" is not one of none, 0, ")
+        );
+        assert!(
+            error("[receipt_items.water]\npayment_mode = \"cash\"")
+                .starts_with("receipt_items.water.payment_mode: ")
+        );
+        assert!(error("[receipt_items.water]\nvat_code = 4").starts_with("line 2: unknown field"));
+        assert!(error("receipt_tax_system = \"envd\"").starts_with("receipt_tax_system: "));
     }
 }

@@ -17,6 +17,7 @@ use ipnet::IpNet;
 use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
 use vodokanal_domain::{ReadingWindow, UtilityCalendar};
+use vodokanal_payments::YooKassaConfig;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
 use crate::secret::{DatabaseUrl, Secret};
@@ -75,7 +76,22 @@ pub enum SmsConfig {
 pub enum PaymentsConfig {
     /// The server's own pay page.
     Sandbox,
-    // YooKassa and T-Bank come with their adapters, with their credentials as `Secret`s.
+    /// YooKassa API v3.
+    YooKassa {
+        shop_id: String,
+        secret_key: Secret,
+        /// No trailing slash.
+        url: String,
+        /// Where notifications may come from.
+        notify_nets: Vec<IpNet>,
+    },
+    /// T-Bank Acquiring API v2.
+    TBank {
+        terminal_key: String,
+        password: Secret,
+        /// No trailing slash.
+        url: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,24 +152,7 @@ impl CommonConfig {
 impl ProviderConfig {
     pub fn from_args(args: &ProviderArgs) -> Result<Self, ConfigError> {
         let public_url = public_url(&args.public_url)?;
-        let payments = match args.payments.trim() {
-            "sandbox" => PaymentsConfig::Sandbox,
-            "yookassa" | "tbank" => {
-                return Err(ConfigError::new(
-                    "VODOKANAL_PAYMENTS",
-                    format!(
-                        "{} is not available yet in this version; use sandbox",
-                        args.payments.trim()
-                    ),
-                ));
-            }
-            other => {
-                return Err(ConfigError::new(
-                    "VODOKANAL_PAYMENTS",
-                    format!("expected sandbox, yookassa or tbank, got {other:?}"),
-                ));
-            }
-        };
+        let payments = payments(args)?;
         let seconds = number(
             &args.reconcile_after,
             "VODOKANAL_RECONCILE_AFTER",
@@ -165,6 +164,63 @@ impl ProviderConfig {
             public_url,
             reconcile_after: TimeDelta::seconds(i64::from(seconds)),
         })
+    }
+}
+
+/// The selected provider with its credentials: a provider selected without one is refused
+/// here, so that neither `serve` nor `reconcile-payments` starts without it.
+fn payments(args: &ProviderArgs) -> Result<PaymentsConfig, ConfigError> {
+    let selected = args.payments.trim();
+    let with = |setting: &'static str, value: Option<&String>| {
+        value
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    setting,
+                    format!("required with VODOKANAL_PAYMENTS={selected}"),
+                )
+            })
+    };
+    match selected {
+        "sandbox" => Ok(PaymentsConfig::Sandbox),
+        "yookassa" => Ok(PaymentsConfig::YooKassa {
+            shop_id: with("VODOKANAL_YOOKASSA_SHOP_ID", args.yookassa_shop_id.as_ref())?,
+            secret_key: Secret::new(with(
+                "VODOKANAL_YOOKASSA_SECRET_KEY",
+                args.yookassa_secret_key.as_ref(),
+            )?),
+            url: base_url(
+                &args.yookassa_url,
+                "VODOKANAL_YOOKASSA_URL",
+                "https://api.yookassa.ru/v3",
+            )?,
+            notify_nets: match args.yookassa_notify_nets.as_deref() {
+                Some(text) if !text.trim().is_empty() => {
+                    networks(Some(text), "VODOKANAL_YOOKASSA_NOTIFY_NETS")?
+                }
+                _ => YooKassaConfig::published_networks(),
+            },
+        }),
+        "tbank" => Ok(PaymentsConfig::TBank {
+            terminal_key: with(
+                "VODOKANAL_TBANK_TERMINAL_KEY",
+                args.tbank_terminal_key.as_ref(),
+            )?,
+            password: Secret::new(with(
+                "VODOKANAL_TBANK_PASSWORD",
+                args.tbank_password.as_ref(),
+            )?),
+            url: base_url(
+                &args.tbank_url,
+                "VODOKANAL_TBANK_URL",
+                "https://securepay.tinkoff.ru/v2",
+            )?,
+        }),
+        other => Err(ConfigError::new(
+            "VODOKANAL_PAYMENTS",
+            format!("expected sandbox, yookassa or tbank, got {other:?}"),
+        )),
     }
 }
 
@@ -206,7 +262,10 @@ impl ServeConfig {
             provider,
             sms,
             demo: switch(args.demo.as_deref(), "VODOKANAL_DEMO")?.unwrap_or(false),
-            trusted_proxies: networks(args.trusted_proxies.as_deref())?,
+            trusted_proxies: networks(
+                args.trusted_proxies.as_deref(),
+                "VODOKANAL_TRUSTED_PROXIES",
+            )?,
             cors_origins: origins(args.cors_origins.as_deref())?,
             reading_window,
             receipts: switch(args.receipts.as_deref(), "VODOKANAL_RECEIPTS")?,
@@ -342,14 +401,14 @@ fn switch(text: Option<&str>, setting: &'static str) -> Result<Option<bool>, Con
 }
 
 /// Comma-separated CIDRs; a bare address is a network of one.
-fn networks(text: Option<&str>) -> Result<Vec<IpNet>, ConfigError> {
+fn networks(text: Option<&str>, setting: &'static str) -> Result<Vec<IpNet>, ConfigError> {
     list(text)
         .map(|item| {
             item.parse::<IpNet>()
                 .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
                 .map_err(|_| {
                     ConfigError::new(
-                        "VODOKANAL_TRUSTED_PROXIES",
+                        setting,
                         format!("{item:?} is not a network such as 10.0.0.0/8 or an address"),
                     )
                 })
@@ -590,14 +649,6 @@ mod tests {
             "VODOKANAL_SMS: expected log or smsru, got \"sms.ru\""
         );
         assert_eq!(
-            error(&["--payments", "yookassa"]),
-            "VODOKANAL_PAYMENTS: yookassa is not available yet in this version; use sandbox"
-        );
-        assert_eq!(
-            error(&["--payments", "tbank"]),
-            "VODOKANAL_PAYMENTS: tbank is not available yet in this version; use sandbox"
-        );
-        assert_eq!(
             error(&["--payments", "cash"]),
             "VODOKANAL_PAYMENTS: expected sandbox, yookassa or tbank, got \"cash\""
         );
@@ -632,6 +683,133 @@ mod tests {
             assert!(message.starts_with(&format!("{setting}: ")), "{message}");
             assert!(!message.contains('\n'), "{message}");
         }
+    }
+
+    #[test]
+    fn yookassa_takes_its_credentials_and_the_published_networks() {
+        let (_, config) = serve(&[
+            "--payments",
+            "yookassa",
+            "--yookassa-shop-id",
+            "123456",
+            "--yookassa-secret-key",
+            "test_s3cret",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.provider.payments,
+            PaymentsConfig::YooKassa {
+                shop_id: "123456".into(),
+                secret_key: Secret::new("test_s3cret"),
+                url: "https://api.yookassa.ru/v3".into(),
+                notify_nets: YooKassaConfig::published_networks(),
+            }
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
+
+        let (_, config) = serve(&[
+            "--payments=yookassa",
+            "--yookassa-shop-id=1",
+            "--yookassa-secret-key=k",
+            "--yookassa-url=http://127.0.0.1:9000/v3/",
+            "--yookassa-notify-nets=10.0.0.0/8, 192.168.1.1",
+        ])
+        .unwrap();
+        let PaymentsConfig::YooKassa {
+            url, notify_nets, ..
+        } = config.provider.payments
+        else {
+            unreachable!()
+        };
+        assert_eq!(url, "http://127.0.0.1:9000/v3");
+        assert_eq!(
+            notify_nets,
+            vec![
+                "10.0.0.0/8".parse::<IpNet>().unwrap(),
+                "192.168.1.1/32".parse().unwrap()
+            ]
+        );
+    }
+
+    #[test]
+    fn tbank_takes_its_credentials() {
+        let (_, config) = serve(&[
+            "--payments",
+            "tbank",
+            "--tbank-terminal-key",
+            "1321054611234DEMO",
+            "--tbank-password",
+            "Dfsfh56dgKl",
+            "--tbank-url",
+            "http://127.0.0.1:9001/v2",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.provider.payments,
+            PaymentsConfig::TBank {
+                terminal_key: "1321054611234DEMO".into(),
+                password: Secret::new("Dfsfh56dgKl"),
+                url: "http://127.0.0.1:9001/v2".into(),
+            }
+        );
+        assert!(!format!("{config:?}").contains("Dfsfh56dgKl"));
+    }
+
+    #[test]
+    fn a_provider_without_a_credential_is_refused_in_one_line() {
+        assert_eq!(
+            error(&["--payments", "yookassa", "--yookassa-secret-key", "k"]),
+            "VODOKANAL_YOOKASSA_SHOP_ID: required with VODOKANAL_PAYMENTS=yookassa"
+        );
+        assert_eq!(
+            error(&["--payments", "yookassa", "--yookassa-shop-id", "1"]),
+            "VODOKANAL_YOOKASSA_SECRET_KEY: required with VODOKANAL_PAYMENTS=yookassa"
+        );
+        assert_eq!(
+            error(&[
+                "--payments",
+                "yookassa",
+                "--yookassa-shop-id",
+                "1",
+                "--yookassa-secret-key",
+                " "
+            ]),
+            "VODOKANAL_YOOKASSA_SECRET_KEY: required with VODOKANAL_PAYMENTS=yookassa"
+        );
+        assert_eq!(
+            error(&["--payments", "tbank", "--tbank-password", "p"]),
+            "VODOKANAL_TBANK_TERMINAL_KEY: required with VODOKANAL_PAYMENTS=tbank"
+        );
+        assert_eq!(
+            error(&["--payments", "tbank", "--tbank-terminal-key", "t"]),
+            "VODOKANAL_TBANK_PASSWORD: required with VODOKANAL_PAYMENTS=tbank"
+        );
+        let yookassa = [
+            "--payments=yookassa",
+            "--yookassa-shop-id=1",
+            "--yookassa-secret-key=k",
+        ];
+        for (flag, setting) in [
+            ("--yookassa-url=api.yookassa.ru", "VODOKANAL_YOOKASSA_URL"),
+            (
+                "--yookassa-notify-nets=185.71.76.0/33",
+                "VODOKANAL_YOOKASSA_NOTIFY_NETS",
+            ),
+        ] {
+            let mut args = yookassa.to_vec();
+            args.push(flag);
+            assert!(error(&args).starts_with(&format!("{setting}: ")), "{flag}");
+        }
+        let message = error(&[
+            "--payments=tbank",
+            "--tbank-terminal-key=t",
+            "--tbank-password=s3cret",
+            "--tbank-url=ftp://x",
+        ]);
+        assert!(message.starts_with("VODOKANAL_TBANK_URL: "), "{message}");
+        assert!(!message.contains("s3cret"));
+        // The sandbox needs none of them.
+        assert!(serve(&["--yookassa-url=bad"]).is_ok());
     }
 
     #[test]
