@@ -2,9 +2,9 @@
 //! file, the web app manifest, the icons and the service worker, embedded in the binary with
 //! `rust-embed` (in debug builds too), so that the server builds and runs with cargo alone.
 //!
-//! [`router`] serves `/` (the shell), `/assets/...`, `/manifest.webmanifest`, `/sw.js` and
-//! `/payments/{id}` (where a payment provider sends the payer back: a redirect to the client's
-//! `#/payments/{id}` screen). Every answer carries an `ETag` (a `304` for a matching
+//! [`router`] serves `/` (the shell), `/assets/...`, `/manifest.webmanifest`, `/sw.js`,
+//! `/favicon.ico` and `/payments/{id}` (where a payment provider sends the payer back: a
+//! redirect to the client's `#/payments/{id}` screen). Every answer carries an `ETag` (a `304` for a matching
 //! `If-None-Match`), `Cache-Control: no-cache` and a [`CONTENT_SECURITY_POLICY`] that allows
 //! nothing from other origins. The client's routing is in the URL's fragment, so nothing else
 //! needs the server. May depend on axum, rust-embed and sha2; knows nothing of the contract
@@ -90,6 +90,7 @@ pub fn router() -> Router {
         .route("/", get(index))
         .route("/sw.js", get(service_worker))
         .route("/manifest.webmanifest", get(manifest))
+        .route("/favicon.ico", get(favicon))
         .route("/assets/{*path}", get(asset))
         .route("/payments/{id}", get(payment_return))
 }
@@ -100,6 +101,11 @@ async fn index(headers: HeaderMap) -> Response {
 
 async fn manifest(headers: HeaderMap) -> Response {
     from_folder::<Root>("manifest.webmanifest", &headers)
+}
+
+/// What browsers ask for by themselves on pages without an icon link (the sandbox page).
+async fn favicon(headers: HeaderMap) -> Response {
+    from_folder::<Assets>("icons/icon-192.png", &headers)
 }
 
 async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
@@ -270,6 +276,7 @@ mod tests {
             ("/assets/icons/icon.svg", "image/svg+xml"),
             ("/assets/icons/icon-192.png", "image/png"),
             ("/assets/icons/icon-512.png", "image/png"),
+            ("/favicon.ico", "image/png"),
         ] {
             let response = get(path, &[]).await;
             assert_eq!(response.status(), StatusCode::OK, "{path}");

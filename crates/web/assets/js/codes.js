@@ -2,7 +2,7 @@
 // code, the countdown before a new one may be asked, and the "send again" button.
 
 import * as api from "./api.js";
-import { h, countdown, showError, setBusy, flash } from "./ui.js";
+import { h, countdown, showError, setBusy, flash, fill } from "./ui.js";
 
 /**
  * Asks for a code; resolves with `{resendAfter, values}`. A code sent a moment ago (429 with
@@ -34,7 +34,7 @@ export function resendLine(seconds, resend, form) {
     button.addEventListener("click", async () => {
       setBusy(button, true);
       try {
-        box.replaceChildren(countdown(await resend(), again));
+        fill(box, countdown(await resend(), again));
       } catch (error) {
         setBusy(button, false);
         showError(form, error);

@@ -65,7 +65,9 @@ export const WARNINGS = {
   consumption_unusually_high: "Расход необычно большой. Проверьте показание: если оно верное, ничего делать не нужно.",
 };
 
-/** A decimal typed with a comma, as Russians write it, in the contract's form. */
+/** A decimal typed with a comma, as Russians write it, in the contract's form; undefined
+ * (not sent) when empty. */
 export function decimal(text) {
-  return String(text).trim().replace(/\s/g, "").replace(",", ".");
+  const value = String(text ?? "").replace(/\s/g, "").replace(",", ".");
+  return value || undefined;
 }

@@ -3,7 +3,7 @@
 
 import * as api from "./api.js";
 import * as fmt from "./format.js";
-import { h, field, form, requiredNote, loading, loadError } from "./ui.js";
+import { h, field, form, requiredNote, loading, loadError, fill } from "./ui.js";
 
 /** "Дом" or "Лицевой счет 100001". */
 export function accountTitle(account) {
@@ -31,11 +31,11 @@ export function meterTitle(meter) {
  * Resolves with the loaded value, or null after a failure.
  */
 export async function load(box, fetcher) {
-  box.replaceChildren(loading());
+  fill(box, loading());
   try {
     return await fetcher();
   } catch (error) {
-    box.replaceChildren(loadError(error, () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
+    fill(box, loadError(error, () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
     return null;
   }
 }
@@ -119,7 +119,7 @@ export function paymentForm({ fields = [], purposes, amount, start }) {
 export async function accountsOrInvite(box) {
   const accounts = await load(box, () => api.get("/accounts"));
   if (accounts && !accounts.length) {
-    box.replaceChildren(
+    fill(box,
       h("p", {}, "Лицевые счета еще не добавлены."),
       h("a", { class: "button primary", href: "#/accounts/new" }, "Новый счет"));
     return null;

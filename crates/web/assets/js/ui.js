@@ -15,8 +15,14 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** Replaces a node's children (nulls skipped, arrays flattened, strings as text). */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
+
 function append(element, children) {
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -45,7 +51,7 @@ export function page(root, title, ...intro) {
     notice = null;
   }
   append(section, intro);
-  root.replaceChildren(section);
+  fill(root, section);
   return section;
 }
 
@@ -203,6 +209,12 @@ export function setBusy(button, busy) {
   }
 }
 
+/** The values without empty text: a field left empty is not sent, so that the server says
+ * that it is required rather than that it is malformed. */
+function compact(data) {
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== ""));
+}
+
 /** The form's values by field name: checkboxes as booleans, text trimmed. */
 export function values(form) {
   const result = {};
@@ -244,7 +256,7 @@ export function form({ fields, submitLabel, submit, done, check, codeFields = {}
     if (!pending || pending.body !== body) pending = { body, key: newIdempotencyKey() };
     setBusy(button, true);
     try {
-      const result = await submit(data, pending.key);
+      const result = await submit(compact(data), pending.key);
       pending = null;
       setBusy(button, false);
       await done(result, data, node);

@@ -2,7 +2,7 @@
 // "Редактирование" (its label; or unlink it).
 
 import * as api from "../api.js";
-import { h, page, field, form, requiredNote, flash, setBusy, showError } from "../ui.js";
+import { h, page, field, form, requiredNote, flash, setBusy, showError, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 const HINT = "Номер лицевого счета указан в квитанции. Последние 4 цифры счетчика — это последние цифры заводского номера, который написан на корпусе счетчика.";
@@ -46,7 +46,7 @@ export default async function accountForm(root, { params, go }) {
       labelField(account.label || ""),
     ],
     submitLabel: "Сохранить",
-    submit: (values) => api.patch(path, { label: values.label }),
+    submit: (values) => api.patch(path, { label: values.label ?? null }),
     done: () => {
       flash("Изменения сохранены.");
       go(path);
@@ -65,5 +65,5 @@ export default async function accountForm(root, { params, go }) {
       showError(edit, error);
     }
   });
-  box.replaceChildren(edit);
+  fill(box, edit);
 }

@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, linkButton, facts } from "../ui.js";
+import { h, page, linkButton, facts, fill } from "../ui.js";
 import { accountTitle, meterTitle, load, readingList, paymentList } from "../parts.js";
 
 export default async function account(root, { params }) {
@@ -14,7 +14,7 @@ export default async function account(root, { params }) {
   const [acc, readings, payments, info] = data;
   section.querySelector("h1").textContent = accountTitle(acc);
   document.title = `${accountTitle(acc)} — Водоканал`;
-  box.replaceChildren(
+  fill(box,
     facts([
       ["Лицевой счет", acc.account_number],
       ["Адрес", acc.address],

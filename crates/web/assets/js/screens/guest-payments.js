@@ -2,7 +2,7 @@
 // "Назначение платежа" list and the amount.
 
 import * as api from "../api.js";
-import { h, page, field } from "../ui.js";
+import { h, page, field, fill } from "../ui.js";
 import { load, paymentForm } from "../parts.js";
 
 export default async function guestPayments(root) {
@@ -10,7 +10,7 @@ export default async function guestPayments(root) {
   page(root, "Платежи", box);
   const info = await load(box, api.getInfo);
   if (!info) return;
-  box.replaceChildren(
+  fill(box,
     h("h2", {}, "Способы оплаты"),
     h("p", {}, info.payments_help),
     h("h2", {}, "Оплатить"),

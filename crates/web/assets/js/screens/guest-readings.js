@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, field, form, requiredNote, facts, linkButton } from "../ui.js";
+import { h, page, field, form, requiredNote, facts, linkButton, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 export default async function guestReadings(root) {
@@ -35,7 +35,7 @@ export default async function guestReadings(root) {
       result.querySelector("h1").focus();
     },
   });
-  box.replaceChildren(
+  fill(box,
     h("h2", {}, "Как передать показания"),
     h("p", {}, info.readings_help),
     info.reading_window ? h("p", { class: "hint" }, `Показания принимаются с ${info.reading_window.from_day} по ${info.reading_window.to_day} число месяца.`) : null,

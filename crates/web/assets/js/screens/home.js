@@ -1,7 +1,7 @@
 // "Главная": the linked accounts with label, address and debt; "Новый счет".
 
 import * as api from "../api.js";
-import { h, page, linkButton } from "../ui.js";
+import { h, page, linkButton, fill } from "../ui.js";
 import { accountSummary, accountsOrInvite } from "../parts.js";
 
 export default async function home(root) {
@@ -9,7 +9,7 @@ export default async function home(root) {
   page(root, "Главная", box);
   const accounts = await accountsOrInvite(box);
   if (!accounts) return;
-  box.replaceChildren(
+  fill(box,
     h("ul", { class: "list" }, accounts.map((account) => {
       const path = api.accountPath(account.account_number).slice(1);
       return h("li", { class: "card" },

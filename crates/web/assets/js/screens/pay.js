@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page } from "../ui.js";
+import { h, page, fill } from "../ui.js";
 import { accountTitle, load, paymentForm } from "../parts.js";
 
 /** The cabinet's payment form of an account (also on the "Платежи" tab). */
@@ -21,7 +21,7 @@ export default async function pay(root, { params }) {
   const data = await load(box, () => Promise.all([api.get(api.accountPath(params.number)), api.getInfo()]));
   if (!data) return;
   const [account, info] = data;
-  box.replaceChildren(
+  fill(box,
     h("p", {}, `${accountTitle(account)}, лицевой счет ${account.account_number}`),
     h("p", { class: "debt" }, fmt.debt(account.debt)),
     cabinetPaymentForm(account, info));

@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, linkButton, facts } from "../ui.js";
+import { h, page, linkButton, facts, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 const TITLES = { succeeded: "Платеж проведен", canceled: "Платеж отменен", pending: "Платеж обрабатывается" };
@@ -22,7 +22,7 @@ export default async function paymentResult(root, { params, loggedIn }) {
   document.title = `${title} — Водоканал`;
   const info = await api.getInfo().catch(() => ({ payment_purposes: [] }));
   const purpose = info.payment_purposes.find((p) => p.code === payment.purpose);
-  box.replaceChildren(
+  fill(box,
     h("p", { class: `status status-${payment.status}`, role: "status" },
       payment.status === "succeeded" ? "Спасибо! Оплата прошла успешно." :
         payment.status === "canceled" ? "Оплата не состоялась, деньги не списаны." :

@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page } from "../ui.js";
+import { h, page, fill } from "../ui.js";
 import { accountChooser, accountsOrInvite, load, paymentList } from "../parts.js";
 import { cabinetPaymentForm } from "./pay.js";
 
@@ -15,7 +15,7 @@ export default async function payments(root, { query, go }) {
   const data = await load(box, () => Promise.all([api.get(`${api.accountPath(account.account_number)}/payments`), api.getInfo()]));
   if (!data) return;
   const [list, info] = data;
-  box.replaceChildren(
+  fill(box,
     accounts.length > 1 ? accountChooser(accounts, account.account_number, (n) => go(`/payments?account=${encodeURIComponent(n)}`)) : h("p", {}, `Лицевой счет ${account.account_number}`),
     h("p", { class: "debt" }, fmt.debt(account.debt)),
     h("h2", {}, "Оплатить"),

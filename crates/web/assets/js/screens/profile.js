@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, linkButton, facts, setBusy, flash } from "../ui.js";
+import { h, page, linkButton, facts, setBusy, flash, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 export default async function profile(root, { go }) {
@@ -19,7 +19,7 @@ export default async function profile(root, { go }) {
     flash("Вы вышли из личного кабинета.");
     go("/");
   });
-  box.replaceChildren(
+  fill(box,
     facts([
       ["Телефон", fmt.phone(me.phone)],
       ["E-mail", me.email],

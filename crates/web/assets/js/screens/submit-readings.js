@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, field, form, requiredNote, linkButton, facts } from "../ui.js";
+import { h, page, field, form, requiredNote, linkButton, facts, fill } from "../ui.js";
 import { accountTitle, meterTitle, load } from "../parts.js";
 
 /**
@@ -66,7 +66,7 @@ export default async function submitReadings(root, { params }) {
   page(root, "Передать показания", box);
   const account = await load(box, () => api.get(api.accountPath(params.number)));
   if (!account) return;
-  box.replaceChildren(
+  fill(box,
     h("p", {}, `${accountTitle(account)}, лицевой счет ${account.account_number}`),
     readingsForm(account, (readings) => {
       const done = page(root, "Показания приняты", readingsAccepted(readings),

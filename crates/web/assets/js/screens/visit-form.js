@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, field, form, requiredNote, flash } from "../ui.js";
+import { h, page, field, form, requiredNote, flash, fill } from "../ui.js";
 import { accountsOrInvite, meterTitle } from "../parts.js";
 import notFound from "./not-found.js";
 
@@ -59,7 +59,7 @@ export default async function visitForm(root, ctx) {
     meter = next;
   });
   const hours = info.contact_center.hours.map((x) => `${x.days} ${x.opens}–${x.closes}`).join(", ");
-  box.replaceChildren(
+  fill(box,
     h("p", {}, kind === "meter_acceptance"
       ? "Специалист водоканала приедет, проверит и опломбирует новый или замененный счетчик."
       : "Специалист водоканала приедет и сверит показания счетчика."),

@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, linkButton } from "../ui.js";
+import { h, page, linkButton, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 export default async function visits(root) {
@@ -10,7 +10,7 @@ export default async function visits(root) {
   page(root, "Мои заявки", box);
   const list = await load(box, () => api.get("/visit-requests"));
   if (!list) return;
-  box.replaceChildren(
+  fill(box,
     list.length
       ? h("ul", { class: "list" }, list.map((v) => h("li", { class: "card" },
         h("p", { class: "card-title" }, `${fmt.VISIT_KINDS[v.kind] || v.kind}: ${fmt.date(v.visit_date)} в ${v.visit_time}`),
