@@ -140,7 +140,7 @@ export async function linkAccount(token, account_number, meter_last4, label) {
 export async function logIn(page, login, password = PASSWORD) {
   await open(page, "/login", "Вход в личный кабинет");
   await page.getByLabel("Телефон/E-mail").fill(login);
-  await page.getByLabel("Пароль", { exact: true }).fill(password);
+  await page.getByLabel(/^Пароль/).fill(password);
   await page.getByRole("button", { name: "Войти" }).click();
   await heading(page, "Главная");
 }
