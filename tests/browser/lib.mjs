@@ -20,7 +20,7 @@ let browser;
 /** Starts Chromium once per test file. */
 export function useBrowser() {
   before(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--lang=ru-RU"] });
   });
   after(async () => {
     await browser?.close();

@@ -10,6 +10,8 @@ const SHELL = [
   "/",
   "/manifest.webmanifest",
   "/assets/css/app.css",
+  "/assets/icons/eye-off.svg",
+  "/assets/icons/eye.svg",
   "/assets/icons/icon.svg",
   "/assets/icons/icon-192.png",
   "/assets/icons/icon-512.png",

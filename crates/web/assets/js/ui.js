@@ -116,10 +116,12 @@ export function field(name, label, options = {}) {
   const wrapper = h("div", { class: "field" }, labelNode);
   if (options.password) {
     const eye = h("button", { type: "button", class: "eye", "aria-label": "Показать пароль", "aria-pressed": "false", "aria-controls": id });
-    eye.append(h("span", { "aria-hidden": "true" }, "👁"));
+    const icon = h("img", { src: "/assets/icons/eye.svg", alt: "", width: "24", height: "24" });
+    eye.append(icon);
     eye.addEventListener("click", () => {
       const shown = control.type === "text";
       control.type = shown ? "password" : "text";
+      icon.src = shown ? "/assets/icons/eye.svg" : "/assets/icons/eye-off.svg";
       eye.setAttribute("aria-pressed", String(!shown));
       eye.setAttribute("aria-label", shown ? "Показать пароль" : "Скрыть пароль");
     });
