@@ -6,7 +6,7 @@ import { useBrowser, journey, open, heading, registeredUser, PASSWORD } from "..
 
 useBrowser();
 
-test("a subscriber logs in by phone and by e-mail", async () => {
+test("a subscriber logs in by phone and by e-mail, then deletes the profile", async () => {
   const { page, screenshot, finish } = await journey("login");
   const { phone } = await registeredUser();
   await open(page, "/login", "Вход в личный кабинет");
@@ -44,5 +44,24 @@ test("a subscriber logs in by phone and by e-mail", async () => {
   await page.getByLabel(/^Пароль/).fill(PASSWORD);
   await page.getByRole("button", { name: "Войти" }).click();
   await heading(page, "Главная");
+
+  // The profile can be deleted with the password.
+  await page.getByRole("navigation", { name: "Разделы" }).getByRole("link", { name: "Еще" }).click();
+  await page.getByRole("link", { name: /Профиль/ }).click();
+  await page.getByRole("link", { name: "Удалить профиль" }).click();
+  await heading(page, "Удалить профиль");
+  await page.getByLabel(/^Пароль/).fill("не тот пароль");
+  await page.getByRole("button", { name: "Удалить профиль" }).click();
+  await page.getByText("Неверный пароль.").waitFor();
+  await screenshot("delete-refused");
+  await page.getByLabel(/^Пароль/).fill(PASSWORD);
+  await page.getByRole("button", { name: "Удалить профиль" }).click();
+  await heading(page, "Личный кабинет абонента");
+  await page.getByText("Профиль удален.").waitFor();
+  await open(page, "/login", "Вход в личный кабинет");
+  await page.getByLabel("Телефон/E-mail").fill(phone);
+  await page.getByLabel(/^Пароль/).fill(PASSWORD);
+  await page.getByRole("button", { name: "Войти" }).click();
+  await page.getByText("Неверный телефон, электронная почта или пароль.").waitFor();
   await finish();
 });

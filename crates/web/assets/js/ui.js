@@ -234,10 +234,11 @@ export function values(form) {
  * a problem's `errors[].field` under that field, a problem `code` listed in `codeFields`
  * under the field it names, anything else above the button; a lost connection says so and
  * keeps what was typed, and the same Idempotency-Key is sent again until an answer comes
- * for that body. `check(values)` may return [{field, message}] to stop before sending.
+ * for that body. `check(values)` may return [{field, message}] to stop before sending;
+ * `danger` draws the button as a destructive one.
  */
-export function form({ fields, submitLabel, submit, done, check, codeFields = {}, extra = [] }) {
-  const button = h("button", { type: "submit", class: "button primary" }, submitLabel);
+export function form({ fields, submitLabel, submit, done, check, codeFields = {}, extra = [], danger = false }) {
+  const button = h("button", { type: "submit", class: `button ${danger ? "danger" : "primary"}` }, submitLabel);
   const alert = h("div", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
   const node = h("form", { novalidate: true }, fields, alert, h("div", { class: "actions" }, button, extra));
   let pending = null;

@@ -12,6 +12,7 @@ export default function deleteProfile(root, { go }) {
         field("password", "Пароль", { required: true, type: "password", password: true, autocomplete: "current-password" }),
       ],
       submitLabel: "Удалить профиль",
+      danger: true,
       submit: (values) => api.del("/profile", { password: values.password }),
       codeFields: { invalid_credentials: "password" },
       done: () => {
