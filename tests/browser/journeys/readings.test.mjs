@@ -9,6 +9,7 @@ test("a subscriber submits readings, is refused a value below the last one, and 
   const { page, screenshot, finish } = await journey("readings");
   const { phone, token } = await registeredUser();
   await linkAccount(token, "100001", "1234", "Дом");
+  await linkAccount(token, "100002", "3456", null);
   await logIn(page, phone);
 
   await page.getByRole("link", { name: "Показания", exact: true }).first().click();
@@ -41,5 +42,11 @@ test("a subscriber submits readings, is refused a value below the last one, and 
   await page.getByRole("button", { name: "Передать показания" }).click();
   await page.getByText("Расход необычно большой").first().waitFor();
   await screenshot("tab-warning");
+
+  // The other account, through the chooser.
+  await page.getByLabel("Лицевой счет").selectOption("100002");
+  await page.getByLabel("ВСХ-0033456 (холодная вода)").waitFor();
+  await page.getByText("512,000 м³", { exact: false }).first().waitFor();
+  await screenshot("tab-other-account");
   await finish();
 });

@@ -126,3 +126,17 @@ export async function accountsOrInvite(box) {
   }
   return accounts;
 }
+
+/**
+ * The account a tab ("Показания", "Платежи") shows: the one named by `?account=`, else the
+ * first; with the chooser that opens the tab (`route`) on another. Null when there is none.
+ */
+export async function tabAccount(box, { query, go }, route) {
+  const accounts = await accountsOrInvite(box);
+  if (!accounts) return null;
+  const account = accounts.find((a) => a.account_number === query.get("account")) || accounts[0];
+  const chooser = accounts.length > 1
+    ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
+    : h("p", {}, `Лицевой счет ${account.account_number}`);
+  return { account, chooser };
+}

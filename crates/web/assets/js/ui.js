@@ -62,7 +62,10 @@ export function loading() {
 
 /** What failed to load, with a button to try again. */
 export function loadError(error, retry) {
-  const box = h("div", { class: "form-error", role: "alert" }, h("p", {}, error.message));
+  const message = error instanceof NetworkError
+    ? "Нет соединения с сервером. Проверьте подключение к интернету и нажмите «Повторить»."
+    : error.message;
+  const box = h("div", { class: "form-error", role: "alert" }, h("p", {}, message));
   if (retry) box.append(h("button", { type: "button", class: "button secondary", onclick: retry }, "Повторить"));
   return box;
 }

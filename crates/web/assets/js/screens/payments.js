@@ -3,20 +3,20 @@
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, fill } from "../ui.js";
-import { accountChooser, accountsOrInvite, load, paymentList } from "../parts.js";
+import { load, paymentList, tabAccount } from "../parts.js";
 import { cabinetPaymentForm } from "./pay.js";
 
-export default async function payments(root, { query, go }) {
+export default async function payments(root, ctx) {
   const box = h("div");
   page(root, "Платежи", box);
-  const accounts = await accountsOrInvite(box);
-  if (!accounts) return;
-  const account = accounts.find((a) => a.account_number === query.get("account")) || accounts[0];
+  const chosen = await tabAccount(box, ctx, "/payments");
+  if (!chosen) return;
+  const { account, chooser } = chosen;
   const data = await load(box, () => Promise.all([api.get(`${api.accountPath(account.account_number)}/payments`), api.getInfo()]));
   if (!data) return;
   const [list, info] = data;
   fill(box,
-    accounts.length > 1 ? accountChooser(accounts, account.account_number, (n) => go(`/payments?account=${encodeURIComponent(n)}`)) : h("p", {}, `Лицевой счет ${account.account_number}`),
+    chooser,
     h("p", { class: "debt" }, fmt.debt(account.debt)),
     h("h2", {}, "Оплатить"),
     cabinetPaymentForm(account, info),

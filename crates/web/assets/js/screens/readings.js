@@ -2,15 +2,15 @@
 
 import * as api from "../api.js";
 import { h, page, fill } from "../ui.js";
-import { accountChooser, accountsOrInvite, load, readingList } from "../parts.js";
+import { load, readingList, tabAccount } from "../parts.js";
 import { readingsForm, readingsAccepted } from "./submit-readings.js";
 
-export default async function readings(root, { query, go }) {
+export default async function readings(root, ctx) {
   const box = h("div");
   page(root, "Показания", box);
-  const accounts = await accountsOrInvite(box);
-  if (!accounts) return;
-  const account = accounts.find((a) => a.account_number === query.get("account")) || accounts[0];
+  const chosen = await tabAccount(box, ctx, "/readings");
+  if (!chosen) return;
+  const { account, chooser } = chosen;
   const path = api.accountPath(account.account_number);
   const history = h("div");
   const submission = h("div");
@@ -24,7 +24,7 @@ export default async function readings(root, { query, go }) {
     if (list) fill(history, readingList(list));
   };
   fill(box,
-    accounts.length > 1 ? accountChooser(accounts, account.account_number, (n) => go(`/readings?account=${encodeURIComponent(n)}`)) : h("p", {}, `Лицевой счет ${account.account_number}`),
+    chooser,
     h("h2", {}, "Передать показания"),
     submission,
     h("h2", {}, "История показаний"),

@@ -14,7 +14,7 @@ export function readingsForm(account, done) {
   let sent = [];
   return form({
     fields: [
-      requiredNote(),
+      meters.length === 1 ? requiredNote() : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
       meters.map((m, i) => field(`readings[${i}].value`, meterTitle(m), {
         required: meters.length === 1,
         inputmode: "decimal",
