@@ -6,7 +6,8 @@
 //! choice with [`SandboxProvider::decide`] and then settles the payment through
 //! [`SettlePayment`], the same path a provider's notification takes (it asks the provider,
 //! here the sandbox, for the state). The page then shows the result with a link back, and
-//! returns to the payment's `return_url` by itself after a few seconds (a `Refresh` header).
+//! once settled, returns to the payment's `return_url` by itself after a few seconds (a
+//! `Refresh` header).
 //!
 //! It lives in the server rather than in `vodokanal-http` because it exists only with the
 //! sandbox provider, which only the composition root knows.
@@ -173,20 +174,19 @@ impl SandboxPage {
             PaymentStatus::Succeeded => "Платёж проведён",
             PaymentStatus::Canceled => "Платёж отменён",
         };
-        let settled = payment.status != PaymentStatus::Pending || known.is_none();
+        let settled = payment.status != PaymentStatus::Pending;
         if settled {
-            let _ = write!(
-                body,
-                "<p>Через несколько секунд вы вернётесь туда, откуда начали оплату.</p>\
-                 <p><a href=\"{}\">Вернуться</a></p>",
-                escape(&back)
-            );
+            body.push_str("<p>Через несколько секунд вы вернётесь туда, откуда начали оплату.</p>");
+        }
+        if settled || known.is_none() {
+            let _ = write!(body, "<p><a href=\"{}\">Вернуться</a></p>", escape(&back));
         }
         let mut response = html(StatusCode::OK, title, &body);
-        // Back to the payer's app, as a provider's checkout does (the web client then asks
-        // the API for the payment's state).
-        if let Ok(refresh) = HeaderValue::from_str(&format!("{RETURN_AFTER_SECONDS}; url={back}"))
-            && settled
+        // Back to the payer's app once the payment is settled, as a provider's checkout does
+        // (the web client then asks the API for the payment's state).
+        if settled
+            && let Ok(refresh) =
+                HeaderValue::from_str(&format!("{RETURN_AFTER_SECONDS}; url={back}"))
         {
             response.headers_mut().insert(REFRESH, refresh);
         }

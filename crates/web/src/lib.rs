@@ -4,9 +4,9 @@
 //!
 //! [`router`] serves `/` (the shell), `/assets/...`, `/manifest.webmanifest`, `/sw.js`,
 //! `/favicon.ico` and `/payments/{id}` (where a payment provider sends the payer back: a
-//! redirect to the client's `#/payments/{id}` screen). Every answer carries an `ETag` (a `304` for a matching
-//! `If-None-Match`), `Cache-Control: no-cache` and a [`CONTENT_SECURITY_POLICY`] that allows
-//! nothing from other origins. The client's routing is in the URL's fragment, so nothing else
+//! redirect to the client's `#/payments/{id}` screen). Every answer carries an `ETag` (a
+//! `304` for a matching `If-None-Match`), `Cache-Control: no-cache` and a
+//! [`CONTENT_SECURITY_POLICY`] that allows nothing from other origins. The client's routing is in the URL's fragment, so nothing else
 //! needs the server. May depend on axum, rust-embed and sha2; knows nothing of the contract
 //! beyond the return path of payments. Why no build step: `docs/adr/0008`.
 

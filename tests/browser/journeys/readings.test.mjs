@@ -12,7 +12,7 @@ test("a subscriber submits readings, is refused a value below the last one, and 
   await linkAccount(token, "100002", "3456", null);
   await logIn(page, phone);
 
-  await page.getByRole("link", { name: "Показания", exact: true }).first().click();
+  await page.getByRole("listitem").filter({ hasText: "Дом" }).getByRole("link", { name: "Показания" }).click();
   await heading(page, "Передать показания");
   await screenshot("submit");
   await page.getByRole("button", { name: "Передать показания" }).click();

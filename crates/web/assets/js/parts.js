@@ -43,7 +43,7 @@ export async function load(box, fetcher) {
 /** A chooser of the user's accounts that calls `pick(number)` on change. */
 export function accountChooser(accounts, selected, pick) {
   const node = field("account", "Лицевой счет", {
-    options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${accountTitle(a)}` })),
+    options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${a.label || a.address}` })),
     value: selected,
   });
   node.querySelector("select").addEventListener("change", (event) => pick(event.target.value));
