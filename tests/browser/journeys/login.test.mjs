@@ -24,13 +24,22 @@ test("a subscriber logs in by phone and by e-mail, then deletes the profile", as
   assert.equal(await password.getAttribute("type"), "password");
   await page.getByRole("button", { name: "Войти" }).click();
   await page.getByText("Неверный телефон, электронная почта или пароль.").waitFor();
+  // The message is tied to its field for screen readers, and the field has the focus.
+  const described = await password.getAttribute("aria-describedby");
+  const message = await page.locator(`[id="${described.split(" ").at(-1)}"]`).textContent();
+  assert.equal(message, "Неверный телефон, электронная почта или пароль.");
+  assert.equal(await password.evaluate((input) => input === document.activeElement), true);
   await screenshot("login-wrong");
 
   // The phone as people write it, "8 (9xx) xxx-xx-xx".
   const local = phone.slice(2);
   await page.getByLabel("Телефон/E-mail").fill(`8 (${local.slice(0, 3)}) ${local.slice(3, 6)}-${local.slice(6, 8)}-${local.slice(8)}`);
-  await password.fill(PASSWORD);
-  await page.getByRole("button", { name: "Войти" }).click();
+  // By keyboard: Tab to the password, Enter to submit.
+  await page.getByLabel("Телефон/E-mail").focus();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
   await heading(page, "Главная");
   await screenshot("home");
 

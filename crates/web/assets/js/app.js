@@ -118,6 +118,12 @@ back.addEventListener("click", (event) => {
   }
 });
 
+// The skip link moves the focus without touching the route in the fragment.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
 api.on("unauthorized", () => {
   flash("Сеанс завершён. Войдите снова.");
   go("/login");
