@@ -145,12 +145,14 @@ export async function logIn(page, login, password = PASSWORD) {
   await heading(page, "Главная");
 }
 
-/** The next day after today (Moscow) that is Monday to Friday, as YYYY-MM-DD. */
-export function nextWeekday() {
-  const today = new Date(new Date().toLocaleString("en-US", { timeZone: "Europe/Moscow" }));
-  const day = new Date(today);
+/** The first day after today (Moscow) whose weekday (0 = Sunday) passes `wanted`, as YYYY-MM-DD. */
+export function nextDay(wanted) {
+  const day = new Date(new Date().toLocaleString("en-US", { timeZone: "Europe/Moscow" }));
   do {
     day.setDate(day.getDate() + 1);
-  } while (day.getDay() === 0 || day.getDay() === 6);
+  } while (!wanted(day.getDay()));
   return `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`;
 }
+
+/** The next day after today (Moscow) that is Monday to Friday. */
+export const nextWeekday = () => nextDay((weekday) => weekday >= 1 && weekday <= 5);
