@@ -85,6 +85,21 @@ fn the_http_front_knows_no_database() {
 }
 
 #[test]
+fn the_web_client_knows_only_how_to_serve_files() {
+    assert_only("web", &["axum", "rust-embed", "sha2"]);
+    for crate_dir in [
+        "domain", "app", "http", "sqlite", "postgres", "sms", "payments",
+    ] {
+        assert!(
+            !normal_dependencies(crate_dir)
+                .iter()
+                .any(|d| d == "vodokanal-web"),
+            "crates/{crate_dir} depends on vodokanal-web: only the binary serves it"
+        );
+    }
+}
+
+#[test]
 fn stores_know_no_http_and_no_test_code() {
     for crate_dir in ["sqlite", "postgres"] {
         let deps = normal_dependencies(crate_dir);

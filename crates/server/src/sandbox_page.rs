@@ -5,7 +5,9 @@
 //! `POST` with the form field `result=succeeded` or `result=canceled` records the payer's
 //! choice with [`SandboxProvider::decide`] and then settles the payment through
 //! [`SettlePayment`], the same path a provider's notification takes (it asks the provider,
-//! here the sandbox, for the state). The page then shows the result with a link back.
+//! here the sandbox, for the state). The page then shows the result with a link back, and
+//! once settled, returns to the payment's `return_url` by itself after a few seconds (a
+//! `Refresh` header).
 //!
 //! It lives in the server rather than in `vodokanal-http` because it exists only with the
 //! sandbox provider, which only the composition root knows.
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tracing::warn;
@@ -100,6 +102,12 @@ async fn decide(State(page): State<SandboxPage>, Path(id): Path<String>, body: B
     }
 }
 
+/// How long the result stays on screen before the page returns to the payer's app.
+const RETURN_AFTER_SECONDS: u32 = 3;
+
+/// The `Refresh` header (HTML's "refresh" pragma as a header; every browser follows it).
+const REFRESH: HeaderName = HeaderName::from_static("refresh");
+
 const FORGOTTEN: &str = "Песочница не помнит этот платёж: сервер перезапускался после его \
     создания. Создайте новый платёж.";
 
@@ -166,10 +174,23 @@ impl SandboxPage {
             PaymentStatus::Succeeded => "Платёж проведён",
             PaymentStatus::Canceled => "Платёж отменён",
         };
-        if payment.status != PaymentStatus::Pending || known.is_none() {
+        let settled = payment.status != PaymentStatus::Pending;
+        if settled {
+            body.push_str("<p>Через несколько секунд вы вернётесь туда, откуда начали оплату.</p>");
+        }
+        if settled || known.is_none() {
             let _ = write!(body, "<p><a href=\"{}\">Вернуться</a></p>", escape(&back));
         }
-        html(StatusCode::OK, title, &body)
+        let mut response = html(StatusCode::OK, title, &body);
+        // Back to the payer's app once the payment is settled, as a provider's checkout does
+        // (the web client then asks the API for the payment's state).
+        if settled
+            && let Ok(refresh) =
+                HeaderValue::from_str(&format!("{RETURN_AFTER_SECONDS}; url={back}"))
+        {
+            response.headers_mut().insert(REFRESH, refresh);
+        }
+        response
     }
 }
 

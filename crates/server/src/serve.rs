@@ -42,7 +42,9 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         cors_origins: config.cors_origins.clone(),
         ..HttpConfig::default()
     };
-    let mut app: Router = vodokanal_http::router(AppState::new(ports, settings, http));
+    // The web client's files first; every other path (the API's, and its 404) to the API.
+    let api = vodokanal_http::router(AppState::new(ports, settings, http));
+    let mut app: Router = vodokanal_web::router().fallback_service(api);
     match &provider {
         Provider::Sandbox(sandbox) => {
             let page = sandbox_page::router(SandboxPage {

@@ -436,6 +436,14 @@ fn serve_loads_the_demo_pays_through_the_sandbox_and_stops_on_sigterm() {
     let (status, _) = http(port, "GET", "/sandbox/pay/not-a-payment", "").unwrap();
     assert_eq!(status, 404);
 
+    // The web client at `/`, the API's own 404 for what is not its route.
+    let (status, page) = http(port, "GET", "/", "").unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("/assets/js/app.js"), "{page}");
+    let (status, problem) = http(port, "GET", "/api/v1/no-such-route", "").unwrap();
+    assert_eq!(status, 404);
+    assert_eq!(field(&problem, "code"), "not_found");
+
     let killed = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()

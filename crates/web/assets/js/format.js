@@ -1,0 +1,73 @@
+// Display forms of the contract's values: money and readings stay strings (never floats).
+
+const NBSP = "\u00a0";
+
+function groupThousands(digits) {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
+}
+
+/** "1234.50" -> "1 234,50 ₽" */
+export function money(text) {
+  const negative = text.startsWith("-");
+  const [whole, fraction = "00"] = text.replace("-", "").split(".");
+  return `${negative ? "−" : ""}${groupThousands(whole)},${fraction}${NBSP}₽`;
+}
+
+/** "130.500" -> "130,500 м³" */
+export function volume(text) {
+  const [whole, fraction] = text.split(".");
+  return `${groupThousands(whole)}${fraction ? `,${fraction}` : ""}${NBSP}м³`;
+}
+
+/** "2026-10-31" -> "31.10.2026" */
+export function date(text) {
+  const [y, m, d] = text.split("-");
+  return `${d}.${m}.${y}`;
+}
+
+/** An RFC 3339 instant in the browser's time zone: "28.11.2026, 06:26". */
+export function instant(text) {
+  return new Date(text).toLocaleString("ru-RU", { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+const MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
+
+/** "2026-11" -> "ноябрь 2026" */
+export function period(text) {
+  const [y, m] = text.split("-");
+  return `${MONTHS[Number(m) - 1] || m} ${y}`;
+}
+
+/** "+79109845003" -> "+7 910 984-50-03" */
+export function phone(text) {
+  const m = /^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/.exec(text);
+  return m ? `+7${NBSP}${m[1]}${NBSP}${m[2]}-${m[3]}-${m[4]}` : text;
+}
+
+/** The debt line of an account: owed, overpaid or settled. */
+export function debt(text) {
+  if (/^-/.test(text)) return `Переплата ${money(text.slice(1))}`;
+  if (/^0+(\.0+)?$/.test(text)) return "Задолженности нет";
+  return `Задолженность ${money(text)}`;
+}
+
+export const SERVICES = { cold_water: "холодная вода", hot_water: "горячая вода" };
+
+export const PAYMENT_STATUSES = { pending: "Ожидает оплаты", succeeded: "Оплачен", canceled: "Отменён" };
+
+export const VISIT_KINDS = { meter_acceptance: "Приемка ИПУ", meter_verification: "Сверка ИПУ" };
+
+export const VISIT_STATUSES = { new: "Новая" };
+
+export const SOURCES = { cabinet: "личный кабинет", anonymous: "без регистрации", registry: "данные водоканала" };
+
+export const WARNINGS = {
+  consumption_unusually_high: "Расход необычно большой. Проверьте показание: если оно верное, ничего делать не нужно.",
+};
+
+/** A decimal typed with a comma, as Russians write it, in the contract's form; undefined
+ * (not sent) when empty. */
+export function decimal(text) {
+  const value = String(text ?? "").replace(/\s/g, "").replace(",", ".");
+  return value || undefined;
+}

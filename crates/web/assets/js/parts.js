@@ -1,0 +1,142 @@
+// Pieces that several screens show: account cards and choosers, reading and payment lists,
+// the contact center, the payment form.
+
+import * as api from "./api.js";
+import * as fmt from "./format.js";
+import { h, field, form, requiredNote, loading, loadError, fill } from "./ui.js";
+
+/** "Дом" or "Лицевой счет 100001". */
+export function accountTitle(account) {
+  return account.label || `Лицевой счет ${account.account_number}`;
+}
+
+/** A linked account in a few lines: title, number, address, debt. */
+export function accountSummary(account) {
+  return [
+    h("p", { class: "card-title" }, accountTitle(account)),
+    h("p", {}, `Лицевой счет ${account.account_number}`),
+    h("p", {}, account.address),
+    h("p", { class: "debt" }, fmt.debt(account.debt), h("span", { class: "hint" }, ` (на ${fmt.date(account.balance_as_of)})`)),
+  ];
+}
+
+/** The meter's name: "ВСХ-0011234 (холодная вода)". */
+export function meterTitle(meter) {
+  return `${meter.meter_number} (${fmt.SERVICES[meter.service] || meter.service})`;
+}
+
+/**
+ * Loads something into `box` (a loading line first; on failure the error and a button that
+ * shows the screen again).
+ * Resolves with the loaded value, or null after a failure.
+ */
+export async function load(box, fetcher) {
+  fill(box, loading());
+  try {
+    return await fetcher();
+  } catch (error) {
+    fill(box, loadError(error, () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
+    return null;
+  }
+}
+
+/** A chooser of the user's accounts that calls `pick(number)` on change. */
+export function accountChooser(accounts, selected, pick) {
+  const node = field("account", "Лицевой счет", {
+    options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${a.label || a.address}` })),
+    value: selected,
+  });
+  node.querySelector("select").addEventListener("change", (event) => pick(event.target.value));
+  return node;
+}
+
+/** The newest readings of an account, as a list. */
+export function readingList(readings) {
+  if (!readings.length) return h("p", { class: "hint" }, "Показаний пока нет.");
+  return h("ul", { class: "list" }, readings.map((r) => h("li", { class: "card" },
+    h("p", { class: "card-title" }, `${fmt.volume(r.value)} — ${fmt.period(r.period)}`),
+    h("p", {}, `Счетчик ${r.meter_number}`),
+    r.consumption ? h("p", {}, `Расход ${fmt.volume(r.consumption)}`) : null,
+    h("p", { class: "hint" }, `Передано ${fmt.instant(r.submitted_at)}, ${fmt.SOURCES[r.source] || r.source}`),
+    r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)))));
+}
+
+/** Payments, newest first. */
+export function paymentList(payments, purposes) {
+  if (!payments.length) return h("p", { class: "hint" }, "Платежей пока нет.");
+  const titles = Object.fromEntries(purposes.map((p) => [p.code, p.title]));
+  return h("ul", { class: "list" }, payments.map((p) => h("li", { class: "card" },
+    h("p", { class: "card-title" }, `${fmt.money(p.amount)} — ${titles[p.purpose] || p.purpose}`),
+    h("p", { class: `status status-${p.status}` }, fmt.PAYMENT_STATUSES[p.status] || p.status),
+    h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)))));
+}
+
+/** The contact center: address, hours, phones to tap. */
+export function contactCenter(info) {
+  const center = info.contact_center;
+  return h("div", { class: "contacts" },
+    h("h2", {}, "Адрес"),
+    h("p", {}, center.address),
+    h("h2", {}, "Часы работы"),
+    h("ul", { class: "plain" }, center.hours.map((x) => h("li", {}, `${x.days}: ${x.opens}–${x.closes}`))),
+    h("h2", {}, "Телефоны"),
+    h("ul", { class: "plain" }, center.phones.map((phone) => h("li", {},
+      h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)))));
+}
+
+/** The purpose chooser (Вода, Временный водопровод, Судебные, Отопление). */
+export function purposeField(purposes) {
+  return field("purpose", "Назначение платежа", {
+    required: true,
+    options: purposes.map((p) => ({ value: p.code, title: p.title })),
+    value: purposes[0]?.code,
+  });
+}
+
+/** The amount field, in roubles. */
+export function amountField(value) {
+  return field("amount", "Сумма, ₽", { required: true, inputmode: "decimal", autocomplete: "off", value, hint: "Например, 1234,50" });
+}
+
+/**
+ * A payment form: `fields` before the purpose and amount; `start(values, key)` creates the
+ * payment. On success the payer goes to the payment page, which returns to #/payments/{id}.
+ */
+export function paymentForm({ fields = [], purposes, amount, start }) {
+  return form({
+    fields: [requiredNote(), ...fields, purposeField(purposes), amountField(amount)],
+    submitLabel: "Перейти к оплате",
+    submit: (values, key) => start({ ...values, amount: fmt.decimal(values.amount) }, key),
+    done: (payment) => {
+      if (payment.confirmation_url) location.assign(payment.confirmation_url);
+      else location.hash = `#/payments/${payment.id}`;
+    },
+    codeFields: { not_found: "account_number" },
+  });
+}
+
+/** Loads the user's accounts; the screen shows an invitation to add one when there is none. */
+export async function accountsOrInvite(box) {
+  const accounts = await load(box, () => api.get("/accounts"));
+  if (accounts && !accounts.length) {
+    fill(box,
+      h("p", {}, "Лицевые счета еще не добавлены."),
+      h("a", { class: "button primary", href: "#/accounts/new" }, "Новый счет"));
+    return null;
+  }
+  return accounts;
+}
+
+/**
+ * The account a tab ("Показания", "Платежи") shows: the one named by `?account=`, else the
+ * first; with the chooser that opens the tab (`route`) on another. Null when there is none.
+ */
+export async function tabAccount(box, { query, go }, route) {
+  const accounts = await accountsOrInvite(box);
+  if (!accounts) return null;
+  const account = accounts.find((a) => a.account_number === query.get("account")) || accounts[0];
+  const chooser = accounts.length > 1
+    ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
+    : h("p", {}, `Лицевой счет ${account.account_number}`);
+  return { account, chooser };
+}

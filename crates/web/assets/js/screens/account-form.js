@@ -1,0 +1,69 @@
+// "Новый счет" (link an account by its number and a meter's last 4 digits) and
+// "Редактирование" (its label; or unlink it).
+
+import * as api from "../api.js";
+import { h, page, field, form, requiredNote, flash, setBusy, showError, fill } from "../ui.js";
+import { load } from "../parts.js";
+
+const HINT = "Номер лицевого счета указан в квитанции. Последние 4 цифры счетчика — это последние цифры заводского номера, который написан на корпусе счетчика.";
+
+const labelField = (value) => field("label", "Наименование для счета", { autocomplete: "off", value, maxlength: "50", hint: "Необязательно: например, «Дом» или «Дача», до 50 символов" });
+
+export default async function accountForm(root, { params, go }) {
+  if (!params.number) {
+    page(root, "Новый счет",
+      h("p", { class: "hint" }, HINT),
+      form({
+        fields: [
+          requiredNote(),
+          field("account_number", "Лицевой счет", { required: true, inputmode: "numeric", autocomplete: "off" }),
+          field("meter_last4", "Последние 4 цифры счетчика", { required: true, inputmode: "numeric", autocomplete: "off", maxlength: "4" }),
+          labelField(""),
+        ],
+        submitLabel: "Добавить",
+        submit: (values) => {
+          const body = { account_number: values.account_number, meter_last4: values.meter_last4 };
+          if (values.label) body.label = values.label;
+          return api.post("/accounts", body);
+        },
+        codeFields: { account_link_failed: "meter_last4", account_already_linked: "account_number" },
+        done: (account) => {
+          flash(`Лицевой счет ${account.account_number} добавлен.`);
+          go("/home");
+        },
+      }));
+    return;
+  }
+  const box = h("div");
+  page(root, "Редактирование", box);
+  const path = api.accountPath(params.number);
+  const account = await load(box, () => api.get(path));
+  if (!account) return;
+  const unlink = h("button", { type: "button", class: "button danger" }, "Удалить счет из кабинета");
+  const edit = form({
+    fields: [
+      field("account_number", "Лицевой счет", { readonly: true, value: account.account_number, hint: "Чтобы добавить другой лицевой счет, удалите этот и добавьте новый." }),
+      labelField(account.label || ""),
+    ],
+    submitLabel: "Сохранить",
+    submit: (values) => api.patch(path, { label: values.label ?? null }),
+    done: () => {
+      flash("Изменения сохранены.");
+      go(path);
+    },
+    extra: [unlink],
+  });
+  unlink.addEventListener("click", async () => {
+    if (!window.confirm(`Удалить лицевой счет ${account.account_number} из личного кабинета? Данные счета в водоканале останутся.`)) return;
+    setBusy(unlink, true);
+    try {
+      await api.del(path);
+      flash(`Лицевой счет ${account.account_number} удален из кабинета.`);
+      go("/home");
+    } catch (error) {
+      setBusy(unlink, false);
+      showError(edit, error);
+    }
+  });
+  fill(box, edit);
+}

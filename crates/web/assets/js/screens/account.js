@@ -1,0 +1,36 @@
+// An account's details: debt, meters, and its readings and payments.
+
+import * as api from "../api.js";
+import * as fmt from "../format.js";
+import { h, page, linkButton, facts, fill } from "../ui.js";
+import { accountTitle, meterTitle, load, readingList, paymentList } from "../parts.js";
+
+export default async function account(root, { params }) {
+  const box = h("div");
+  const section = page(root, `Лицевой счет ${params.number}`, box);
+  const path = api.accountPath(params.number);
+  const data = await load(box, () => Promise.all([api.get(path), api.get(`${path}/readings?limit=10`), api.get(`${path}/payments`), api.getInfo()]));
+  if (!data) return;
+  const [acc, readings, payments, info] = data;
+  section.querySelector("h1").textContent = accountTitle(acc);
+  document.title = `${accountTitle(acc)} — Водоканал`;
+  fill(box,
+    facts([
+      ["Лицевой счет", acc.account_number],
+      ["Адрес", acc.address],
+      [fmt.debt(acc.debt).startsWith("Переплата") ? "Переплата" : "Задолженность", `${fmt.money(acc.debt.replace("-", ""))} на ${fmt.date(acc.balance_as_of)}`],
+    ]),
+    h("div", { class: "row" },
+      linkButton(`#${path}/pay`, "Оплатить"),
+      linkButton(`#${path}/readings`, "Передать показания", "secondary"),
+      linkButton(`#${path}/edit`, "Редактировать", "secondary")),
+    h("h2", {}, "Счетчики"),
+    h("ul", { class: "list" }, acc.meters.map((m) => h("li", { class: "card" },
+      h("p", { class: "card-title" }, meterTitle(m)),
+      h("p", {}, m.last_reading ? `Последнее показание ${fmt.volume(m.last_reading.value)} от ${fmt.date(m.last_reading.date)}` : "Показаний еще нет"),
+      m.verification_due ? h("p", { class: "hint" }, `Поверка до ${fmt.date(m.verification_due)}`) : null))),
+    h("h2", {}, "История показаний"),
+    readingList(readings),
+    h("h2", {}, "История платежей"),
+    paymentList(payments, info.payment_purposes));
+}

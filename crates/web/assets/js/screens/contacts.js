@@ -1,0 +1,12 @@
+// "Контактный центр": address, hours and phones (tap to call).
+
+import * as api from "../api.js";
+import { h, page, fill } from "../ui.js";
+import { contactCenter, load } from "../parts.js";
+
+export default async function contacts(root) {
+  const box = h("div");
+  page(root, "Контактный центр", box);
+  const info = await load(box, api.getInfo);
+  if (info) fill(box, contactCenter(info));
+}

@@ -1,0 +1,24 @@
+// "Удалить профиль": the password confirms it.
+
+import * as api from "../api.js";
+import { h, page, field, form, requiredNote, flash } from "../ui.js";
+
+export default function deleteProfile(root, { go }) {
+  page(root, "Удалить профиль",
+    h("p", {}, "Профиль, привязки лицевых счетов и сеансы будут удалены. Переданные показания и платежи останутся в водоканале."),
+    form({
+      fields: [
+        requiredNote(),
+        field("password", "Пароль", { required: true, type: "password", password: true, autocomplete: "current-password" }),
+      ],
+      submitLabel: "Удалить профиль",
+      danger: true,
+      submit: (values) => api.del("/profile", { password: values.password }),
+      codeFields: { invalid_credentials: "password" },
+      done: () => {
+        api.setToken(null);
+        flash("Профиль удален.");
+        go("/");
+      },
+    }));
+}

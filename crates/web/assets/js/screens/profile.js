@@ -1,0 +1,32 @@
+// "Профиль": phone, e-mail, change password, logout, delete profile.
+
+import * as api from "../api.js";
+import * as fmt from "../format.js";
+import { h, page, linkButton, facts, setBusy, flash, fill } from "../ui.js";
+import { load } from "../parts.js";
+
+export default async function profile(root, { go }) {
+  const box = h("div");
+  page(root, "Профиль", box);
+  const me = await load(box, () => api.get("/profile"));
+  if (!me) return;
+  const logout = h("button", { type: "button", class: "button secondary" }, "Выйти");
+  logout.addEventListener("click", async () => {
+    setBusy(logout, true);
+    // Whatever the server says, this browser forgets the session.
+    await api.post("/auth/logout").catch(() => null);
+    api.setToken(null);
+    flash("Вы вышли из личного кабинета.");
+    go("/");
+  });
+  fill(box,
+    facts([
+      ["Телефон", fmt.phone(me.phone)],
+      ["E-mail", me.email],
+      ["Зарегистрирован", fmt.instant(me.created_at)],
+    ]),
+    h("div", { class: "stack" },
+      linkButton("#/profile/password", "Изменить пароль", "secondary"),
+      logout,
+      linkButton("#/profile/delete", "Удалить профиль", "danger")));
+}

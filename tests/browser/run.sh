@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The web client's journeys in headless Chromium against the real binary: builds the server,
+# starts `vodokanal serve` on a free port with a temporary SQLite database, the demo registry
+# and an SMS outbox, runs the journeys with node's test runner, and stops the server.
+# Needs: cargo, node 20+, `npm ci` done here, Chromium at $CHROMIUM (default /usr/bin/chromium).
+# Screenshots (360x740) go to tests/browser/screenshots/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+cargo build --locked -p vodokanal-server --manifest-path "$root/Cargo.toml"
+binary="${CARGO_TARGET_DIR:-$root/target}/debug/vodokanal"
+
+work="$(mktemp -d)"
+port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+export VODOKANAL_URL="http://127.0.0.1:$port"
+export VODOKANAL_SMS_OUTBOX="$work/outbox.jsonl"
+
+VODOKANAL_DATABASE_URL="sqlite://$work/vodokanal.db" \
+VODOKANAL_LISTEN="127.0.0.1:$port" \
+VODOKANAL_PUBLIC_URL="$VODOKANAL_URL" \
+VODOKANAL_DEMO=on \
+VODOKANAL_LOG=warn \
+    "$binary" serve >"$work/server.log" 2>&1 &
+server=$!
+stop() {
+    kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    rm -rf "$work"
+}
+trap stop EXIT
+
+for _ in $(seq 1 100); do
+    curl -sf "$VODOKANAL_URL/health/ready" >/dev/null && break
+    kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+    sleep 0.1
+done
+curl -sf "$VODOKANAL_URL/health/ready" >/dev/null || { cat "$work/server.log"; exit 1; }
+
+rm -rf "$here/screenshots"
+cd "$here"
+status=0
+node --test --test-concurrency=1 --test-reporter=spec journeys/ || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "== server log"
+    cat "$work/server.log"
+fi
+echo "screenshots: $here/screenshots"
+exit $status
