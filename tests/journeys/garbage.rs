@@ -114,7 +114,7 @@ async fn outside_the_routes_the_answers_are_problems_too(backend: Backend) {
         .await
         .assert_problem(404, "not_found");
     server
-        .request("GET", "/favicon.ico")
+        .request("GET", "/no-such-page")
         .send()
         .await
         .assert_problem(404, "not_found");
