@@ -1,5 +1,5 @@
 // "Новый счет" (link an account by its number and a meter's last 4 digits) and
-// "Редактирование" (its label; or unlink it).
+// "Редактирование" (its label; or unlink it: the number and the meters are the registry's).
 
 import * as api from "../api.js";
 import { h, page, field, form, requiredNote, flash, setBusy, showError, fill } from "../ui.js";
@@ -8,6 +8,9 @@ import { load } from "../parts.js";
 const HINT = "Номер лицевого счета указан в квитанции. Последние 4 цифры счетчика — это последние цифры заводского номера, который написан на корпусе счетчика.";
 
 const labelField = (value) => field("label", "Наименование для счета", { autocomplete: "off", value, maxlength: "50", hint: "Необязательно: например, «Дом» или «Дача», до 50 символов" });
+
+// The last 4 digits of each of the account's meters, as the subscriber typed one of them.
+const lastDigits = (meters) => (meters || []).map((m) => m.meter_number.slice(-4)).join(", ");
 
 export default async function accountForm(root, { params, go }) {
   if (!params.number) {
@@ -43,6 +46,7 @@ export default async function accountForm(root, { params, go }) {
   const edit = form({
     fields: [
       field("account_number", "Лицевой счет", { readonly: true, value: account.account_number, hint: "Чтобы добавить другой лицевой счет, удалите этот и добавьте новый." }),
+      field("meter_last4", "Последние 4 цифры счетчика", { readonly: true, value: lastDigits(account.meters) }),
       labelField(account.label || ""),
     ],
     submitLabel: "Сохранить",
