@@ -413,10 +413,12 @@ async fn a_lost_yookassa_notification_is_settled_by_reconciliation(backend: Back
 }
 
 /// T-Bank's id of the one payment of a journey.
-const TBANK_PAYMENT_ID: &str = "6155312072";
+const TBANK_PAYMENT_ID: u64 = 6_155_312_072;
+/// What [`pay`] pays, in kopecks.
+const KOPECKS: u64 = 23_450;
 
-/// T-Bank: `Init` opens a form; `GetState` says the payment is confirmed.
-async fn t_bank(payment_amount_kopecks: u64) -> MockServer {
+/// T-Bank: `Init` opens a form; `GetState` says the payment of [`KOPECKS`] is confirmed.
+async fn t_bank() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/Init"))
@@ -428,7 +430,7 @@ async fn t_bank(payment_amount_kopecks: u64) -> MockServer {
                 "ErrorCode": "0",
                 "TerminalKey": TERMINAL_KEY,
                 "Status": "NEW",
-                "PaymentId": TBANK_PAYMENT_ID,
+                "PaymentId": TBANK_PAYMENT_ID.to_string(),
                 "OrderId": body["OrderId"],
                 "Amount": body["Amount"],
                 "PaymentURL": format!("https://securepay.tinkoff.ru/new/{TBANK_PAYMENT_ID}"),
@@ -439,15 +441,15 @@ async fn t_bank(payment_amount_kopecks: u64) -> MockServer {
     Mock::given(method("POST"))
         .and(path("/GetState"))
         .and(body_partial_json(
-            json!({"TerminalKey": TERMINAL_KEY, "PaymentId": TBANK_PAYMENT_ID}),
+            json!({"TerminalKey": TERMINAL_KEY, "PaymentId": TBANK_PAYMENT_ID.to_string()}),
         ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "Success": true,
             "ErrorCode": "0",
             "TerminalKey": TERMINAL_KEY,
             "Status": "CONFIRMED",
-            "PaymentId": TBANK_PAYMENT_ID,
-            "Amount": payment_amount_kopecks,
+            "PaymentId": TBANK_PAYMENT_ID.to_string(),
+            "Amount": KOPECKS,
         })))
         .mount(&server)
         .await;
@@ -461,9 +463,9 @@ async fn notify_t_bank(server: &Server, payment: &Value, password: &str) -> Resp
         "OrderId": payment["id"],
         "Success": true,
         "Status": "CONFIRMED",
-        "PaymentId": 6_155_312_072_u64,
+        "PaymentId": TBANK_PAYMENT_ID,
         "ErrorCode": "0",
-        "Amount": 23450,
+        "Amount": KOPECKS,
         "Pan": "430000******0777",
         "ExpDate": "1130",
     }) else {
@@ -479,7 +481,7 @@ async fn notify_t_bank(server: &Server, payment: &Value, password: &str) -> Resp
 }
 
 async fn a_forged_t_bank_notification_changes_nothing(backend: Backend) {
-    let (sms, tbank) = (SmsRu::start().await, t_bank(23450).await);
+    let (sms, tbank) = (SmsRu::start().await, t_bank().await);
     let mut settings = sms.settings();
     settings.extend([
         ("VODOKANAL_PAYMENTS", "tbank".into()),
@@ -502,7 +504,7 @@ async fn a_forged_t_bank_notification_changes_nothing(backend: Backend) {
         panic!("Init's body is not an object");
     };
     assert_eq!(init["OrderId"], payment["id"]);
-    assert_eq!(init["Amount"], 23450);
+    assert_eq!(init["Amount"], KOPECKS);
     assert_eq!(init["Token"], tbank_token(&init, TBANK_PASSWORD));
 
     let forged = notify_t_bank(&server, &payment, "not-the-password").await;
