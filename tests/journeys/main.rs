@@ -1,7 +1,8 @@
 //! Black-box journeys against the built `vodokanal` binary, each on a temporary SQLite file and
 //! on a fresh PostgreSQL database (see `vodokanal_e2e::journeys!`), with the demo registry, the
 //! log SMS gateway's outbox and the sandbox payment provider: every journey of the contract
-//! (`../shared/api.md`), with its exact statuses and problem codes.
+//! (`../shared/api.md`), with its exact statuses and problem codes. `providers` runs the real
+//! SMS.ru, YooKassa and T-Bank adapters instead, against mock servers in the test process.
 //!
 //! The binary is not built here: `cargo nextest run --workspace` (or `cargo build -p
 //! vodokanal-server`) puts `target/<profile>/vodokanal` next to this test's folder.
@@ -18,6 +19,7 @@ mod garbage;
 mod idempotency;
 mod payments;
 mod profile;
+mod providers;
 mod readings;
 mod visits;
 

@@ -3,9 +3,10 @@
 //! contract against the built `vodokanal` binary, on SQLite and on PostgreSQL.
 //!
 //! This library is what the test files share: [`Deployment`] (a database, fresh per test, and a
-//! folder that outlive a server's restarts), [`Server`] (the binary started on a free port),
-//! [`Request`] and [`Response`] (a small HTTP/1.1 client), and [`journeys!`], which turns one
-//! `async fn(Backend)` into a test per database.
+//! folder that outlive a server's restarts; one-shot commands run on it too), [`Server`] (the
+//! binary started on a free port, with extra settings if need be), [`Request`] and [`Response`]
+//! (a small HTTP/1.1 client), and [`journeys!`], which turns one `async fn(Backend)` into a test
+//! per database.
 //!
 //! The binary is not built here: `cargo nextest run --workspace` (or `cargo build -p
 //! vodokanal-server`) puts `target/<profile>/vodokanal` next to the test executable's folder.
@@ -30,6 +31,23 @@ pub fn e164(phone: &str) -> String {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     assert!(digits.len() >= 10, "not a phone: {phone}");
     format!("+7{}", &digits[digits.len() - 10..])
+}
+
+/// The code of an SMS text such as "Код подтверждения регистрации: 123456. …": the 6 digits
+/// after ": ".
+pub fn code_in(text: &str) -> String {
+    let code: String = text
+        .split_once(": ")
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .1
+        .chars()
+        .take(6)
+        .collect();
+    assert!(
+        code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
+        "{text}"
+    );
+    code
 }
 
 /// Turns each `async fn journey(backend: Backend)` named here into two tests,

@@ -13,7 +13,7 @@ use tempfile::TempDir;
 
 use crate::database::{Backend, PgDatabase};
 use crate::http::{Request, Response};
-use crate::{demo, e164};
+use crate::{code_in, demo, e164};
 
 /// How long a server may take to answer `/health/ready` after it started.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -105,6 +105,46 @@ impl Deployment {
     /// waits until it is ready. No `VODOKANAL_*` variable of the test's own environment leaks in.
     pub async fn start_with(&self, settings: &[(&str, &str)]) -> Server {
         let port = free_port();
+        let mut command = self.command("serve");
+        command
+            .env("VODOKANAL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("VODOKANAL_DEMO", "on")
+            .env("VODOKANAL_SMS_OUTBOX", self.outbox())
+            .envs(settings.iter().copied())
+            .stdout(Stdio::null());
+        let mut server = Server {
+            child: command.spawn().unwrap(),
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            deployment: self.clone(),
+        };
+        server.wait_until_ready().await;
+        server
+    }
+
+    /// Runs a one-shot command (`reconcile-payments`, ...) on this deployment's database with
+    /// `settings`, to its end: its standard output; fails the test when it does not succeed.
+    pub async fn run(&self, subcommand: &str, settings: &[(&str, &str)]) -> String {
+        let mut command = self.command(subcommand);
+        command.envs(settings.iter().copied());
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "`vodokanal {subcommand}` failed ({}): {stdout} {}",
+            output.status,
+            std::fs::read_to_string(self.log()).unwrap_or_default()
+        );
+        stdout
+    }
+
+    /// The binary with `subcommand` and this deployment's database, in its folder, standard
+    /// error appended to the log; no `VODOKANAL_*` variable of the test's own environment leaks
+    /// in.
+    fn command(&self, subcommand: &str) -> Command {
         let mut command = Command::new(binary());
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("VODOKANAL_") {
@@ -117,24 +157,13 @@ impl Deployment {
             .open(self.log())
             .unwrap();
         command
-            .arg("serve")
-            .env("VODOKANAL_LISTEN", format!("127.0.0.1:{port}"))
-            .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .arg(subcommand)
             .env("VODOKANAL_DATABASE_URL", self.database_url())
-            .env("VODOKANAL_DEMO", "on")
-            .env("VODOKANAL_SMS_OUTBOX", self.outbox())
             .env("VODOKANAL_LOG", "warn")
-            .envs(settings.iter().copied())
             .current_dir(self.dir())
-            .stdout(Stdio::null())
+            .stdin(Stdio::null())
             .stderr(log);
-        let mut server = Server {
-            child: command.spawn().unwrap(),
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            deployment: self.clone(),
-        };
-        server.wait_until_ready().await;
-        server
+        command
     }
 }
 
@@ -245,19 +274,7 @@ impl Server {
     /// The code of the last SMS sent to `phone` (E.164): the 6 digits after ": ".
     pub fn last_code(&self, phone: &str) -> String {
         let texts = self.sms_to(phone);
-        let text = texts.last().unwrap_or_else(|| panic!("no SMS to {phone}"));
-        let code: String = text
-            .split_once(": ")
-            .unwrap_or_else(|| panic!("no code in {text}"))
-            .1
-            .chars()
-            .take(6)
-            .collect();
-        assert!(
-            code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()),
-            "{text}"
-        );
-        code
+        code_in(texts.last().unwrap_or_else(|| panic!("no SMS to {phone}")))
     }
 
     /// `POST /auth/registration`: the response.
@@ -277,6 +294,12 @@ impl Server {
             .await
             .expect(202);
         let code = self.last_code(&e164(phone));
+        self.confirm_registration(phone, &code, password).await
+    }
+
+    /// `POST /auth/registration/confirm` with the SMS code: the token; fails the test unless
+    /// that succeeds.
+    pub async fn confirm_registration(&self, phone: &str, code: &str, password: &str) -> String {
         let response = self
             .api(
                 "POST",
@@ -305,15 +328,21 @@ impl Server {
         let token = self
             .register(demo::PHONE, demo::EMAIL, demo::PASSWORD)
             .await;
+        self.link_demo_account(&token).await;
+        token
+    }
+
+    /// Links the demo account to the subscriber of `token`; fails the test unless that
+    /// succeeds.
+    pub async fn link_demo_account(&self, token: &str) {
         self.api(
             "POST",
             "/accounts",
-            Some(&token),
+            Some(token),
             &json!({"account_number": demo::ACCOUNT, "meter_last4": demo::LAST4}),
         )
         .await
         .expect(201);
-        token
     }
 
     /// Logs in and returns the token; fails the test unless that succeeds.
