@@ -4,16 +4,6 @@ use serde_json::{Value, json};
 use vodokanal_e2e::demo::{ACCOUNT, DEBT};
 use vodokanal_e2e::{Backend, Response, Server};
 
-/// The debt of the demo account, as the cabinet shows it.
-async fn debt(server: &Server, token: &str) -> String {
-    server
-        .get(&format!("/accounts/{ACCOUNT}"), Some(token))
-        .await["debt"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Checks a new payment and returns its sandbox page's path.
 fn pending_page(server: &Server, payment: &Value, amount: &str) -> String {
     assert_eq!(payment["account_number"], ACCOUNT, "{payment}");
@@ -60,7 +50,7 @@ async fn decide(server: &Server, page: &str, result: &str) {
 async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: Backend) {
     let server = Server::start(backend).await;
     let token = server.linked_subscriber().await;
-    assert_eq!(debt(&server, &token).await, DEBT);
+    assert_eq!(server.demo_debt(&token).await, DEBT);
 
     // From the cabinet.
     let payment = server
@@ -78,7 +68,7 @@ async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: 
     assert!(shown.body.contains("Оплатить") && shown.body.contains("Отменить"));
     for _ in 0..2 {
         decide(&server, &page, "succeeded").await;
-        assert_eq!(debt(&server, &token).await, "1000.00");
+        assert_eq!(server.demo_debt(&token).await, "1000.00");
     }
 
     // Without registration, by account number.
@@ -95,7 +85,7 @@ async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: 
     let page = pending_page(&server, &anonymous, "100.00");
     for _ in 0..2 {
         decide(&server, &page, "succeeded").await;
-        assert_eq!(debt(&server, &token).await, "900.00");
+        assert_eq!(server.demo_debt(&token).await, "900.00");
     }
     let status = server
         .get(
@@ -114,7 +104,7 @@ async fn payments_from_the_cabinet_and_anonymously_lower_the_debt_once(backend: 
     let page = pending_page(&server, &canceled, "50.00");
     decide(&server, &page, "canceled").await;
     decide(&server, &page, "succeeded").await;
-    assert_eq!(debt(&server, &token).await, "900.00");
+    assert_eq!(server.demo_debt(&token).await, "900.00");
 
     let history = server
         .get(&format!("/accounts/{ACCOUNT}/payments"), Some(&token))

@@ -123,16 +123,6 @@ async fn linked_subscriber(server: &Server, sms: &SmsRu) -> String {
     token
 }
 
-/// The debt of the demo account, as the cabinet shows it.
-async fn debt(server: &Server, token: &str) -> String {
-    server
-        .get(&format!("/accounts/{ACCOUNT}"), Some(token))
-        .await["debt"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// A payment of 234.50 for water from the cabinet: the payment.
 async fn pay(server: &Server, token: &str) -> Value {
     let payment = server
@@ -328,7 +318,7 @@ async fn a_yookassa_payment_is_settled_by_its_notification_once(backend: Backend
         .start_with(&env(&settings))
         .await;
     let token = linked_subscriber(&server, &sms).await;
-    assert_eq!(debt(&server, &token).await, DEBT);
+    assert_eq!(server.demo_debt(&token).await, DEBT);
 
     let payment = pay(&server, &token).await;
     let id = payment["id"].as_str().unwrap();
@@ -356,7 +346,7 @@ async fn a_yookassa_payment_is_settled_by_its_notification_once(backend: Backend
     for _ in 0..2 {
         assert_handled(&notify_yookassa(&server, &payment, Some(YOOKASSA_ADDRESS)).await);
         assert_eq!(status(&server, &payment).await, "succeeded");
-        assert_eq!(debt(&server, &token).await, "1000.00");
+        assert_eq!(server.demo_debt(&token).await, "1000.00");
     }
 }
 
@@ -381,11 +371,11 @@ async fn a_forged_yookassa_notification_changes_nothing(backend: Backend) {
         "the provider was asked"
     );
     assert_eq!(status(&server, &payment).await, "pending");
-    assert_eq!(debt(&server, &token).await, DEBT);
+    assert_eq!(server.demo_debt(&token).await, DEBT);
 
     // The same notification from YooKassa's network is believed.
     assert_handled(&notify_yookassa(&server, &payment, Some(YOOKASSA_ADDRESS)).await);
-    assert_eq!(debt(&server, &token).await, "1000.00");
+    assert_eq!(server.demo_debt(&token).await, "1000.00");
 }
 
 async fn a_lost_yookassa_notification_is_settled_by_reconciliation(backend: Backend) {
@@ -405,11 +395,11 @@ async fn a_lost_yookassa_notification_is_settled_by_reconciliation(backend: Back
     assert!(report.contains("checked: 1\nsucceeded: 1\n"), "{report}");
     assert_eq!(yookassa.received("GET").await.len(), 1);
     assert_eq!(status(&server, &payment).await, "succeeded");
-    assert_eq!(debt(&server, &token).await, "1000.00");
+    assert_eq!(server.demo_debt(&token).await, "1000.00");
 
     let report = deployment.run("reconcile-payments", &env(&once)).await;
     assert!(report.contains("checked: 0\n"), "{report}");
-    assert_eq!(debt(&server, &token).await, "1000.00");
+    assert_eq!(server.demo_debt(&token).await, "1000.00");
 }
 
 /// T-Bank's id of the one payment of a journey.
@@ -517,13 +507,13 @@ async fn a_forged_t_bank_notification_changes_nothing(backend: Backend) {
     };
     assert_eq!(asked(tbank.received_requests().await.unwrap()), 0);
     assert_eq!(status(&server, &payment).await, "pending");
-    assert_eq!(debt(&server, &token).await, DEBT);
+    assert_eq!(server.demo_debt(&token).await, DEBT);
 
     // Signed with the password, it is believed, and confirmed with GetState.
     assert_handled(&notify_t_bank(&server, &payment, TBANK_PASSWORD).await);
     assert_eq!(asked(tbank.received_requests().await.unwrap()), 1);
     assert_eq!(status(&server, &payment).await, "succeeded");
-    assert_eq!(debt(&server, &token).await, "1000.00");
+    assert_eq!(server.demo_debt(&token).await, "1000.00");
 }
 
 vodokanal_e2e::journeys!(

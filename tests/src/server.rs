@@ -258,6 +258,15 @@ impl Server {
             .json()
     }
 
+    /// The debt of the demo account, as the cabinet of `token` shows it.
+    pub async fn demo_debt(&self, token: &str) -> String {
+        self.get(&format!("/accounts/{}", crate::demo::ACCOUNT), Some(token))
+            .await["debt"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the demo account has no debt"))
+            .to_owned()
+    }
+
     /// The texts of the SMS sent to `phone` (E.164), oldest first.
     pub fn sms_to(&self, phone: &str) -> Vec<String> {
         let Ok(outbox) = std::fs::read_to_string(self.deployment.outbox()) else {
