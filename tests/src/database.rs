@@ -1,7 +1,7 @@
 //! The databases a journey runs on: a SQLite file in the test's folder, or a fresh PostgreSQL
 //! database created on the server at `DATABASE_URL` and dropped when the test ends.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::{Connection, Executor, PgConnection};
@@ -37,6 +37,10 @@ impl PgDatabase {
             std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
         let name = unique_name();
         let mut connection = connect(&admin_url).await;
+        static SWEPT: AtomicBool = AtomicBool::new(false);
+        if !SWEPT.swap(true, Ordering::Relaxed) && is_local(&admin_url) {
+            drop_orphans(&mut connection).await;
+        }
         connection
             .execute(format!("CREATE DATABASE \"{name}\"").as_str())
             .await
@@ -108,7 +112,55 @@ async fn connect(url: &str) -> PgConnection {
     }
 }
 
-/// `e2e_<pid>_<time>_<n>`: unique across the test processes that run at once.
+/// The prefix of every journey database's name.
+const PREFIX: &str = "vodokanal_e2e_";
+
+/// Whether the server runs on this machine, so that a database name's process id is one of
+/// this machine's.
+fn is_local(url: &str) -> bool {
+    let authority_start = url.find("://").map_or(0, |at| at + 3);
+    let authority = &url[authority_start..];
+    let host = authority
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default();
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|local| host == *local || host.starts_with(&format!("{local}:")))
+}
+
+/// The process id in a journey database's name, if it is one.
+fn owner_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(PREFIX)?.split('_').next()?.parse().ok()
+}
+
+/// Drops the journey databases left by test processes that no longer run (killed before their
+/// databases' `Drop`), once per process. Best effort: a failure only leaves them.
+async fn drop_orphans(connection: &mut PgConnection) {
+    let Ok(names) = sqlx::query_scalar::<_, String>(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+    )
+    .bind(PREFIX)
+    .fetch_all(&mut *connection)
+    .await
+    else {
+        return;
+    };
+    for name in names {
+        let orphaned = owner_pid(&name)
+            .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if orphaned {
+            let _ = connection
+                .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
+/// `vodokanal_e2e_<pid>_<time>_<n>`: unique across the test processes that run at once.
 fn unique_name() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
@@ -116,7 +168,7 @@ fn unique_name() -> String {
         .map(|since| since.subsec_nanos())
         .unwrap_or_default();
     format!(
-        "vodokanal_e2e_{}_{nanos}_{}",
+        "{PREFIX}{}_{nanos}_{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
@@ -174,6 +226,49 @@ mod tests {
             with_database("postgres://db:5432", "x"),
             "postgres://db:5432/x"
         );
+    }
+
+    #[test]
+    fn only_a_server_on_this_machine_is_local() {
+        assert!(is_local("postgres://postgres@127.0.0.1:5432/postgres"));
+        assert!(is_local("postgres://u:p@localhost/postgres"));
+        assert!(!is_local("postgres://postgres@db.example:5432/postgres"));
+        assert!(!is_local("postgres://postgres@127.0.0.10/postgres"));
+    }
+
+    #[test]
+    fn the_owner_of_a_journey_database_is_in_its_name() {
+        assert_eq!(owner_pid(&unique_name()), Some(std::process::id()));
+        assert_eq!(owner_pid("vodokanal_e2e_x_1_2"), None);
+        assert_eq!(owner_pid("postgres"), None);
+    }
+
+    #[tokio::test]
+    async fn a_dead_process_s_database_is_dropped_and_a_live_one_s_kept() {
+        let admin_url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let orphan = format!("{PREFIX}{dead}_0_0");
+        let live = PgDatabase::create().await;
+        let mut connection = connect(&admin_url).await;
+        connection
+            .execute(format!("CREATE DATABASE \"{orphan}\"").as_str())
+            .await
+            .unwrap();
+
+        drop_orphans(&mut connection).await;
+
+        let left: Vec<String> = sqlx::query_scalar(
+            "SELECT datname FROM pg_database WHERE datname = $1 OR datname = $2",
+        )
+        .bind(&orphan)
+        .bind(live.name())
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+        assert_eq!(left, [live.name().to_owned()]);
     }
 
     #[test]
