@@ -37,7 +37,6 @@ impl PgDatabase {
             std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
         let name = unique_name();
         let mut connection = connect(&admin_url).await;
-        static SWEPT: AtomicBool = AtomicBool::new(false);
         if !SWEPT.swap(true, Ordering::Relaxed) && is_local(&admin_url) {
             drop_orphans(&mut connection).await;
         }
@@ -111,6 +110,9 @@ async fn connect(url: &str) -> PgConnection {
         Err(_) => unreachable(&"no answer within 10 s"),
     }
 }
+
+/// Whether this process has dropped the orphaned journey databases yet.
+static SWEPT: AtomicBool = AtomicBool::new(false);
 
 /// The prefix of every journey database's name.
 const PREFIX: &str = "vodokanal_e2e_";
