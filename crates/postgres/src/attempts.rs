@@ -104,6 +104,20 @@ impl AttemptCounter for PgAttemptCounter {
     }
 
     #[instrument(skip_all)]
+    async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM attempts WHERE ctid = \
+             (SELECT ctid FROM attempts WHERE key = $1 AND at = $2 LIMIT 1)",
+        )
+        .bind(key)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM attempts WHERE key = $1")
             .bind(key)

@@ -80,10 +80,10 @@ impl CodeRepository for PgCodeRepository {
         .transpose()
     }
 
-    /// One `UPDATE ... RETURNING`: concurrent wrong tries each count. With no code waiting,
+    /// One `UPDATE ... RETURNING`: concurrent tries each count. With no code waiting,
     /// nothing is counted and 0 comes back.
     #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
-    async fn record_failure(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
+    async fn record_try(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
         let failed: Option<i32> = sqlx::query_scalar(
             "UPDATE pending_codes SET failed_attempts = failed_attempts + 1 \
              WHERE phone = $1 AND purpose = $2 RETURNING failed_attempts",

@@ -90,6 +90,19 @@ impl AttemptCounter for SqliteAttemptCounter {
         Ok(found)
     }
 
+    async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM attempts WHERE rowid = \
+             (SELECT rowid FROM attempts WHERE key = ? AND at = ? LIMIT 1)",
+        )
+        .bind(key)
+        .bind(instant(at))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM attempts WHERE key = ?")
             .bind(key)

@@ -76,9 +76,9 @@ impl CodeRepository for SqliteCodeRepository {
         row.as_ref().map(code).transpose()
     }
 
-    /// One `UPDATE … RETURNING`: concurrent failures are each counted.
+    /// One `UPDATE … RETURNING`: concurrent tries are each counted.
     #[tracing::instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
-    async fn record_failure(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
+    async fn record_try(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
         let failed: Option<i64> = sqlx::query_scalar(
             "UPDATE pending_codes SET failed_attempts = failed_attempts + 1 \
              WHERE phone = ? AND purpose = ? RETURNING failed_attempts",

@@ -310,7 +310,7 @@ impl CodeRepository for InMemoryStore {
         Ok(state.codes.get(&code_key(phone, purpose)).cloned())
     }
 
-    async fn record_failure(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
+    async fn record_try(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
         let mut state = self.state.lock().await;
         Ok(match state.codes.get_mut(&code_key(phone, purpose)) {
             Some(code) => {
@@ -904,6 +904,18 @@ impl AttemptCounter for InMemoryStore {
             state.attempts.push((key.to_owned(), now));
         }
         Ok(found)
+    }
+
+    async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if let Some(found) = state
+            .attempts
+            .iter()
+            .position(|(k, counted)| k == key && *counted == at)
+        {
+            state.attempts.remove(found);
+        }
+        Ok(())
     }
 
     async fn clear(&self, key: &str) -> Result<(), StoreError> {

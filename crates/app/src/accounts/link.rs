@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use vodokanal_domain::{AccountNumber, Label, MeterLast4, UserId};
 
 use super::view::{AccountView, AccountViews};
@@ -83,8 +83,10 @@ impl LinkAccount {
         }
     }
 
-    /// Checks both limits before anything else; a failure is counted under both keys. A
-    /// success forgives nothing: failures age out of their window only.
+    /// Counts an attempt under both limits before anything else, so that concurrent guesses
+    /// can't all pass a check made before any of them is counted. Only a wrong guess stays
+    /// counted: the attempts of a refused request, of a success and of a store failure are
+    /// taken back. A success forgives nothing else: failures age out of their window only.
     pub async fn execute(
         &self,
         command: LinkAccountCommand,
@@ -92,34 +94,43 @@ impl LinkAccount {
         let now = self.clock.now();
         let user_key = user_key(command.user_id);
         let account_key = account_key(&command.number);
-        let checks = [
-            (&user_key, self.limits.link_failures_per_user),
-            (&account_key, self.limits.link_failures_per_account),
+        let limits = [
+            (user_key.as_str(), self.limits.link_failures_per_user),
+            (account_key.as_str(), self.limits.link_failures_per_account),
         ];
+        let mut counted = Vec::with_capacity(limits.len());
         let mut retry_after = None;
-        for (key, limit) in checks {
-            if let LimitState::Exceeded { retry_after: wait } =
-                self.attempts.check(key, limit, now).await?
-            {
-                retry_after = retry_after.max(Some(wait));
+        for (key, limit) in limits {
+            match self.attempts.acquire(key, limit, now).await {
+                Ok(LimitState::Allowed) => counted.push(key),
+                Ok(LimitState::Exceeded { retry_after: wait }) => {
+                    retry_after = retry_after.max(Some(wait));
+                }
+                Err(error) => {
+                    self.take_back(&counted, now).await;
+                    return Err(error.into());
+                }
             }
         }
         if let Some(retry_after) = retry_after {
+            self.take_back(&counted, now).await;
             tracing::warn!(user = %command.user_id, "account linking refused: too many failures");
             return Err(LinkAccountError::TooManyAttempts { retry_after });
         }
 
-        let account = self
-            .accounts
-            .find(&command.number)
-            .await?
-            .filter(|account| account.has_meter_ending_with(&command.last4));
-        let Some(account) = account else {
-            self.attempts.record(&user_key, now).await?;
-            self.attempts.record(&account_key, now).await?;
+        let found = match self.accounts.find(&command.number).await {
+            Ok(found) => found,
+            Err(error) => {
+                self.take_back(&counted, now).await;
+                return Err(error.into());
+            }
+        };
+        let Some(account) = found.filter(|account| account.has_meter_ending_with(&command.last4))
+        else {
             tracing::info!(user = %command.user_id, "account linking failed");
             return Err(LinkAccountError::LinkFailed);
         };
+        self.take_back(&counted, now).await;
 
         match self
             .accounts
@@ -132,6 +143,16 @@ impl LinkAccount {
         }
         tracing::info!(user = %command.user_id, "account linked");
         Ok(self.views.build(account, command.label).await?)
+    }
+
+    /// Takes back the attempts counted under `keys` at `now`. Best effort: an attempt left
+    /// counted only makes the limit stricter, so a failure here is logged, not reported.
+    async fn take_back(&self, keys: &[&str], now: DateTime<Utc>) {
+        for key in keys {
+            if let Err(error) = self.attempts.release(key, now).await {
+                tracing::warn!(%error, "an attempt to link an account could not be taken back");
+            }
+        }
     }
 }
 
@@ -175,12 +196,12 @@ mod tests {
         let limits = Limits::default();
         let mut attempts = MockAttemptCounter::new();
         attempts
-            .expect_check()
+            .expect_acquire()
             .with(eq(user_key), eq(limits.link_failures_per_user), eq(now()))
             .times(1)
             .return_const(Ok(user));
         attempts
-            .expect_check()
+            .expect_acquire()
             .with(
                 eq(account_key),
                 eq(limits.link_failures_per_account),
@@ -195,20 +216,21 @@ mod tests {
         counters(LimitState::Allowed, LimitState::Allowed)
     }
 
-    /// Allowed counters that expect one failure recorded under each key.
-    fn recording_a_failure() -> MockAttemptCounter {
+    /// Expects the attempt counted under `key` to be taken back once.
+    fn takes_back(attempts: &mut MockAttemptCounter, key: String) {
+        attempts
+            .expect_release()
+            .with(eq(key), eq(now()))
+            .times(1)
+            .returning(|_, _| Ok(()));
+    }
+
+    /// Allowed counters that expect both attempts taken back: the request was no wrong guess.
+    fn allowed_and_taken_back() -> MockAttemptCounter {
         let (user_key, account_key) = keys();
         let mut attempts = allowed();
-        attempts
-            .expect_record()
-            .with(eq(user_key), eq(now()))
-            .times(1)
-            .returning(|_, _| Ok(()));
-        attempts
-            .expect_record()
-            .with(eq(account_key), eq(now()))
-            .times(1)
-            .returning(|_, _| Ok(()));
+        takes_back(&mut attempts, user_key);
+        takes_back(&mut attempts, account_key);
         attempts
     }
 
@@ -235,7 +257,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| Ok(()));
-        let view = link_account(accounts, allowed())
+        let view = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await
             .unwrap();
@@ -243,8 +265,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn wrong_digits_fail_and_count_against_the_user_and_the_account() {
-        let outcome = link_account(finding_the_account(), recording_a_failure())
+    async fn wrong_digits_fail_and_stay_counted_against_the_user_and_the_account() {
+        // Nothing is taken back: the mock has no `release` to call.
+        let outcome = link_account(finding_the_account(), allowed())
             .execute(command("9999"))
             .await;
         assert_eq!(outcome, Err(LinkAccountError::LinkFailed));
@@ -254,7 +277,7 @@ mod tests {
     async fn an_unknown_account_gets_the_same_answer_as_wrong_digits() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_find().times(1).returning(|_| Ok(None));
-        let outcome = link_account(accounts, recording_a_failure())
+        let outcome = link_account(accounts, allowed())
             .execute(command("1234"))
             .await;
         assert_eq!(outcome, Err(LinkAccountError::LinkFailed));
@@ -263,10 +286,11 @@ mod tests {
     #[tokio::test]
     async fn a_user_over_the_limit_is_refused_before_the_account_is_looked_up() {
         let wait = TimeDelta::hours(3);
-        let attempts = counters(
+        let mut attempts = counters(
             LimitState::Exceeded { retry_after: wait },
             LimitState::Allowed,
         );
+        takes_back(&mut attempts, keys().1);
         let outcome = link_account(MockAccountRepository::new(), attempts)
             .execute(command("1234"))
             .await;
@@ -279,10 +303,11 @@ mod tests {
     #[tokio::test]
     async fn the_correct_digits_are_refused_while_the_account_is_frozen() {
         let wait = TimeDelta::hours(20);
-        let attempts = counters(
+        let mut attempts = counters(
             LimitState::Allowed,
             LimitState::Exceeded { retry_after: wait },
         );
+        takes_back(&mut attempts, keys().0);
         let outcome = link_account(MockAccountRepository::new(), attempts)
             .execute(command("1234"))
             .await;
@@ -328,12 +353,13 @@ mod tests {
         };
         let mut attempts = MockAttemptCounter::new();
         attempts
-            .expect_check()
+            .expect_acquire()
             .with(eq(keys().0), eq(strict.link_failures_per_user), eq(now()))
             .times(1)
             .return_const(Ok(LimitState::Allowed));
+        takes_back(&mut attempts, keys().0);
         attempts
-            .expect_check()
+            .expect_acquire()
             .with(
                 eq(keys().1),
                 eq(strict.link_failures_per_account),
@@ -358,7 +384,7 @@ mod tests {
             .expect_link()
             .times(1)
             .returning(|_, _, _, _| Err(LinkError::AlreadyLinked));
-        let outcome = link_account(accounts, allowed())
+        let outcome = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await;
         assert_eq!(outcome, Err(LinkAccountError::AlreadyLinked));
@@ -367,7 +393,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_attempt_counter_is_reported() {
         let mut attempts = MockAttemptCounter::new();
-        attempts.expect_check().return_const(Err(down()));
+        attempts.expect_acquire().return_const(Err(down()));
         let outcome = link_account(MockAccountRepository::new(), attempts)
             .execute(command("1234"))
             .await;
@@ -375,20 +401,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failure_that_cannot_be_recorded_is_reported() {
-        let mut attempts = allowed();
-        attempts.expect_record().returning(|_, _| Err(down()));
-        let outcome = link_account(finding_the_account(), attempts)
-            .execute(command("9999"))
+    async fn a_failing_second_counter_takes_the_first_attempt_back() {
+        let mut attempts = MockAttemptCounter::new();
+        attempts
+            .expect_acquire()
+            .with(eq(keys().0), mockall::predicate::always(), eq(now()))
+            .return_const(Ok(LimitState::Allowed));
+        attempts
+            .expect_acquire()
+            .with(eq(keys().1), mockall::predicate::always(), eq(now()))
+            .return_const(Err(down()));
+        takes_back(&mut attempts, keys().0);
+        let outcome = link_account(MockAccountRepository::new(), attempts)
+            .execute(command("1234"))
             .await;
         assert_eq!(outcome, Err(LinkAccountError::Store(down())));
+    }
+
+    #[tokio::test]
+    async fn an_attempt_that_cannot_be_taken_back_still_links() {
+        let mut accounts = finding_the_account();
+        accounts.expect_link().returning(|_, _, _, _| Ok(()));
+        let mut attempts = allowed();
+        attempts.expect_release().returning(|_, _| Err(down()));
+        let view = link_account(accounts, attempts)
+            .execute(command("1234"))
+            .await
+            .unwrap();
+        assert_eq!(view, expected_view(Some(label())));
     }
 
     #[tokio::test]
     async fn a_failing_account_lookup_is_reported() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_find().returning(|_| Err(down()));
-        let outcome = link_account(accounts, allowed())
+        let outcome = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await;
         assert_eq!(outcome, Err(LinkAccountError::Store(down())));
@@ -400,7 +447,7 @@ mod tests {
         accounts
             .expect_link()
             .returning(|_, _, _, _| Err(LinkError::Store(down())));
-        let outcome = link_account(accounts, allowed())
+        let outcome = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await;
         assert_eq!(outcome, Err(LinkAccountError::Store(down())));
@@ -414,7 +461,7 @@ mod tests {
         payments
             .expect_succeeded_since()
             .returning(|_, _| Err(down()));
-        let mut use_case = link_account(accounts, allowed());
+        let mut use_case = link_account(accounts, allowed_and_taken_back());
         use_case.views = AccountViews::new(
             Arc::new(crate::ports::MockReadingRepository::new()),
             Arc::new(payments),

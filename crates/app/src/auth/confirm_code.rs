@@ -35,14 +35,24 @@ pub async fn confirm_code(
     now: DateTime<Utc>,
     policy: &CodePolicy,
 ) -> Result<PendingCode, CodeCheckError> {
-    let pending = codes
+    let waiting = codes
         .find(phone, purpose)
         .await?
         .ok_or(CodeCheckError::Invalid)?;
+    // The try is counted before it is checked, so that concurrent guesses can't all pass a
+    // check made before any of them is counted; the check then sees the tries before this one.
+    let tries = codes.record_try(phone, purpose).await?;
+    let Some(tries_before) = tries.checked_sub(1) else {
+        // The code was consumed or replaced between the find and the count.
+        return Err(CodeCheckError::Invalid);
+    };
+    let pending = PendingCode {
+        failed_attempts: tries_before,
+        ..waiting
+    };
     match pending.check(&code_digest(phone, purpose, code), now, policy) {
         Ok(()) => {}
         Err(CodeRejected::Wrong { attempts_left }) => {
-            codes.record_failure(phone, purpose).await?;
             tracing::info!(
                 phone = %phone.masked(),
                 purpose = purpose.code(),

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use vodokanal_domain::{
     Email, EmailError, LoginPassword, Password, PasswordHash, Phone, PhoneError, User,
 };
@@ -93,11 +93,11 @@ pub enum LoginError {
     Store(#[from] StoreError),
 }
 
-/// Logs in. Failures are counted per login (for an unknown login too, so that the limit
-/// answers alike whether or not the login exists); an unknown login is verified against a
-/// dummy hash so that it takes the time of a wrong password. A success forgets the failures
-/// and, when the hash was made with older parameters, stores a new one (a failure there is
-/// logged, not fatal).
+/// Logs in. Every attempt is counted per login before the password is checked (an unknown
+/// login's too, so that the limit answers alike whether or not the login exists) and a success
+/// clears them, so what stays counted are the failures; an unknown login is verified against a
+/// dummy hash so that it takes the time of a wrong password. A success, when the hash was made
+/// with older parameters, stores a new one (a failure there is logged, not fatal).
 pub struct Login {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
@@ -141,8 +141,10 @@ impl Login {
         let LoginCommand { login, password } = command;
         let now = self.clock.now();
         let key = login.limit_key();
+        // Counted before the password is checked, so that concurrent guesses can't all pass a
+        // check made before any of them is counted; a success clears the key.
         if let LimitState::Exceeded { retry_after } =
-            self.counter.check(&key, self.limit, now).await?
+            self.counter.acquire(&key, self.limit, now).await?
         {
             tracing::info!(login = %login.masked(), "login refused: too many failures");
             return Err(LoginError::TooManyAttempts { retry_after });
@@ -153,11 +155,11 @@ impl Login {
         };
         let Some(mut user) = found else {
             self.hasher.verify_dummy(&password).await?;
-            return self.failed(&key, &login, now).await;
+            return Err(failed(&login));
         };
         let needs_rehash = match self.hasher.verify(&password, &user.password_hash).await? {
             Verification::Valid { needs_rehash } => needs_rehash,
-            Verification::Invalid => return self.failed(&key, &login, now).await,
+            Verification::Invalid => return Err(failed(&login)),
         };
         self.counter.clear(&key).await?;
         if needs_rehash && let Some(hash) = self.rehash(&user, &password).await {
@@ -172,17 +174,6 @@ impl Login {
             expires_at: session.expires_at,
             user,
         })
-    }
-
-    async fn failed(
-        &self,
-        key: &str,
-        login: &LoginName,
-        now: DateTime<Utc>,
-    ) -> Result<LoginOutput, LoginError> {
-        self.counter.record(key, now).await?;
-        tracing::info!(login = %login.masked(), "login failed");
-        Err(LoginError::InvalidCredentials)
     }
 
     /// Hashes the password again with the current parameters and stores it; `None` (and a log
@@ -208,6 +199,12 @@ impl Login {
             }
         }
     }
+}
+
+/// A failed login: already counted, logged with the login masked.
+fn failed(login: &LoginName) -> LoginError {
+    tracing::info!(login = %login.masked(), "login failed");
+    LoginError::InvalidCredentials
 }
 
 #[cfg(test)]
@@ -251,7 +248,7 @@ mod tests {
     impl Ports {
         fn limit(mut self, key: &'static str, state: Result<LimitState, StoreError>) -> Self {
             self.counter
-                .expect_check()
+                .expect_acquire()
                 .withf(move |k, limit, at| {
                     k == key
                         && *limit == Settings::default().limits.login_failures
@@ -279,15 +276,6 @@ mod tests {
             self.hasher
                 .expect_verify()
                 .withf(|p, h| p.expose() == PASSWORD && *h == testing::user().password_hash)
-                .times(1)
-                .return_const(outcome);
-            self
-        }
-
-        fn records(mut self, key: &'static str, outcome: Result<(), StoreError>) -> Self {
-            self.counter
-                .expect_record()
-                .withf(move |k, at| k == key && *at == testing::now())
                 .times(1)
                 .return_const(outcome);
             self
@@ -388,7 +376,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn too_many_failures_refuse_before_any_lookup() {
+    async fn too_many_attempts_refuse_before_any_lookup() {
         let outcome = Ports::default()
             .limit(
                 PHONE_KEY,
@@ -407,11 +395,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unknown_login_spends_a_dummy_verify_and_counts_as_a_failure() {
-        let mut ports = Ports::default()
-            .allowed()
-            .phone_finds(Ok(None))
-            .records(PHONE_KEY, Ok(()));
+    async fn an_unknown_login_spends_a_dummy_verify_and_stays_counted() {
+        let mut ports = Ports::default().allowed().phone_finds(Ok(None));
         ports
             .hasher
             .expect_verify_dummy()
@@ -425,12 +410,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_wrong_password_counts_as_a_failure_and_opens_nothing() {
+    async fn a_wrong_password_stays_counted_and_opens_nothing() {
         let outcome = Ports::default()
             .allowed()
             .phone_finds(Ok(Some(testing::user())))
             .verifies(Ok(Verification::Invalid))
-            .records(PHONE_KEY, Ok(()))
             .run(by_phone(PASSWORD))
             .await;
         assert_eq!(outcome, Err(LoginError::InvalidCredentials));
@@ -547,18 +531,6 @@ mod tests {
         let outcome = Ports::default()
             .allowed()
             .phone_finds(Err(down()))
-            .run(by_phone(PASSWORD))
-            .await;
-        assert_eq!(outcome, Err(LoginError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_counting_a_failure_is_reported() {
-        let outcome = Ports::default()
-            .allowed()
-            .phone_finds(Ok(Some(testing::user())))
-            .verifies(Ok(Verification::Invalid))
-            .records(PHONE_KEY, Err(down()))
             .run(by_phone(PASSWORD))
             .await;
         assert_eq!(outcome, Err(LoginError::Store(down())));

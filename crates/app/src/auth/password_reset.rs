@@ -383,12 +383,26 @@ mod tests {
     }
 
     impl Ports {
+        /// The code lookup, and when a code waits, the count of this try.
         fn finds(mut self, found: Result<Option<PendingCode>, StoreError>) -> Self {
+            if let Ok(Some(code)) = &found {
+                let tries = code.failed_attempts + 1;
+                self = self.counts_try(Ok(tries));
+            }
             self.codes
                 .expect_find()
                 .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
                 .times(1)
                 .return_const(found);
+            self
+        }
+
+        fn counts_try(mut self, outcome: Result<u32, StoreError>) -> Self {
+            self.codes
+                .expect_record_try()
+                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
+                .times(1)
+                .return_const(outcome);
             self
         }
 
@@ -398,15 +412,6 @@ mod tests {
                 .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
                 .times(1)
                 .return_const(outcome);
-            self
-        }
-
-        fn records_failure(mut self) -> Self {
-            self.codes
-                .expect_record_failure()
-                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
-                .times(1)
-                .return_const(Ok(1));
             self
         }
 
@@ -489,7 +494,6 @@ mod tests {
     async fn a_registration_code_does_not_reset_a_password() {
         let outcome = Ports::default()
             .finds(Ok(Some(pending_for(CodePurpose::Registration))))
-            .records_failure()
             .run()
             .await;
         assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));
@@ -502,7 +506,6 @@ mod tests {
                 digest: None,
                 ..pending()
             })))
-            .records_failure()
             .run()
             .await;
         assert_eq!(outcome, Err(ConfirmPasswordResetError::CodeInvalid));

@@ -458,7 +458,12 @@ mod tests {
     }
 
     impl Ports {
+        /// The code lookup, and when a code waits, the count of this try.
         fn finds(mut self, found: Result<Option<PendingCode>, StoreError>) -> Self {
+            if let Ok(Some(code)) = &found {
+                let tries = code.failed_attempts + 1;
+                self = self.counts_try(Ok(tries));
+            }
             self.codes
                 .expect_find()
                 .with(eq(testing::phone()), eq(CodePurpose::Registration))
@@ -467,18 +472,18 @@ mod tests {
             self
         }
 
-        fn consumes(mut self, outcome: Result<bool, StoreError>) -> Self {
+        fn counts_try(mut self, outcome: Result<u32, StoreError>) -> Self {
             self.codes
-                .expect_consume()
+                .expect_record_try()
                 .with(eq(testing::phone()), eq(CodePurpose::Registration))
                 .times(1)
                 .return_const(outcome);
             self
         }
 
-        fn records_failure(mut self, outcome: Result<u32, StoreError>) -> Self {
+        fn consumes(mut self, outcome: Result<bool, StoreError>) -> Self {
             self.codes
-                .expect_record_failure()
+                .expect_consume()
                 .with(eq(testing::phone()), eq(CodePurpose::Registration))
                 .times(1)
                 .return_const(outcome);
@@ -576,7 +581,6 @@ mod tests {
                 )),
                 ..pending()
             })))
-            .records_failure(Ok(1))
             .run()
             .await;
         assert_eq!(outcome, Err(ConfirmRegistrationError::CodeInvalid));
@@ -593,7 +597,6 @@ mod tests {
                 )),
                 ..pending()
             })))
-            .records_failure(Ok(1))
             .run()
             .await;
         assert_eq!(outcome, Err(ConfirmRegistrationError::CodeInvalid));
@@ -607,14 +610,13 @@ mod tests {
                 email: None,
                 ..pending()
             })))
-            .records_failure(Ok(1))
             .run()
             .await;
         assert_eq!(outcome, Err(ConfirmRegistrationError::CodeInvalid));
     }
 
     #[tokio::test]
-    async fn an_expired_code_is_expired_and_not_counted() {
+    async fn an_expired_code_is_expired() {
         let outcome = Ports::default()
             .finds(Ok(Some(PendingCode {
                 expires_at: testing::now(),
@@ -709,15 +711,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_down_when_counting_a_wrong_try_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(PendingCode {
-                digest: None,
-                ..pending()
-            })))
-            .records_failure(Err(down()))
-            .run()
-            .await;
+    async fn a_code_gone_before_its_try_is_counted_is_invalid() {
+        let mut ports = Ports::default().counts_try(Ok(0));
+        ports.codes.expect_find().return_const(Ok(Some(pending())));
+        assert_eq!(
+            ports.run().await,
+            Err(ConfirmRegistrationError::CodeInvalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_store_down_when_counting_the_try_is_reported() {
+        let mut ports = Ports::default().counts_try(Err(down()));
+        ports.codes.expect_find().return_const(Ok(Some(pending())));
+        let outcome = ports.run().await;
         assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
     }
 

@@ -14,8 +14,9 @@ pub trait CodeRepository: Send + Sync {
         phone: &Phone,
         purpose: CodePurpose,
     ) -> Result<Option<PendingCode>, StoreError>;
-    /// Counts one wrong try atomically and returns the wrong tries so far.
-    async fn record_failure(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError>;
+    /// Counts one try atomically, before it is checked, and returns the tries so far (0 when no
+    /// code waits). A right try consumes the code, so what stays counted are the wrong ones.
+    async fn record_try(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError>;
     /// Removes the code; `true` only for the one call that removed it, so a code confirms once.
     async fn consume(&self, phone: &Phone, purpose: CodePurpose) -> Result<bool, StoreError>;
 }

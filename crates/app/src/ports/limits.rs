@@ -41,6 +41,9 @@ pub trait AttemptCounter: Send + Sync {
         limit: Limit,
         now: DateTime<Utc>,
     ) -> Result<LimitState, StoreError>;
+    /// Takes back one attempt counted under `key` at `at` (by `acquire` or `record`), for an
+    /// attempt that turned out not to be a failure; nothing when there is none.
+    async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Forgets the attempts under `key` (after a success).
     async fn clear(&self, key: &str) -> Result<(), StoreError>;
 }

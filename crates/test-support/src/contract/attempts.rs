@@ -126,6 +126,47 @@ pub async fn keys_are_counted_apart(stores: Stores) {
     );
 }
 
+pub async fn release_takes_back_one_attempt(stores: Stores) {
+    let key = "link:account:123456";
+    let at = seconds_from_now(-60);
+    for _ in 0..5 {
+        assert_eq!(
+            stores
+                .attempts
+                .acquire(key, FIVE_PER_HOUR, at)
+                .await
+                .unwrap(),
+            LimitState::Allowed
+        );
+    }
+    stores.attempts.release(key, at).await.unwrap();
+    // Four are left: one more is allowed, then the limit holds again.
+    let state = |at| {
+        let stores = stores.clone();
+        async move {
+            stores
+                .attempts
+                .acquire(key, FIVE_PER_HOUR, at)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(state(now()).await, LimitState::Allowed);
+    assert!(matches!(state(now()).await, LimitState::Exceeded { .. }));
+    // Nothing counted at that instant, or under that key: nothing taken back.
+    stores
+        .attempts
+        .release(key, seconds_from_now(-30))
+        .await
+        .unwrap();
+    stores
+        .attempts
+        .release("link:account:none", at)
+        .await
+        .unwrap();
+    assert!(matches!(state(now()).await, LimitState::Exceeded { .. }));
+}
+
 pub async fn acquire_counts_only_what_it_allows(stores: Stores) {
     let key = "link:user:1";
     for i in 0..5 {

@@ -63,7 +63,7 @@ pub async fn put_replaces_the_code_of_the_same_phone_and_purpose(stores: Stores)
     stores.codes.put(&reset_other).await.unwrap();
     stores
         .codes
-        .record_failure(&phone, CodePurpose::PasswordReset)
+        .record_try(&phone, CodePurpose::PasswordReset)
         .await
         .unwrap();
     let second = PendingCode {
@@ -90,7 +90,7 @@ pub async fn put_replaces_the_code_of_the_same_phone_and_purpose(stores: Stores)
     );
 }
 
-pub async fn record_failure_counts_wrong_tries(stores: Stores) {
+pub async fn record_try_counts_every_try(stores: Stores) {
     let phone = builders::fresh_phone();
     let code = builders::pending_code(&phone, CodePurpose::Registration);
     stores.codes.put(&code).await.unwrap();
@@ -98,7 +98,7 @@ pub async fn record_failure_counts_wrong_tries(stores: Stores) {
         assert_eq!(
             stores
                 .codes
-                .record_failure(&phone, CodePurpose::Registration)
+                .record_try(&phone, CodePurpose::Registration)
                 .await
                 .unwrap(),
             expected
@@ -120,12 +120,12 @@ pub async fn record_failure_counts_wrong_tries(stores: Stores) {
     );
 }
 
-pub async fn record_failure_of_a_missing_code_counts_nothing(stores: Stores) {
+pub async fn record_try_of_a_missing_code_counts_nothing(stores: Stores) {
     let phone = builders::fresh_phone();
     assert_eq!(
         stores
             .codes
-            .record_failure(&phone, CodePurpose::Registration)
+            .record_try(&phone, CodePurpose::Registration)
             .await
             .unwrap(),
         0
@@ -140,7 +140,7 @@ pub async fn record_failure_of_a_missing_code_counts_nothing(stores: Stores) {
     );
 }
 
-pub async fn concurrent_failures_are_all_counted(stores: Stores) {
+pub async fn concurrent_tries_are_all_counted(stores: Stores) {
     let phone = builders::fresh_phone();
     stores
         .codes
@@ -152,7 +152,7 @@ pub async fn concurrent_failures_are_all_counted(stores: Stores) {
         let phone = phone.clone();
         async move {
             codes
-                .record_failure(&phone, CodePurpose::Registration)
+                .record_try(&phone, CodePurpose::Registration)
                 .await
                 .unwrap()
         }
