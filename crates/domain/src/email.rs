@@ -28,12 +28,13 @@ pub struct Email(String);
 text_value!(Email, EmailError);
 
 impl Email {
-    /// The form safe for logs: `pa***@example.com`.
+    /// The form safe for logs: `pa***@example.com`. At most the first two characters of the
+    /// local part show, never all of it, and always three stars, so the length stays hidden.
     pub fn masked(&self) -> String {
         let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
-        let shown: String = local.chars().take(2).collect();
-        let hidden = local.chars().count().saturating_sub(2).max(1);
-        format!("{shown}{}@{domain}", "*".repeat(hidden.min(3)))
+        let shown = local.chars().count().saturating_sub(1).min(2);
+        let shown: String = local.chars().take(shown).collect();
+        format!("{shown}***@{domain}")
     }
 }
 
@@ -135,8 +136,13 @@ mod tests {
     fn masks_for_logs() {
         let email: Email = "paul.smith@example.com".parse().unwrap();
         assert_eq!(email.masked(), "pa***@example.com");
-        let short: Email = "a@b.ru".parse().unwrap();
-        assert_eq!(short.masked(), "a*@b.ru");
+        for (short, masked) in [
+            ("a@b.ru", "***@b.ru"),
+            ("ab@b.ru", "a***@b.ru"),
+            ("abc@b.ru", "ab***@b.ru"),
+        ] {
+            assert_eq!(short.parse::<Email>().unwrap().masked(), masked);
+        }
         assert!(!format!("{email:?}").contains("paul.smith"));
     }
 

@@ -14,12 +14,7 @@ pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::BeginFailed => StoreError::Unavailable(e.to_string()),
         sqlx::Error::Database(ref db) => {
-            // SQLSTATE classes worth retrying: 08 connection, 53 resources, 57 operator
-            // intervention (shutdown), 40 serialization failure or deadlock.
-            let transient = db
-                .code()
-                .is_some_and(|code| ["08", "53", "57", "40"].iter().any(|c| code.starts_with(c)));
-            if transient {
+            if db.code().is_some_and(|code| is_transient(&code)) {
                 StoreError::Unavailable(e.to_string())
             } else {
                 StoreError::Corrupt(e.to_string())
@@ -29,10 +24,39 @@ pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// SQLSTATEs of a database that does not serve us now but may later, never of our own
+/// mistake: classes 08 connection, 28 authorization (a rotated password), 3D no such database,
+/// 40 serialization failure or deadlock, 53 resources, 57 operator intervention (shutdown),
+/// 58 system (I/O); and 25006 (a read-only replica after a failover), 55P03 (lock not
+/// available).
+fn is_transient(code: &str) -> bool {
+    ["08", "28", "3D", "40", "53", "57", "58"]
+        .iter()
+        .any(|class| code.starts_with(class))
+        || matches!(code, "25006" | "55P03")
+}
+
 /// The name of the unique constraint a database error violated, if that is what it is.
 pub(crate) fn violated_unique(e: &sqlx::Error) -> Option<&str> {
     match e {
         sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_does_not_serve_us_now_is_transient() {
+        for code in [
+            "08006", "28P01", "3D000", "40001", "53300", "57P01", "58030", "25006", "55P03",
+        ] {
+            assert!(is_transient(code), "{code}");
+        }
+        for code in ["23505", "23503", "42P01", "22001", "XX000"] {
+            assert!(!is_transient(code), "{code}");
+        }
     }
 }

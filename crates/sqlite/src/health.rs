@@ -11,11 +11,12 @@ sqlite_port!(
 
 #[async_trait]
 impl StoreHealth for SqliteStoreHealth {
+    /// Any failure means "not ready": the database does not serve us now, whatever the cause.
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
             .await
-            .map_err(store_error)?;
+            .map_err(|error| StoreError::Unavailable(store_error(error).to_string()))?;
         Ok(())
     }
 }

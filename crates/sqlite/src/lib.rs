@@ -51,15 +51,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens a pool on the database at `url` (`sqlite://path/to/file.db` or a plain path),
-/// creating the file if it is missing: WAL journal, `synchronous = NORMAL` (durable at
-/// checkpoints, never corrupt), foreign keys enforced, writers waiting [`BUSY_TIMEOUT`] for
+/// creating the file if it is missing: WAL journal, `synchronous = FULL` (a commit is on disk
+/// before it returns, so an acknowledged write survives a power cut), foreign keys enforced, writers waiting [`BUSY_TIMEOUT`] for
 /// each other.
 pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(store_error)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT);
     SqlitePoolOptions::new()
@@ -85,6 +85,14 @@ fn is_busy(code: &str) -> bool {
         .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
+/// SQLite's result codes of a database that can't serve us now but may later: out of memory
+/// (7), read-only (8), I/O error (10), disk full (13), can't open (14), lock protocol (15).
+/// Corruption (11) and "not a database" (26) are not among them.
+fn is_transient(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|code| matches!(code & 0xff, 7 | 8 | 10 | 13 | 14 | 15))
+}
+
 /// The one translation of sqlx's errors: what can be retried later is `Unavailable`, what the
 /// store should never have held or refused is `Corrupt`.
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
@@ -92,6 +100,8 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) => {
             if db.code().is_some_and(|code| is_busy(&code)) {
                 StoreError::Unavailable(format!("database busy: {}", db.message()))
+            } else if db.code().is_some_and(|code| is_transient(&code)) {
+                StoreError::Unavailable(format!("database unavailable: {}", db.message()))
             } else {
                 StoreError::Corrupt(format!("database refused: {}", db.message()))
             }
@@ -151,3 +161,21 @@ macro_rules! sqlite_port {
     };
 }
 pub(crate) use sqlite_port;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_can_t_serve_us_now_is_transient_not_corrupt() {
+        // Extended codes keep the primary code in their low byte (SQLITE_IOERR_WRITE = 778).
+        for code in ["7", "8", "10", "778", "13", "14", "15"] {
+            assert!(is_transient(code), "{code}");
+        }
+        for code in ["11", "26", "19", "2067", "1"] {
+            assert!(!is_transient(code), "{code}");
+        }
+        assert!(is_busy("5") && is_busy("517") && is_busy("6"));
+        assert!(!is_busy("10"));
+    }
+}
