@@ -22,7 +22,7 @@ use vodokanal_app::ports::{
     PasswordHasher, PaymentProvider, PaymentRepository, Random, ReadingRepository,
     SessionRepository, SmsGateway, StoreHealth, UserRepository, VisitRequestRepository,
 };
-use vodokanal_app::profile::{ChangePassword, DeleteProfile, ViewProfile};
+use vodokanal_app::profile::{ChangePassword, DeleteProfile, PasswordCheck, ViewProfile};
 use vodokanal_app::readings::{ReadingHistory, SubmitAnonymousReading, SubmitReadings};
 use vodokanal_app::visits::{BookVisit, ListVisits};
 
@@ -158,6 +158,8 @@ impl AppState {
             random.clone(),
             settings,
         );
+        let password_check =
+            PasswordCheck::new(hasher.clone(), attempts.clone(), clock.clone(), settings);
         let use_cases = UseCases {
             info: Info::new(settings),
             authenticate: Authenticate::new(sessions.clone(), clock.clone()),
@@ -191,7 +193,12 @@ impl AppState {
                 settings,
             ),
             view_profile: ViewProfile::new(users.clone()),
-            change_password: ChangePassword::new(users.clone(), sessions, hasher.clone()),
+            change_password: ChangePassword::new(
+                users.clone(),
+                sessions,
+                hasher.clone(),
+                password_check,
+            ),
             delete_profile: DeleteProfile::new(users, hasher),
             list_accounts: ListAccounts::new(
                 accounts.clone(),

@@ -4,10 +4,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use chrono::TimeDelta;
 use vodokanal_domain::{LoginPassword, Password, TokenDigest, UserId};
 
+use super::password_check::{PasswordCheck, PasswordCheckError};
 use crate::StoreError;
-use crate::ports::{HashError, PasswordHasher, SessionRepository, UserRepository, Verification};
+use crate::ports::{HashError, PasswordHasher, SessionRepository, UserRepository};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangePasswordCommand {
@@ -23,6 +25,9 @@ pub enum ChangePasswordError {
     /// 401 `invalid_credentials`: the current password is wrong.
     #[error("the current password is wrong")]
     InvalidCredentials,
+    /// 429 `too_many_requests`: too many wrong passwords for this user's login.
+    #[error("too many wrong passwords; retry after {retry_after}")]
+    TooManyAttempts { retry_after: TimeDelta },
     /// 401 `unauthorized`: the session's user is gone.
     #[error("the user no longer exists")]
     NotFound,
@@ -39,6 +44,7 @@ pub struct ChangePassword {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     hasher: Arc<dyn PasswordHasher>,
+    password_check: PasswordCheck,
 }
 
 impl fmt::Debug for ChangePassword {
@@ -52,11 +58,13 @@ impl ChangePassword {
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
         hasher: Arc<dyn PasswordHasher>,
+        password_check: PasswordCheck,
     ) -> Self {
         Self {
             users,
             sessions,
             hasher,
+            password_check,
         }
     }
 
@@ -66,14 +74,17 @@ impl ChangePassword {
             .by_id(command.user_id)
             .await?
             .ok_or(ChangePasswordError::NotFound)?;
-        match self
-            .hasher
-            .verify(&command.current_password, &user.password_hash)
-            .await?
-        {
-            Verification::Valid { .. } => {}
-            Verification::Invalid => return Err(ChangePasswordError::InvalidCredentials),
-        }
+        self.password_check
+            .verify(&user, &command.current_password)
+            .await
+            .map_err(|error| match error {
+                PasswordCheckError::Wrong => ChangePasswordError::InvalidCredentials,
+                PasswordCheckError::TooManyAttempts { retry_after } => {
+                    ChangePasswordError::TooManyAttempts { retry_after }
+                }
+                PasswordCheckError::Hash(error) => error.into(),
+                PasswordCheckError::Store(error) => error.into(),
+            })?;
         let hash = self.hasher.hash(&command.new_password).await?;
         self.users.set_password_hash(user.id, &hash).await?;
         self.sessions
@@ -87,7 +98,10 @@ impl ChangePassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository};
+    use crate::ports::{
+        LimitState, MockPasswordHasher, MockSessionRepository, MockUserRepository, Verification,
+    };
+    use crate::profile::password_check::tests::{PASSWORD, password_check, unused_password_check};
     use crate::testing;
     use mockall::predicate::eq;
     use vodokanal_domain::PasswordHash;
@@ -102,7 +116,7 @@ mod tests {
         ChangePasswordCommand {
             user_id: testing::user_id(),
             session: SESSION,
-            current_password: LoginPassword::try_from("старый пароль".to_owned()).unwrap(),
+            current_password: LoginPassword::try_from(PASSWORD.to_owned()).unwrap(),
             new_password: Password::try_from("тихая вода в Уводи".to_owned()).unwrap(),
         }
     }
@@ -112,6 +126,7 @@ mod tests {
         users: MockUserRepository,
         sessions: MockSessionRepository,
         hasher: MockPasswordHasher,
+        check: Option<PasswordCheck>,
     }
 
     impl Ports {
@@ -124,14 +139,14 @@ mod tests {
             self
         }
 
+        /// The current password's check, allowed by the limit, giving `outcome`.
         fn verifies(mut self, outcome: Result<Verification, HashError>) -> Self {
-            self.hasher
-                .expect_verify()
-                .withf(|password, hash| {
-                    password.expose() == "старый пароль" && *hash == testing::user().password_hash
-                })
-                .times(1)
-                .return_const(outcome);
+            let clears = matches!(outcome, Ok(Verification::Valid { .. })).then_some(Ok(()));
+            self.check = Some(password_check(
+                Ok(LimitState::Allowed),
+                Some(outcome),
+                clears,
+            ));
             self
         }
 
@@ -154,10 +169,12 @@ mod tests {
         }
 
         async fn run(self) -> Result<(), ChangePasswordError> {
+            let check = self.check.unwrap_or_else(unused_password_check);
             ChangePassword::new(
                 Arc::new(self.users),
                 Arc::new(self.sessions),
                 Arc::new(self.hasher),
+                check,
             )
             .execute(command())
             .await
@@ -194,6 +211,21 @@ mod tests {
         assert_eq!(
             ports.run().await,
             Err(ChangePasswordError::InvalidCredentials)
+        );
+    }
+
+    #[tokio::test]
+    async fn too_many_wrong_passwords_refuse_the_change() {
+        let wait = TimeDelta::minutes(12);
+        let mut ports = Ports::default().user_found();
+        ports.check = Some(password_check(
+            Ok(LimitState::Exceeded { retry_after: wait }),
+            None,
+            None,
+        ));
+        assert_eq!(
+            ports.run().await,
+            Err(ChangePasswordError::TooManyAttempts { retry_after: wait })
         );
     }
 

@@ -2,8 +2,10 @@
 
 pub mod change_password;
 pub mod delete;
+pub mod password_check;
 pub mod view;
 
 pub use change_password::{ChangePassword, ChangePasswordCommand, ChangePasswordError};
 pub use delete::{DeleteProfile, DeleteProfileCommand, DeleteProfileError};
+pub use password_check::{PasswordCheck, PasswordCheckError};
 pub use view::{ViewProfile, ViewProfileCommand, ViewProfileError};

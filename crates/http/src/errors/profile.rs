@@ -2,6 +2,7 @@
 
 use vodokanal_app::profile::{ChangePasswordError, DeleteProfileError, ViewProfileError};
 
+use super::too_many;
 use crate::problem::{Problem, ProblemCode};
 
 fn wrong_password() -> Problem {
@@ -21,6 +22,10 @@ impl From<ChangePasswordError> for Problem {
     fn from(error: ChangePasswordError) -> Self {
         match error {
             ChangePasswordError::InvalidCredentials => wrong_password(),
+            ChangePasswordError::TooManyAttempts { retry_after } => too_many(
+                retry_after,
+                "Слишком много неверных паролей. Повторите попытку позже.",
+            ),
             ChangePasswordError::NotFound => Self::unauthorized(),
             ChangePasswordError::Hash(hash) => hash.into(),
             ChangePasswordError::Store(store) => store.into(),

@@ -352,3 +352,35 @@ async fn a_failed_send_is_answered_by_its_kind_and_starts_no_pause() {
     request().await.problem(429, "too_many_requests");
     assert!(sms.0.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_as_failed_logins() {
+    let app = App::new().await;
+    let token = app.register().await;
+    for _ in 0..10 {
+        app.post(
+            "/api/v1/profile/password",
+            Some(&token),
+            json!({"current_password": "nope-nope", "new_password": "another-pass-1"}),
+        )
+        .await
+        .problem(401, "invalid_credentials");
+    }
+    // The right password no longer helps: neither here nor at the login of the same phone.
+    let limited = app
+        .post(
+            "/api/v1/profile/password",
+            Some(&token),
+            json!({"current_password": PASSWORD, "new_password": "another-pass-1"}),
+        )
+        .await;
+    limited.problem(429, "too_many_requests");
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    app.post(
+        "/api/v1/auth/login",
+        None,
+        json!({"login": PHONE, "password": PASSWORD}),
+    )
+    .await
+    .problem(429, "too_many_requests");
+}
