@@ -9,10 +9,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tokio::task::JoinError;
 use vodokanal_app::idempotency::{
     Begin, Caller, Idempotency, IdempotencyKey, IdempotencyRecordKey, StoredResponse,
 };
+use vodokanal_domain::AccountNumber;
 
+use crate::extract::JsonBody;
 use crate::problem::{FieldError, Problem};
 use crate::state::AppState;
 
@@ -73,92 +76,87 @@ impl IntoResponse for JsonResponse {
     }
 }
 
-/// Releases a claim whose request never finished (the client went away, or the timeout
-/// dropped the handler), so that the client may retry instead of getting 409 for a day.
-struct ClaimGuard {
-    idempotency: Idempotency,
-    key: Option<IdempotencyRecordKey>,
-}
-
-impl ClaimGuard {
-    async fn complete(mut self, response: &StoredResponse) {
-        if let Some(key) = self.key.take()
-            && let Err(error) = self.idempotency.complete(&key, response).await
-        {
-            tracing::error!(%error, "storing the response of an idempotent request failed");
-        }
-    }
-
-    async fn release(mut self) {
-        if let Some(key) = self.key.take()
-            && let Err(error) = self.idempotency.release(&key).await
-        {
-            tracing::error!(%error, "releasing an idempotency key failed");
-        }
-    }
-}
-
-impl Drop for ClaimGuard {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            let idempotency = self.idempotency.clone();
-            runtime.spawn(async move {
-                if let Err(error) = idempotency.release(&key).await {
-                    tracing::error!(%error, "releasing an abandoned idempotency key failed");
-                }
-            });
-        }
-    }
-}
-
-/// Runs `work` under the key, when there is one: a replay answers the stored response, a
-/// 2xx is stored, anything else releases the key so that the client may retry.
-pub async fn idempotent<Fut>(
-    state: &AppState,
+/// Runs `work(state, body)` in a task of its own, under the key when there is one: a replay
+/// answers the stored response, a 2xx is stored, anything else releases the key so that the
+/// client may retry.
+///
+/// The task, not the request, owns the work and the end of its claim: a client that goes away
+/// or the request timeout can't cut a reading or a payment between its commit and the stored
+/// answer, so a retry under the same key gets that answer instead of a second payment.
+///
+/// `scope` names the resource the request writes to, not the route template: the same key and
+/// body sent to two accounts are two requests (see [`account_scope`]).
+pub async fn idempotent<W, Fut>(
+    state: AppState,
     key: Option<IdempotencyKey>,
     caller: &Caller,
-    endpoint: &'static str,
-    body: &[u8],
-    work: Fut,
+    scope: &str,
+    body: JsonBody,
+    work: W,
 ) -> Response
 where
-    Fut: Future<Output = Result<JsonResponse, Problem>>,
+    W: FnOnce(AppState, JsonBody) -> Fut,
+    Fut: Future<Output = Result<JsonResponse, Problem>> + Send + 'static,
 {
     let Some(key) = key else {
-        return work.await.into_response();
+        return answer(tokio::spawn(work(state, body)).await);
     };
-    let idempotency = &state.use_cases.idempotency;
-    let record = IdempotencyRecordKey::new(caller, endpoint, &key);
-    match idempotency.begin(&record, body).await {
+    let idempotency = state.use_cases.idempotency.clone();
+    let record = IdempotencyRecordKey::new(caller, scope, &key);
+    match idempotency.begin(&record, &body.raw).await {
         Ok(Begin::Proceed) => {}
         Ok(Begin::Replay(stored)) => return replay(stored),
         Err(error) => return Problem::from(error).into_response(),
     }
-    let guard = ClaimGuard {
-        idempotency: idempotency.clone(),
-        key: Some(record),
-    };
-    match work.await {
-        Ok(response) if response.status.is_success() => {
-            guard
-                .complete(&StoredResponse {
+    let run = work(state, body);
+    let claim = record.clone();
+    let claims = idempotency.clone();
+    let outcome = tokio::spawn(async move {
+        let outcome = run.await;
+        match &outcome {
+            Ok(response) if response.status.is_success() => {
+                let stored = StoredResponse {
                     status: response.status.as_u16(),
                     body: response.body.clone(),
-                })
-                .await;
-            response.into_response()
+                };
+                if let Err(error) = claims.complete(&claim, &stored).await {
+                    tracing::error!(%error, "storing the response of an idempotent request failed");
+                }
+            }
+            _ => release(&claims, &claim).await,
         }
-        Ok(response) => {
-            guard.release().await;
-            response.into_response()
-        }
-        Err(problem) => {
-            guard.release().await;
-            problem.into_response()
+        outcome
+    })
+    .await;
+    if outcome.is_err() {
+        // The work panicked: its task could not end the claim.
+        release(&idempotency, &record).await;
+    }
+    answer(outcome)
+}
+
+async fn release(idempotency: &Idempotency, key: &IdempotencyRecordKey) {
+    if let Err(error) = idempotency.release(key).await {
+        tracing::error!(%error, "releasing an idempotency key failed");
+    }
+}
+
+/// The answer of a work's task; a panic is a 500 (and a bug).
+fn answer(outcome: Result<Result<JsonResponse, Problem>, JoinError>) -> Response {
+    match outcome {
+        Ok(Ok(response)) => response.into_response(),
+        Ok(Err(problem)) => problem.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a request's work did not finish");
+            Problem::internal().into_response()
         }
     }
+}
+
+/// The scope of a POST under one account: its path with the account number as it is stored, so
+/// that `8 910-12` and `891012` are the same account and two accounts never share a record.
+pub fn account_scope(account: &AccountNumber, collection: &str) -> String {
+    format!("POST /api/v1/accounts/{account}/{collection}")
 }
 
 fn replay(stored: StoredResponse) -> Response {

@@ -196,10 +196,10 @@ impl AppState {
             change_password: ChangePassword::new(
                 users.clone(),
                 sessions,
-                hasher.clone(),
-                password_check,
+                hasher,
+                password_check.clone(),
             ),
-            delete_profile: DeleteProfile::new(users, hasher),
+            delete_profile: DeleteProfile::new(users, password_check),
             list_accounts: ListAccounts::new(
                 accounts.clone(),
                 readings.clone(),

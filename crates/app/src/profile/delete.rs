@@ -4,10 +4,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use chrono::TimeDelta;
 use vodokanal_domain::{LoginPassword, UserId};
 
+use super::password_check::{PasswordCheck, PasswordCheckError};
 use crate::StoreError;
-use crate::ports::{HashError, PasswordHasher, UserRepository, Verification};
+use crate::ports::{HashError, UserRepository};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeleteProfileCommand {
@@ -20,6 +22,9 @@ pub enum DeleteProfileError {
     /// 401 `invalid_credentials`: the password is wrong.
     #[error("the password is wrong")]
     InvalidCredentials,
+    /// 429 `too_many_requests`: too many wrong passwords for this user's login.
+    #[error("too many wrong passwords; retry after {retry_after}")]
+    TooManyAttempts { retry_after: TimeDelta },
     /// 401 `unauthorized`: the session's user is gone.
     #[error("the user no longer exists")]
     NotFound,
@@ -34,7 +39,7 @@ pub enum DeleteProfileError {
 /// Deletes the profile (204) once the password is confirmed.
 pub struct DeleteProfile {
     users: Arc<dyn UserRepository>,
-    hasher: Arc<dyn PasswordHasher>,
+    password_check: PasswordCheck,
 }
 
 impl fmt::Debug for DeleteProfile {
@@ -44,8 +49,11 @@ impl fmt::Debug for DeleteProfile {
 }
 
 impl DeleteProfile {
-    pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
-        Self { users, hasher }
+    pub fn new(users: Arc<dyn UserRepository>, password_check: PasswordCheck) -> Self {
+        Self {
+            users,
+            password_check,
+        }
     }
 
     pub async fn execute(&self, command: DeleteProfileCommand) -> Result<(), DeleteProfileError> {
@@ -54,14 +62,17 @@ impl DeleteProfile {
             .by_id(command.user_id)
             .await?
             .ok_or(DeleteProfileError::NotFound)?;
-        match self
-            .hasher
-            .verify(&command.password, &user.password_hash)
-            .await?
-        {
-            Verification::Valid { .. } => {}
-            Verification::Invalid => return Err(DeleteProfileError::InvalidCredentials),
-        }
+        self.password_check
+            .verify(&user, &command.password)
+            .await
+            .map_err(|error| match error {
+                PasswordCheckError::Wrong => DeleteProfileError::InvalidCredentials,
+                PasswordCheckError::TooManyAttempts { retry_after } => {
+                    DeleteProfileError::TooManyAttempts { retry_after }
+                }
+                PasswordCheckError::Hash(error) => error.into(),
+                PasswordCheckError::Store(error) => error.into(),
+            })?;
         self.users.delete(user.id).await?;
         tracing::info!(user_id = %user.id, "profile deleted");
         Ok(())
@@ -70,15 +81,18 @@ impl DeleteProfile {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ports::{MockPasswordHasher, MockUserRepository};
-    use crate::testing;
+    use chrono::TimeDelta;
     use mockall::predicate::eq;
+
+    use super::*;
+    use crate::ports::{LimitState, MockUserRepository, Verification};
+    use crate::profile::password_check::tests::{PASSWORD, password_check, unused_password_check};
+    use crate::testing;
 
     fn command() -> DeleteProfileCommand {
         DeleteProfileCommand {
             user_id: testing::user_id(),
-            password: LoginPassword::try_from("мой пароль".to_owned()).unwrap(),
+            password: LoginPassword::try_from(PASSWORD.to_owned()).unwrap(),
         }
     }
 
@@ -92,23 +106,18 @@ mod tests {
         users
     }
 
-    fn verifying(outcome: Result<Verification, HashError>) -> MockPasswordHasher {
-        let mut hasher = MockPasswordHasher::new();
-        hasher
-            .expect_verify()
-            .withf(|password, hash| {
-                password.expose() == "мой пароль" && *hash == testing::user().password_hash
-            })
-            .times(1)
-            .return_const(outcome);
-        hasher
+    /// A check under the limit whose hasher answers `outcome`; a valid password clears the
+    /// counted attempts.
+    fn verifying(outcome: Result<Verification, HashError>) -> PasswordCheck {
+        let clears = matches!(outcome, Ok(Verification::Valid { .. })).then_some(Ok(()));
+        password_check(Ok(LimitState::Allowed), Some(outcome), clears)
     }
 
     async fn run(
         users: MockUserRepository,
-        hasher: MockPasswordHasher,
+        check: PasswordCheck,
     ) -> Result<(), DeleteProfileError> {
-        DeleteProfile::new(Arc::new(users), Arc::new(hasher))
+        DeleteProfile::new(Arc::new(users), check)
             .execute(command())
             .await
     }
@@ -125,16 +134,26 @@ mod tests {
             .with(eq(testing::user_id()))
             .times(1)
             .return_const(Ok(()));
-        let hasher = verifying(Ok(Verification::Valid { needs_rehash: true }));
-        assert_eq!(run(users, hasher).await, Ok(()));
+        let check = verifying(Ok(Verification::Valid { needs_rehash: true }));
+        assert_eq!(run(users, check).await, Ok(()));
     }
 
     #[tokio::test]
     async fn a_wrong_password_deletes_nothing() {
-        let hasher = verifying(Ok(Verification::Invalid));
+        let check = verifying(Ok(Verification::Invalid));
         assert_eq!(
-            run(found(), hasher).await,
+            run(found(), check).await,
             Err(DeleteProfileError::InvalidCredentials)
+        );
+    }
+
+    #[tokio::test]
+    async fn over_the_login_limit_the_password_is_not_even_verified() {
+        let wait = TimeDelta::minutes(7);
+        let check = password_check(Ok(LimitState::Exceeded { retry_after: wait }), None, None);
+        assert_eq!(
+            run(found(), check).await,
+            Err(DeleteProfileError::TooManyAttempts { retry_after: wait })
         );
     }
 
@@ -143,7 +162,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_by_id().return_const(Ok(None));
         assert_eq!(
-            run(users, MockPasswordHasher::new()).await,
+            run(users, unused_password_check()).await,
             Err(DeleteProfileError::NotFound)
         );
     }
@@ -151,9 +170,9 @@ mod tests {
     #[tokio::test]
     async fn a_hasher_failure_deletes_nothing() {
         let failed = HashError::Failed("pool gone".into());
-        let hasher = verifying(Err(failed.clone()));
+        let check = verifying(Err(failed.clone()));
         assert_eq!(
-            run(found(), hasher).await,
+            run(found(), check).await,
             Err(DeleteProfileError::Hash(failed))
         );
     }
@@ -163,7 +182,7 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_by_id().return_const(Err(down()));
         assert_eq!(
-            run(users, MockPasswordHasher::new()).await,
+            run(users, unused_password_check()).await,
             Err(DeleteProfileError::Store(down()))
         );
     }
@@ -172,11 +191,11 @@ mod tests {
     async fn a_store_down_at_the_delete_is_reported() {
         let mut users = found();
         users.expect_delete().times(1).return_const(Err(down()));
-        let hasher = verifying(Ok(Verification::Valid {
+        let check = verifying(Ok(Verification::Valid {
             needs_rehash: false,
         }));
         assert_eq!(
-            run(users, hasher).await,
+            run(users, check).await,
             Err(DeleteProfileError::Store(down()))
         );
     }

@@ -5,6 +5,8 @@ use vodokanal_app::profile::{ChangePasswordError, DeleteProfileError, ViewProfil
 use super::too_many;
 use crate::problem::{Problem, ProblemCode};
 
+const TOO_MANY: &str = "Слишком много неверных паролей. Повторите попытку позже.";
+
 fn wrong_password() -> Problem {
     Problem::new(ProblemCode::InvalidCredentials, "Неверный пароль.")
 }
@@ -22,10 +24,7 @@ impl From<ChangePasswordError> for Problem {
     fn from(error: ChangePasswordError) -> Self {
         match error {
             ChangePasswordError::InvalidCredentials => wrong_password(),
-            ChangePasswordError::TooManyAttempts { retry_after } => too_many(
-                retry_after,
-                "Слишком много неверных паролей. Повторите попытку позже.",
-            ),
+            ChangePasswordError::TooManyAttempts { retry_after } => too_many(retry_after, TOO_MANY),
             ChangePasswordError::NotFound => Self::unauthorized(),
             ChangePasswordError::Hash(hash) => hash.into(),
             ChangePasswordError::Store(store) => store.into(),
@@ -37,6 +36,7 @@ impl From<DeleteProfileError> for Problem {
     fn from(error: DeleteProfileError) -> Self {
         match error {
             DeleteProfileError::InvalidCredentials => wrong_password(),
+            DeleteProfileError::TooManyAttempts { retry_after } => too_many(retry_after, TOO_MANY),
             DeleteProfileError::NotFound => Self::unauthorized(),
             DeleteProfileError::Hash(hash) => hash.into(),
             DeleteProfileError::Store(store) => store.into(),

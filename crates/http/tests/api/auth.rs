@@ -384,3 +384,30 @@ async fn wrong_current_passwords_count_as_failed_logins() {
     .await
     .problem(429, "too_many_requests");
 }
+
+#[tokio::test]
+async fn wrong_passwords_at_profile_deletion_count_as_failed_logins() {
+    let app = App::new().await;
+    let token = app.register().await;
+    let delete = |password: &'static str| {
+        app.call(
+            Method::DELETE,
+            "/api/v1/profile",
+            Some(&token),
+            Some(json!({"password": password})),
+        )
+    };
+    for _ in 0..10 {
+        delete("nope-nope")
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    let limited = delete(PASSWORD).await;
+    limited.problem(429, "too_many_requests");
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    // Nothing was deleted.
+    assert_eq!(
+        app.get("/api/v1/profile", Some(&token)).await.status,
+        StatusCode::OK
+    );
+}

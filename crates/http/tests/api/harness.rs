@@ -31,6 +31,9 @@ use vodokanal_test_support::memory::in_memory_stores;
 /// 100.000 on 2026-10-25).
 pub const ACCOUNT: &str = "123456";
 pub const METER: &str = "ВСХ-0011234";
+/// A second account, with meter ВСХ-0055678 (no reading), for tests that need two.
+pub const SECOND_ACCOUNT: &str = "654321";
+pub const SECOND_METER: &str = "ВСХ-0055678";
 pub const PHONE: &str = "+79109845003";
 pub const EMAIL: &str = "abonent@example.ru";
 pub const PASSWORD: &str = "kapel-vody-42";
@@ -196,9 +199,9 @@ fn date(text: &str) -> chrono::NaiveDate {
 }
 
 /// [`ACCOUNT`] with meter [`METER`], a debt of 1234.50 as of 2026-10-31, and the meter's
-/// last reading of 100 m³ on 2026-10-25.
-fn registry_row() -> RegistryRecord {
-    RegistryRecord {
+/// last reading of 100 m³ on 2026-10-25; [`SECOND_ACCOUNT`] with [`SECOND_METER`].
+fn registry_rows() -> [RegistryRecord; 2] {
+    let first = RegistryRecord {
         account_number: ACCOUNT.parse::<AccountNumber>().unwrap(),
         address: "г. Иваново, ул. Лежневская, д. 1, кв. 2".into(),
         balance: "1234.50".parse().unwrap(),
@@ -209,7 +212,20 @@ fn registry_row() -> RegistryRecord {
             verification_due: Some(date("2030-01-15")),
             last_reading: Some(("100".parse().unwrap(), date("2026-10-25"))),
         }),
-    }
+    };
+    let second = RegistryRecord {
+        account_number: SECOND_ACCOUNT.parse::<AccountNumber>().unwrap(),
+        address: "г. Иваново, ул. Лежневская, д. 1, кв. 3".into(),
+        balance: "0".parse().unwrap(),
+        balance_as_of: date("2026-10-31"),
+        meter: Some(RegistryMeter {
+            number: SECOND_METER.parse::<MeterNumber>().unwrap(),
+            service: MeterService::HotWater,
+            verification_due: None,
+            last_reading: None,
+        }),
+    };
+    [first, second]
 }
 
 pub struct App {
@@ -282,14 +298,14 @@ impl App {
         Self::with(settings(), HttpConfig::default(), |_| {}).await
     }
 
-    /// An app with the account [`ACCOUNT`] in the registry; `tweak` may replace ports.
+    /// An app with the accounts [`ACCOUNT`] and [`SECOND_ACCOUNT`] in the registry; `tweak` may replace ports.
     pub async fn with(
         settings: Settings,
         config: HttpConfig,
         tweak: impl FnOnce(&mut Ports),
     ) -> Self {
         let stores = in_memory_stores();
-        stores.registry.upsert(&[registry_row()]).await.unwrap();
+        stores.registry.upsert(&registry_rows()).await.unwrap();
         let sms = Arc::new(Outbox::default());
         let health = Arc::new(Health::default());
         let provider = Arc::new(FakeProvider {

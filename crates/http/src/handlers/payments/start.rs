@@ -9,11 +9,9 @@ use vodokanal_domain::{Money, PaymentPurpose};
 use crate::dto::{CabinetPaymentRequest, PaymentDto};
 use crate::extract::{AccountPath, Authenticated, JsonBody, ReturnUrl};
 use crate::handlers::missing;
-use crate::idempotency::{IdempotencyHeader, JsonResponse, idempotent};
+use crate::idempotency::{IdempotencyHeader, JsonResponse, account_scope, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
-
-const ENDPOINT: &str = "POST /api/v1/accounts/{number}/payments";
 
 /// A payment from the cabinet to a linked account; the receipt goes to the user's e-mail.
 #[utoipa::path(
@@ -43,37 +41,46 @@ pub async fn start_cabinet_payment(
     body: JsonBody,
 ) -> Response {
     let caller = Caller::User(user.user_id);
-    idempotent(&state, key, &caller, ENDPOINT, &body.raw, async {
-        let mut form = body.form();
-        let purpose = form.required::<PaymentPurpose>("purpose");
-        let amount = form.required_decimal::<Money>("amount");
-        let return_url = form.optional::<ReturnUrl>("return_url");
-        form.finish()?;
-        let (Some(purpose), Some(amount), Some(return_url)) = (purpose, amount, return_url) else {
-            return Err(missing());
-        };
-        let profile = state
-            .use_cases
-            .view_profile
-            .execute(ViewProfileCommand {
-                user_id: user.user_id,
-            })
-            .await?;
-        let payment = state
-            .use_cases
-            .start_payment
-            .execute(StartPaymentCommand {
-                payer: Payer::Cabinet {
+    let scope = account_scope(&account_number, "payments");
+    idempotent(
+        state,
+        key,
+        &caller,
+        &scope,
+        body,
+        |state, body| async move {
+            let mut form = body.form();
+            let purpose = form.required::<PaymentPurpose>("purpose");
+            let amount = form.required_decimal::<Money>("amount");
+            let return_url = form.optional::<ReturnUrl>("return_url");
+            form.finish()?;
+            let (Some(purpose), Some(amount), Some(return_url)) = (purpose, amount, return_url)
+            else {
+                return Err(missing());
+            };
+            let profile = state
+                .use_cases
+                .view_profile
+                .execute(ViewProfileCommand {
                     user_id: user.user_id,
-                    email: profile.email,
-                },
-                account_number,
-                purpose,
-                amount,
-                return_url: return_url.map(|url| url.0),
-            })
-            .await?;
-        JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
-    })
+                })
+                .await?;
+            let payment = state
+                .use_cases
+                .start_payment
+                .execute(StartPaymentCommand {
+                    payer: Payer::Cabinet {
+                        user_id: user.user_id,
+                        email: profile.email,
+                    },
+                    account_number,
+                    purpose,
+                    amount,
+                    return_url: return_url.map(|url| url.0),
+                })
+                .await?;
+            JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
+        },
+    )
     .await
 }

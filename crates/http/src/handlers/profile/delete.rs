@@ -20,6 +20,7 @@ use crate::state::AppState;
         (status = 204, description = "The profile is deleted"),
         (status = 401, description = "unauthorized, invalid_credentials", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "validation_failed", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "too_many_requests: too many wrong passwords (counted with the logins of the user's phone)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]

@@ -35,31 +35,38 @@ pub async fn start_anonymous_payment(
     body: JsonBody,
 ) -> Response {
     let caller = anonymous_caller(ip);
-    idempotent(&state, key, &caller, ENDPOINT, &body.raw, async {
-        let mut form = body.form();
-        let account_number = form.required::<AccountNumber>("account_number");
-        let purpose = form.required::<PaymentPurpose>("purpose");
-        let amount = form.required_decimal::<Money>("amount");
-        let email = form.optional::<Email>("email");
-        let return_url = form.optional::<ReturnUrl>("return_url");
-        form.finish()?;
-        let (Some(account_number), Some(purpose), Some(amount), Some(email), Some(return_url)) =
-            (account_number, purpose, amount, email, return_url)
-        else {
-            return Err(missing());
-        };
-        let payment = state
-            .use_cases
-            .start_payment
-            .execute(StartPaymentCommand {
-                payer: Payer::Anonymous { email, phone: None },
-                account_number,
-                purpose,
-                amount,
-                return_url: return_url.map(|url| url.0),
-            })
-            .await?;
-        JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
-    })
+    idempotent(
+        state,
+        key,
+        &caller,
+        ENDPOINT,
+        body,
+        |state, body| async move {
+            let mut form = body.form();
+            let account_number = form.required::<AccountNumber>("account_number");
+            let purpose = form.required::<PaymentPurpose>("purpose");
+            let amount = form.required_decimal::<Money>("amount");
+            let email = form.optional::<Email>("email");
+            let return_url = form.optional::<ReturnUrl>("return_url");
+            form.finish()?;
+            let (Some(account_number), Some(purpose), Some(amount), Some(email), Some(return_url)) =
+                (account_number, purpose, amount, email, return_url)
+            else {
+                return Err(missing());
+            };
+            let payment = state
+                .use_cases
+                .start_payment
+                .execute(StartPaymentCommand {
+                    payer: Payer::Anonymous { email, phone: None },
+                    account_number,
+                    purpose,
+                    amount,
+                    return_url: return_url.map(|url| url.0),
+                })
+                .await?;
+            JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
+        },
+    )
     .await
 }

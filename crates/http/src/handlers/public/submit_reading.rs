@@ -35,29 +35,36 @@ pub async fn submit_anonymous_reading(
     body: JsonBody,
 ) -> Response {
     let caller = anonymous_caller(ip);
-    idempotent(&state, key, &caller, ENDPOINT, &body.raw, async {
-        let mut form = body.form();
-        let full_name = form.required::<FullName>("full_name");
-        let phone = form.required::<Phone>("phone");
-        let meter_number = form.required::<MeterNumber>("meter_number");
-        let value = form.required_decimal::<ReadingValue>("value");
-        form.finish()?;
-        let (Some(full_name), Some(phone), Some(meter_number), Some(value)) =
-            (full_name, phone, meter_number, value)
-        else {
-            return Err(missing());
-        };
-        let reading = state
-            .use_cases
-            .submit_anonymous_reading
-            .execute(SubmitAnonymousReadingCommand {
-                full_name,
-                phone,
-                meter_number,
-                value,
-            })
-            .await?;
-        JsonResponse::new(StatusCode::CREATED, &ReadingDto::from(&reading))
-    })
+    idempotent(
+        state,
+        key,
+        &caller,
+        ENDPOINT,
+        body,
+        |state, body| async move {
+            let mut form = body.form();
+            let full_name = form.required::<FullName>("full_name");
+            let phone = form.required::<Phone>("phone");
+            let meter_number = form.required::<MeterNumber>("meter_number");
+            let value = form.required_decimal::<ReadingValue>("value");
+            form.finish()?;
+            let (Some(full_name), Some(phone), Some(meter_number), Some(value)) =
+                (full_name, phone, meter_number, value)
+            else {
+                return Err(missing());
+            };
+            let reading = state
+                .use_cases
+                .submit_anonymous_reading
+                .execute(SubmitAnonymousReadingCommand {
+                    full_name,
+                    phone,
+                    meter_number,
+                    value,
+                })
+                .await?;
+            JsonResponse::new(StatusCode::CREATED, &ReadingDto::from(&reading))
+        },
+    )
     .await
 }

@@ -7,11 +7,9 @@ use vodokanal_domain::{MeterNumber, ReadingValue};
 
 use crate::dto::{ReadingDto, SubmitReadingsRequest};
 use crate::extract::{AccountPath, Authenticated, JsonBody};
-use crate::idempotency::{IdempotencyHeader, JsonResponse, idempotent};
+use crate::idempotency::{IdempotencyHeader, JsonResponse, account_scope, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
-
-const ENDPOINT: &str = "POST /api/v1/accounts/{number}/readings";
 
 /// Readings of some of the account's meters: all or none are stored.
 #[utoipa::path(
@@ -41,31 +39,39 @@ pub async fn submit_readings(
     body: JsonBody,
 ) -> Response {
     let caller = Caller::User(user.user_id);
-    idempotent(&state, key, &caller, ENDPOINT, &body.raw, async {
-        let mut form = body.form();
-        let items = form.objects("readings", "Укажите показания счётчиков");
-        let mut readings = Vec::new();
-        for mut item in items.unwrap_or_default() {
-            let meter = item.required::<MeterNumber>("meter_number");
-            let value = item.required_decimal::<ReadingValue>("value");
-            if let (Some(meter), Some(value)) = (meter, value) {
-                readings.push((meter, value));
+    let scope = account_scope(&account_number, "readings");
+    idempotent(
+        state,
+        key,
+        &caller,
+        &scope,
+        body,
+        |state, body| async move {
+            let mut form = body.form();
+            let items = form.objects("readings", "Укажите показания счётчиков");
+            let mut readings = Vec::new();
+            for mut item in items.unwrap_or_default() {
+                let meter = item.required::<MeterNumber>("meter_number");
+                let value = item.required_decimal::<ReadingValue>("value");
+                if let (Some(meter), Some(value)) = (meter, value) {
+                    readings.push((meter, value));
+                }
+                form.absorb(item);
             }
-            form.absorb(item);
-        }
-        // An empty list passes here: the use case refuses it, naming `readings`.
-        form.finish()?;
-        let stored = state
-            .use_cases
-            .submit_readings
-            .execute(SubmitReadingsCommand {
-                user_id: user.user_id,
-                account_number,
-                readings,
-            })
-            .await?;
-        let stored: Vec<ReadingDto> = stored.iter().map(ReadingDto::from).collect();
-        JsonResponse::new(StatusCode::CREATED, &stored)
-    })
+            // An empty list passes here: the use case refuses it, naming `readings`.
+            form.finish()?;
+            let stored = state
+                .use_cases
+                .submit_readings
+                .execute(SubmitReadingsCommand {
+                    user_id: user.user_id,
+                    account_number,
+                    readings,
+                })
+                .await?;
+            let stored: Vec<ReadingDto> = stored.iter().map(ReadingDto::from).collect();
+            JsonResponse::new(StatusCode::CREATED, &stored)
+        },
+    )
     .await
 }

@@ -39,43 +39,50 @@ pub async fn book_visit(
     body: JsonBody,
 ) -> Response {
     let caller = Caller::User(user.user_id);
-    idempotent(&state, key, &caller, ENDPOINT, &body.raw, async {
-        let mut form = body.form();
-        let kind = form.required::<VisitKind>("kind");
-        let account_number = form.required::<AccountNumber>("account_number");
-        let meter_number = form.optional::<MeterNumber>("meter_number");
-        let phone = form.required::<Phone>("phone");
-        let date = form.required::<NaiveDate>("visit_date");
-        let time = form.required::<NaiveTime>("visit_time");
-        let notes = form.optional::<Notes>("notes");
-        form.finish()?;
-        let (
-            Some(kind),
-            Some(account_number),
-            Some(meter_number),
-            Some(phone),
-            Some(date),
-            Some(time),
-            Some(notes),
-        ) = (kind, account_number, meter_number, phone, date, time, notes)
-        else {
-            return Err(missing());
-        };
-        let visit = state
-            .use_cases
-            .book_visit
-            .execute(BookVisitCommand {
-                user_id: user.user_id,
-                kind,
-                account_number,
-                meter_number,
-                phone,
-                date,
-                time,
-                notes,
-            })
-            .await?;
-        JsonResponse::new(StatusCode::CREATED, &VisitRequestDto::from(&visit))
-    })
+    idempotent(
+        state,
+        key,
+        &caller,
+        ENDPOINT,
+        body,
+        |state, body| async move {
+            let mut form = body.form();
+            let kind = form.required::<VisitKind>("kind");
+            let account_number = form.required::<AccountNumber>("account_number");
+            let meter_number = form.optional::<MeterNumber>("meter_number");
+            let phone = form.required::<Phone>("phone");
+            let date = form.required::<NaiveDate>("visit_date");
+            let time = form.required::<NaiveTime>("visit_time");
+            let notes = form.optional::<Notes>("notes");
+            form.finish()?;
+            let (
+                Some(kind),
+                Some(account_number),
+                Some(meter_number),
+                Some(phone),
+                Some(date),
+                Some(time),
+                Some(notes),
+            ) = (kind, account_number, meter_number, phone, date, time, notes)
+            else {
+                return Err(missing());
+            };
+            let visit = state
+                .use_cases
+                .book_visit
+                .execute(BookVisitCommand {
+                    user_id: user.user_id,
+                    kind,
+                    account_number,
+                    meter_number,
+                    phone,
+                    date,
+                    time,
+                    notes,
+                })
+                .await?;
+            JsonResponse::new(StatusCode::CREATED, &VisitRequestDto::from(&visit))
+        },
+    )
     .await
 }
