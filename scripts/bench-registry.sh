@@ -5,8 +5,10 @@
 #   1. psql \copy of the file into a plain table of its 9 columns (all text): the yardstick;
 #   2. `vodokanal import-registry` into a fresh, migrated PostgreSQL database, then the same
 #      file again (idempotent: the state is compared);
-#   3. `vodokanal import-registry` into a fresh SQLite file;
-#   4. after inserting one subscriber reading per meter for period 2026-12 straight with SQL
+#   3. the floor: the import's own statements (crates/postgres/sql/registry/) run inside psql
+#      on the whole file staged at once, in another fresh database (no client, no batches);
+#   4. `vodokanal import-registry` into a fresh SQLite file;
+#   5. after inserting one subscriber reading per meter for period 2026-12 straight with SQL
 #      (set-up, not measured), `vodokanal export readings` of that period from each database.
 # The release binary is the one operators run: the figures are the command's, start-up included.
 # Prints a table. Everything it creates (a temporary folder, the database) is removed at exit.
@@ -24,6 +26,7 @@ fi
 METERS="${METERS:-1000000}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 BENCH_DB="${BENCH_DB:-vodokanal_bench}"
+FLOOR_DB="${BENCH_DB}_floor"
 PERIOD="2026-12"
 export PGOPTIONS="${PGOPTIONS:---client-min-messages=warning}"
 
@@ -34,7 +37,8 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-registry.XXXXXX")"
 cleanup() {
-    psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" \
+        -c "DROP DATABASE IF EXISTS $FLOOR_DB WITH (FORCE)" >/dev/null 2>&1 || true
     if [[ "${BENCH_KEEP:-0}" != 1 ]]; then
         rm -rf "$WORK"
     fi
@@ -85,9 +89,11 @@ echo "== generate the registry ($METERS meters)"
 echo "== a fresh PostgreSQL database $BENCH_DB, migrated"
 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
 VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" migrate
-psql -q "$PG_DB_URL" -c "CREATE TABLE registry_copy (account_number text, address text, debt text, \
+CREATE_COPY_TABLE="CREATE TABLE registry_copy (account_number text, address text, debt text, \
     balance_as_of text, meter_number text, meter_service text, verification_due text, \
-    last_reading text, last_reading_date text)" >/dev/null
+    last_reading text, last_reading_date text)"
+COPY_FILE="\\copy registry_copy FROM '$REGISTRY' WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+psql -q "$PG_DB_URL" -c "$CREATE_COPY_TABLE" >/dev/null
 
 # The state the registry leaves: every account, meter and reading, hashed.
 pg_state() {
@@ -99,8 +105,7 @@ pg_state() {
 }
 
 echo "== measured"
-measure "psql \\copy" psql -q "$PG_DB_URL" \
-    -c "\\copy registry_copy FROM '$REGISTRY' WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+measure "psql \\copy" psql -q "$PG_DB_URL" -c "$COPY_FILE"
 measure "PostgreSQL import" env VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" import-registry "$REGISTRY"
 first_state="$(pg_state)"
 measure "PostgreSQL re-import" env VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" import-registry "$REGISTRY"
@@ -110,6 +115,49 @@ if [[ "$first_state" != "$second_state" ]]; then
     exit 1
 fi
 echo "   (re-import left the same state: $second_state)"
+
+# The floor: what the import's statements cost on their own, the file staged in one go
+# (converted from the \copy table the way the import encodes a row; set-up, not measured).
+echo "== the floor: the import's statements inside psql, on the whole file staged at once"
+psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $FLOOR_DB WITH (FORCE)" -c "CREATE DATABASE $FLOOR_DB" >/dev/null
+VODOKANAL_DATABASE_URL="$PG_URL/$FLOOR_DB" "$VODOKANAL" migrate >/dev/null
+psql -q "$PG_URL/$FLOOR_DB" -c "$CREATE_COPY_TABLE" -c "$COPY_FILE" >/dev/null
+SQL_DIR=crates/postgres/sql/registry
+{
+    echo "BEGIN;"
+    echo "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off;"
+    cat "$SQL_DIR/create_staging.sql"
+    echo ";"
+    echo "INSERT INTO registry_staging SELECT row_number() OVER (), account_number, address,
+        round(debt::numeric * 100)::bigint, balance_as_of::date, meter_number, meter_service,
+        verification_due::date, round(last_reading::numeric * 1000)::bigint,
+        to_char(last_reading_date::date, 'YYYYMM')::integer,
+        last_reading_date::date::timestamp AT TIME ZONE 'UTC'
+        FROM registry_copy;"
+    echo "\\timing on"
+    for step in upsert_accounts upsert_meters upsert_readings; do
+        echo "\\echo floor $step"
+        cat "$SQL_DIR/$step.sql"
+        echo ";"
+    done
+    echo "\\timing off"
+    echo "COMMIT;"
+} >"$WORK/floor.sql"
+psql -q -v ON_ERROR_STOP=1 "$PG_URL/$FLOOR_DB" -f "$WORK/floor.sql" >"$WORK/floor.log"
+floor_secs=$(awk '/^floor / { step = $2 } /^Time: / { s = $2 / 1000; total += s; printf "   %-34s %9.2f s\n", step, s > "/dev/stderr" } END { printf "%.2f", total }' "$WORK/floor.log")
+echo "   floor, the three upserts            $floor_secs s"
+counts() {
+    psql -qAt "$1" -c "SELECT (SELECT count(*) FROM accounts) || ' accounts, ' || \
+        (SELECT count(*) FROM meters) || ' meters, ' || (SELECT count(*) FROM readings) || ' readings'"
+}
+if [[ "$(counts "$PG_URL/$FLOOR_DB")" != "$(counts "$PG_DB_URL")" ]]; then
+    echo "bench-registry: the floor wrote $(counts "$PG_URL/$FLOOR_DB"), the import $(counts "$PG_DB_URL")" >&2
+    exit 1
+fi
+echo "   (the floor wrote what the import wrote: $(counts "$PG_DB_URL"))"
+NAMES+=("import SQL alone (floor)")
+SECONDS_+=("$floor_secs")
+PEAKS+=("")
 
 VODOKANAL_DATABASE_URL="$SQLITE_URL" "$VODOKANAL" migrate
 measure "SQLite import" env VODOKANAL_DATABASE_URL="$SQLITE_URL" "$VODOKANAL" import-registry "$REGISTRY"
@@ -152,10 +200,10 @@ done
 echo
 echo "== results ($METERS meters, $(($(wc -l <"$REGISTRY") - 1)) registry rows, $(du -m "$REGISTRY" | cut -f1) MB; load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 copy_secs="${SECONDS_[0]}"
-printf '| %-22s | %10s | %13s | %12s |\n' "step" "time, s" "peak RSS, MB" "vs \\copy"
-printf '| %-22s | %10s | %13s | %12s |\n' "---" "---:" "---:" "---:"
+printf '| %-24s | %10s | %13s | %12s |\n' "step" "time, s" "peak RSS, MB" "vs \\copy"
+printf '| %-24s | %10s | %13s | %12s |\n' "---" "---:" "---:" "---:"
 for i in "${!NAMES[@]}"; do
-    mb=$(awk -v kb="${PEAKS[$i]}" 'BEGIN { printf "%.1f", kb / 1024 }')
+    mb=$(awk -v kb="${PEAKS[$i]}" 'BEGIN { if (kb == "") print "-"; else printf "%.1f", kb / 1024 }')
     ratio=$(awk -v s="${SECONDS_[$i]}" -v c="$copy_secs" 'BEGIN { printf "%.2fx", s / c }')
-    printf '| %-22s | %10s | %13s | %12s |\n' "${NAMES[$i]}" "${SECONDS_[$i]}" "$mb" "$ratio"
+    printf '| %-24s | %10s | %13s | %12s |\n' "${NAMES[$i]}" "${SECONDS_[$i]}" "$mb" "$ratio"
 done

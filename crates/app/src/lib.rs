@@ -1,5 +1,5 @@
 //! The subscriber cabinet's use cases, one module per area (auth, profile, accounts, readings,
-//! payments, visits, info, registry), and the port traits they need (`ports`).
+//! payments, visits, info, registry, housekeeping), and the port traits they need (`ports`).
 //!
 //! A use case is a struct holding the ports it needs as `Arc<dyn Port>`, with one `execute`
 //! method and one error enum. Nothing here knows HTTP, SQL or a provider's protocol. May
@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod info;
 pub mod payments;

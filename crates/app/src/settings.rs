@@ -40,6 +40,24 @@ pub struct Limits {
     pub sms_budget: Limit,
 }
 
+impl Limits {
+    /// The longest window of any limit: an attempt older than this counts for none.
+    pub fn longest_window(&self) -> TimeDelta {
+        [
+            self.login_failures,
+            self.link_failures_per_user,
+            self.link_failures_per_account,
+            self.sms_per_phone,
+            self.sms_per_ip,
+            self.sms_budget,
+        ]
+        .iter()
+        .map(|limit| limit.window)
+        .max()
+        .unwrap_or(TimeDelta::zero())
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         let day = TimeDelta::hours(24);

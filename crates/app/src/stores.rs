@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::ports::{
-    AccountRepository, AttemptCounter, CodeRepository, IdempotencyStore, MeterRepository,
-    PaymentRepository, ReadingRepository, RegistryStore, SessionRepository, StoreHealth,
-    UserRepository, VisitRequestRepository,
+    AccountRepository, AttemptCounter, CodeRepository, Housekeeping, IdempotencyStore,
+    MeterRepository, PaymentRepository, ReadingRepository, RegistryStore, SessionRepository,
+    StoreHealth, UserRepository, VisitRequestRepository,
 };
 
 /// Every store port of one store.
@@ -25,6 +25,7 @@ pub struct Stores {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub attempts: Arc<dyn AttemptCounter>,
     pub health: Arc<dyn StoreHealth>,
+    pub housekeeping: Arc<dyn Housekeeping>,
 }
 
 impl fmt::Debug for Stores {

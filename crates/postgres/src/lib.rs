@@ -1,6 +1,6 @@
 //! Every store port of `vodokanal-app` on PostgreSQL: users, sessions, one-time codes,
 //! accounts and meters, readings, payments, visit requests, the registry import, idempotency
-//! records and attempt counters. Owns its timestamped migrations (`migrations/`, applied by
+//! records, attempt counters and the purge of expired records. Owns its timestamped migrations (`migrations/`, applied by
 //! [`MIGRATOR`]) and translates `sqlx` errors to the ports' errors at its boundary: nothing of
 //! sqlx leaves this crate.
 //!
@@ -22,6 +22,7 @@ mod attempts;
 mod codes;
 mod error;
 mod health;
+mod housekeeping;
 mod idempotency;
 mod payments;
 mod readings;
@@ -38,6 +39,7 @@ pub use accounts::{PgAccountRepository, PgMeterRepository};
 pub use attempts::PgAttemptCounter;
 pub use codes::PgCodeRepository;
 pub use health::PgStoreHealth;
+pub use housekeeping::PgHousekeeping;
 pub use idempotency::PgIdempotencyStore;
 pub use payments::PgPaymentRepository;
 pub use readings::PgReadingRepository;
@@ -99,7 +101,8 @@ impl PgStores {
             registry: Arc::new(PgRegistryStore::new(pool.clone())),
             idempotency: Arc::new(PgIdempotencyStore::new(pool.clone())),
             attempts: Arc::new(PgAttemptCounter::new(pool.clone())),
-            health: Arc::new(PgStoreHealth::new(pool)),
+            health: Arc::new(PgStoreHealth::new(pool.clone())),
+            housekeeping: Arc::new(PgHousekeeping::new(pool)),
         }
     }
 }

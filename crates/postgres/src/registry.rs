@@ -46,20 +46,10 @@ pg_store!(
 /// How much `COPY` data is sent in one message.
 const COPY_CHUNK: usize = 1 << 20;
 
-const CREATE_STAGING: &str = "\
-    CREATE TEMP TABLE registry_staging (\
-        ord BIGINT NOT NULL, \
-        account_number TEXT NOT NULL, \
-        address TEXT NOT NULL, \
-        balance_kopecks BIGINT NOT NULL, \
-        balance_as_of DATE NOT NULL, \
-        meter_number TEXT NULL, \
-        service TEXT NULL, \
-        verification_due DATE NULL, \
-        reading_litres BIGINT NULL, \
-        reading_period INTEGER NULL, \
-        reading_at TIMESTAMPTZ NULL\
-    ) ON COMMIT DROP";
+// The statements live in `sql/registry/`, where `scripts/bench-registry.sh` also runs them
+// inside psql to measure the floor of the import (docs/performance.md).
+
+const CREATE_STAGING: &str = include_str!("../sql/registry/create_staging.sql");
 
 /// The planner settings of the import's transaction: the `DISTINCT ON` sorts of a batch fit in
 /// memory, and no JIT compilation (the staging table has no statistics, so the planner's
@@ -71,55 +61,12 @@ const COPY_STAGING: &str = "COPY registry_staging (ord, account_number, address,
     balance_kopecks, balance_as_of, meter_number, service, verification_due, reading_litres, \
     reading_period, reading_at) FROM STDIN";
 
-const UPSERT_ACCOUNTS: &str = "\
-        INSERT INTO accounts (number, address, balance_kopecks, balance_as_of) \
-        SELECT DISTINCT ON (account_number) account_number, address, balance_kopecks, \
-            balance_as_of \
-        FROM registry_staging ORDER BY account_number, ord DESC \
-        ON CONFLICT (number) DO UPDATE SET address = EXCLUDED.address, \
-            balance_kopecks = EXCLUDED.balance_kopecks, balance_as_of = EXCLUDED.balance_as_of \
-        WHERE (accounts.address, accounts.balance_kopecks, accounts.balance_as_of) \
-            IS DISTINCT FROM (EXCLUDED.address, EXCLUDED.balance_kopecks, EXCLUDED.balance_as_of)";
+const UPSERT_ACCOUNTS: &str = include_str!("../sql/registry/upsert_accounts.sql");
+const UPSERT_METERS: &str = include_str!("../sql/registry/upsert_meters.sql");
+const UPSERT_READINGS: &str = include_str!("../sql/registry/upsert_readings.sql");
 
-const UPSERT_METERS: &str = "\
-        INSERT INTO meters (number, account_number, service, verification_due) \
-        SELECT DISTINCT ON (meter_number) meter_number, account_number, service, \
-            verification_due \
-        FROM registry_staging WHERE meter_number IS NOT NULL \
-        ORDER BY meter_number, ord DESC \
-        ON CONFLICT (number) DO UPDATE SET account_number = EXCLUDED.account_number, \
-            service = EXCLUDED.service, verification_due = EXCLUDED.verification_due \
-        WHERE (meters.account_number, meters.service, meters.verification_due) \
-            IS DISTINCT FROM \
-            (EXCLUDED.account_number, EXCLUDED.service, EXCLUDED.verification_due)";
-
-const UPSERT_READINGS: &str = "\
-    INSERT INTO readings (id, account_number, meter_number, period, value_litres, \
-        previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
-        submitter_name, submitter_phone) \
-    SELECT DISTINCT ON (meter_number, reading_period) gen_random_uuid(), account_number, \
-        meter_number, reading_period, reading_litres, NULL, NULL, reading_at, 'registry', '', \
-        NULL, NULL, NULL \
-    FROM registry_staging \
-    WHERE meter_number IS NOT NULL AND reading_period IS NOT NULL \
-    ORDER BY meter_number, reading_period, ord DESC \
-    ON CONFLICT (meter_number, period) DO UPDATE SET \
-        account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres, \
-        submitted_at = EXCLUDED.submitted_at \
-    WHERE readings.source = 'registry' \
-        AND (readings.account_number, readings.value_litres, readings.submitted_at) \
-        IS DISTINCT FROM \
-        (EXCLUDED.account_number, EXCLUDED.value_litres, EXCLUDED.submitted_at)";
-
-/// Before the upserts: how many rows are new (their account, and their meter if any, not
-/// stored yet), and how many rows there are. Index probes, one per row and key.
-const COUNT_NEW: &str = "\
-    SELECT count(*) FILTER (WHERE NOT EXISTS \
-            (SELECT 1 FROM accounts a WHERE a.number = s.account_number) \
-        AND (s.meter_number IS NULL OR NOT EXISTS \
-            (SELECT 1 FROM meters m WHERE m.number = s.meter_number))) AS inserted, \
-        count(*) AS total \
-    FROM registry_staging s";
+/// Before the upserts: how many rows are new, and how many rows there are.
+const COUNT_NEW: &str = include_str!("../sql/registry/count_new.sql");
 
 /// Appends a text field in `COPY`'s text format: backslash, tab, newline and carriage return
 /// are escaped, so no value can end a field or a row early.

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Caller;
 use vodokanal_app::ports::{CreateUserError, UserRepository};
 use vodokanal_domain::{Consent, Email, PasswordHash, Phone, User, UserId};
 
@@ -106,15 +107,32 @@ impl UserRepository for PgUserRepository {
         Ok(())
     }
 
-    /// One statement: the foreign keys delete the links and sessions (`ON DELETE CASCADE`) and
-    /// clear the user from readings, payments and visit requests (`ON DELETE SET NULL`).
+    /// One transaction: the payments' receipt contacts and the user's idempotency records
+    /// first, then the user, whose foreign keys delete the links and sessions (`ON DELETE
+    /// CASCADE`) and clear the user from readings, payments and visit requests (`ON DELETE SET
+    /// NULL`).
     #[instrument(skip_all, fields(user = %id))]
     async fn delete(&self, id: UserId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id.as_uuid())
-            .execute(&self.pool)
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query(
+            "UPDATE payments SET receipt_email = NULL, receipt_phone = NULL \
+             WHERE user_id = $1 AND (receipt_email IS NOT NULL OR receipt_phone IS NOT NULL)",
+        )
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        sqlx::query("DELETE FROM idempotency_records WHERE caller = $1")
+            .bind(Caller::User(id).to_string())
+            .execute(&mut *tx)
             .await
             .map_err(store_error)?;
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         Ok(())
     }
 }

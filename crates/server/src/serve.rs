@@ -1,6 +1,7 @@
-//! `vodokanal serve`: the HTTP server, the reconciliation job in the background, and a
-//! graceful stop on SIGTERM or Ctrl-C.
+//! `vodokanal serve`: the HTTP server, the payment reconciliation and the purge of expired
+//! records in the background, and a graceful stop on SIGTERM or Ctrl-C.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 use vodokanal_app::Settings;
+use vodokanal_app::housekeeping::PurgeExpired;
 use vodokanal_app::payments::{ReconcilePayments, ReconcilePaymentsCommand};
 use vodokanal_http::{AppState, HttpConfig};
 
@@ -19,6 +21,9 @@ use crate::wiring::{self, Machine, Provider, Store};
 
 /// How often the background job reconciles pending payments.
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+
+/// How often the expired sessions, codes, idempotency records and attempts are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// How long in-flight requests may take to finish after a stop signal.
 const DRAIN_FOR: Duration = Duration::from_secs(20);
@@ -78,6 +83,15 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         RECONCILE_EVERY,
         stop_rx.clone(),
     ));
+    let purger = tokio::spawn(purge_in_background(
+        PurgeExpired::new(
+            store.stores.housekeeping.clone(),
+            machine.clock.clone(),
+            settings,
+        ),
+        PURGE_EVERY,
+        stop_rx.clone(),
+    ));
 
     let mut server_stop = stop_rx;
     let server = axum::serve(
@@ -103,6 +117,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     };
     let _ = stop.send(true);
     let _ = reconciler.await;
+    let _ = purger.await;
     outcome.map_err(|e| Error::Command(format!("the server failed: {e}")))?;
     info!("stopped");
     Ok(())
@@ -115,8 +130,40 @@ async fn reconcile_in_background(
     reconcile: ReconcilePayments,
     older_than: chrono::TimeDelta,
     every: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
+    let reconcile = &reconcile;
+    repeat(every, stop, move || async move {
+        if let Err(e) = reconcile
+            .execute(ReconcilePaymentsCommand { older_than })
+            .await
+        {
+            error!(error = %e, "background reconciliation failed");
+        }
+    })
+    .await;
+}
+
+/// Purges expired records every `every` (the first run at start) until told to stop; a
+/// failing run is logged and the next one tried. Each table is purged by one statement, so a
+/// stop in the middle leaves the rest for the next process.
+async fn purge_in_background(purge: PurgeExpired, every: Duration, stop: watch::Receiver<bool>) {
+    let purge = &purge;
+    repeat(every, stop, move || async move {
+        if let Err(e) = purge.execute().await {
+            error!(error = %e, "purging expired records failed");
+        }
+    })
+    .await;
+}
+
+/// Runs `job` at once and then every `every` until told to stop; a stop also ends a run in
+/// progress.
+async fn repeat<F, Fut>(every: Duration, mut stop: watch::Receiver<bool>, mut job: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -125,11 +172,7 @@ async fn reconcile_in_background(
             () = stopped(&mut stop) => return,
         }
         tokio::select! {
-            outcome = reconcile.execute(ReconcilePaymentsCommand { older_than }) => {
-                if let Err(e) = outcome {
-                    error!(error = %e, "background reconciliation failed");
-                }
-            }
+            () = job() => {}
             () = stopped(&mut stop) => return,
         }
     }
@@ -320,5 +363,37 @@ mod tests {
         )
         .await
         .unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_purge_runs_at_start_then_stops() {
+        let stores = in_memory_stores();
+        let user = vodokanal_test_support::builders::user();
+        stores.users.create(&user).await.unwrap();
+        let mut expired = vodokanal_test_support::builders::session(user.id);
+        expired.expires_at = now() - TimeDelta::seconds(1);
+        stores.sessions.create(&expired).await.unwrap();
+
+        let (stop, stop_rx) = watch::channel(false);
+        let handle = tokio::spawn(purge_in_background(
+            PurgeExpired::new(
+                stores.housekeeping.clone(),
+                Arc::new(Stopped),
+                &Settings::default(),
+            ),
+            Duration::from_secs(3600),
+            stop_rx,
+        ));
+        while stores
+            .sessions
+            .find(&expired.digest)
+            .await
+            .unwrap()
+            .is_some()
+        {
+            tokio::task::yield_now().await;
+        }
+        stop.send(true).unwrap();
+        handle.await.unwrap();
     }
 }

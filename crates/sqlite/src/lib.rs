@@ -16,6 +16,7 @@ mod attempts;
 mod codec;
 mod codes;
 mod health;
+mod housekeeping;
 mod idempotency;
 mod payments;
 mod readings;
@@ -34,6 +35,7 @@ pub use accounts::{SqliteAccountRepository, SqliteMeterRepository};
 pub use attempts::SqliteAttemptCounter;
 pub use codes::SqliteCodeRepository;
 pub use health::SqliteStoreHealth;
+pub use housekeeping::SqliteHousekeeping;
 pub use idempotency::SqliteIdempotencyStore;
 pub use payments::SqlitePaymentRepository;
 pub use readings::SqliteReadingRepository;
@@ -139,7 +141,8 @@ impl SqliteStores {
             registry: Arc::new(SqliteRegistryStore::new(pool.clone())),
             idempotency: Arc::new(SqliteIdempotencyStore::new(pool.clone())),
             attempts: Arc::new(SqliteAttemptCounter::new(pool.clone())),
-            health: Arc::new(SqliteStoreHealth::new(pool)),
+            health: Arc::new(SqliteStoreHealth::new(pool.clone())),
+            housekeeping: Arc::new(SqliteHousekeeping::new(pool)),
         }
     }
 }

@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Caller;
 use vodokanal_app::ports::{CreateUserError, UserRepository};
 use vodokanal_domain::{Consent, Email, PasswordHash, Phone, User, UserId};
 
@@ -98,15 +99,35 @@ impl UserRepository for SqliteUserRepository {
         Ok(())
     }
 
-    /// One statement: the schema's `ON DELETE CASCADE` (links, sessions) and `ON DELETE SET
-    /// NULL` (readings, payments, visit requests) apply within it, atomically.
+    /// One transaction: the payments' receipt contacts and the user's idempotency records
+    /// first, then the user, with the schema's `ON DELETE CASCADE` (links, sessions) and `ON
+    /// DELETE SET NULL` (readings, payments, visit requests).
     #[tracing::instrument(skip_all, fields(user = %id))]
     async fn delete(&self, id: UserId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .execute(&self.pool)
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
+        sqlx::query(
+            "UPDATE payments SET receipt_email = NULL, receipt_phone = NULL \
+             WHERE user_id = ? AND (receipt_email IS NOT NULL OR receipt_phone IS NOT NULL)",
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        sqlx::query("DELETE FROM idempotency_records WHERE caller = ?")
+            .bind(Caller::User(id).to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         Ok(())
     }
 }

@@ -10,7 +10,7 @@
 //! # Running the contract suite against a store
 //!
 //! [`store_contract_tests!`] expands, in the integration test file that invokes it, to one
-//! `#[test]` per contract function (97 of them), inside a module `store_contract` with one
+//! `#[test]` per contract function, inside a module `store_contract` with one
 //! sub-module per port area: `store_contract::readings::a_batch_with_one_bad_reading_stores_none`.
 //!
 //! With an async factory, for stores that make their own fresh database per test. The tests
@@ -109,6 +109,10 @@ macro_rules! for_each_contract {
                 consume_removes_the_code_once,
                 concurrent_consumes_succeed_once,
             ],
+            housekeeping: [
+                purge_deletes_only_what_expired,
+                purging_an_empty_store_deletes_nothing,
+            ],
             idempotency: [
                 a_new_key_is_started,
                 a_repeat_while_running_is_in_progress,
@@ -187,6 +191,7 @@ macro_rules! for_each_contract {
                 set_password_hash_replaces_the_hash,
                 deleting_a_user_deletes_their_links_and_sessions,
                 deleting_a_user_keeps_their_readings_payments_and_visits,
+                deleting_a_user_forgets_their_idempotency_records,
                 a_deleted_users_phone_and_email_can_register_again,
                 deleting_an_unknown_user_is_not_an_error,
             ],

@@ -12,12 +12,12 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Mutex;
 use vodokanal_app::StoreError;
-use vodokanal_app::idempotency::{IdempotencyRecordKey, StoredResponse};
+use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey, StoredResponse};
 use vodokanal_app::ports::{
-    AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, IdempotencyStore,
-    Limit, LimitState, LinkError, LocatedMeter, MeterRepository, PaymentRepository,
-    ReadingRepository, RegistryStore, SessionRepository, UpsertCounts, UserRepository,
-    VisitRequestRepository,
+    AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, Housekeeping,
+    IdempotencyStore, Limit, LimitState, LinkError, LocatedMeter, MeterRepository,
+    PaymentRepository, PurgeCutoffs, Purged, ReadingRepository, RegistryStore, SessionRepository,
+    UpsertCounts, UserRepository, VisitRequestRepository,
 };
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
@@ -177,6 +177,7 @@ impl InMemoryStore {
             idempotency: Arc::new(self.clone()),
             attempts: Arc::new(self.clone()),
             health: Arc::new(self.clone()),
+            housekeeping: Arc::new(self.clone()),
         }
     }
 }
@@ -239,8 +240,11 @@ impl UserRepository for InMemoryStore {
         for payment in &mut state.payments {
             if payment.user_id == Some(id) {
                 payment.user_id = None;
+                payment.receipt_contact = None;
             }
         }
+        let caller = Caller::User(id).to_string();
+        state.idempotency.retain(|(c, _, _), _| *c != caller);
         for visit in &mut state.visits {
             if visit.user_id == Some(id) {
                 visit.user_id = None;
@@ -921,6 +925,44 @@ impl AttemptCounter for InMemoryStore {
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         self.state.lock().await.attempts.retain(|(k, _)| k != key);
         Ok(())
+    }
+}
+
+/// How many items `retain` dropped.
+fn dropped(before: usize, after: usize) -> u64 {
+    u64::try_from(before - after).unwrap_or(u64::MAX)
+}
+
+#[async_trait]
+impl Housekeeping for InMemoryStore {
+    async fn purge_expired(&self, cutoffs: PurgeCutoffs) -> Result<Purged, StoreError> {
+        let mut state = self.state.lock().await;
+        let before = state.sessions.len();
+        state
+            .sessions
+            .retain(|_, s| s.expires_at >= cutoffs.expired_before);
+        let sessions = dropped(before, state.sessions.len());
+        let before = state.codes.len();
+        state
+            .codes
+            .retain(|_, c| c.expires_at >= cutoffs.expired_before);
+        let codes = dropped(before, state.codes.len());
+        let before = state.idempotency.len();
+        state
+            .idempotency
+            .retain(|_, r| r.created_at >= cutoffs.idempotency_before);
+        let idempotency_records = dropped(before, state.idempotency.len());
+        let before = state.attempts.len();
+        state
+            .attempts
+            .retain(|(_, at)| *at >= cutoffs.attempts_before);
+        let attempts = dropped(before, state.attempts.len());
+        Ok(Purged {
+            sessions,
+            codes,
+            idempotency_records,
+            attempts,
+        })
     }
 }
 

@@ -23,7 +23,9 @@ pub trait UserRepository: Send + Sync {
     async fn by_phone(&self, phone: &Phone) -> Result<Option<User>, StoreError>;
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
-    /// Deletes the user, their account links and sessions in one transaction; their readings,
-    /// payments and visit requests stay, with the user removed from them.
+    /// Deletes the user, their account links, sessions and idempotency records in one
+    /// transaction; their readings, payments and visit requests stay, with the user removed
+    /// from them, and the payments without their receipt e-mail or phone (the provider got it
+    /// when the payment was made; nothing else reads it).
     async fn delete(&self, id: UserId) -> Result<(), StoreError>;
 }

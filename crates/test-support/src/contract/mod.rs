@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod attempts;
 pub mod codes;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod meters;
 pub mod payments;

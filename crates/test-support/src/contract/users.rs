@@ -1,7 +1,9 @@
 //! `UserRepository`: unique phone and e-mail, look-ups, the password hash, deletion and what it
 //! cascades to.
 
-use vodokanal_app::ports::CreateUserError;
+use chrono::TimeDelta;
+use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey};
+use vodokanal_app::ports::{Claim, CreateUserError};
 use vodokanal_domain::{PasswordHash, User};
 
 use super::{concurrently, seed_account, seed_user};
@@ -180,6 +182,9 @@ pub async fn deleting_a_user_keeps_their_readings_payments_and_visits(stores: St
     stores.payments.create(&payment).await.unwrap();
     let visit = builders::visit(&account, Some(user.id));
     stores.visits.create(&visit).await.unwrap();
+    // Another payer's payment keeps its receipt contact.
+    let others = builders::payment(&account);
+    stores.payments.create(&others).await.unwrap();
 
     stores.users.delete(user.id).await.unwrap();
 
@@ -195,9 +200,11 @@ pub async fn deleting_a_user_keeps_their_readings_payments_and_visits(stores: St
         stores.payments.find(payment.id).await.unwrap(),
         Some(vodokanal_domain::Payment {
             user_id: None,
+            receipt_contact: None,
             ..payment
         })
     );
+    assert_eq!(stores.payments.find(others.id).await.unwrap(), Some(others));
     assert!(stores.visits.for_user(user.id).await.unwrap().is_empty());
     let exported = super::collect(stores.visits.export(None)).await;
     assert_eq!(
@@ -207,6 +214,55 @@ pub async fn deleting_a_user_keeps_their_readings_payments_and_visits(stores: St
             ..visit
         }]
     );
+}
+
+pub async fn deleting_a_user_forgets_their_idempotency_records(stores: Stores) {
+    let user = seed_user(&stores).await;
+    let users = IdempotencyRecordKey::new(
+        &Caller::User(user.id),
+        "POST /api/v1/visit-requests",
+        &"k-1".parse().unwrap(),
+    );
+    let anonymous = builders::record_key("k-1");
+    let expired_before = builders::now() - TimeDelta::hours(24);
+    for key in [&users, &anonymous] {
+        stores
+            .idempotency
+            .claim(
+                key,
+                &builders::fingerprint(1),
+                builders::now(),
+                expired_before,
+            )
+            .await
+            .unwrap();
+        stores
+            .idempotency
+            .complete(key, &builders::stored_response(201, "{}"))
+            .await
+            .unwrap();
+    }
+
+    stores.users.delete(user.id).await.unwrap();
+
+    // The user's record is gone (the key starts afresh); another caller's replays.
+    let claim = |key: IdempotencyRecordKey| {
+        let stores = stores.clone();
+        async move {
+            stores
+                .idempotency
+                .claim(
+                    &key,
+                    &builders::fingerprint(2),
+                    builders::now(),
+                    expired_before,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(claim(users).await, Claim::Started);
+    assert_eq!(claim(anonymous).await, Claim::Mismatch);
 }
 
 pub async fn a_deleted_users_phone_and_email_can_register_again(stores: Stores) {

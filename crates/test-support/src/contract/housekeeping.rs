@@ -1,0 +1,175 @@
+//! `Housekeeping`: the purge deletes what expired before its cutoffs and nothing else.
+
+use chrono::TimeDelta;
+use vodokanal_app::idempotency::IdempotencyRecordKey;
+use vodokanal_app::ports::{Claim, Limit, LimitState, PurgeCutoffs, Purged};
+use vodokanal_domain::{CodePurpose, PendingCode, Session};
+
+use super::seed_user;
+use crate::Stores;
+use crate::builders::{self, fingerprint, now, phone, record_key, stored_response};
+
+const ONE_PER_DAY: Limit = Limit {
+    max: 1,
+    window: TimeDelta::hours(24),
+};
+
+fn cutoffs() -> PurgeCutoffs {
+    PurgeCutoffs {
+        expired_before: now(),
+        idempotency_before: now() - TimeDelta::hours(24),
+        attempts_before: now() - TimeDelta::hours(24),
+    }
+}
+
+/// One expired and one live record of each kind.
+struct Seeded {
+    expired_session: Session,
+    live_session: Session,
+    expired_code: PendingCode,
+    live_code: PendingCode,
+    live_key: IdempotencyRecordKey,
+}
+
+async fn seed_expired_and_live(stores: &Stores) -> Seeded {
+    let user = seed_user(stores).await;
+    let mut expired_session = builders::session(user.id);
+    expired_session.expires_at = now() - TimeDelta::seconds(1);
+    let live_session = builders::session(user.id);
+    stores.sessions.create(&expired_session).await.unwrap();
+    stores.sessions.create(&live_session).await.unwrap();
+
+    let mut expired_code =
+        builders::pending_code(&phone("+79109845003"), CodePurpose::Registration);
+    expired_code.expires_at = now() - TimeDelta::seconds(1);
+    let live_code = builders::pending_code(&phone("+79109845004"), CodePurpose::Registration);
+    stores.codes.put(&expired_code).await.unwrap();
+    stores.codes.put(&live_code).await.unwrap();
+
+    let old_key = record_key("old");
+    let new_key = record_key("new");
+    let long_ago = now() - TimeDelta::hours(25);
+    stores
+        .idempotency
+        .claim(
+            &old_key,
+            &fingerprint(1),
+            long_ago,
+            long_ago - TimeDelta::hours(24),
+        )
+        .await
+        .unwrap();
+    stores
+        .idempotency
+        .claim(
+            &new_key,
+            &fingerprint(1),
+            now(),
+            cutoffs().idempotency_before,
+        )
+        .await
+        .unwrap();
+    stores
+        .idempotency
+        .complete(&new_key, &stored_response(201, "{}"))
+        .await
+        .unwrap();
+
+    stores
+        .attempts
+        .record("login:old", now() - TimeDelta::hours(25))
+        .await
+        .unwrap();
+    stores
+        .attempts
+        .record("login:new", now() - TimeDelta::hours(23))
+        .await
+        .unwrap();
+    Seeded {
+        expired_session,
+        live_session,
+        expired_code,
+        live_code,
+        live_key: new_key,
+    }
+}
+
+pub async fn purge_deletes_only_what_expired(stores: Stores) {
+    let Seeded {
+        expired_session,
+        live_session,
+        expired_code,
+        live_code,
+        live_key,
+    } = seed_expired_and_live(&stores).await;
+
+    assert_eq!(
+        stores.housekeeping.purge_expired(cutoffs()).await.unwrap(),
+        Purged {
+            sessions: 1,
+            codes: 1,
+            idempotency_records: 1,
+            attempts: 1,
+        }
+    );
+
+    assert_eq!(
+        stores.sessions.find(&expired_session.digest).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        stores.sessions.find(&live_session.digest).await.unwrap(),
+        Some(live_session)
+    );
+    assert_eq!(
+        stores
+            .codes
+            .find(&expired_code.phone, CodePurpose::Registration)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        stores
+            .codes
+            .find(&live_code.phone, CodePurpose::Registration)
+            .await
+            .unwrap(),
+        Some(live_code)
+    );
+    // The live record still replays; the attempt inside the window still counts.
+    assert_eq!(
+        stores
+            .idempotency
+            .claim(
+                &live_key,
+                &fingerprint(1),
+                now(),
+                cutoffs().idempotency_before
+            )
+            .await
+            .unwrap(),
+        Claim::Completed(stored_response(201, "{}"))
+    );
+    assert!(matches!(
+        stores
+            .attempts
+            .check("login:new", ONE_PER_DAY, now())
+            .await
+            .unwrap(),
+        LimitState::Exceeded { .. }
+    ));
+
+    // Nothing is left to purge.
+    assert_eq!(
+        stores.housekeeping.purge_expired(cutoffs()).await.unwrap(),
+        Purged::default()
+    );
+}
+
+pub async fn purging_an_empty_store_deletes_nothing(stores: Stores) {
+    assert_eq!(
+        stores.housekeeping.purge_expired(cutoffs()).await.unwrap(),
+        Purged::default()
+    );
+}
