@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use vodokanal_app::accounts::AccountView;
 use vodokanal_app::auth::{CodeRequested, SignedIn};
 use vodokanal_app::info::InfoView;
@@ -354,8 +355,7 @@ pub struct AnonymousReadingRequest {
     /// Any common Russian form: `+7 (910) 984-50-03`, `89109845003`, ...
     pub phone: String,
     pub meter_number: String,
-    /// A JSON string or number with at most three decimals, `0 <= value < 1000000`.
-    #[schema(value_type = Object, example = "123.456")]
+    #[schema(schema_with = reading_value_schema)]
     pub value: String,
 }
 
@@ -363,8 +363,7 @@ pub struct AnonymousReadingRequest {
 pub struct AnonymousPaymentRequest {
     pub account_number: String,
     pub purpose: String,
-    /// A JSON string or number with at most two decimals.
-    #[schema(value_type = Object, example = "1234.50")]
+    #[schema(schema_with = amount_schema)]
     pub amount: String,
     pub email: Option<String>,
     pub return_url: Option<String>,
@@ -431,10 +430,36 @@ pub struct RelabelAccountRequest {
     pub label: Option<String>,
 }
 
+/// A decimal a client may send as a JSON string or number (`"123.456"` or `123.456`): the
+/// server reads the number's text, never a float, so both are exact.
+fn decimal_schema(description: &str, example: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Number]))
+        .description(Some(description))
+        .examples([serde_json::Value::from(example)])
+        .build()
+}
+
+/// A reading in cubic metres.
+fn reading_value_schema() -> Object {
+    decimal_schema(
+        "Cubic metres: a JSON string or number with at most three decimals, 0 <= value < 1000000",
+        "123.456",
+    )
+}
+
+/// An amount in roubles.
+fn amount_schema() -> Object {
+    decimal_schema(
+        "Roubles: a JSON string or number with at most two decimals, 0 < amount <= 1000000",
+        "1234.50",
+    )
+}
+
 #[derive(Debug, ToSchema)]
 pub struct MeterReadingRequest {
     pub meter_number: String,
-    #[schema(value_type = Object, example = "123.456")]
+    #[schema(schema_with = reading_value_schema)]
     pub value: String,
 }
 
@@ -446,7 +471,7 @@ pub struct SubmitReadingsRequest {
 #[derive(Debug, ToSchema)]
 pub struct CabinetPaymentRequest {
     pub purpose: String,
-    #[schema(value_type = Object, example = "1234.50")]
+    #[schema(schema_with = amount_schema)]
     pub amount: String,
     pub return_url: Option<String>,
 }

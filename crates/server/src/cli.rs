@@ -202,7 +202,8 @@ pub struct ServeArgs {
     /// Comma-separated CIDRs whose `X-Forwarded-For` is believed for the client address.
     #[arg(long, env = "VODOKANAL_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
-    /// Comma-separated origins allowed by CORS (`*` for any) [default: none].
+    /// Comma-separated origins allowed by CORS, such as `https://lk.example.ru` (no `*`: a
+    /// cabinet answers with personal data) [default: none].
     #[arg(long, env = "VODOKANAL_CORS_ORIGINS")]
     pub cors_origins: Option<String>,
     /// How many days a login session lives [default: 30].

@@ -90,11 +90,7 @@ async fn decide(State(page): State<SandboxPage>, Path(id): Path<String>, body: B
         .await;
     if let Err(error) = settled {
         warn!(payment_id = %payment.id, %error, "a sandbox payment could not be settled");
-        return html(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Платёж не проведён",
-            "<p>Сервис временно недоступен. Попробуйте ещё раз через минуту.</p>",
-        );
+        return unavailable("Платёж не проведён");
     }
     match page.find(&id).await {
         Ok(payment) => page.render(&payment, None),
@@ -127,11 +123,7 @@ impl SandboxPage {
             Ok(_) => Err(not_found()),
             Err(error) => {
                 warn!(payment_id = %id, %error, "the sandbox page can't read the payment");
-                Err(html(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Сервис недоступен",
-                    "<p>Сервис временно недоступен. Попробуйте ещё раз через минуту.</p>",
-                ))
+                Err(unavailable("Сервис недоступен"))
             }
         }
     }
@@ -219,6 +211,19 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// 503 with `Retry-After: 60`, as the page says ("через минуту").
+fn unavailable(title: &str) -> Response {
+    let mut response = html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        title,
+        "<p>Сервис временно недоступен. Попробуйте ещё раз через минуту.</p>",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    response
+}
+
 fn html(status: StatusCode, title: &str, body: &str) -> Response {
     let page = format!(
         "<!doctype html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\">\
@@ -262,5 +267,12 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn unavailable_asks_to_retry_in_a_minute() {
+        let response = unavailable("Сервис недоступен");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "60");
     }
 }

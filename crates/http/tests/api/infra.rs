@@ -130,6 +130,19 @@ async fn the_document_and_the_router_serve_the_same_routes() {
     contract.sort();
     assert_eq!(documented, contract);
 
+    // Decimals are sent as JSON strings or numbers.
+    let schemas = &document["components"]["schemas"];
+    for (schema, field) in [
+        ("CabinetPaymentRequest", "amount"),
+        ("MeterReadingRequest", "value"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["type"],
+            serde_json::json!(["string", "number"]),
+            "{schema}.{field}"
+        );
+    }
+
     // Every documented route is served: the router's fallbacks never answer it.
     for (method, path) in &documented {
         let concrete = path
