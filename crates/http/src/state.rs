@@ -187,18 +187,12 @@ impl AppState {
             confirm_password_reset: ConfirmPasswordReset::new(
                 codes,
                 users.clone(),
-                sessions.clone(),
                 hasher.clone(),
                 clock.clone(),
                 settings,
             ),
             view_profile: ViewProfile::new(users.clone()),
-            change_password: ChangePassword::new(
-                users.clone(),
-                sessions,
-                hasher,
-                password_check.clone(),
-            ),
+            change_password: ChangePassword::new(users.clone(), hasher, password_check.clone()),
             delete_profile: DeleteProfile::new(users, password_check),
             list_accounts: ListAccounts::new(
                 accounts.clone(),

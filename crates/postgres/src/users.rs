@@ -6,7 +6,7 @@ use tracing::instrument;
 use vodokanal_app::StoreError;
 use vodokanal_app::idempotency::Caller;
 use vodokanal_app::ports::{CreateUserError, UserRepository};
-use vodokanal_domain::{Consent, Email, PasswordHash, Phone, User, UserId};
+use vodokanal_domain::{Consent, Email, PasswordHash, Phone, TokenDigest, User, UserId};
 
 use crate::error::{store_error, violated_unique};
 use crate::pg_store;
@@ -104,6 +104,32 @@ impl UserRepository for PgUserRepository {
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(user = %id))]
+    async fn replace_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<TokenDigest>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(id.as_uuid())
+            .bind(hash.as_phc())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR digest <> $2)",
+        )
+        .bind(id.as_uuid())
+        .bind(keep.as_ref().map(|d| d.0.to_vec()))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         Ok(())
     }
 

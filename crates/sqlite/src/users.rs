@@ -3,7 +3,7 @@ use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
 use vodokanal_app::idempotency::Caller;
 use vodokanal_app::ports::{CreateUserError, UserRepository};
-use vodokanal_domain::{Consent, Email, PasswordHash, Phone, User, UserId};
+use vodokanal_domain::{Consent, Email, PasswordHash, Phone, TokenDigest, User, UserId};
 
 use crate::codec::{get, get_instant, instant, parse};
 use crate::{sqlite_port, store_error};
@@ -96,6 +96,36 @@ impl UserRepository for SqliteUserRepository {
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %id))]
+    async fn replace_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<TokenDigest>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash.as_phc())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let keep = keep.as_ref().map(|d| d.0.to_vec());
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND (? IS NULL OR digest <> ?)")
+            .bind(id.to_string())
+            .bind(keep.clone())
+            .bind(keep)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         Ok(())
     }
 

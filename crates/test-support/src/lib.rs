@@ -189,6 +189,7 @@ macro_rules! for_each_contract {
                 a_taken_email_is_refused,
                 concurrent_registrations_of_one_phone_create_one_user,
                 set_password_hash_replaces_the_hash,
+                replace_password_sets_the_hash_and_ends_the_other_sessions,
                 deleting_a_user_deletes_their_links_and_sessions,
                 deleting_a_user_keeps_their_readings_payments_and_visits,
                 deleting_a_user_forgets_their_idempotency_records,

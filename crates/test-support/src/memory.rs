@@ -227,6 +227,22 @@ impl UserRepository for InMemoryStore {
         Ok(())
     }
 
+    async fn replace_password(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<TokenDigest>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if let Some(user) = state.users.iter_mut().find(|u| u.id == id) {
+            user.password_hash = hash.clone();
+        }
+        state
+            .sessions
+            .retain(|digest, s| s.user_id != id || keep.is_some_and(|k| &k.0 == digest));
+        Ok(())
+    }
+
     async fn delete(&self, id: UserId) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
         state.users.retain(|u| u.id != id);

@@ -11,9 +11,7 @@ use vodokanal_domain::{CodePolicy, CodePurpose, MobilePhone, OneTimeCode, Passwo
 use super::confirm_code::{CodeCheckError, confirm_code};
 use super::send_code::{CodeRequested, Delivery, SendCode, SendCodeCommand, SendCodeError};
 use crate::StoreError;
-use crate::ports::{
-    Clock, CodeRepository, HashError, PasswordHasher, SessionRepository, UserRepository,
-};
+use crate::ports::{Clock, CodeRepository, HashError, PasswordHasher, UserRepository};
 use crate::settings::Settings;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +116,6 @@ impl From<CodeCheckError> for ConfirmPasswordResetError {
 pub struct ConfirmPasswordReset {
     codes: Arc<dyn CodeRepository>,
     users: Arc<dyn UserRepository>,
-    sessions: Arc<dyn SessionRepository>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     policy: CodePolicy,
@@ -134,7 +131,6 @@ impl ConfirmPasswordReset {
     pub fn new(
         codes: Arc<dyn CodeRepository>,
         users: Arc<dyn UserRepository>,
-        sessions: Arc<dyn SessionRepository>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         settings: &Settings,
@@ -142,7 +138,6 @@ impl ConfirmPasswordReset {
         Self {
             codes,
             users,
-            sessions,
             hasher,
             clock,
             policy: settings.code_policy,
@@ -169,8 +164,7 @@ impl ConfirmPasswordReset {
             .await?
             .ok_or(ConfirmPasswordResetError::CodeInvalid)?;
         let hash = self.hasher.hash(&command.new_password).await?;
-        self.users.set_password_hash(user.id, &hash).await?;
-        self.sessions.revoke_all(user.id, None).await?;
+        self.users.replace_password(user.id, &hash, None).await?;
         tracing::info!(user_id = %user.id, "password reset; every session ended");
         Ok(())
     }
@@ -182,8 +176,8 @@ mod tests {
     use crate::auth::secrets::code_digest;
     use crate::auth::send_code::BUDGET_KEY;
     use crate::ports::{
-        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher,
-        MockSessionRepository, MockSmsGateway, MockUserRepository,
+        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher, MockSmsGateway,
+        MockUserRepository,
     };
     use crate::testing;
     use chrono::TimeDelta;
@@ -378,7 +372,6 @@ mod tests {
     struct Ports {
         codes: MockCodeRepository,
         users: MockUserRepository,
-        sessions: MockSessionRepository,
         hasher: MockPasswordHasher,
     }
 
@@ -433,19 +426,11 @@ mod tests {
             self
         }
 
-        fn stores_hash(mut self, outcome: Result<(), StoreError>) -> Self {
+        /// The new hash stored and every session ended: one call.
+        fn replaces(mut self, outcome: Result<(), StoreError>) -> Self {
             self.users
-                .expect_set_password_hash()
-                .with(eq(testing::user_id()), eq(new_hash()))
-                .times(1)
-                .return_const(outcome);
-            self
-        }
-
-        fn revokes_all(mut self, outcome: Result<(), StoreError>) -> Self {
-            self.sessions
-                .expect_revoke_all()
-                .with(eq(testing::user_id()), eq(None))
+                .expect_replace_password()
+                .with(eq(testing::user_id()), eq(new_hash()), eq(None))
                 .times(1)
                 .return_const(outcome);
             self
@@ -462,7 +447,6 @@ mod tests {
             ConfirmPasswordReset::new(
                 Arc::new(self.codes),
                 Arc::new(self.users),
-                Arc::new(self.sessions),
                 Arc::new(self.hasher),
                 testing::clock(),
                 &Settings::default(),
@@ -477,8 +461,7 @@ mod tests {
         let outcome = Ports::default()
             .right_code()
             .hashes(Ok(new_hash()))
-            .stores_hash(Ok(()))
-            .revokes_all(Ok(()))
+            .replaces(Ok(()))
             .run()
             .await;
         assert_eq!(outcome, Ok(()));
@@ -585,23 +568,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_down_when_storing_the_hash_keeps_the_sessions() {
+    async fn a_store_down_when_replacing_the_password_is_reported() {
         let outcome = Ports::default()
             .right_code()
             .hashes(Ok(new_hash()))
-            .stores_hash(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_ending_the_sessions_is_reported() {
-        let outcome = Ports::default()
-            .right_code()
-            .hashes(Ok(new_hash()))
-            .stores_hash(Ok(()))
-            .revokes_all(Err(down()))
+            .replaces(Err(down()))
             .run()
             .await;
         assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));

@@ -9,7 +9,7 @@ use vodokanal_domain::{LoginPassword, Password, TokenDigest, UserId};
 
 use super::password_check::{PasswordCheck, PasswordCheckError};
 use crate::StoreError;
-use crate::ports::{HashError, PasswordHasher, SessionRepository, UserRepository};
+use crate::ports::{HashError, PasswordHasher, UserRepository};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangePasswordCommand {
@@ -42,7 +42,6 @@ pub enum ChangePasswordError {
 /// Changes the password (204) and revokes every session of the user but the caller's.
 pub struct ChangePassword {
     users: Arc<dyn UserRepository>,
-    sessions: Arc<dyn SessionRepository>,
     hasher: Arc<dyn PasswordHasher>,
     password_check: PasswordCheck,
 }
@@ -56,13 +55,11 @@ impl fmt::Debug for ChangePassword {
 impl ChangePassword {
     pub fn new(
         users: Arc<dyn UserRepository>,
-        sessions: Arc<dyn SessionRepository>,
         hasher: Arc<dyn PasswordHasher>,
         password_check: PasswordCheck,
     ) -> Self {
         Self {
             users,
-            sessions,
             hasher,
             password_check,
         }
@@ -86,9 +83,8 @@ impl ChangePassword {
                 PasswordCheckError::Store(error) => error.into(),
             })?;
         let hash = self.hasher.hash(&command.new_password).await?;
-        self.users.set_password_hash(user.id, &hash).await?;
-        self.sessions
-            .revoke_all(user.id, Some(command.session))
+        self.users
+            .replace_password(user.id, &hash, Some(command.session))
             .await?;
         tracing::info!(user_id = %user.id, "password changed; other sessions ended");
         Ok(())
@@ -98,9 +94,7 @@ impl ChangePassword {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{
-        LimitState, MockPasswordHasher, MockSessionRepository, MockUserRepository, Verification,
-    };
+    use crate::ports::{LimitState, MockPasswordHasher, MockUserRepository, Verification};
     use crate::profile::password_check::tests::{PASSWORD, password_check, unused_password_check};
     use crate::testing;
     use mockall::predicate::eq;
@@ -124,7 +118,6 @@ mod tests {
     #[derive(Default)]
     struct Ports {
         users: MockUserRepository,
-        sessions: MockSessionRepository,
         hasher: MockPasswordHasher,
         check: Option<PasswordCheck>,
     }
@@ -159,10 +152,11 @@ mod tests {
             self
         }
 
-        fn stores(mut self, outcome: Result<(), StoreError>) -> Self {
+        /// The new hash stored, the caller's session kept, the others ended: one call.
+        fn replaces(mut self, outcome: Result<(), StoreError>) -> Self {
             self.users
-                .expect_set_password_hash()
-                .with(eq(testing::user_id()), eq(new_hash()))
+                .expect_replace_password()
+                .with(eq(testing::user_id()), eq(new_hash()), eq(Some(SESSION)))
                 .times(1)
                 .return_const(outcome);
             self
@@ -170,14 +164,9 @@ mod tests {
 
         async fn run(self) -> Result<(), ChangePasswordError> {
             let check = self.check.unwrap_or_else(unused_password_check);
-            ChangePassword::new(
-                Arc::new(self.users),
-                Arc::new(self.sessions),
-                Arc::new(self.hasher),
-                check,
-            )
-            .execute(command())
-            .await
+            ChangePassword::new(Arc::new(self.users), Arc::new(self.hasher), check)
+                .execute(command())
+                .await
         }
     }
 
@@ -187,19 +176,13 @@ mod tests {
 
     #[tokio::test]
     async fn the_new_hash_is_stored_and_the_other_sessions_end() {
-        let mut ports = Ports::default()
+        let ports = Ports::default()
             .user_found()
             .verifies(Ok(Verification::Valid {
                 needs_rehash: false,
             }))
             .hashes(Ok(new_hash()))
-            .stores(Ok(()));
-        ports
-            .sessions
-            .expect_revoke_all()
-            .with(eq(testing::user_id()), eq(Some(SESSION)))
-            .times(1)
-            .return_const(Ok(()));
+            .replaces(Ok(()));
         assert_eq!(ports.run().await, Ok(()));
     }
 
@@ -261,31 +244,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_down_when_storing_the_hash_keeps_the_sessions() {
+    async fn a_store_down_when_replacing_the_password_is_reported() {
         let ports = Ports::default()
             .user_found()
             .verifies(Ok(Verification::Valid {
                 needs_rehash: false,
             }))
             .hashes(Ok(new_hash()))
-            .stores(Err(down()));
-        assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_revoking_is_reported() {
-        let mut ports = Ports::default()
-            .user_found()
-            .verifies(Ok(Verification::Valid {
-                needs_rehash: false,
-            }))
-            .hashes(Ok(new_hash()))
-            .stores(Ok(()));
-        ports
-            .sessions
-            .expect_revoke_all()
-            .times(1)
-            .return_const(Err(down()));
+            .replaces(Err(down()));
         assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
     }
 }

@@ -125,6 +125,48 @@ pub async fn set_password_hash_replaces_the_hash(stores: Stores) {
         .unwrap();
 }
 
+pub async fn replace_password_sets_the_hash_and_ends_the_other_sessions(stores: Stores) {
+    let user = seed_user(&stores).await;
+    let other = seed_user(&stores).await;
+    let current = builders::session(user.id);
+    let elsewhere = builders::session(user.id);
+    let others = builders::session(other.id);
+    for session in [&current, &elsewhere, &others] {
+        stores.sessions.create(session).await.unwrap();
+    }
+    let hash = PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA".into());
+
+    stores
+        .users
+        .replace_password(user.id, &hash, Some(current.digest))
+        .await
+        .unwrap();
+    let saved = stores.users.by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(saved.password_hash, hash);
+    assert_eq!(
+        stores.sessions.find(&current.digest).await.unwrap(),
+        Some(current.clone())
+    );
+    assert_eq!(stores.sessions.find(&elsewhere.digest).await.unwrap(), None);
+    assert_eq!(
+        stores.sessions.find(&others.digest).await.unwrap(),
+        Some(others.clone())
+    );
+    assert_eq!(stores.users.by_id(other.id).await.unwrap(), Some(other));
+
+    // Without a session to keep (a reset), every session of the user ends.
+    stores
+        .users
+        .replace_password(user.id, &hash, None)
+        .await
+        .unwrap();
+    assert_eq!(stores.sessions.find(&current.digest).await.unwrap(), None);
+    assert_eq!(
+        stores.sessions.find(&others.digest).await.unwrap(),
+        Some(others)
+    );
+}
+
 pub async fn deleting_a_user_deletes_their_links_and_sessions(stores: Stores) {
     let user = seed_user(&stores).await;
     let other = seed_user(&stores).await;
