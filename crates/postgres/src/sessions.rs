@@ -66,21 +66,4 @@ impl SessionRepository for PgSessionRepository {
             .map_err(store_error)?;
         Ok(())
     }
-
-    #[instrument(skip_all, fields(user = %user))]
-    async fn revoke_all(
-        &self,
-        user: UserId,
-        except: Option<TokenDigest>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR digest <> $2)",
-        )
-        .bind(user.as_uuid())
-        .bind(except.as_ref().map(|d| d.0.to_vec()))
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
-    }
 }

@@ -1,6 +1,7 @@
 //! Registered subscribers.
 
 use async_trait::async_trait;
+use sqlx::PgExecutor;
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
@@ -45,6 +46,21 @@ impl PgUserRepository {
             .map(user_from_row)
             .transpose()
     }
+}
+
+/// Writes a user's password hash.
+async fn store_hash<'e>(
+    executor: impl PgExecutor<'e>,
+    id: UserId,
+    hash: &PasswordHash,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id.as_uuid())
+        .bind(hash.as_phc())
+        .execute(executor)
+        .await
+        .map(drop)
+        .map_err(store_error)
 }
 
 #[async_trait]
@@ -98,13 +114,7 @@ impl UserRepository for PgUserRepository {
 
     #[instrument(skip_all, fields(user = %id))]
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-            .bind(id.as_uuid())
-            .bind(hash.as_phc())
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        store_hash(&self.pool, id, hash).await
     }
 
     #[instrument(skip_all, fields(user = %id))]
@@ -115,12 +125,7 @@ impl UserRepository for PgUserRepository {
         keep: Option<TokenDigest>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-            .bind(id.as_uuid())
-            .bind(hash.as_phc())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        store_hash(&mut *tx, id, hash).await?;
         sqlx::query(
             "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR digest <> $2)",
         )

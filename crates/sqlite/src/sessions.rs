@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::SessionRepository;
-use vodokanal_domain::{Session, TokenDigest, UserId};
+use vodokanal_domain::{Session, TokenDigest};
 
 use crate::codec::{get_digest, get_instant, instant, parse};
 use crate::{sqlite_port, store_error};
@@ -52,22 +52,6 @@ impl SessionRepository for SqliteSessionRepository {
     async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE digest = ?")
             .bind(digest.0.as_slice())
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    #[tracing::instrument(skip_all, fields(user = %user))]
-    async fn revoke_all(
-        &self,
-        user: UserId,
-        except: Option<TokenDigest>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND (? IS NULL OR digest <> ?)")
-            .bind(user.to_string())
-            .bind(except.map(|d| d.0.to_vec()))
-            .bind(except.map(|d| d.0.to_vec()))
             .execute(&self.pool)
             .await
             .map_err(store_error)?;

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use sqlx::SqliteExecutor;
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
 use vodokanal_app::idempotency::Caller;
@@ -56,6 +57,21 @@ impl SqliteUserRepository {
     }
 }
 
+/// Writes a user's password hash.
+async fn store_hash<'e>(
+    executor: impl SqliteExecutor<'e>,
+    id: UserId,
+    hash: &PasswordHash,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        .bind(hash.as_phc())
+        .bind(id.to_string())
+        .execute(executor)
+        .await
+        .map(drop)
+        .map_err(store_error)
+}
+
 #[async_trait]
 impl UserRepository for SqliteUserRepository {
     #[tracing::instrument(skip_all, fields(user = %user.id))]
@@ -90,13 +106,7 @@ impl UserRepository for SqliteUserRepository {
 
     #[tracing::instrument(skip_all, fields(user = %id))]
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash.as_phc())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        store_hash(&self.pool, id, hash).await
     }
 
     #[tracing::instrument(skip_all, fields(user = %id))]
@@ -111,12 +121,7 @@ impl UserRepository for SqliteUserRepository {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash.as_phc())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        store_hash(&mut *tx, id, hash).await?;
         let keep = keep.as_ref().map(|d| d.0.to_vec());
         sqlx::query("DELETE FROM sessions WHERE user_id = ? AND (? IS NULL OR digest <> ?)")
             .bind(id.to_string())

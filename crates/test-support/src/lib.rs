@@ -179,8 +179,6 @@ macro_rules! for_each_contract {
                 a_created_session_is_found,
                 an_unknown_session_is_not_found,
                 revoke_ends_one_session,
-                revoke_all_keeps_only_the_exception,
-                revoke_all_without_exception_ends_every_session_of_the_user,
             ],
             users: [
                 a_created_user_is_found_by_id_phone_and_email,
@@ -189,7 +187,8 @@ macro_rules! for_each_contract {
                 a_taken_email_is_refused,
                 concurrent_registrations_of_one_phone_create_one_user,
                 set_password_hash_replaces_the_hash,
-                replace_password_sets_the_hash_and_ends_the_other_sessions,
+                replace_password_keeps_only_the_callers_session,
+                replace_password_without_a_session_to_keep_ends_every_session,
                 deleting_a_user_deletes_their_links_and_sessions,
                 deleting_a_user_keeps_their_readings_payments_and_visits,
                 deleting_a_user_forgets_their_idempotency_records,

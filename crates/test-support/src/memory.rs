@@ -293,18 +293,6 @@ impl SessionRepository for InMemoryStore {
         self.state.lock().await.sessions.remove(&digest.0);
         Ok(())
     }
-
-    async fn revoke_all(
-        &self,
-        user: UserId,
-        except: Option<TokenDigest>,
-    ) -> Result<(), StoreError> {
-        let mut state = self.state.lock().await;
-        state
-            .sessions
-            .retain(|digest, s| s.user_id != user || except.is_some_and(|e| &e.0 == digest));
-        Ok(())
-    }
 }
 
 fn code_key(phone: &Phone, purpose: CodePurpose) -> (String, &'static str) {

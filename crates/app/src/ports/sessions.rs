@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use vodokanal_domain::{Session, TokenDigest, UserId};
+use vodokanal_domain::{Session, TokenDigest};
 
 use crate::StoreError;
 
@@ -10,7 +10,6 @@ pub trait SessionRepository: Send + Sync {
     async fn create(&self, session: &Session) -> Result<(), StoreError>;
     async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError>;
     async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError>;
-    /// Ends every session of the user but `except`.
-    async fn revoke_all(&self, user: UserId, except: Option<TokenDigest>)
-    -> Result<(), StoreError>;
+    // Ending all of a user's sessions goes with a new password, in one transaction:
+    // `UserRepository::replace_password`.
 }

@@ -125,42 +125,65 @@ pub async fn set_password_hash_replaces_the_hash(stores: Stores) {
         .unwrap();
 }
 
-pub async fn replace_password_sets_the_hash_and_ends_the_other_sessions(stores: Stores) {
+fn new_hash() -> PasswordHash {
+    PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA".into())
+}
+
+pub async fn replace_password_keeps_only_the_callers_session(stores: Stores) {
     let user = seed_user(&stores).await;
     let other = seed_user(&stores).await;
     let current = builders::session(user.id);
-    let elsewhere = builders::session(user.id);
+    let elsewhere: Vec<_> = (0..3).map(|_| builders::session(user.id)).collect();
     let others = builders::session(other.id);
-    for session in [&current, &elsewhere, &others] {
+    stores.sessions.create(&current).await.unwrap();
+    for session in &elsewhere {
         stores.sessions.create(session).await.unwrap();
     }
-    let hash = PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA".into());
+    stores.sessions.create(&others).await.unwrap();
 
     stores
         .users
-        .replace_password(user.id, &hash, Some(current.digest))
+        .replace_password(user.id, &new_hash(), Some(current.digest))
         .await
         .unwrap();
+
     let saved = stores.users.by_id(user.id).await.unwrap().unwrap();
-    assert_eq!(saved.password_hash, hash);
+    assert_eq!(saved.password_hash, new_hash());
     assert_eq!(
         stores.sessions.find(&current.digest).await.unwrap(),
-        Some(current.clone())
+        Some(current)
     );
-    assert_eq!(stores.sessions.find(&elsewhere.digest).await.unwrap(), None);
+    for session in &elsewhere {
+        assert_eq!(stores.sessions.find(&session.digest).await.unwrap(), None);
+    }
     assert_eq!(
         stores.sessions.find(&others.digest).await.unwrap(),
-        Some(others.clone())
+        Some(others)
     );
     assert_eq!(stores.users.by_id(other.id).await.unwrap(), Some(other));
+}
 
-    // Without a session to keep (a reset), every session of the user ends.
+pub async fn replace_password_without_a_session_to_keep_ends_every_session(stores: Stores) {
+    let user = seed_user(&stores).await;
+    let other = seed_user(&stores).await;
+    let sessions: Vec<_> = (0..3).map(|_| builders::session(user.id)).collect();
+    let others = builders::session(other.id);
+    for session in &sessions {
+        stores.sessions.create(session).await.unwrap();
+    }
+    stores.sessions.create(&others).await.unwrap();
+
     stores
         .users
-        .replace_password(user.id, &hash, None)
+        .replace_password(user.id, &new_hash(), None)
         .await
         .unwrap();
-    assert_eq!(stores.sessions.find(&current.digest).await.unwrap(), None);
+
+    let saved = stores.users.by_id(user.id).await.unwrap().unwrap();
+    assert_eq!(saved.password_hash, new_hash());
+    for session in &sessions {
+        assert_eq!(stores.sessions.find(&session.digest).await.unwrap(), None);
+    }
     assert_eq!(
         stores.sessions.find(&others.digest).await.unwrap(),
         Some(others)
