@@ -932,40 +932,30 @@ impl AttemptCounter for InMemoryStore {
     }
 }
 
-/// How many items `retain` dropped.
-fn dropped(before: usize, after: usize) -> u64 {
-    u64::try_from(before - after).unwrap_or(u64::MAX)
+/// Keeps the values `keep` accepts and counts the others, dropped.
+fn purge<K, V>(map: &mut HashMap<K, V>, mut keep: impl FnMut(&V) -> bool) -> u64 {
+    let before = map.len();
+    map.retain(|_, value| keep(value));
+    u64::try_from(before - map.len()).unwrap_or(u64::MAX)
 }
 
 #[async_trait]
 impl Housekeeping for InMemoryStore {
     async fn purge_expired(&self, cutoffs: PurgeCutoffs) -> Result<Purged, StoreError> {
         let mut state = self.state.lock().await;
-        let before = state.sessions.len();
-        state
-            .sessions
-            .retain(|_, s| s.expires_at >= cutoffs.expired_before);
-        let sessions = dropped(before, state.sessions.len());
-        let before = state.codes.len();
-        state
-            .codes
-            .retain(|_, c| c.expires_at >= cutoffs.expired_before);
-        let codes = dropped(before, state.codes.len());
-        let before = state.idempotency.len();
-        state
-            .idempotency
-            .retain(|_, r| r.created_at >= cutoffs.idempotency_before);
-        let idempotency_records = dropped(before, state.idempotency.len());
         let before = state.attempts.len();
         state
             .attempts
             .retain(|(_, at)| *at >= cutoffs.attempts_before);
-        let attempts = dropped(before, state.attempts.len());
         Ok(Purged {
-            sessions,
-            codes,
-            idempotency_records,
-            attempts,
+            sessions: purge(&mut state.sessions, |s| {
+                s.expires_at >= cutoffs.expired_before
+            }),
+            codes: purge(&mut state.codes, |c| c.expires_at >= cutoffs.expired_before),
+            idempotency_records: purge(&mut state.idempotency, |r| {
+                r.created_at >= cutoffs.idempotency_before
+            }),
+            attempts: u64::try_from(before - state.attempts.len()).unwrap_or(u64::MAX),
         })
     }
 }
