@@ -17,6 +17,9 @@ mkdirSync(SCREENSHOTS, { recursive: true });
 
 let browser;
 
+/** The browser's own time zone in every journey. */
+export const DEVICE_ZONE = "America/New_York";
+
 /** Starts Chromium once per test file. */
 export function useBrowser() {
   before(async () => {
@@ -36,7 +39,9 @@ export async function journey(name) {
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 1,
     locale: "ru-RU",
-    timezoneId: "Europe/Moscow",
+    // Far from the utility's Europe/Moscow: every date and time the app shows must still be
+    // Moscow's.
+    timezoneId: DEVICE_ZONE,
   });
   const page = await context.newPage();
   const errors = [];
@@ -75,7 +80,35 @@ export async function open(page, route, title) {
 
 /** Waits for the screen's title (h1). */
 export async function heading(page, title) {
-  await page.getByRole("heading", { level: 1, name: title }).waitFor();
+  await page.getByRole("heading", { level: 1, name: title, exact: true }).waitFor();
+}
+
+/**
+ * The form control whose label reads exactly `words` as the guide prints them, asterisk
+ * included ("ФИО *", "Пароль"; the asterisk is hidden from screen readers, which hear
+ * aria-required): any drift from the guide's words fails the journey.
+ */
+export function field(page, words) {
+  return page.getByLabel(words, { exact: true });
+}
+
+/** The button that reads exactly `words`. */
+export function button(page, words) {
+  return page.getByRole("button", { name: words, exact: true });
+}
+
+/** The link that reads exactly `words`. */
+export function link(page, words) {
+  return page.getByRole("link", { name: words, exact: true });
+}
+
+/** The guide's sentence under the forms that have fields marked with *. */
+export const REQUIRED_NOTE = "Поля, отмеченные *, являются обязательными для заполнения.";
+
+/** The utility's "DD.MM.YYYY, HH:MM" of an instant (Europe/Moscow is UTC+3 all year). */
+export function moscow(instant) {
+  const shifted = new Date(instant.getTime() + 3 * 3600 * 1000).toISOString();
+  return `${shifted.slice(8, 10)}.${shifted.slice(5, 7)}.${shifted.slice(0, 4)}, ${shifted.slice(11, 16)}`;
 }
 
 /** The newest SMS code sent to `phone` (E.164), from the outbox file. */
@@ -138,10 +171,10 @@ export async function linkAccount(token, account_number, meter_last4, label) {
 
 /** Logs in through the login screen. */
 export async function logIn(page, login, password = PASSWORD) {
-  await open(page, "/login", "Вход в личный кабинет");
-  await page.getByLabel("Телефон/E-mail").fill(login);
-  await page.getByLabel(/^Пароль/).fill(password);
-  await page.getByRole("button", { name: "Войти" }).click();
+  await open(page, "/login", "Вход");
+  await field(page, "Телефон/E-mail *").fill(login);
+  await field(page, "Пароль").fill(password);
+  await button(page, "Войти").click();
   await heading(page, "Главная");
 }
 

@@ -39,7 +39,7 @@ curl -sf "$VODOKANAL_URL/health/ready" >/dev/null || { cat "$work/server.log"; e
 rm -rf "$here/screenshots"
 cd "$here"
 status=0
-node --test --test-concurrency=1 --test-reporter=spec journeys/ || status=$?
+node --test --test-concurrency=1 --test-reporter=spec unit/ journeys/ || status=$?
 if [[ $status -ne 0 ]]; then
     echo "== server log"
     cat "$work/server.log"

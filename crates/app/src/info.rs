@@ -1,5 +1,6 @@
 //! GET `/info`: what anyone sees without registering: the contact center, the payment
-//! purposes, the help texts and the reading window. Settings only: no ports, no errors.
+//! purposes, the help texts, the reading window and the utility's time zone. Settings only:
+//! no ports, no errors.
 
 use vodokanal_domain::{PaymentPurpose, ReadingWindow};
 
@@ -16,6 +17,8 @@ pub struct InfoView {
     pub payments_help: String,
     /// Days of the month when readings are taken; `None`: any day.
     pub reading_window: Option<ReadingWindow>,
+    /// The IANA name of the utility's time zone, in which clients show dates and times.
+    pub timezone: String,
 }
 
 /// The `/info` use case: a view of the settings.
@@ -33,6 +36,7 @@ impl Info {
                 readings_help: settings.readings_help.clone(),
                 payments_help: settings.payments_help.clone(),
                 reading_window: settings.reading_policy.window,
+                timezone: settings.calendar.time_zone().name().to_owned(),
             },
         }
     }
@@ -73,6 +77,7 @@ mod tests {
         assert_eq!(info.readings_help, "Показания с 15 по 25");
         assert_eq!(info.payments_help, settings.payments_help);
         assert_eq!(info.contact_center, settings.contact_center);
+        assert_eq!(info.timezone, "Europe/Moscow");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The utility's own texts and rules, as the use cases need them. The server builds them from
-//! configuration; `Default` is the Ivanovo Vodokanal with the numbers of `security.md`.
+//! configuration; `Default` is the Ivanovo Vodokanal as its app's guide gives it
+//! (`docs/screens.md`), with the numbers of `security.md`.
 
 use chrono::{NaiveTime, TimeDelta};
 use vodokanal_domain::{CodePolicy, ReadingPolicy, UtilityCalendar, WorkingHours};
@@ -7,7 +8,7 @@ use vodokanal_domain::{CodePolicy, ReadingPolicy, UtilityCalendar, WorkingHours}
 use crate::ports::Limit;
 use crate::receipts::ReceiptRules;
 
-/// One line of the contact center's hours as the app shows it ("Пн–Пт", 08:30, 18:30).
+/// One line of the contact center's hours as the app shows it ("Пн-Пт", 08:30, 18:30).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoursLine {
     pub days: String,
@@ -122,10 +123,11 @@ impl Default for Settings {
             code_policy: CodePolicy::default(),
             working_hours: WorkingHours::default(),
             contact_center: ContactCenter {
-                address: "153000, г. Иваново, ул. Рабфаковская, д. 6".into(),
+                // Word for word from the app's guide ("Контактный центр").
+                address: "Ленинский район, Иваново, 153038, Строителей проспект, 4а".into(),
                 hours: vec![
                     HoursLine {
-                        days: "Пн–Пт".into(),
+                        days: "Пн-Пт".into(),
                         opens: at(8, 30),
                         closes: at(18, 30),
                     },
@@ -135,15 +137,16 @@ impl Default for Settings {
                         closes: at(17, 30),
                     },
                 ],
-                phones: vec!["+7 (4932) 93-93-93".into()],
+                phones: vec!["+7 (4932) 93-01-08".into(), "+7 (4932) 56-13-30".into()],
             },
-            // No dates: the default accepts readings on any day (`reading_window` null); a
-            // utility that sets a window says so in its own text.
-            readings_help: "Передайте показания счётчиков (ИПУ) в личном кабинете, без \
-                регистрации по номеру счётчика или по телефону контактного центра."
+            // Only what this server itself offers: the guide names no other way to submit or
+            // to pay, no dates and no fees, so the default promises none (a utility that has
+            // them says so in its own text). No dates: the default window is open.
+            readings_help: "Показания приборов учета (ИПУ) можно передать в личном кабинете \
+                или без регистрации, по номеру ИПУ."
                 .into(),
-            payments_help: "Оплатить можно в личном кабинете или без регистрации по номеру \
-                лицевого счёта банковской картой или через СБП. Комиссия не взимается."
+            payments_help: "Оплатить можно в личном кабинете или без регистрации, по номеру \
+                лицевого счета."
                 .into(),
             limits: Limits::default(),
             session_lifetime: TimeDelta::days(30),

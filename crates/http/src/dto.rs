@@ -28,7 +28,7 @@ fn date(day: NaiveDate) -> String {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HoursDto {
-    /// e.g. "Пн–Пт".
+    /// e.g. "Пн-Пт".
     pub days: String,
     /// `HH:MM`.
     pub opens: String,
@@ -64,6 +64,10 @@ pub struct InfoDto {
     pub payments_help: String,
     /// `null`: readings are taken any day.
     pub reading_window: Option<ReadingWindowDto>,
+    /// The utility's time zone (IANA, e.g. `Europe/Moscow`): clients show every date and time
+    /// in it, whatever the device's own zone.
+    #[schema(example = "Europe/Moscow")]
+    pub timezone: String,
 }
 
 impl From<InfoView> for InfoDto {
@@ -97,6 +101,7 @@ impl From<InfoView> for InfoDto {
                 from_day: window.from_day(),
                 to_day: window.to_day(),
             }),
+            timezone: view.timezone,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useBrowser, journey, open, heading, BASE } from "../lib.mjs";
+import { useBrowser, journey, open, heading, field, button, BASE } from "../lib.mjs";
 
 useBrowser();
 
@@ -16,7 +16,9 @@ test("the shell loads offline and says so", async () => {
   await page.waitForFunction(() => caches.keys().then((keys) => keys.length > 0));
 
   await context.setOffline(true);
+  // A fresh start of the app, not a change of route: the service worker serves the shell.
   await page.goto(`${BASE}/#/guest/payments`);
+  await page.reload();
   await page.getByText("Нет подключения к интернету").waitFor();
   await heading(page, "Платежи");
   await page.getByText("Нет соединения с сервером").waitFor();
@@ -24,7 +26,7 @@ test("the shell loads offline and says so", async () => {
 
   await context.setOffline(false);
   await page.getByRole("button", { name: "Повторить" }).click();
-  await page.getByLabel("Назначение платежа").waitFor();
+  await field(page, "Назначение платежа *").waitFor();
   assert.equal(await page.getByText("Нет подключения к интернету").isVisible(), false);
   await finish();
 });
@@ -32,11 +34,11 @@ test("the shell loads offline and says so", async () => {
 test("a lost connection keeps what was typed", async () => {
   const { page, context, screenshot, finish } = await journey("lost-connection");
   await open(page, "/guest/readings", "Показания");
-  await page.getByLabel("ФИО").fill("Петров Петр");
+  await field(page, "ФИО *").fill("Петров Петр");
   await context.setOffline(true);
-  await page.getByRole("button", { name: "Передать показания" }).click();
+  await button(page, "Отправить").click();
   await page.getByRole("alert").getByText("Нет соединения с сервером").waitFor();
-  assert.equal(await page.getByLabel("ФИО").inputValue(), "Петров Петр");
+  assert.equal(await field(page, "ФИО *").inputValue(), "Петров Петр");
   await page.getByText("Нет подключения к интернету").waitFor();
   await screenshot("lost");
   await context.setOffline(false);

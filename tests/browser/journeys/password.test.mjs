@@ -1,8 +1,9 @@
-// Password recovery with the live countdown, then a change of password in the profile.
+// "Восстановление пароля" by the guide's words, with the live countdown, then "Изменить пароль"
+// in the profile.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useBrowser, journey, open, heading, registeredUser, newCode, lastCode, logIn } from "../lib.mjs";
+import { useBrowser, journey, open, heading, field, button, link, registeredUser, newCode, lastCode, logIn, REQUIRED_NOTE } from "../lib.mjs";
 
 useBrowser();
 
@@ -11,30 +12,34 @@ test("a subscriber recovers the password, logs in, changes it and logs out", asy
   const { phone } = await registeredUser();
   const registrationCode = lastCode(phone);
 
-  await open(page, "/login", "Вход в личный кабинет");
-  await page.getByRole("link", { name: "Забыли пароль?" }).click();
+  await open(page, "/login", "Вход");
+  await link(page, "Забыли пароль?").click();
   await heading(page, "Восстановление пароля");
   await screenshot("recover");
-  await page.getByLabel("Номер телефона").fill(phone);
-  await page.getByRole("button", { name: "Получить код" }).click();
-  await heading(page, "Новый пароль");
+  await field(page, "Номер телефона *").fill(phone);
+  await button(page, "Получить код").click();
+  await field(page, "Код подтверждения *").waitFor();
+  await heading(page, "Восстановление пароля");
+  // The guide's second screen: the phone as it was given, then the countdown.
+  assert.match(await field(page, "Номер телефона *").inputValue(), /^\+7\s\(\d{3}\)\s\d{3}-\d{2}-\d{2}$/);
   const timer = page.getByRole("timer");
-  await timer.getByText(/Повторная отправка кода через 0[23]:\d\d/).waitFor();
+  await timer.getByText(/^Повторная отправка кода через 0[23]:\d\d$/).waitFor();
   const first = await timer.textContent();
   await page.waitForTimeout(2100);
   const later = await timer.textContent();
   assert.notEqual(first, later, "the countdown counts down");
+  await page.getByText(REQUIRED_NOTE).waitFor();
   await screenshot("recover-code");
 
   const code = await newCode(phone, registrationCode);
-  await page.getByLabel("Код из SMS").fill(code);
-  await page.getByLabel("Новый пароль").fill("новая вода 2027");
-  await page.getByLabel("Подтверждение пароля").fill("другая вода 2027");
-  await page.getByRole("button", { name: "Сохранить" }).click();
+  await field(page, "Код подтверждения *").fill(code);
+  await field(page, "Новый пароль *").fill("новая вода 2027");
+  await field(page, "Подтвердить новый пароль *").fill("другая вода 2027");
+  await button(page, "Сохранить").click();
   await page.getByText("Пароли не совпадают").waitFor();
-  await page.getByLabel("Подтверждение пароля").fill("новая вода 2027");
-  await page.getByRole("button", { name: "Сохранить" }).click();
-  await heading(page, "Вход в личный кабинет");
+  await field(page, "Подтвердить новый пароль *").fill("новая вода 2027");
+  await button(page, "Сохранить").click();
+  await heading(page, "Вход");
   await page.getByText("Пароль изменен. Войдите с новым паролем.").waitFor();
   await screenshot("recovered");
 
@@ -45,23 +50,23 @@ test("a subscriber recovers the password, logs in, changes it and logs out", asy
   await page.getByRole("link", { name: "Изменить пароль" }).click();
   await heading(page, "Изменить пароль");
   await screenshot("change");
-  await page.getByLabel("Текущий пароль").fill("не тот пароль");
-  await page.getByLabel("Новый пароль").fill("12345678");
-  await page.getByLabel("Подтверждение пароля").fill("12345678");
-  await page.getByRole("button", { name: "Сохранить" }).click();
+  await field(page, "Текущий пароль *").fill("не тот пароль");
+  await field(page, "Новый пароль *").fill("12345678");
+  await field(page, "Подтвердить новый пароль *").fill("12345678");
+  await button(page, "Сохранить").click();
   await page.getByText("Этот пароль слишком распространён").waitFor();
   await screenshot("change-refused");
-  await page.getByLabel("Новый пароль").fill("третья вода 2028");
-  await page.getByLabel("Подтверждение пароля").fill("третья вода 2028");
-  await page.getByRole("button", { name: "Сохранить" }).click();
+  await field(page, "Новый пароль *").fill("третья вода 2028");
+  await field(page, "Подтвердить новый пароль *").fill("третья вода 2028");
+  await button(page, "Сохранить").click();
   await page.getByText("Неверный пароль.").waitFor();
-  await page.getByLabel("Текущий пароль").fill("новая вода 2027");
-  await page.getByRole("button", { name: "Сохранить" }).click();
+  await field(page, "Текущий пароль *").fill("новая вода 2027");
+  await button(page, "Сохранить").click();
   await heading(page, "Профиль");
   await page.getByText("Пароль изменен.").waitFor();
   await screenshot("changed");
 
-  await page.getByRole("button", { name: "Выйти" }).click();
+  await button(page, "Выход").click();
   await heading(page, "Личный кабинет абонента");
   await logIn(page, phone, "третья вода 2028");
   await finish();

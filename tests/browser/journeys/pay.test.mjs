@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useBrowser, journey, heading, registeredUser, linkAccount, logIn } from "../lib.mjs";
+import { useBrowser, journey, heading, field, button, link, registeredUser, linkAccount, logIn } from "../lib.mjs";
 
 useBrowser();
 
@@ -12,18 +12,18 @@ test("a subscriber pays an account's debt and sees it in the history", async () 
   const account = await linkAccount(token, "100004", "6789", "Дача");
   await logIn(page, phone);
 
-  await page.getByRole("link", { name: "Оплатить" }).click();
+  await link(page, "Оплатить").click();
   await heading(page, "Оплата");
-  const amount = page.getByLabel("Сумма, ₽");
+  const amount = field(page, "Сумма, ₽ *");
   assert.equal(await amount.inputValue(), account.debt.replace(".", ","));
   await screenshot("pay");
   await amount.fill("0");
-  await page.getByRole("button", { name: "Перейти к оплате" }).click();
+  await button(page, "Перейти к оплате").click();
   await page.getByText("Сумма должна быть больше нуля").waitFor();
   await screenshot("pay-refused");
 
   await amount.fill("100,00");
-  await page.getByRole("button", { name: "Перейти к оплате" }).click();
+  await button(page, "Перейти к оплате").click();
   await page.waitForURL(/\/sandbox\/pay\//);
   await page.getByRole("button", { name: "Оплатить" }).click();
   await page.waitForURL(/#\/payments\//, { timeout: 15000 });

@@ -1,7 +1,9 @@
-// Booking both kinds of visits, a refused day first, and the list of requests.
+// "Приемка ИПУ" and "Сверка ИПУ" by the guide's words, a refused day first, and the list of
+// requests.
 
 import { test } from "node:test";
-import { useBrowser, journey, heading, registeredUser, linkAccount, logIn, nextDay, nextWeekday } from "../lib.mjs";
+import assert from "node:assert/strict";
+import { useBrowser, journey, heading, field, button, registeredUser, linkAccount, logIn, nextDay, nextWeekday, REQUIRED_NOTE } from "../lib.mjs";
 
 useBrowser();
 
@@ -15,36 +17,41 @@ test("a subscriber books meter acceptance and meter verification", async () => {
   await nav.getByRole("link", { name: "Еще" }).click();
   await page.getByRole("link", { name: /Приемка ИПУ/ }).click();
   await heading(page, "Приемка ИПУ");
+  for (const words of ["Лицевой счет *", "Счётчик", "Номер телефона *", "Дата визита *", "Время визита *", "Примечания"]) {
+    await field(page, words).waitFor();
+  }
+  await page.getByText(REQUIRED_NOTE).waitFor();
+  assert.match(await field(page, "Номер телефона *").inputValue(), /^\+7\s\(9\d\d\)\s\d{3}-\d{2}-\d{2}$/);
   await screenshot("acceptance");
-  await page.getByRole("button", { name: "Отправить заявку" }).click();
+  await button(page, "Отправить").click();
   await page.getByText("Укажите дату").waitFor();
   await screenshot("acceptance-errors");
 
   // Sunday: the contact center does not work, and the server says so under the date.
-  await page.getByLabel("Дата визита").fill(nextDay((weekday) => weekday === 0));
-  await page.getByLabel("Время визита").selectOption("10:00");
-  await page.getByRole("button", { name: "Отправить заявку" }).click();
+  await field(page, "Дата визита *").fill(nextDay((weekday) => weekday === 0));
+  await field(page, "Время визита *").selectOption("10:00");
+  await button(page, "Отправить").click();
   await page.getByText("В этот день контактный центр не работает.").waitFor();
   await screenshot("acceptance-sunday");
 
   const day = nextWeekday();
-  await page.getByLabel("Дата визита").fill(day);
-  await page.getByLabel("Время визита").selectOption("08:30");
-  await page.getByLabel("Примечание").fill("Код домофона 15");
-  await page.getByRole("button", { name: "Отправить заявку" }).click();
-  await heading(page, "Мои заявки");
-  await page.getByText(/Заявка принята: Приемка ИПУ/).waitFor();
+  await field(page, "Дата визита *").fill(day);
+  await field(page, "Время визита *").selectOption("08:30");
+  await field(page, "Примечания").fill("Код домофона 15");
+  await button(page, "Отправить").click();
+  await heading(page, "Мои заявления");
+  await page.getByText(/Заявление отправлено: Приемка ИПУ/).waitFor();
   await screenshot("list-one");
 
   await nav.getByRole("link", { name: "Еще" }).click();
   await page.getByRole("link", { name: /Сверка ИПУ/ }).click();
   await heading(page, "Сверка ИПУ");
-  await page.getByLabel("Дата визита").fill(day);
-  await page.getByLabel("Время визита").selectOption("10:00");
-  await page.getByLabel("Счетчик").selectOption({ index: 0 });
+  await field(page, "Дата визита *").fill(day);
+  await field(page, "Время визита *").selectOption("10:00");
+  await field(page, "Счётчик").selectOption({ index: 0 });
   await screenshot("verification");
-  await page.getByRole("button", { name: "Отправить заявку" }).click();
-  await heading(page, "Мои заявки");
+  await button(page, "Отправить").click();
+  await heading(page, "Мои заявления");
   await page.getByText(/Сверка ИПУ: .* в 10:00/).waitFor();
   await page.getByText(/Приемка ИПУ: .* в 08:30/).waitFor();
   await screenshot("list-two");

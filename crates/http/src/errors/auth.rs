@@ -11,7 +11,7 @@ use crate::problem::{FieldError, Problem, ProblemCode};
 fn code_invalid() -> Problem {
     Problem::new(
         ProblemCode::CodeInvalid,
-        "Неверный код из SMS. Проверьте код или запросите новый.",
+        "Неверный код подтверждения. Проверьте код или запросите новый.",
     )
 }
 

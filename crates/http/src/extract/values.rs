@@ -124,10 +124,10 @@ impl FieldValue for LoginPassword {
 }
 
 impl FieldValue for OneTimeCode {
-    const REQUIRED: &'static str = "Введите код из SMS";
+    const REQUIRED: &'static str = "Введите код подтверждения";
     fn parse_field(text: &str) -> Result<Self, Invalid> {
         text.parse()
-            .map_err(|_| invalid("Код из SMS состоит из 6 цифр"))
+            .map_err(|_| invalid("Код подтверждения состоит из 6 цифр"))
     }
 }
 

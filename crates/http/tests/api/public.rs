@@ -12,12 +12,19 @@ async fn info_has_the_contract_shape() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.content_type(), "application/json; charset=utf-8");
     let body = answer.json();
-    let center = &body["contact_center"];
-    assert!(center["address"].is_string());
-    assert_eq!(center["hours"][0]["opens"], "08:30");
-    assert!(center["hours"][0]["days"].is_string());
-    assert!(center["hours"][0]["closes"].is_string());
-    assert!(center["phones"].is_array());
+    // The defaults are the app guide's "Контактный центр", word for word.
+    assert_eq!(
+        body["contact_center"],
+        json!({
+            "address": "Ленинский район, Иваново, 153038, Строителей проспект, 4а",
+            "hours": [
+                {"days": "Пн-Пт", "opens": "08:30", "closes": "18:30"},
+                {"days": "Сб", "opens": "09:00", "closes": "17:30"}
+            ],
+            "phones": ["+7 (4932) 93-01-08", "+7 (4932) 56-13-30"]
+        })
+    );
+    assert_eq!(body["timezone"], "Europe/Moscow");
     let purposes: Vec<_> = body["payment_purposes"]
         .as_array()
         .unwrap()

@@ -1,14 +1,18 @@
 //! The utility's own file (`VODOKANAL_CONFIG`): texts and rules in TOML, laid over the
 //! defaults of [`Settings`]. Unknown keys are refused, so that a typo is not silently ignored.
 //!
+//! An example, not a recommendation: each utility writes its own facts. Its
+//! `[contact_center]` is the default (the Ivanovo Vodokanal's, from its app's guide); the other
+//! values show the syntax.
+//!
 //! ```toml
 //! timezone = "Europe/Moscow"
 //! reading_window = "15-25"
 //! high_consumption = "30"          # m³ since the previous reading: above, a warning
 //! receipts = false
 //! receipt_tax_system = "osn"      # sent with each receipt; T-Bank's default is osn
-//! readings_help = "Передайте показания с 15 по 25 число."
-//! payments_help = "Оплатить можно картой или через СБП."
+//! readings_help = "Пример: показания принимаются с 15 по 25 число."
+//! payments_help = "Пример: оплатить можно банковской картой."
 //! # The days a technician can be booked (days not listed are days off).
 //! working_hours = [
 //!   { weekday = "mon", opens = "08:30", closes = "18:30" },
@@ -22,10 +26,10 @@
 //! payment_mode = "full_payment"   # full_prepayment, advance, full_payment, …
 //!
 //! [contact_center]
-//! address = "153000, г. Иваново, ул. Рабфаковская, д. 6"
-//! phones = ["+7 (4932) 93-93-93"]
+//! address = "Ленинский район, Иваново, 153038, Строителей проспект, 4а"
+//! phones = ["+7 (4932) 93-01-08", "+7 (4932) 56-13-30"]
 //! hours = [
-//!   { days = "Пн–Пт", opens = "08:30", closes = "18:30" },
+//!   { days = "Пн-Пт", opens = "08:30", closes = "18:30" },
 //!   { days = "Сб", opens = "09:00", closes = "17:30" },
 //! ]
 //! ```

@@ -3,6 +3,7 @@
 // works from the one cached page, offline too.
 
 import * as api from "./api.js";
+import * as fmt from "./format.js";
 import { flash } from "./ui.js";
 import start from "./screens/start.js";
 import guest from "./screens/guest.js";
@@ -81,12 +82,24 @@ function match(path) {
   return { screen: notFound, options: { back: "/" }, params: {} };
 }
 
+// Every date and time is shown in the utility's time zone (GET /info), also offline: the last
+// one seen is kept.
+const ZONE_KEY = "vodokanal.timezone";
+const zoneKnown = api.getInfo()
+  .then((info) => {
+    localStorage.setItem(ZONE_KEY, info.timezone);
+    return info.timezone;
+  })
+  .catch(() => localStorage.getItem(ZONE_KEY))
+  .then(fmt.setTimeZone);
+
 const main = document.getElementById("main");
 const tabs = document.getElementById("tabs");
 const back = document.getElementById("back");
 let rendered = 0;
 
 async function render() {
+  await zoneKnown;
   const [path, search = ""] = (location.hash.slice(1) || "/").split("?");
   const { screen, options, params } = match(path);
   if (options.auth && !api.token()) {

@@ -30,7 +30,7 @@ export async function askCode(path, values) {
 export function resendLine(seconds, resend, form) {
   const box = h("div", { class: "resend" });
   const again = () => {
-    const button = h("button", { type: "button", class: "button secondary" }, "Отправить код еще раз");
+    const button = h("button", { type: "button", class: "button secondary" }, "Получить код");
     button.addEventListener("click", async () => {
       setBusy(button, true);
       try {

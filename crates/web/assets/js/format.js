@@ -1,6 +1,15 @@
-// Display forms of the contract's values: money and readings stay strings (never floats).
+// Display forms of the contract's values: money and readings stay strings (never floats);
+// every date and time in the utility's time zone (GET /info's `timezone`), whatever the
+// device's own zone. No DOM here: `node --test` checks this module as it is.
 
 const NBSP = "\u00a0";
+
+let zone;
+
+/** The utility's time zone (an IANA name) for `instant` and `today`; undefined: the device's. */
+export function setTimeZone(name) {
+  zone = name || undefined;
+}
 
 function groupThousands(digits) {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
@@ -25,9 +34,32 @@ export function date(text) {
   return `${d}.${m}.${y}`;
 }
 
-/** An RFC 3339 instant in the browser's time zone: "28.11.2026, 06:26". */
+function parts(moment, options) {
+  const list = new Intl.DateTimeFormat("ru-RU", { ...options, timeZone: zone, hourCycle: "h23" }).formatToParts(moment);
+  return Object.fromEntries(list.map((p) => [p.type, p.value]));
+}
+
+/** An RFC 3339 instant in the utility's time zone: "07.12.2026, 01:25". */
 export function instant(text) {
-  return new Date(text).toLocaleString("ru-RU", { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const p = parts(new Date(text), { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  return `${p.day}.${p.month}.${p.year}, ${p.hour}:${p.minute}`;
+}
+
+/** The utility's date `days` after today (0: today), as YYYY-MM-DD. */
+export function today(days = 0, now = new Date()) {
+  const p = parts(now, { day: "2-digit", month: "2-digit", year: "numeric" });
+  const date = new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day) + days));
+  return date.toISOString().slice(0, 10);
+}
+
+/** "08:30" -> "8:30", as the guide writes hours. */
+export function clock(text) {
+  return text.replace(/^0(\d)/, "$1");
+}
+
+/** A line of the contact center's hours: "Пн-Пт: 8:30-18:30". */
+export function hours(line) {
+  return `${line.days}: ${clock(line.opens)}-${clock(line.closes)}`;
 }
 
 const MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
@@ -38,10 +70,10 @@ export function period(text) {
   return `${MONTHS[Number(m) - 1] || m} ${y}`;
 }
 
-/** "+79109845003" -> "+7 910 984-50-03" */
+/** "+79109845003" -> "+7 (910) 984-50-03", as the guide writes phones. */
 export function phone(text) {
   const m = /^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/.exec(text);
-  return m ? `+7${NBSP}${m[1]}${NBSP}${m[2]}-${m[3]}-${m[4]}` : text;
+  return m ? `+7${NBSP}(${m[1]})${NBSP}${m[2]}-${m[3]}-${m[4]}` : text;
 }
 
 /** The debt line of an account: owed, overpaid or settled. */

@@ -3,7 +3,7 @@
 
 import * as api from "./api.js";
 import * as fmt from "./format.js";
-import { h, field, form, requiredNote, loading, loadError, fill } from "./ui.js";
+import { h, field, form, loading, loadError, fill } from "./ui.js";
 
 /** "Дом" or "Лицевой счет 100001". */
 export function accountTitle(account) {
@@ -58,6 +58,7 @@ export function readingList(readings) {
     h("p", {}, `Счетчик ${r.meter_number}`),
     r.consumption ? h("p", {}, `Расход ${fmt.volume(r.consumption)}`) : null,
     h("p", { class: "hint" }, `Передано ${fmt.instant(r.submitted_at)}, ${fmt.SOURCES[r.source] || r.source}`),
+    r.voided_at ? h("p", { class: "warning" }, `Аннулировано водоканалом ${fmt.instant(r.voided_at)}`) : null,
     r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)))));
 }
 
@@ -71,15 +72,16 @@ export function paymentList(payments, purposes) {
     h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)))));
 }
 
-/** The contact center: address, hours, phones to tap. */
+/** The contact center as the guide shows it: Адрес, Режим работы, Телефон (each phone a
+ * link that a phone dials). */
 export function contactCenter(info) {
   const center = info.contact_center;
   return h("div", { class: "contacts" },
     h("h2", {}, "Адрес"),
     h("p", {}, center.address),
-    h("h2", {}, "Часы работы"),
-    h("ul", { class: "plain" }, center.hours.map((x) => h("li", {}, `${x.days}: ${x.opens}–${x.closes}`))),
-    h("h2", {}, "Телефоны"),
+    h("h2", {}, "Режим работы"),
+    h("ul", { class: "plain" }, center.hours.map((line) => h("li", {}, fmt.hours(line)))),
+    h("h2", {}, "Телефон"),
     h("ul", { class: "plain" }, center.phones.map((phone) => h("li", {},
       h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)))));
 }
@@ -104,7 +106,8 @@ export function amountField(value) {
  */
 export function paymentForm({ fields = [], purposes, amount, start }) {
   return form({
-    fields: [requiredNote(), ...fields, purposeField(purposes), amountField(amount)],
+    fields: [...fields, purposeField(purposes), amountField(amount)],
+    note: true,
     submitLabel: "Перейти к оплате",
     submit: (values, key) => start({ ...values, amount: fmt.decimal(values.amount) }, key),
     done: (payment) => {

@@ -147,9 +147,9 @@ export function checkbox(name, label, options = {}) {
     h("p", { class: "field-error", id: errorId, hidden: true }));
 }
 
-/** The note under a form's title that explains the asterisks. */
-export function requiredNote() {
-  return h("p", { class: "hint" }, "Поля, отмеченные *, обязательны.");
+/** The guide's note under a form that explains the asterisks. */
+function requiredNote() {
+  return h("p", { class: "hint required-note" }, "Поля, отмеченные *, являются обязательными для заполнения.");
 }
 
 function describedBy(control, withError) {
@@ -238,12 +238,13 @@ export function values(form) {
  * under the field it names, anything else above the button; a lost connection says so and
  * keeps what was typed, and the same Idempotency-Key is sent again until an answer comes
  * for that body. `check(values)` may return [{field, message}] to stop before sending;
- * `danger` draws the button as a destructive one.
+ * `danger` draws the button as a destructive one; `note` puts the guide's sentence about the
+ * asterisks under the buttons, where the guide has it.
  */
-export function form({ fields, submitLabel, submit, done, check, codeFields = {}, extra = [], danger = false }) {
+export function form({ fields, submitLabel, submit, done, check, codeFields = {}, extra = [], danger = false, note = false }) {
   const button = h("button", { type: "submit", class: `button ${danger ? "danger" : "primary"}` }, submitLabel);
   const alert = h("div", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
-  const node = h("form", { novalidate: true }, fields, alert, h("div", { class: "actions" }, button, extra));
+  const node = h("form", { novalidate: true }, fields, alert, h("div", { class: "actions" }, button, extra), note ? requiredNote() : null);
   let pending = null;
   node.addEventListener("submit", async (event) => {
     event.preventDefault();

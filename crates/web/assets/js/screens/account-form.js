@@ -1,13 +1,17 @@
-// "Новый счет" (link an account by its number and a meter's last 4 digits) and
-// "Редактирование" (its label; or unlink it: the number and the meters are the registry's).
+// "Новый счет" (link an account by its number and a meter's last 4 digits, "Добавить") and
+// "Редактирование" (its label, "Принять"; or unlink it: the number and the meters are the
+// registry's), as the guide shows them.
 
 import * as api from "../api.js";
-import { h, page, field, form, requiredNote, flash, setBusy, showError, fill } from "../ui.js";
+import { h, page, field, form, flash, setBusy, showError, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 const HINT = "Номер лицевого счета указан в квитанции. Последние 4 цифры счетчика — это последние цифры заводского номера, который написан на корпусе счетчика.";
 
-const labelField = (value) => field("label", "Наименование для счета", { autocomplete: "off", value, maxlength: "50", hint: "Необязательно: например, «Дом» или «Дача», до 50 символов" });
+// The guide's hint, word for word.
+const LABEL_HINT = "Вы можете указать свое наименование для счета, например, \"Моя квартира\" или \"Квартира бабушки\". Если вы не хотите указывать свое наименование - оставьте поле пустым";
+
+const labelField = (value) => field("label", "Наименование для счета", { autocomplete: "off", value, maxlength: "50", hint: LABEL_HINT });
 
 // The last 4 digits of each of the account's meters, as the subscriber typed one of them.
 const lastDigits = (meters) => (meters || []).map((m) => m.meter_number.slice(-4)).join(", ");
@@ -18,11 +22,11 @@ export default async function accountForm(root, { params, go }) {
       h("p", { class: "hint" }, HINT),
       form({
         fields: [
-          requiredNote(),
           field("account_number", "Лицевой счет", { required: true, inputmode: "numeric", autocomplete: "off" }),
           field("meter_last4", "Последние 4 цифры счетчика", { required: true, inputmode: "numeric", autocomplete: "off", maxlength: "4" }),
           labelField(""),
         ],
+        note: true,
         submitLabel: "Добавить",
         submit: (values) => {
           const body = { account_number: values.account_number, meter_last4: values.meter_last4 };
@@ -45,11 +49,11 @@ export default async function accountForm(root, { params, go }) {
   const unlink = h("button", { type: "button", class: "button danger" }, "Удалить счет из кабинета");
   const edit = form({
     fields: [
-      field("account_number", "Лицевой счет", { readonly: true, value: account.account_number, hint: "Чтобы добавить другой лицевой счет, удалите этот и добавьте новый." }),
-      field("meter_last4", "Последние 4 цифры счетчика", { readonly: true, value: lastDigits(account.meters) }),
+      field("account_number", "Лицевой счет", { required: true, readonly: true, value: account.account_number, hint: "Чтобы добавить другой лицевой счет, удалите этот и добавьте новый." }),
+      field("meter_last4", "Последние 4 цифры счетчика", { required: true, readonly: true, value: lastDigits(account.meters) }),
       labelField(account.label || ""),
     ],
-    submitLabel: "Сохранить",
+    submitLabel: "Принять",
     submit: (values) => api.patch(path, { label: values.label ?? null }),
     done: () => {
       flash("Изменения сохранены.");

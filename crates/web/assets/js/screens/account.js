@@ -22,7 +22,7 @@ export default async function account(root, { params }) {
     ]),
     h("div", { class: "row" },
       linkButton(`#${path}/pay`, "Оплатить"),
-      linkButton(`#${path}/readings`, "Передать показания", "secondary"),
+      linkButton(`#${path}/readings`, "Отправить показания", "secondary"),
       linkButton(`#${path}/edit`, "Редактировать", "secondary")),
     h("h2", {}, "Счетчики"),
     h("ul", { class: "list" }, acc.meters.map((m) => h("li", { class: "card" },

@@ -1,4 +1,4 @@
-// "Контактный центр": address, hours and phones (tap to call).
+// "Контактный центр": Адрес, Режим работы, Телефон (tap to call), as the guide shows it.
 
 import * as api from "../api.js";
 import { h, page, fill } from "../ui.js";

@@ -1,16 +1,16 @@
-// "Удалить профиль": the password confirms it.
+// "Удалить профиль" (beyond the guide): the password confirms it.
 
 import * as api from "../api.js";
-import { h, page, field, form, requiredNote, flash } from "../ui.js";
+import { h, page, field, form, flash } from "../ui.js";
 
 export default function deleteProfile(root, { go }) {
   page(root, "Удалить профиль",
     h("p", {}, "Профиль, привязки лицевых счетов и сеансы будут удалены. Переданные показания и платежи останутся в водоканале."),
     form({
       fields: [
-        requiredNote(),
         field("password", "Пароль", { required: true, type: "password", password: true, autocomplete: "current-password" }),
       ],
+      note: true,
       submitLabel: "Удалить профиль",
       danger: true,
       submit: (values) => api.del("/profile", { password: values.password }),

@@ -1,5 +1,5 @@
 // "Платежи" without registration: the ways to pay, and the form with the account, the
-// "Назначение платежа" list and the amount.
+// "Назначение платежа" list (Вода, Временный водопровод, Судебные, Отопление) and the amount.
 
 import * as api from "../api.js";
 import { h, page, field, fill } from "../ui.js";
@@ -18,7 +18,7 @@ export default async function guestPayments(root) {
       purposes: info.payment_purposes,
       fields: [
         field("account_number", "Лицевой счет", { required: true, inputmode: "numeric", autocomplete: "off", hint: "Номер из квитанции, от 4 до 20 цифр" }),
-        field("email", "E-mail для чека", { type: "email", autocomplete: "email", hint: "Необязательно: пришлем чек об оплате" }),
+        field("email", "Электронная почта для чека", { type: "email", autocomplete: "email", hint: "Если укажете, пришлем на нее чек об оплате" }),
       ],
       start: (values, key) => {
         const body = { account_number: values.account_number, purpose: values.purpose, amount: values.amount };

@@ -1,9 +1,9 @@
-// "Показания" without registration: the ways to submit, and the form ФИО, Номер телефона,
-// Номер ИПУ, Показания счётчика.
+// "Показания" without registration, as the guide shows it: the ways to submit, and the form
+// ФИО, Номер телефона, Номер ИПУ, Показания счётчика, "Отправить".
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, field, form, requiredNote, facts, linkButton, fill } from "../ui.js";
+import { h, page, field, form, facts, linkButton, fill } from "../ui.js";
 import { load } from "../parts.js";
 
 export default async function guestReadings(root) {
@@ -13,20 +13,20 @@ export default async function guestReadings(root) {
   if (!info) return;
   const readingForm = form({
     fields: [
-      requiredNote(),
       field("full_name", "ФИО", { required: true, autocomplete: "name" }),
-      field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", hint: "Например, +7 910 984-50-03" }),
+      field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", hint: "Например, +7 (910) 984-50-03" }),
       field("meter_number", "Номер ИПУ", { required: true, autocomplete: "off", hint: "Заводской номер счетчика, как на его корпусе" }),
       field("value", "Показания счётчика", { required: true, inputmode: "decimal", autocomplete: "off", hint: "В кубометрах, например 123,456" }),
     ],
-    submitLabel: "Передать показания",
+    note: true,
+    submitLabel: "Отправить",
     submit: (values, key) => api.post("/public/readings", { ...values, value: fmt.decimal(values.value) }, key),
-    codeFields: { meter_not_found: "meter_number", reading_below_previous: "value" },
+    codeFields: { meter_not_found: "meter_number", reading_below_previous: "value", reading_implausible: "value", reading_already_submitted: "meter_number" },
     done: (reading) => {
       const result = page(root, "Показания приняты",
         facts([
-          ["Счетчик", reading.meter_number],
-          ["Показание", fmt.volume(reading.value)],
+          ["Номер ИПУ", reading.meter_number],
+          ["Показания счётчика", fmt.volume(reading.value)],
           ["Период", fmt.period(reading.period)],
           reading.consumption ? ["Расход", fmt.volume(reading.consumption)] : null,
         ]),
@@ -36,9 +36,9 @@ export default async function guestReadings(root) {
     },
   });
   fill(box,
-    h("h2", {}, "Как передать показания"),
+    h("h2", {}, "Способы передачи показаний"),
     h("p", {}, info.readings_help),
     info.reading_window ? h("p", { class: "hint" }, `Показания принимаются с ${info.reading_window.from_day} по ${info.reading_window.to_day} число месяца.`) : null,
-    h("h2", {}, "Передать показания"),
+    h("h2", {}, "Отправить показания"),
     readingForm);
 }

@@ -1,4 +1,5 @@
-// "Главная": the linked accounts with label, address and debt; "Новый счет".
+// "Главная": the linked accounts with label, address and debt, each to open, pay, send
+// readings or edit; "Новый счет".
 
 import * as api from "../api.js";
 import { h, page, linkButton, fill } from "../ui.js";
@@ -17,7 +18,8 @@ export default async function home(root) {
         h("div", { class: "row" },
           linkButton(`#/${path}`, "Подробнее", "secondary"),
           linkButton(`#/${path}/pay`, "Оплатить", "secondary"),
-          linkButton(`#/${path}/readings`, "Показания", "secondary")));
+          linkButton(`#/${path}/readings`, "Отправить показания", "secondary"),
+          linkButton(`#/${path}/edit`, "Редактировать", "secondary")));
     })),
     linkButton("#/accounts/new", "Новый счет"));
 }

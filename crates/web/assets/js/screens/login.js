@@ -1,15 +1,15 @@
-// Login: Телефон/E-mail, Пароль with a show/hide eye, "Забыли пароль?".
+// "Вход": Телефон/E-mail, Пароль with a show/hide eye, "Войти", "Забыли пароль?".
 
 import * as api from "../api.js";
-import { h, page, field, form, requiredNote } from "../ui.js";
+import { h, page, field, form } from "../ui.js";
 
 export default function login(root, { go }) {
-  page(root, "Вход в личный кабинет",
+  page(root, "Вход",
     form({
       fields: [
-        requiredNote(),
-        field("login", "Телефон/E-mail", { required: true, autocomplete: "username", hint: "Номер телефона или адрес электронной почты" }),
-        field("password", "Пароль", { required: true, type: "password", password: true, autocomplete: "current-password" }),
+        field("login", "Телефон/E-mail", { required: true, autocomplete: "username", hint: "Номер телефона либо E-mail, указанные при регистрации" }),
+        // The guide marks no asterisk here; the server still says when it is empty.
+        field("password", "Пароль", { type: "password", password: true, autocomplete: "current-password" }),
       ],
       submitLabel: "Войти",
       submit: (values) => api.post("/auth/login", values),

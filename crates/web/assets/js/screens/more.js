@@ -1,4 +1,5 @@
-// "Еще": visit requests, my requests, the profile, the contact center.
+// "Еще": the guide's Приемка ИПУ and Сверка ИПУ; beyond it, my requests, the profile and the
+// contact center.
 
 import { h, page } from "../ui.js";
 
@@ -6,9 +7,9 @@ export default function more(root) {
   const item = (href, title, text) => h("li", {}, h("a", { class: "menu-item", href }, h("span", { class: "card-title" }, title), h("span", { class: "hint" }, text)));
   page(root, "Еще",
     h("ul", { class: "menu" },
-      item("#/visits/new/meter_acceptance", "Приемка ИПУ", "Заявка на приемку нового или замененного счетчика"),
-      item("#/visits/new/meter_verification", "Сверка ИПУ", "Заявка на сверку показаний счетчика"),
-      item("#/visits", "Мои заявки", "Заявки на приемку и сверку"),
-      item("#/profile", "Профиль", "Телефон, e-mail, пароль, выход"),
-      item("#/contacts", "Контактный центр", "Адрес, часы работы, телефоны")));
+      item("#/visits/new/meter_acceptance", "Приемка ИПУ", "Заявление на приемку прибора учета"),
+      item("#/visits/new/meter_verification", "Сверка ИПУ", "Заявление на сверку прибора учета"),
+      item("#/visits", "Мои заявления", "Отправленные заявления на приемку и сверку ИПУ"),
+      item("#/profile", "Профиль", "Номер телефона, электронная почта, пароль, выход"),
+      item("#/contacts", "Контактный центр", "Адрес, режим работы, телефоны")));
 }

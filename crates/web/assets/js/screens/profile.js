@@ -1,4 +1,5 @@
-// "Профиль": phone, e-mail, change password, logout, delete profile.
+// "Профиль", as the guide shows it: Номер телефона, Электронная почта, "Изменить пароль",
+// "Выход"; beyond the guide, the date of registration and "Удалить профиль".
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
@@ -10,7 +11,7 @@ export default async function profile(root, { go }) {
   page(root, "Профиль", box);
   const me = await load(box, () => api.get("/profile"));
   if (!me) return;
-  const logout = h("button", { type: "button", class: "button secondary" }, "Выйти");
+  const logout = h("button", { type: "button", class: "button secondary" }, "Выход");
   logout.addEventListener("click", async () => {
     setBusy(logout, true);
     // Whatever the server says, this browser forgets the session.
@@ -21,9 +22,9 @@ export default async function profile(root, { go }) {
   });
   fill(box,
     facts([
-      ["Телефон", fmt.phone(me.phone)],
-      ["E-mail", me.email],
-      ["Зарегистрирован", fmt.instant(me.created_at)],
+      ["Номер телефона", fmt.phone(me.phone)],
+      ["Электронная почта", me.email],
+      ["Дата регистрации", fmt.instant(me.created_at)],
     ]),
     h("div", { class: "stack" },
       linkButton("#/profile/password", "Изменить пароль", "secondary"),

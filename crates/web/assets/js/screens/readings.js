@@ -25,7 +25,7 @@ export default async function readings(root, ctx) {
   };
   fill(box,
     chooser,
-    h("h2", {}, "Передать показания"),
+    h("h2", {}, "Отправить показания"),
     submission,
     h("h2", {}, "История показаний"),
     history);

@@ -1,34 +1,41 @@
-// Registration: phone, e-mail and consent; then the SMS code and the password.
+// "Регистрация": Номер телефона, Электронная почта and consent, "Зарегистрироваться"; then,
+// as password recovery does, the code from the SMS and the password, "Сохранить".
 
 import * as api from "../api.js";
-import { h, page, field, checkbox, form, requiredNote, flash } from "../ui.js";
+import * as fmt from "../format.js";
+import { h, page, field, checkbox, form, flash } from "../ui.js";
 import { askCode, resendLine } from "../codes.js";
+import { samePasswords } from "./change-password.js";
 
 export default function register(root, ctx, first = {}) {
   page(root, "Регистрация",
     form({
       fields: [
-        requiredNote(),
-        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: first.phone, hint: "На него придет SMS с кодом, например +7 910 984-50-03" }),
-        field("email", "E-mail", { required: true, type: "email", autocomplete: "email", value: first.email }),
+        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: first.phone, hint: "На него будет выслан код подтверждения, например +7 (910) 984-50-03" }),
+        field("email", "Электронная почта", { required: true, type: "email", autocomplete: "email", value: first.email }),
         checkbox("consent_personal_data", "Я даю согласие на обработку персональных данных", { required: true }),
       ],
-      submitLabel: "Получить код",
+      note: true,
+      submitLabel: "Зарегистрироваться",
       submit: (values) => askCode("/auth/registration", values),
       done: ({ resendAfter, values }) => confirmStep(root, ctx, values, resendAfter),
     }),
-    h("p", {}, "Уже зарегистрированы? ", h("a", { href: "#/login" }, "Войти")));
+    h("p", {}, "Уже зарегистрированы? ", h("a", { href: "#/login" }, "Войти в личный кабинет")));
 }
 
 function confirmStep(root, ctx, first, resendAfter) {
+  const phone = field("phone", "Номер телефона", { required: true, readonly: true, value: fmt.phone(first.phone) });
   const step = form({
     fields: [
-      h("p", {}, `Мы отправили SMS с кодом на номер ${first.phone}. Введите код и придумайте пароль.`),
-      requiredNote(),
-      field("code", "Код из SMS", { required: true, inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6" }),
+      phone,
+      h("p", {}, "В поле «Код подтверждения» введите код из sms-сообщения и придумайте пароль."),
+      field("code", "Код подтверждения", { required: true, inputmode: "numeric", autocomplete: "one-time-code", maxlength: "6" }),
       field("password", "Пароль", { required: true, type: "password", password: true, autocomplete: "new-password", hint: "От 8 до 128 символов; не используйте простые пароли вроде 12345678" }),
+      field("confirmation", "Подтвердить пароль", { required: true, type: "password", password: true, autocomplete: "new-password" }),
     ],
-    submitLabel: "Зарегистрироваться",
+    note: true,
+    submitLabel: "Сохранить",
+    check: (values) => samePasswords({ new_password: values.password, confirmation: values.confirmation }),
     submit: (values) => api.post("/auth/registration/confirm", { phone: first.phone, code: values.code, password: values.password }),
     codeFields: { code_invalid: "code", code_expired: "code" },
     done: (session) => {
@@ -36,8 +43,9 @@ function confirmStep(root, ctx, first, resendAfter) {
       flash("Вы зарегистрированы. Добавьте лицевой счет, чтобы видеть задолженность и передавать показания.");
       ctx.go("/home");
     },
-    extra: [h("button", { type: "button", class: "button secondary", onclick: () => register(root, ctx, first) }, "Изменить телефон или e-mail")],
+    extra: [h("button", { type: "button", class: "button secondary", onclick: () => register(root, ctx, first) }, "Изменить номер телефона или почту")],
   });
   const resend = () => askCode("/auth/registration", first).then((x) => x.resendAfter);
-  page(root, "Подтверждение регистрации", step, resendLine(resendAfter, resend, step)).querySelector("h1").focus();
+  phone.after(resendLine(resendAfter, resend, step));
+  page(root, "Регистрация", step).querySelector("h1").focus();
 }

@@ -9,7 +9,7 @@ export default function start(root, { go, loggedIn }) {
   }
   page(root, "Личный кабинет абонента",
     h("img", { class: "logo", src: "/assets/icons/icon.svg", alt: "", width: "96", height: "96" }),
-    h("p", { class: "lead" }, "Показания счетчиков, оплата услуг и заявки на приемку и сверку ИПУ."),
+    h("p", { class: "lead" }, "Показания приборов учета, оплата и заявления на приемку и сверку ИПУ."),
     h("div", { class: "stack" },
       linkButton("#/login", "Войти в личный кабинет"),
       linkButton("#/register", "Регистрация", "secondary"),

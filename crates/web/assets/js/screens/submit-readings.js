@@ -2,7 +2,7 @@
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, field, form, requiredNote, linkButton, facts, fill } from "../ui.js";
+import { h, page, field, form, linkButton, facts, fill } from "../ui.js";
 import { accountTitle, meterTitle, load } from "../parts.js";
 
 /**
@@ -14,7 +14,7 @@ export function readingsForm(account, done) {
   let sent = [];
   return form({
     fields: [
-      meters.length === 1 ? requiredNote() : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
+      meters.length === 1 ? null : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
       meters.map((m, i) => field(`readings[${i}].value`, meterTitle(m), {
         required: meters.length === 1,
         inputmode: "decimal",
@@ -22,7 +22,8 @@ export function readingsForm(account, done) {
         hint: m.last_reading ? `Предыдущее: ${fmt.volume(m.last_reading.value)} от ${fmt.date(m.last_reading.date)}` : "В кубометрах, например 123,456",
       })),
     ],
-    submitLabel: "Передать показания",
+    note: meters.length === 1,
+    submitLabel: "Отправить",
     check: (values) => meters.some((_, i) => values[`readings[${i}].value`])
       ? []
       : [{ field: "readings[0].value", message: "Укажите показание хотя бы одного счетчика" }],
@@ -63,7 +64,7 @@ export function readingsAccepted(readings) {
 
 export default async function submitReadings(root, { params }) {
   const box = h("div");
-  page(root, "Передать показания", box);
+  page(root, "Отправить показания", box);
   const account = await load(box, () => api.get(api.accountPath(params.number)));
   if (!account) return;
   fill(box,

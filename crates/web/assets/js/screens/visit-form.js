@@ -1,10 +1,10 @@
-// "Приемка ИПУ" and "Сверка ИПУ": the account (from the linked ones), the meter, the phone,
-// the date and time of the visit, notes.
+// "Приемка ИПУ" and "Сверка ИПУ", as the guide shows them: Лицевой счет, Счётчик, Номер
+// телефона, Дата визита, Время визита, Примечания, "Отправить".
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, field, form, requiredNote, flash, fill } from "../ui.js";
-import { accountsOrInvite, meterTitle } from "../parts.js";
+import { h, page, field, form, flash, fill } from "../ui.js";
+import { accountsOrInvite, load, meterTitle } from "../parts.js";
 import notFound from "./not-found.js";
 
 /** Half-hour starts from the earliest opening to the latest closing less half an hour. */
@@ -19,12 +19,6 @@ export function slots(hours) {
   return result;
 }
 
-function tomorrow() {
-  const d = new Date();
-  d.setDate(d.getDate() + 1);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
 export default async function visitForm(root, ctx) {
   const kind = ctx.params.kind;
   const title = fmt.VISIT_KINDS[kind];
@@ -36,15 +30,10 @@ export default async function visitForm(root, ctx) {
   page(root, title, box);
   const accounts = await accountsOrInvite(box);
   if (!accounts) return;
-  let info;
-  let profile;
-  try {
-    [info, profile] = await Promise.all([api.getInfo(), api.get("/profile")]);
-  } catch {
-    info = info || { contact_center: { hours: [{ opens: "08:00", closes: "20:00" }] } };
-    profile = profile || { phone: "" };
-  }
-  const meterField = (account) => field("meter_number", "Счетчик", {
+  const loaded = await load(box, () => Promise.all([api.getInfo(), api.get("/profile")]));
+  if (!loaded) return;
+  const [info, profile] = loaded;
+  const meterField = (account) => field("meter_number", "Счётчик", {
     options: account.meters.map((m) => ({ value: m.meter_number, title: meterTitle(m) })),
     placeholder: kind === "meter_acceptance" ? "Новый счетчик, номера еще нет" : null,
   });
@@ -58,22 +47,20 @@ export default async function visitForm(root, ctx) {
     meter.replaceWith(next);
     meter = next;
   });
-  const hours = info.contact_center.hours.map((x) => `${x.days} ${x.opens}–${x.closes}`).join(", ");
+  const hours = info.contact_center.hours.map(fmt.hours).join(", ");
   fill(box,
-    h("p", {}, kind === "meter_acceptance"
-      ? "Специалист водоканала приедет, проверит и опломбирует новый или замененный счетчик."
-      : "Специалист водоканала приедет и сверит показания счетчика."),
+    h("p", {}, "Укажите лицевой счет, номер телефона, дату и время визита и нажмите «Отправить»."),
     form({
       fields: [
-        requiredNote(),
         accountSelect,
         meter,
-        field("phone", "Телефон для связи", { required: true, type: "tel", autocomplete: "tel", value: fmt.phone(profile.phone) }),
-        field("visit_date", "Дата визита", { required: true, type: "date", min: tomorrow(), hint: "Начиная с завтрашнего дня" }),
-        field("visit_time", "Время визита", { required: true, options: slots(info.contact_center.hours).map((t) => ({ value: t, title: t })), placeholder: "Выберите время", hint: `Часы работы: ${hours}` }),
-        field("notes", "Примечание", { type: "textarea", maxlength: "1000", hint: "Необязательно: например, код домофона" }),
+        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: fmt.phone(profile.phone) }),
+        field("visit_date", "Дата визита", { required: true, type: "date", min: fmt.today(1), hint: "Начиная с завтрашнего дня" }),
+        field("visit_time", "Время визита", { required: true, options: slots(info.contact_center.hours).map((t) => ({ value: t, title: t })), placeholder: "Выберите время", hint: `Режим работы: ${hours}` }),
+        field("notes", "Примечания", { type: "textarea", maxlength: "1000", hint: "Например, код домофона" }),
       ],
-      submitLabel: "Отправить заявку",
+      note: true,
+      submitLabel: "Отправить",
       submit: (values, key) => {
         const body = { kind, account_number: values.account_number, phone: values.phone, visit_date: values.visit_date, visit_time: values.visit_time };
         if (values.meter_number) body.meter_number = values.meter_number;
@@ -82,7 +69,7 @@ export default async function visitForm(root, ctx) {
       },
       codeFields: { visit_slot_unavailable: (error) => (/врем|час/i.test(error.message) ? "visit_time" : "visit_date"), meter_not_found: "meter_number" },
       done: (visit) => {
-        flash(`Заявка принята: ${title}, ${fmt.date(visit.visit_date)} в ${visit.visit_time}. Мы позвоним, чтобы подтвердить время.`);
+        flash(`Заявление отправлено: ${title}, ${fmt.date(visit.visit_date)} в ${visit.visit_time}.`);
         ctx.go("/visits");
       },
     }));

@@ -1,4 +1,4 @@
-// "Мои заявки": the user's visit requests.
+// "Мои заявления" (beyond the guide): the user's requests for Приемка ИПУ and Сверка ИПУ.
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
@@ -7,18 +7,18 @@ import { load } from "../parts.js";
 
 export default async function visits(root) {
   const box = h("div");
-  page(root, "Мои заявки", box);
+  page(root, "Мои заявления", box);
   const list = await load(box, () => api.get("/visit-requests"));
   if (!list) return;
   fill(box,
     list.length
       ? h("ul", { class: "list" }, list.map((v) => h("li", { class: "card" },
         h("p", { class: "card-title" }, `${fmt.VISIT_KINDS[v.kind] || v.kind}: ${fmt.date(v.visit_date)} в ${v.visit_time}`),
-        h("p", {}, `Лицевой счет ${v.account_number}${v.meter_number ? `, счетчик ${v.meter_number}` : ""}`),
-        h("p", {}, `Телефон ${fmt.phone(v.phone)}`),
-        v.notes ? h("p", {}, v.notes) : null,
-        h("p", { class: "hint" }, `${fmt.VISIT_STATUSES[v.status] || v.status}, создана ${fmt.instant(v.created_at)}`))))
-      : h("p", { class: "hint" }, "Заявок пока нет."),
+        h("p", {}, `Лицевой счет ${v.account_number}${v.meter_number ? `, счётчик ${v.meter_number}` : ""}`),
+        h("p", {}, `Номер телефона ${fmt.phone(v.phone)}`),
+        v.notes ? h("p", {}, `Примечания: ${v.notes}`) : null,
+        h("p", { class: "hint" }, `${fmt.VISIT_STATUSES[v.status] || v.status}, отправлено ${fmt.instant(v.created_at)}`))))
+      : h("p", { class: "hint" }, "Заявлений пока нет."),
     h("div", { class: "row" },
       linkButton("#/visits/new/meter_acceptance", "Приемка ИПУ", "secondary"),
       linkButton("#/visits/new/meter_verification", "Сверка ИПУ", "secondary")));
