@@ -20,6 +20,9 @@ export default async function account(root, { params }) {
       ["Адрес", acc.address],
       [fmt.debt(acc.debt).startsWith("Переплата") ? "Переплата" : "Задолженность", `${fmt.money(acc.debt.replace("-", ""))} на ${fmt.date(acc.balance_as_of)}`],
     ]),
+    acc.other_holders > 0
+      ? h("p", { class: "hint" }, `Этот лицевой счет добавлен также в другие профили: ${acc.other_holders}. Если вы их не знаете, обратитесь в контактный центр.`)
+      : null,
     h("div", { class: "row" },
       linkButton(`#${path}/pay`, "Оплатить"),
       linkButton(`#${path}/readings`, "Отправить показания", "secondary"),
