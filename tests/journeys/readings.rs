@@ -194,8 +194,7 @@ async fn an_anonymous_reading_is_checked_and_shows_in_the_cabinet(backend: Backe
 
 /// A stranger who knows the meter's number (it is printed on the meter) can neither learn the
 /// account, nor overwrite the subscriber's reading, nor poison the base of the next readings;
-/// and is stopped after 3 tries a day per meter, 20 an hour in all. The operator voids a wrong
-/// reading from the command line.
+/// and is stopped after 3 tries a day per meter, 20 an hour in all.
 async fn a_stranger_can_neither_learn_nor_overwrite_nor_poison(backend: Backend) {
     let server = Server::start(backend).await;
     let period = moscow_today().format("%Y-%m").to_string();
@@ -247,8 +246,22 @@ async fn a_stranger_can_neither_learn_nor_overwrite_nor_poison(backend: Backend)
     anonymous(&server, "ВСХ-0000099", "1")
         .await
         .assert_problem(429, "too_many_requests");
+}
 
-    // The subscriber's own slip is accepted with a warning; the operator voids it.
+/// The subscriber's own slip is accepted with a warning; the operator voids it from the command
+/// line: it stays in the history with `voided_at`, leaves the export and the account's last
+/// reading, and the period takes a new reading.
+async fn the_operator_voids_a_wrong_reading(backend: Backend) {
+    let server = Server::start(backend).await;
+    let period = moscow_today().format("%Y-%m").to_string();
+    let token = server.linked_subscriber().await;
+    submit(
+        &server,
+        &token,
+        &json!([{"meter_number": COLD, "value": "130"}]),
+    )
+    .await
+    .expect(201);
     let slip = submit(
         &server,
         &token,
@@ -371,5 +384,6 @@ vodokanal_e2e::journeys!(
     readings_are_checked_replaced_and_stored_all_or_none,
     an_anonymous_reading_is_checked_and_shows_in_the_cabinet,
     a_stranger_can_neither_learn_nor_overwrite_nor_poison,
+    the_operator_voids_a_wrong_reading,
     readings_outside_the_window_are_refused,
 );
