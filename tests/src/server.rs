@@ -125,8 +125,17 @@ impl Deployment {
     /// Runs a one-shot command (`reconcile-payments`, ...) on this deployment's database with
     /// `settings`, to its end: its standard output; fails the test when it does not succeed.
     pub async fn run(&self, subcommand: &str, settings: &[(&str, &str)]) -> String {
+        self.run_args(&[subcommand], settings).await
+    }
+
+    /// Runs a one-shot command with its arguments (`["readings", "void", "--meter", ...]`) on
+    /// this deployment's database with `settings`, to its end: its standard output; fails the
+    /// test when it does not succeed.
+    pub async fn run_args(&self, args: &[&str], settings: &[(&str, &str)]) -> String {
+        let (subcommand, rest) = args.split_first().unwrap();
+        let subcommand = *subcommand;
         let mut command = self.command(subcommand);
-        command.envs(settings.iter().copied());
+        command.args(rest).envs(settings.iter().copied());
         let output = tokio::task::spawn_blocking(move || command.output())
             .await
             .unwrap()

@@ -39,6 +39,10 @@ pub struct Limits {
     pub sms_per_ip: Limit,
     /// Codes sent in all: past this, sending stops with 503 and an error log line.
     pub sms_budget: Limit,
+    /// Anonymous readings per meter, refused ones counted.
+    pub anonymous_readings_per_meter: Limit,
+    /// Anonymous readings per client network, those of unknown meters counted.
+    pub anonymous_readings_per_network: Limit,
 }
 
 impl Limits {
@@ -51,6 +55,8 @@ impl Limits {
             self.sms_per_phone,
             self.sms_per_ip,
             self.sms_budget,
+            self.anonymous_readings_per_meter,
+            self.anonymous_readings_per_network,
         ]
         .iter()
         .map(|limit| limit.window)
@@ -85,6 +91,14 @@ impl Default for Limits {
             },
             sms_budget: Limit {
                 max: 1000,
+                window: TimeDelta::hours(1),
+            },
+            anonymous_readings_per_meter: Limit {
+                max: 3,
+                window: day,
+            },
+            anonymous_readings_per_network: Limit {
+                max: 20,
                 window: TimeDelta::hours(1),
             },
         }

@@ -67,8 +67,9 @@ pub use period::{Period, PeriodError};
 pub use phone::{MobilePhone, Phone, PhoneError};
 pub use purpose::{PaymentPurpose, PaymentPurposeError};
 pub use reading::{
-    AnonymousSubmitter, Assessment, Reading, ReadingPolicy, ReadingRejected, ReadingSource,
-    ReadingValue, ReadingValueError, ReadingWarning, ReadingWindow, ReadingWindowError,
+    AnonymousSubmitter, Assessment, Implausible, Reading, ReadingPolicy, ReadingRejected,
+    ReadingSource, ReadingValue, ReadingValueError, ReadingWarning, ReadingWindow,
+    ReadingWindowError, VoidReason, VoidReasonError, Voided,
 };
 pub use registry::{RegistryMeter, RegistryRecord, RegistryRowError};
 pub use session::{Session, SessionToken, TokenDigest};

@@ -203,6 +203,17 @@ impl ReadingSource {
             .into_iter()
             .find(|source| source.code() == code)
     }
+
+    /// Whether a new reading from `self` replaces `existing`, the live reading of the same
+    /// meter and period. A subscriber's own word stands: an anonymous reading never replaces a
+    /// cabinet one, and the registry never replaces a subscriber's (cabinet or anonymous); a
+    /// cabinet reading replaces any. The stores apply this rule in the write itself.
+    pub const fn replaces(self, existing: Self) -> bool {
+        !matches!(
+            (self, existing),
+            (Self::Anonymous, Self::Cabinet) | (Self::Registry, Self::Cabinet | Self::Anonymous)
+        )
+    }
 }
 
 /// A reading accepted with a remark for the subscriber.
@@ -237,6 +248,15 @@ pub enum ReadingRejected {
     WindowClosed { window: ReadingWindow },
 }
 
+/// An anonymous reading whose consumption is above the hard cap
+/// ([`ReadingPolicy::anonymous_cap`]); from the cabinet the same value is only a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("consumption {consumption} is above the cap {cap} for anonymous readings")]
+pub struct Implausible {
+    pub consumption: ReadingValue,
+    pub cap: ReadingValue,
+}
+
 /// What the rules found about an acceptable reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assessment {
@@ -245,6 +265,9 @@ pub struct Assessment {
     pub warnings: Vec<ReadingWarning>,
 }
 
+/// How many times the warning threshold an anonymous consumption may reach by default.
+pub const ANONYMOUS_CAP_FACTOR: u64 = 3;
+
 /// The utility's rules for new readings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadingPolicy {
@@ -252,6 +275,9 @@ pub struct ReadingPolicy {
     pub high_consumption: ReadingValue,
     /// Days of the month when readings are taken; `None`: any day.
     pub window: Option<ReadingWindow>,
+    /// Consumption above which an anonymous reading is refused; `None`:
+    /// [`ANONYMOUS_CAP_FACTOR`] times `high_consumption` (see [`Self::anonymous_cap`]).
+    pub anonymous_cap: Option<ReadingValue>,
 }
 
 impl Default for ReadingPolicy {
@@ -260,13 +286,39 @@ impl Default for ReadingPolicy {
         Self {
             high_consumption: ReadingValue(30_000),
             window: None,
+            anonymous_cap: None,
         }
     }
 }
 
 impl ReadingPolicy {
+    /// The hard cap on an anonymous reading's consumption: the one set, or three times the
+    /// warning threshold (at most the largest reading).
+    pub fn anonymous_cap(&self) -> ReadingValue {
+        self.anonymous_cap.unwrap_or_else(|| {
+            ReadingValue(
+                self.high_consumption
+                    .0
+                    .saturating_mul(ANONYMOUS_CAP_FACTOR)
+                    .min(LIMIT_LITRES - 1),
+            )
+        })
+    }
+
+    /// The stranger's rule, on top of [`Self::assess`]: an anonymous reading whose
+    /// `consumption` is above [`Self::anonymous_cap`] is refused, so that no one poisons the
+    /// base of a meter's next readings. A first reading has no consumption, so no cap.
+    pub fn check_anonymous(&self, consumption: Option<ReadingValue>) -> Result<(), Implausible> {
+        let cap = self.anonymous_cap();
+        match consumption {
+            Some(consumption) if consumption > cap => Err(Implausible { consumption, cap }),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks a new reading submitted on local date `today`. `previous` is the meter's last
-    /// reading of an earlier period (a reading of the same period is replaced, not compared).
+    /// live reading of an earlier period (a reading of the same period is replaced, not
+    /// compared).
     pub fn assess(
         &self,
         today: NaiveDate,
@@ -311,7 +363,52 @@ pub struct AnonymousSubmitter {
     pub phone: Phone,
 }
 
-/// A reading as it is kept: one per meter and period.
+pub const VOID_REASON_MAX_CHARS: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VoidReasonError {
+    #[error("the reason is empty")]
+    Empty,
+    #[error("the reason must be at most {VOID_REASON_MAX_CHARS} characters long")]
+    TooLong,
+}
+
+/// Why the operator voided a reading: non-empty, trimmed, one line of at most 500 characters
+/// (control characters become spaces).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidReason(String);
+
+crate::value::text_value!(VoidReason, VoidReasonError);
+
+impl FromStr for VoidReason {
+    type Err = VoidReasonError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let cleaned: String = input
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .trim()
+            .to_owned();
+        if cleaned.is_empty() {
+            return Err(VoidReasonError::Empty);
+        }
+        if cleaned.chars().count() > VOID_REASON_MAX_CHARS {
+            return Err(VoidReasonError::TooLong);
+        }
+        Ok(Self(cleaned))
+    }
+}
+
+/// The operator's void of a reading: kept, but no longer a base for the next reading's checks,
+/// nor exported, and its slot of the period is free again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voided {
+    pub at: DateTime<Utc>,
+    pub reason: VoidReason,
+}
+
+/// A reading as it is kept: one live reading per meter and period, and any number of voided
+/// ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reading {
     pub id: ReadingId,
@@ -328,6 +425,8 @@ pub struct Reading {
     pub user_id: Option<UserId>,
     /// The name and phone given with an anonymous reading.
     pub submitter: Option<AnonymousSubmitter>,
+    /// Set when the operator voided it.
+    pub voided: Option<Voided>,
 }
 
 #[cfg(test)]
@@ -416,6 +515,85 @@ mod tests {
             high.warnings,
             vec![ReadingWarning::ConsumptionUnusuallyHigh]
         );
+    }
+
+    #[test]
+    fn an_anonymous_consumption_above_the_cap_is_refused_and_a_cabinet_one_warned() {
+        let policy = ReadingPolicy::default();
+        assert_eq!(policy.anonymous_cap(), value("90"));
+        let at_cap = policy
+            .assess(day(10), value("190"), Some(value("100")))
+            .unwrap();
+        assert_eq!(
+            at_cap.warnings,
+            vec![ReadingWarning::ConsumptionUnusuallyHigh]
+        );
+        assert_eq!(policy.check_anonymous(at_cap.consumption), Ok(()));
+        let poison = policy
+            .assess(day(10), value("999999.999"), Some(value("100")))
+            .unwrap();
+        assert_eq!(
+            poison.warnings,
+            vec![ReadingWarning::ConsumptionUnusuallyHigh]
+        );
+        assert_eq!(
+            policy.check_anonymous(poison.consumption),
+            Err(Implausible {
+                consumption: value("999899.999"),
+                cap: value("90"),
+            })
+        );
+        assert!(policy.check_anonymous(Some(value("90.001"))).is_err());
+        assert_eq!(policy.check_anonymous(None), Ok(()));
+    }
+
+    #[test]
+    fn the_cap_follows_the_threshold_unless_set() {
+        let mut policy = ReadingPolicy {
+            high_consumption: value("50"),
+            ..ReadingPolicy::default()
+        };
+        assert_eq!(policy.anonymous_cap(), value("150"));
+        policy.high_consumption = value("999999");
+        assert_eq!(policy.anonymous_cap(), value("999999.999"));
+        policy.anonymous_cap = Some(value("20"));
+        assert!(policy.check_anonymous(Some(value("20.001"))).is_err());
+        assert!(policy.check_anonymous(Some(value("20"))).is_ok());
+    }
+
+    #[test]
+    fn a_subscribers_reading_is_replaced_only_by_a_subscriber() {
+        use ReadingSource::{Anonymous, Cabinet, Registry};
+        let allowed = [
+            (Cabinet, Cabinet, true),
+            (Cabinet, Anonymous, true),
+            (Cabinet, Registry, true),
+            (Anonymous, Cabinet, false),
+            (Anonymous, Anonymous, true),
+            (Anonymous, Registry, true),
+            (Registry, Cabinet, false),
+            (Registry, Anonymous, false),
+            (Registry, Registry, true),
+        ];
+        for (new, existing, replaces) in allowed {
+            assert_eq!(
+                new.replaces(existing),
+                replaces,
+                "{new:?} over {existing:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn void_reasons_are_one_trimmed_line() {
+        let reason: VoidReason = "  чужое показание\n(звонок абонента)\t".parse().unwrap();
+        assert_eq!(reason.as_str(), "чужое показание (звонок абонента)");
+        assert_eq!(" \n ".parse::<VoidReason>(), Err(VoidReasonError::Empty));
+        assert_eq!(
+            "я".repeat(501).parse::<VoidReason>(),
+            Err(VoidReasonError::TooLong)
+        );
+        assert!("я".repeat(500).parse::<VoidReason>().is_ok());
     }
 
     #[test]

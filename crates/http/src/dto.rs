@@ -9,7 +9,8 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use vodokanal_app::accounts::AccountView;
 use vodokanal_app::auth::{CodeRequested, SignedIn};
 use vodokanal_app::info::InfoView;
-use vodokanal_domain::{Payment, Reading, User, VisitRequest};
+use vodokanal_app::readings::AnonymousReceipt;
+use vodokanal_domain::{Payment, Reading, ReadingSource, ReadingWarning, User, VisitRequest};
 
 /// RFC 3339 with offset (`Z`), with as many fraction digits as needed.
 pub fn instant(at: DateTime<Utc>) -> String {
@@ -111,12 +112,15 @@ impl From<InfoView> for InfoDto {
 pub struct ReadingDto {
     #[schema(format = Uuid)]
     pub id: String,
-    pub account_number: String,
+    /// `null` in the answer to an anonymous caller (v1.1): a meter number reveals no account.
+    pub account_number: Option<String>,
     pub meter_number: String,
     /// Cubic metres, three decimals: `"123.456"`.
     #[schema(example = "123.456")]
     pub value: String,
+    /// `null` for a first reading, and in the answer to an anonymous caller (v1.1).
     pub previous_value: Option<String>,
+    /// `null` for a first reading, and in the answer to an anonymous caller (v1.1).
     pub consumption: Option<String>,
     /// `YYYY-MM`.
     #[schema(example = "2026-11")]
@@ -127,13 +131,24 @@ pub struct ReadingDto {
     pub source: String,
     /// e.g. `consumption_unusually_high`.
     pub warnings: Vec<String>,
+    /// When the operator voided the reading (v1.1): it no longer counts as the base of the
+    /// next reading and is not sent to billing. `null` for a live reading.
+    #[schema(format = DateTime)]
+    pub voided_at: Option<String>,
+}
+
+fn warning_codes(warnings: &[ReadingWarning]) -> Vec<String> {
+    warnings
+        .iter()
+        .map(|warning| warning.code().to_owned())
+        .collect()
 }
 
 impl From<&Reading> for ReadingDto {
     fn from(reading: &Reading) -> Self {
         Self {
             id: reading.id.to_string(),
-            account_number: reading.account_number.to_string(),
+            account_number: Some(reading.account_number.to_string()),
             meter_number: reading.meter_number.to_string(),
             value: reading.value.to_string(),
             previous_value: reading.previous_value.map(|value| value.to_string()),
@@ -141,11 +156,27 @@ impl From<&Reading> for ReadingDto {
             period: reading.period.to_string(),
             submitted_at: instant(reading.submitted_at),
             source: reading.source.code().to_owned(),
-            warnings: reading
-                .warnings
-                .iter()
-                .map(|warning| warning.code().to_owned())
-                .collect(),
+            warnings: warning_codes(&reading.warnings),
+            voided_at: reading.voided.as_ref().map(|voided| instant(voided.at)),
+        }
+    }
+}
+
+/// The answer to an anonymous caller: no account, no previous value, no consumption.
+impl From<&AnonymousReceipt> for ReadingDto {
+    fn from(receipt: &AnonymousReceipt) -> Self {
+        Self {
+            id: receipt.id.to_string(),
+            account_number: None,
+            meter_number: receipt.meter_number.to_string(),
+            value: receipt.value.to_string(),
+            previous_value: None,
+            consumption: None,
+            period: receipt.period.to_string(),
+            submitted_at: instant(receipt.submitted_at),
+            source: ReadingSource::Anonymous.code().to_owned(),
+            warnings: warning_codes(&receipt.warnings),
+            voided_at: None,
         }
     }
 }

@@ -30,6 +30,10 @@ pub enum ProblemCode {
     MeterNotFound,
     ReadingBelowPrevious,
     ReadingWindowClosed,
+    /// v1.1: 409, an anonymous reading of a period whose reading came from the cabinet.
+    ReadingAlreadySubmitted,
+    /// v1.1: 422, an anonymous reading whose consumption is above the hard cap.
+    ReadingImplausible,
     VisitSlotUnavailable,
     IdempotencyKeyReused,
     PaymentProviderUnavailable,
@@ -61,6 +65,8 @@ impl ProblemCode {
             Self::MeterNotFound => "meter_not_found",
             Self::ReadingBelowPrevious => "reading_below_previous",
             Self::ReadingWindowClosed => "reading_window_closed",
+            Self::ReadingAlreadySubmitted => "reading_already_submitted",
+            Self::ReadingImplausible => "reading_implausible",
             Self::VisitSlotUnavailable => "visit_slot_unavailable",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::PaymentProviderUnavailable => "payment_provider_unavailable",
@@ -81,13 +87,15 @@ impl ProblemCode {
             | Self::AccountLinkFailed
             | Self::ReadingBelowPrevious
             | Self::ReadingWindowClosed
+            | Self::ReadingImplausible
             | Self::VisitSlotUnavailable
             | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::EmailTaken | Self::AccountAlreadyLinked | Self::IdempotencyRequestInProgress => {
-                StatusCode::CONFLICT
-            }
+            Self::EmailTaken
+            | Self::AccountAlreadyLinked
+            | Self::ReadingAlreadySubmitted
+            | Self::IdempotencyRequestInProgress => StatusCode::CONFLICT,
             Self::NotFound | Self::MeterNotFound => StatusCode::NOT_FOUND,
             Self::PaymentProviderUnavailable | Self::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -115,6 +123,8 @@ impl ProblemCode {
             Self::MeterNotFound => "Счётчик не найден",
             Self::ReadingBelowPrevious => "Показание меньше предыдущего",
             Self::ReadingWindowClosed => "Приём показаний закрыт",
+            Self::ReadingAlreadySubmitted => "Показание уже передано",
+            Self::ReadingImplausible => "Неправдоподобное показание",
             Self::VisitSlotUnavailable => "Время визита недоступно",
             Self::IdempotencyKeyReused => "Ключ идемпотентности уже использован",
             Self::PaymentProviderUnavailable => "Платёжный сервис недоступен",

@@ -204,7 +204,7 @@ impl AppState {
                 accounts.clone(),
                 readings.clone(),
                 payments.clone(),
-                attempts,
+                attempts.clone(),
                 clock.clone(),
                 settings,
             ),
@@ -232,6 +232,7 @@ impl AppState {
             submit_anonymous_reading: SubmitAnonymousReading::new(
                 meters,
                 readings,
+                attempts,
                 random.clone(),
                 clock.clone(),
                 settings,

@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Postgres};
 use tracing::instrument;
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::ReadingRepository;
+use vodokanal_app::ports::{ReadingRepository, Saved};
 use vodokanal_domain::{
     AccountNumber, AnonymousSubmitter, MeterNumber, Period, Reading, ReadingId, ReadingSource,
-    ReadingWarning, UserId,
+    ReadingWarning, UserId, VoidReason, Voided,
 };
 
 use crate::error::store_error;
@@ -26,7 +27,28 @@ pg_store!(
 );
 
 const COLUMNS: &str = "id, account_number, meter_number, period, value_litres, previous_litres, \
-     consumption_litres, submitted_at, source, warnings, user_id, submitter_name, submitter_phone";
+     consumption_litres, submitted_at, source, warnings, user_id, submitter_name, submitter_phone, \
+     voided_at, void_reason";
+
+/// A new reading (live) replacing the live one of its meter and period, every column but the
+/// void's.
+const UPSERT: &str = "INSERT INTO readings (id, account_number, meter_number, period, \
+     value_litres, previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
+     submitter_name, submitter_phone) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     ON CONFLICT (meter_number, period) WHERE voided_at IS NULL DO UPDATE SET id = EXCLUDED.id, \
+     account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres, \
+     previous_litres = EXCLUDED.previous_litres, \
+     consumption_litres = EXCLUDED.consumption_litres, \
+     submitted_at = EXCLUDED.submitted_at, source = EXCLUDED.source, \
+     warnings = EXCLUDED.warnings, user_id = EXCLUDED.user_id, \
+     submitter_name = EXCLUDED.submitter_name, \
+     submitter_phone = EXCLUDED.submitter_phone";
+
+/// `ReadingSource::replaces` in SQL: the new reading (`EXCLUDED`) replaces the live one unless
+/// it is anonymous over a cabinet reading, or the registry's over a subscriber's.
+const REPLACES: &str = "NOT ((EXCLUDED.source = 'anonymous' AND readings.source = 'cabinet') \
+     OR (EXCLUDED.source = 'registry' AND readings.source <> 'registry'))";
 
 pub(crate) fn reading_from_row(row: &PgRow) -> Result<Reading, StoreError> {
     let source: String = get(row, "source")?;
@@ -47,6 +69,18 @@ pub(crate) fn reading_from_row(row: &PgRow) -> Result<Reading, StoreError> {
         _ => return Err(corrupt("submitter_name", "name and phone go together")),
     };
     let user_id: Option<uuid::Uuid> = get(row, "user_id")?;
+    let voided_at: Option<DateTime<Utc>> = get(row, "voided_at")?;
+    let void_reason: Option<VoidReason> = parse_optional(row, "void_reason")?;
+    let voided = match (voided_at, void_reason) {
+        (Some(at), Some(reason)) => Some(Voided { at, reason }),
+        (None, None) => None,
+        _ => {
+            return Err(corrupt(
+                "voided_at",
+                "the time and reason of a void go together",
+            ));
+        }
+    };
     Ok(Reading {
         id: ReadingId::from_uuid(get(row, "id")?),
         account_number: parse(row, "account_number")?,
@@ -61,7 +95,36 @@ pub(crate) fn reading_from_row(row: &PgRow) -> Result<Reading, StoreError> {
         warnings,
         user_id: user_id.map(UserId::from_uuid),
         submitter,
+        voided,
     })
+}
+
+/// Writes `reading` with `sql` ([`UPSERT`], and a condition): the number of rows written.
+async fn write<'e>(
+    executor: impl PgExecutor<'e>,
+    sql: &str,
+    reading: &Reading,
+) -> Result<u64, StoreError> {
+    let previous = reading.previous_value.map(reading_litres).transpose()?;
+    let consumption = reading.consumption.map(reading_litres).transpose()?;
+    sqlx::query::<Postgres>(sql)
+        .bind(reading.id.as_uuid())
+        .bind(reading.account_number.as_str())
+        .bind(reading.meter_number.as_str())
+        .bind(period_code(reading.period))
+        .bind(reading_litres(reading.value)?)
+        .bind(previous)
+        .bind(consumption)
+        .bind(reading.submitted_at)
+        .bind(reading.source.code())
+        .bind(warning_codes(&reading.warnings))
+        .bind(reading.user_id.as_ref().map(UserId::as_uuid))
+        .bind(reading.submitter.as_ref().map(|s| s.full_name.as_str()))
+        .bind(reading.submitter.as_ref().map(|s| s.phone.as_str()))
+        .execute(executor)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(store_error)
 }
 
 fn warning_codes(warnings: &[ReadingWarning]) -> String {
@@ -81,7 +144,8 @@ impl ReadingRepository for PgReadingRepository {
         period: Period,
     ) -> Result<Option<Reading>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM readings WHERE meter_number = $1 AND period < $2 \
+            "SELECT {COLUMNS} FROM readings \
+             WHERE meter_number = $1 AND period < $2 AND voided_at IS NULL \
              ORDER BY period DESC LIMIT 1"
         ))
         .bind(meter.as_str())
@@ -97,7 +161,8 @@ impl ReadingRepository for PgReadingRepository {
     #[instrument(skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM readings WHERE meter_number = $1 ORDER BY period DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM readings WHERE meter_number = $1 AND voided_at IS NULL \
+             ORDER BY period DESC LIMIT 1"
         ))
         .bind(meter.as_str())
         .fetch_optional(&self.pool)
@@ -108,45 +173,52 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
-    /// One transaction; each reading is an `INSERT ... ON CONFLICT (meter_number, period) DO
-    /// UPDATE` that replaces every column, so two concurrent submissions for one meter and
-    /// period leave exactly one row.
+    /// One transaction; each reading is an `INSERT ... ON CONFLICT (meter_number, period)
+    /// WHERE voided_at IS NULL DO UPDATE` that replaces every column, so two concurrent
+    /// submissions for one meter and period leave exactly one live row.
     #[instrument(skip_all, fields(count = readings.len()))]
     async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         for reading in readings {
-            let previous = reading.previous_value.map(reading_litres).transpose()?;
-            let consumption = reading.consumption.map(reading_litres).transpose()?;
-            sqlx::query(&format!(
-                "INSERT INTO readings ({COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                 ON CONFLICT (meter_number, period) DO UPDATE SET id = EXCLUDED.id, \
-                 account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres, \
-                 previous_litres = EXCLUDED.previous_litres, \
-                 consumption_litres = EXCLUDED.consumption_litres, \
-                 submitted_at = EXCLUDED.submitted_at, source = EXCLUDED.source, \
-                 warnings = EXCLUDED.warnings, user_id = EXCLUDED.user_id, \
-                 submitter_name = EXCLUDED.submitter_name, \
-                 submitter_phone = EXCLUDED.submitter_phone"
-            ))
-            .bind(reading.id.as_uuid())
-            .bind(reading.account_number.as_str())
-            .bind(reading.meter_number.as_str())
-            .bind(period_code(reading.period))
-            .bind(reading_litres(reading.value)?)
-            .bind(previous)
-            .bind(consumption)
-            .bind(reading.submitted_at)
-            .bind(reading.source.code())
-            .bind(warning_codes(&reading.warnings))
-            .bind(reading.user_id.as_ref().map(UserId::as_uuid))
-            .bind(reading.submitter.as_ref().map(|s| s.full_name.as_str()))
-            .bind(reading.submitter.as_ref().map(|s| s.phone.as_str()))
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+            write(&mut *tx, UPSERT, reading).await?;
         }
         tx.commit().await.map_err(store_error)
+    }
+
+    /// One upsert whose `DO UPDATE ... WHERE` applies the rule on the row it locked: a
+    /// concurrent cabinet reading is either seen and kept, or written after this one.
+    #[instrument(skip_all)]
+    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError> {
+        let written = write(&self.pool, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
+        Ok(if written == 0 {
+            Saved::NotReplaced
+        } else {
+            Saved::Stored
+        })
+    }
+
+    #[instrument(skip_all, fields(meter = %meter, period = %period))]
+    async fn void(
+        &self,
+        meter: &MeterNumber,
+        period: Period,
+        voided: &Voided,
+    ) -> Result<Option<Reading>, StoreError> {
+        sqlx::query(&format!(
+            "UPDATE readings SET voided_at = $1, void_reason = $2 \
+             WHERE meter_number = $3 AND period = $4 AND voided_at IS NULL \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(voided.at)
+        .bind(voided.reason.as_str())
+        .bind(meter.as_str())
+        .bind(period_code(period))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .as_ref()
+        .map(reading_from_row)
+        .transpose()
     }
 
     #[instrument(skip_all, fields(account = %account, limit))]
@@ -185,5 +257,6 @@ impl ReadingRepository for PgReadingRepository {
 /// The export's query, in submission order.
 const EXPORT: &str = "SELECT id, account_number, meter_number, period, value_litres, \
      previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
-     submitter_name, submitter_phone FROM readings WHERE period = $1 AND source <> 'registry' \
+     submitter_name, submitter_phone, voided_at, void_reason FROM readings \
+     WHERE period = $1 AND source <> 'registry' AND voided_at IS NULL \
      ORDER BY submitted_at, id";

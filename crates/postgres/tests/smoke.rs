@@ -95,6 +95,7 @@ fn reading(meter: &str, period: &str, litres: u64, byte: u8) -> Reading {
         warnings: vec![],
         user_id: None,
         submitter: None,
+        voided: None,
     }
 }
 

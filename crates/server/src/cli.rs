@@ -30,6 +30,9 @@ pub enum Command {
     /// Write CSV for the billing system.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Take care of stored readings.
+    #[command(subcommand)]
+    Readings(ReadingsCommand),
     /// Ask the payment provider once about every old pending payment, settle what it reports,
     /// and exit (for a cron job; `serve` does the same every minute).
     ReconcilePayments(Box<ProviderArgs>),
@@ -63,6 +66,23 @@ pub enum ExportCommand {
         status: Option<String>,
         #[command(flatten)]
         out: OutArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReadingsCommand {
+    /// Void a meter's reading of a period: it is kept with the reason, but no longer counts as
+    /// the base of the next reading, is not exported, and the period takes a new reading.
+    Void {
+        /// The meter's number, as the registry has it.
+        #[arg(long)]
+        meter: String,
+        /// The period, `YYYY-MM`.
+        #[arg(long)]
+        period: String,
+        /// Why (kept with the reading, at most 500 characters).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -190,6 +210,10 @@ pub struct ServeArgs {
     /// Days of the month when readings are taken, e.g. `15-25` [default: any day].
     #[arg(long, env = "VODOKANAL_READING_WINDOW")]
     pub reading_window: Option<String>,
+    /// Consumption in m³ above which an anonymous reading is refused [default: 3 times the
+    /// warning threshold `high_consumption`, 90].
+    #[arg(long, env = "VODOKANAL_ANONYMOUS_READING_CAP")]
+    pub anonymous_reading_cap: Option<String>,
     /// Every payment carries a 54-FZ receipt (`on`/`off`; the bare flag is `on`).
     #[arg(
         long,

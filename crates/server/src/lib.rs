@@ -63,6 +63,7 @@ pub enum Checked {
     Migrate,
     ImportRegistry(std::path::PathBuf),
     Export(cli::ExportCommand),
+    Readings(cli::ReadingsCommand),
     ReconcilePayments(ProviderConfig),
 }
 
@@ -73,6 +74,7 @@ impl Checked {
             Command::Migrate => Self::Migrate,
             Command::ImportRegistry { file } => Self::ImportRegistry(file),
             Command::Export(export) => Self::Export(export),
+            Command::Readings(readings) => Self::Readings(readings),
             Command::ReconcilePayments(args) => {
                 Self::ReconcilePayments(ProviderConfig::from_args(&args)?)
             }
@@ -98,6 +100,9 @@ impl Checked {
             Self::Export(export) => commands::export(&store, &settings, &export)
                 .await
                 .map(|_| ()),
+            Self::Readings(readings) => {
+                commands::readings(&store, Machine::real().clock, &readings, out).await
+            }
             Self::ReconcilePayments(config) => {
                 config.apply_to(&mut settings);
                 let clock = Machine::real().clock;

@@ -472,3 +472,69 @@ fn the_demo_is_loaded_once() {
     assert_eq!(stdout(&output), "inserted: 0\nupdated: 7\nrejected: 0\n");
     drop(start(&workspace));
 }
+
+#[test]
+fn readings_void_voids_a_reading_once_and_refuses_a_missing_one() {
+    let workspace = Workspace::new();
+    let file = workspace.path("registry.csv");
+    std::fs::write(&file, REGISTRY).unwrap();
+    let imported = workspace.run(&["import-registry", file.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    // The registry's reading of October is the one reading there is.
+    let void = |meter: &str, period: &str| {
+        workspace
+            .command(&[
+                "readings",
+                "void",
+                "--meter",
+                meter,
+                "--period",
+                period,
+                "--reason",
+                "показание передал посторонний",
+            ])
+            .env("VODOKANAL_LOG", "info")
+            .output()
+            .unwrap()
+    };
+    let voided = void("ВСХ-0011234", "2026-10");
+    assert!(voided.status.success(), "{}", stderr(&voided));
+    assert_eq!(
+        stdout(&voided),
+        "voided: meter ВСХ-0011234 period 2026-10 value 123.456 source registry\n"
+    );
+    let log = stderr(&voided);
+    assert!(
+        log.contains("WARN") && log.contains("reading voided by the operator"),
+        "{log}"
+    );
+
+    let again = void("ВСХ-0011234", "2026-10");
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        stderr(&again)
+            .lines()
+            .filter(|line| line.starts_with("error: "))
+            .collect::<Vec<_>>(),
+        ["error: meter ВСХ-0011234 has no reading of 2026-10 to void"]
+    );
+    let unknown = void("ВСХ-0000000", "2026-10");
+    assert_eq!(unknown.status.code(), Some(1));
+    let bad_period = void("ВСХ-0011234", "2026-13");
+    assert_eq!(bad_period.status.code(), Some(1));
+    assert!(stderr(&bad_period).starts_with("error: --period: "));
+
+    let no_reason = workspace.run(&[
+        "readings",
+        "void",
+        "--meter",
+        "ВСХ-0011234",
+        "--period",
+        "2026-10",
+        "--reason",
+        "  ",
+    ]);
+    assert_eq!(no_reason.status.code(), Some(1));
+    assert_eq!(stderr(&no_reason), "error: --reason: the reason is empty\n");
+}

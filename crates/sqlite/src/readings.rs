@@ -2,16 +2,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Sqlite, SqliteExecutor};
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::ReadingRepository;
+use vodokanal_app::ports::{ReadingRepository, Saved};
 use vodokanal_domain::{
     AccountNumber, AnonymousSubmitter, FullName, MeterNumber, Period, Phone, Reading,
-    ReadingSource, ReadingWarning,
+    ReadingSource, ReadingWarning, VoidReason, Voided,
 };
 
 use crate::codec::{
-    self, corrupt, get, get_instant, get_optional_value, get_period, get_value, instant, litres,
-    paged, parse, parse_optional,
+    self, corrupt, get, get_instant, get_optional_instant, get_optional_value, get_period,
+    get_value, instant, litres, paged, parse, parse_optional,
 };
 use crate::{sqlite_port, store_error};
 
@@ -22,7 +23,27 @@ sqlite_port!(
 
 pub(crate) const COLUMNS: &str = "id, account_number, meter_number, period, value_litres, \
      previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
-     submitter_name, submitter_phone";
+     submitter_name, submitter_phone, voided_at, void_reason";
+
+/// A new reading replacing the live one of its meter and period, every column but the void's.
+const UPSERT: &str = "INSERT INTO readings (id, account_number, meter_number, period, \
+     value_litres, previous_litres, consumption_litres, submitted_at, source, warnings, \
+     user_id, submitter_name, submitter_phone) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+     ON CONFLICT (meter_number, period) WHERE voided_at IS NULL DO UPDATE SET \
+         id = excluded.id, account_number = excluded.account_number, \
+         value_litres = excluded.value_litres, \
+         previous_litres = excluded.previous_litres, \
+         consumption_litres = excluded.consumption_litres, \
+         submitted_at = excluded.submitted_at, source = excluded.source, \
+         warnings = excluded.warnings, user_id = excluded.user_id, \
+         submitter_name = excluded.submitter_name, \
+         submitter_phone = excluded.submitter_phone";
+
+/// `ReadingSource::replaces` in SQL: the new reading (`excluded`) replaces the live one unless
+/// it is anonymous over a cabinet reading, or the registry's over a subscriber's.
+const REPLACES: &str = "NOT ((excluded.source = 'anonymous' AND readings.source = 'cabinet') \
+     OR (excluded.source = 'registry' AND readings.source <> 'registry'))";
 
 pub(crate) fn reading(row: &SqliteRow) -> Result<Reading, StoreError> {
     let source: String = get(row, "source")?;
@@ -54,7 +75,57 @@ pub(crate) fn reading(row: &SqliteRow) -> Result<Reading, StoreError> {
             (None, None) => None,
             _ => return Err(corrupt("submitter_name", "name and phone go together")),
         },
+        voided: voided(row)?,
     })
+}
+
+fn voided(row: &SqliteRow) -> Result<Option<Voided>, StoreError> {
+    let at = get_optional_instant(row, "voided_at")?;
+    let reason: Option<VoidReason> = parse_optional(row, "void_reason")?;
+    match (at, reason) {
+        (Some(at), Some(reason)) => Ok(Some(Voided { at, reason })),
+        (None, None) => Ok(None),
+        _ => Err(corrupt(
+            "voided_at",
+            "the time and reason of a void go together",
+        )),
+    }
+}
+
+/// Writes `reading` with `sql` ([`UPSERT`], and a condition): the number of rows written.
+async fn write<'e>(
+    executor: impl SqliteExecutor<'e>,
+    sql: &str,
+    reading: &Reading,
+) -> Result<u64, StoreError> {
+    sqlx::query::<Sqlite>(sql)
+        .bind(reading.id.to_string())
+        .bind(reading.account_number.as_str())
+        .bind(reading.meter_number.as_str())
+        .bind(codec::period(reading.period))
+        .bind(litres(reading.value))
+        .bind(reading.previous_value.map(litres))
+        .bind(reading.consumption.map(litres))
+        .bind(instant(reading.submitted_at))
+        .bind(reading.source.code())
+        .bind(warnings(reading))
+        .bind(reading.user_id.map(|u| u.to_string()))
+        .bind(
+            reading
+                .submitter
+                .as_ref()
+                .map(|s| s.full_name.as_str().to_owned()),
+        )
+        .bind(
+            reading
+                .submitter
+                .as_ref()
+                .map(|s| s.phone.as_str().to_owned()),
+        )
+        .execute(executor)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(store_error)
 }
 
 fn warnings(reading: &Reading) -> String {
@@ -74,7 +145,8 @@ impl ReadingRepository for SqliteReadingRepository {
         period: Period,
     ) -> Result<Option<Reading>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM readings WHERE meter_number = ? AND period < ? \
+            "SELECT {COLUMNS} FROM readings \
+             WHERE meter_number = ? AND period < ? AND voided_at IS NULL \
              ORDER BY period DESC LIMIT 1"
         ))
         .bind(meter.as_str())
@@ -87,7 +159,8 @@ impl ReadingRepository for SqliteReadingRepository {
 
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM readings WHERE meter_number = ? ORDER BY period DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM readings WHERE meter_number = ? AND voided_at IS NULL \
+             ORDER BY period DESC LIMIT 1"
         ))
         .bind(meter.as_str())
         .fetch_optional(&self.pool)
@@ -109,46 +182,43 @@ impl ReadingRepository for SqliteReadingRepository {
             .await
             .map_err(store_error)?;
         for reading in readings {
-            sqlx::query(&format!(
-                "INSERT INTO readings ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT (meter_number, period) DO UPDATE SET \
-                     id = excluded.id, account_number = excluded.account_number, \
-                     value_litres = excluded.value_litres, \
-                     previous_litres = excluded.previous_litres, \
-                     consumption_litres = excluded.consumption_litres, \
-                     submitted_at = excluded.submitted_at, source = excluded.source, \
-                     warnings = excluded.warnings, user_id = excluded.user_id, \
-                     submitter_name = excluded.submitter_name, \
-                     submitter_phone = excluded.submitter_phone"
-            ))
-            .bind(reading.id.to_string())
-            .bind(reading.account_number.as_str())
-            .bind(reading.meter_number.as_str())
-            .bind(codec::period(reading.period))
-            .bind(litres(reading.value))
-            .bind(reading.previous_value.map(litres))
-            .bind(reading.consumption.map(litres))
-            .bind(instant(reading.submitted_at))
-            .bind(reading.source.code())
-            .bind(warnings(reading))
-            .bind(reading.user_id.map(|u| u.to_string()))
-            .bind(
-                reading
-                    .submitter
-                    .as_ref()
-                    .map(|s| s.full_name.as_str().to_owned()),
-            )
-            .bind(
-                reading
-                    .submitter
-                    .as_ref()
-                    .map(|s| s.phone.as_str().to_owned()),
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+            write(&mut *tx, UPSERT, reading).await?;
         }
         tx.commit().await.map_err(store_error)
+    }
+
+    /// One upsert whose `DO UPDATE ... WHERE` applies the rule: a row written or none, decided
+    /// under SQLite's write lock.
+    #[tracing::instrument(skip_all)]
+    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError> {
+        let written = write(&self.pool, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
+        Ok(if written == 0 {
+            Saved::NotReplaced
+        } else {
+            Saved::Stored
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn void(
+        &self,
+        meter: &MeterNumber,
+        period: Period,
+        voided: &Voided,
+    ) -> Result<Option<Reading>, StoreError> {
+        let row = sqlx::query(&format!(
+            "UPDATE readings SET voided_at = ?, void_reason = ? \
+             WHERE meter_number = ? AND period = ? AND voided_at IS NULL \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(instant(voided.at))
+        .bind(voided.reason.as_str())
+        .bind(meter.as_str())
+        .bind(codec::period(period))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(reading).transpose()
     }
 
     async fn history(
@@ -181,7 +251,8 @@ impl ReadingRepository for SqliteReadingRepository {
                 let (at, id) = after.unwrap_or_default();
                 let rows = sqlx::query(&format!(
                     "SELECT {COLUMNS} FROM readings \
-                     WHERE period = ? AND source <> 'registry' AND (submitted_at, id) > (?, ?) \
+                     WHERE period = ? AND source <> 'registry' AND voided_at IS NULL \
+                     AND (submitted_at, id) > (?, ?) \
                      ORDER BY submitted_at, id LIMIT ?"
                 ))
                 .bind(period)

@@ -122,8 +122,8 @@ async fn upsert_meters(
 }
 
 /// The registry's last readings: a new `registry` reading of the period, or an update of the
-/// registry's own reading of it (keeping its id); a subscriber's reading of the same period
-/// is left as it is.
+/// registry's own live reading of it (keeping its id); a subscriber's reading of the same
+/// period is left as it is (`ReadingSource::replaces`).
 async fn upsert_readings(
     tx: &mut Transaction<'static, Sqlite>,
     rows: &[&RegistryRecord],
@@ -135,7 +135,7 @@ async fn upsert_readings(
              submitted_at, source, warnings) VALUES ",
             "(?, ?, ?, ?, ?, ?, 'registry', '')",
             chunk.len(),
-            "ON CONFLICT (meter_number, period) DO UPDATE SET \
+            "ON CONFLICT (meter_number, period) WHERE voided_at IS NULL DO UPDATE SET \
              account_number = excluded.account_number, value_litres = excluded.value_litres, \
              submitted_at = excluded.submitted_at WHERE readings.source = 'registry'",
         );

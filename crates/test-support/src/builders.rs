@@ -254,6 +254,7 @@ pub fn reading(
         warnings: Vec::new(),
         user_id: None,
         submitter: None,
+        voided: None,
     }
 }
 

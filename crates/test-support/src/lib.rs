@@ -161,6 +161,12 @@ macro_rules! for_each_contract {
                 last_before_counts_the_registrys_reading,
                 last_for_meter_is_the_latest_period_of_that_meter,
                 the_export_holds_the_periods_subscriber_readings,
+                save_keeps_a_subscribers_reading_as_the_rule_says,
+                concurrent_anonymous_and_cabinet_readings_leave_the_cabinets,
+                a_voided_reading_stays_in_the_history_and_leaves_the_base,
+                voiding_frees_the_period_for_a_new_reading,
+                voiding_a_missing_reading_is_none,
+                the_registry_fills_a_period_whose_reading_was_voided,
             ],
             registry: [
                 new_rows_are_inserted,

@@ -1,7 +1,7 @@
 //! In-memory fakes of every store port: one [`InMemoryStore`] holding all the tables behind
 //! one `tokio::sync::Mutex`, so that every port method is atomic as the contract asks. The
-//! fake enforces what the databases' constraints enforce (unique phone and e-mail, one reading
-//! per meter and period, the foreign keys, the cascades on deleting a user), so a use case
+//! fake enforces what the databases' constraints enforce (unique phone and e-mail, one live
+//! reading per meter and period, the foreign keys, the cascades on deleting a user), so a use case
 //! tested against it meets the same refusals as in production.
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,15 +16,15 @@ use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey, StoredResponse};
 use vodokanal_app::ports::{
     AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, Housekeeping,
     IdempotencyStore, Limit, LimitState, LinkError, LocatedMeter, MeterRepository,
-    PaymentRepository, PurgeCutoffs, Purged, ReadingRepository, RegistryStore, SessionRepository,
-    UpsertCounts, UserRepository, VisitRequestRepository,
+    PaymentRepository, PurgeCutoffs, Purged, ReadingRepository, RegistryStore, Saved,
+    SessionRepository, UpsertCounts, UserRepository, VisitRequestRepository,
 };
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
     Account, AccountNumber, Balance, CodePurpose, Email, Label, LinkedAccount, Meter, MeterNumber,
     Money, PasswordHash, Payment, PaymentId, PaymentStatus, PendingCode, Period, Phone, Reading,
     ReadingId, ReadingSource, RegistryRecord, Session, Settlement, TokenDigest, User, UserId,
-    VisitRequest, VisitStatus,
+    VisitRequest, VisitStatus, Voided,
 };
 
 use crate::Stores;
@@ -121,13 +121,16 @@ impl State {
         Ok(())
     }
 
-    /// Replaces the reading of the meter and period, or adds it.
-    fn put_reading(&mut self, reading: Reading) {
-        match self
-            .readings
+    /// The live (not voided) reading of the meter and period.
+    fn live_reading(&mut self, meter: &MeterNumber, period: Period) -> Option<&mut Reading> {
+        self.readings
             .iter_mut()
-            .find(|r| r.meter_number == reading.meter_number && r.period == reading.period)
-        {
+            .find(|r| &r.meter_number == meter && r.period == period && r.voided.is_none())
+    }
+
+    /// Replaces the live reading of the meter and period, or adds it.
+    fn put_reading(&mut self, reading: Reading) {
+        match self.live_reading(&reading.meter_number, reading.period) {
             Some(existing) => *existing = reading,
             None => self.readings.push(reading),
         }
@@ -457,7 +460,7 @@ impl ReadingRepository for InMemoryStore {
         Ok(state
             .readings
             .iter()
-            .filter(|r| &r.meter_number == meter && r.period < period)
+            .filter(|r| &r.meter_number == meter && r.period < period && r.voided.is_none())
             .max_by_key(|r| r.period)
             .cloned())
     }
@@ -467,7 +470,7 @@ impl ReadingRepository for InMemoryStore {
         Ok(state
             .readings
             .iter()
-            .filter(|r| &r.meter_number == meter)
+            .filter(|r| &r.meter_number == meter && r.voided.is_none())
             .max_by_key(|r| r.period)
             .cloned())
     }
@@ -482,6 +485,31 @@ impl ReadingRepository for InMemoryStore {
             state.put_reading(reading.clone());
         }
         Ok(())
+    }
+
+    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError> {
+        let mut state = self.state.lock().await;
+        state.check_reading(reading)?;
+        if let Some(existing) = state.live_reading(&reading.meter_number, reading.period)
+            && !reading.source.replaces(existing.source)
+        {
+            return Ok(Saved::NotReplaced);
+        }
+        state.put_reading(reading.clone());
+        Ok(Saved::Stored)
+    }
+
+    async fn void(
+        &self,
+        meter: &MeterNumber,
+        period: Period,
+        voided: &Voided,
+    ) -> Result<Option<Reading>, StoreError> {
+        let mut state = self.state.lock().await;
+        Ok(state.live_reading(meter, period).map(|reading| {
+            reading.voided = Some(voided.clone());
+            reading.clone()
+        }))
     }
 
     async fn history(
@@ -509,7 +537,9 @@ impl ReadingRepository for InMemoryStore {
             let mut found: Vec<Reading> = state
                 .readings
                 .iter()
-                .filter(|r| r.period == period && r.source != ReadingSource::Registry)
+                .filter(|r| {
+                    r.period == period && r.source != ReadingSource::Registry && r.voided.is_none()
+                })
                 .cloned()
                 .collect();
             found.sort_by(|a, b| {
@@ -759,6 +789,7 @@ fn registry_reading(row: &RegistryRecord, id: ReadingId) -> Option<Reading> {
         warnings: Vec::new(),
         user_id: None,
         submitter: None,
+        voided: None,
     })
 }
 
@@ -812,12 +843,12 @@ impl RegistryStore for InMemoryStore {
                 continue;
             };
             let period = Period::containing(date);
-            let existing = state
-                .readings
-                .iter()
-                .find(|r| r.meter_number == meter.number && r.period == period);
+            let existing = state.live_reading(&meter.number, period);
             // A subscriber's reading of the same period is never replaced by the registry's.
-            if existing.is_some_and(|r| r.source != ReadingSource::Registry) {
+            if existing
+                .as_ref()
+                .is_some_and(|r| !ReadingSource::Registry.replaces(r.source))
+            {
                 continue;
             }
             // The registry's reading keeps its id when the same registry comes again.

@@ -23,6 +23,7 @@ pub fn reading(meter: MeterNumber, value: &str, submitted_at: DateTime<Utc>) -> 
         warnings: vec![],
         user_id: Some(user_id()),
         submitter: None,
+        voided: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Meter readings (показания): given without registration by meter number, given from the
-//! cabinet for an account's meters (all or none), and the account's history.
+//! cabinet for an account's meters (all or none), the account's history, and the operator's
+//! void of a wrong reading.
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -7,12 +8,15 @@ pub mod history;
 pub mod submit;
 pub mod submit_anonymous;
 pub mod submit_batch;
+pub mod void;
 
 pub use history::{ReadingHistory, ReadingHistoryCommand, ReadingHistoryError};
 pub use submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
 pub use submit_anonymous::{
-    SubmitAnonymousReading, SubmitAnonymousReadingCommand, SubmitAnonymousReadingError,
+    AnonymousReceipt, SubmitAnonymousReading, SubmitAnonymousReadingCommand,
+    SubmitAnonymousReadingError,
 };
 pub use submit_batch::{
     InvalidReadings, SubmitReadings, SubmitReadingsCommand, SubmitReadingsError,
 };
+pub use void::{VoidReading, VoidReadingCommand, VoidReadingError};

@@ -105,6 +105,7 @@ impl PrepareReading {
             warnings: assessment.warnings,
             user_id,
             submitter,
+            voided: None,
         })
     }
 }
@@ -182,6 +183,7 @@ mod tests {
                 warnings: vec![],
                 user_id: Some(user_id()),
                 submitter: None,
+                voided: None,
             }
         );
     }

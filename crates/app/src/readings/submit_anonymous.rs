@@ -1,16 +1,24 @@
 //! POST `/public/readings`: a reading given without registration, by meter number, with the
-//! submitter's name and phone.
+//! submitter's name and phone. A stranger learns nothing of the account or the meter's history,
+//! never replaces the subscriber's own reading, can't poison the base of the next readings with
+//! an implausible value, and is limited per meter and per client network (`security.md`).
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use vodokanal_domain::{
-    AnonymousSubmitter, FullName, MeterNumber, Phone, Reading, ReadingRejected, ReadingValue,
-    ReadingWindow,
+    AnonymousSubmitter, FullName, MeterNumber, Period, Phone, Reading, ReadingId, ReadingPolicy,
+    ReadingRejected, ReadingValue, ReadingWarning, ReadingWindow,
 };
 
 use super::submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
-use crate::ports::{Clock, MeterRepository, Random, ReadingRepository};
+use crate::network::network_key;
+use crate::ports::{
+    AttemptCounter, Clock, Limit, LimitState, MeterRepository, Random, ReadingRepository, Saved,
+};
+use crate::settings::Limits;
 use crate::{Settings, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,19 +27,58 @@ pub struct SubmitAnonymousReadingCommand {
     pub phone: Phone,
     pub meter_number: MeterNumber,
     pub value: ReadingValue,
+    /// The caller's address, for the limit per client network (`None`: not known, not limited).
+    pub client_ip: Option<IpAddr>,
+}
+
+/// What a stranger is told of the reading they gave: nothing of the account it belongs to, nor
+/// of the meter's previous reading or the consumption since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnonymousReceipt {
+    pub id: ReadingId,
+    pub meter_number: MeterNumber,
+    pub value: ReadingValue,
+    pub period: Period,
+    pub submitted_at: DateTime<Utc>,
+    pub warnings: Vec<ReadingWarning>,
+}
+
+impl From<Reading> for AnonymousReceipt {
+    fn from(reading: Reading) -> Self {
+        Self {
+            id: reading.id,
+            meter_number: reading.meter_number,
+            value: reading.value,
+            period: reading.period,
+            submitted_at: reading.submitted_at,
+            warnings: reading.warnings,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmitAnonymousReadingError {
+    /// 429 `too_many_requests`: too many anonymous readings of the meter, or from the client
+    /// network.
+    #[error("too many anonymous readings")]
+    TooManyRequests { retry_after: TimeDelta },
     /// 404 `meter_not_found`: no meter with that number in the registry.
     #[error("no meter with that number")]
     MeterNotFound,
     /// 422 `reading_window_closed`.
     #[error("readings are taken from day {} to day {} of the month", window.from_day(), window.to_day())]
     WindowClosed { window: ReadingWindow },
-    /// 422 `reading_below_previous`.
-    #[error("the reading is below the previous reading {previous}")]
-    BelowPrevious { previous: ReadingValue },
+    /// 422 `reading_below_previous`, naming no value: the previous reading is the
+    /// subscriber's.
+    #[error("the reading is below the previous reading")]
+    BelowPrevious,
+    /// 422 `reading_implausible`: the consumption is above the hard cap for strangers.
+    #[error("the consumption is above the cap for anonymous readings")]
+    Implausible,
+    /// 409 `reading_already_submitted`: the subscriber gave this period's reading from the
+    /// cabinet, and a stranger's never replaces it.
+    #[error("the period's reading was given from the cabinet")]
+    AlreadySubmitted,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -42,20 +89,33 @@ impl From<PrepareReadingError> for SubmitAnonymousReadingError {
             PrepareReadingError::Rejected(ReadingRejected::WindowClosed { window }) => {
                 Self::WindowClosed { window }
             }
-            PrepareReadingError::Rejected(ReadingRejected::BelowPrevious { previous, .. }) => {
-                Self::BelowPrevious { previous }
+            PrepareReadingError::Rejected(ReadingRejected::BelowPrevious { .. }) => {
+                Self::BelowPrevious
             }
             PrepareReadingError::Store(error) => Self::Store(error),
         }
     }
 }
 
+/// The key under which a meter's anonymous readings are counted.
+fn meter_key(meter: &MeterNumber) -> String {
+    format!("reading:meter:{meter}")
+}
+
+/// The key under which a client network's anonymous readings are counted.
+fn network_limit_key(ip: IpAddr) -> String {
+    format!("reading:net:{}", network_key(ip))
+}
+
 /// Takes a reading from anyone who knows the meter's number.
 pub struct SubmitAnonymousReading {
     meters: Arc<dyn MeterRepository>,
     readings: Arc<dyn ReadingRepository>,
+    attempts: Arc<dyn AttemptCounter>,
     clock: Arc<dyn Clock>,
     prepare: PrepareReading,
+    policy: ReadingPolicy,
+    limits: Limits,
 }
 
 impl fmt::Debug for SubmitAnonymousReading {
@@ -68,6 +128,7 @@ impl SubmitAnonymousReading {
     pub fn new(
         meters: Arc<dyn MeterRepository>,
         readings: Arc<dyn ReadingRepository>,
+        attempts: Arc<dyn AttemptCounter>,
         random: Arc<dyn Random>,
         clock: Arc<dyn Clock>,
         settings: &Settings,
@@ -76,19 +137,42 @@ impl SubmitAnonymousReading {
             meters,
             prepare: PrepareReading::new(Arc::clone(&readings), random, settings),
             readings,
+            attempts,
             clock,
+            policy: settings.reading_policy,
+            limits: settings.limits,
         }
     }
 
+    /// Counts the attempt against the client network (an unknown meter too), then against the
+    /// meter, before any check: a refused reading counts as much as a stored one, so that
+    /// neither `meter_not_found` nor the refusals are a free oracle. Then assesses the reading
+    /// as the cabinet would, refuses an implausible consumption, and stores it unless the
+    /// period's reading came from the cabinet.
     pub async fn execute(
         &self,
         command: SubmitAnonymousReadingCommand,
-    ) -> Result<Reading, SubmitAnonymousReadingError> {
+    ) -> Result<AnonymousReceipt, SubmitAnonymousReadingError> {
+        let now = self.clock.now();
+        if let Some(ip) = command.client_ip {
+            self.count(
+                &network_limit_key(ip),
+                self.limits.anonymous_readings_per_network,
+                now,
+            )
+            .await?;
+        }
         let located = self
             .meters
             .find(&command.meter_number)
             .await?
             .ok_or(SubmitAnonymousReadingError::MeterNotFound)?;
+        self.count(
+            &meter_key(&located.meter.number),
+            self.limits.anonymous_readings_per_meter,
+            now,
+        )
+        .await?;
         tracing::info!(
             name = %command.full_name.masked(),
             phone = %command.phone.masked(),
@@ -104,23 +188,59 @@ impl SubmitAnonymousReading {
                     full_name: command.full_name,
                     phone: command.phone,
                 }),
-                submitted_at: self.clock.now(),
+                submitted_at: now,
             })
             .await?;
-        self.readings
-            .save_all(std::slice::from_ref(&reading))
-            .await?;
-        Ok(reading)
+        if let Err(implausible) = self.policy.check_anonymous(reading.consumption) {
+            tracing::warn!(
+                meter = %reading.meter_number,
+                consumption = %implausible.consumption,
+                cap = %implausible.cap,
+                "anonymous reading refused: implausible consumption"
+            );
+            return Err(SubmitAnonymousReadingError::Implausible);
+        }
+        match self.readings.save(&reading).await? {
+            Saved::Stored => Ok(reading.into()),
+            Saved::NotReplaced => {
+                tracing::info!(
+                    meter = %reading.meter_number,
+                    period = %reading.period,
+                    "anonymous reading refused: the period's reading came from the cabinet"
+                );
+                Err(SubmitAnonymousReadingError::AlreadySubmitted)
+            }
+        }
+    }
+
+    /// Counts one attempt under `key`, refused when the limit is reached.
+    async fn count(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<(), SubmitAnonymousReadingError> {
+        match self.attempts.acquire(key, limit, now).await? {
+            LimitState::Allowed => Ok(()),
+            LimitState::Exceeded { retry_after } => {
+                tracing::warn!(key, "anonymous reading refused: too many attempts");
+                Err(SubmitAnonymousReadingError::TooManyRequests { retry_after })
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{LocatedMeter, MockMeterRepository, MockReadingRepository};
+    use crate::ports::{
+        LocatedMeter, MockAttemptCounter, MockMeterRepository, MockReadingRepository,
+    };
     use crate::readings::fixtures::reading;
     use crate::testing::{account, account_number, clock, meter_number, now, phone, random};
-    use vodokanal_domain::{Period, ReadingId, ReadingSource};
+    use vodokanal_domain::{ReadingSource, ReadingWarning};
+
+    const NETWORK_KEY: &str = "reading:net:198.51.100.7";
 
     fn down() -> StoreError {
         StoreError::Unavailable("down".into())
@@ -130,13 +250,22 @@ mod tests {
         "Иванова Мария Петровна".parse().unwrap()
     }
 
+    fn ip() -> IpAddr {
+        IpAddr::from([198, 51, 100, 7])
+    }
+
     fn command(value: &str) -> SubmitAnonymousReadingCommand {
         SubmitAnonymousReadingCommand {
             full_name: full_name(),
             phone: phone(),
             meter_number: meter_number(),
             value: value.parse().unwrap(),
+            client_ip: Some(ip()),
         }
+    }
+
+    fn meter_limit_key() -> String {
+        format!("reading:meter:{}", meter_number())
     }
 
     fn meters_finding(found: bool) -> MockMeterRepository {
@@ -172,23 +301,75 @@ mod tests {
         readings
     }
 
-    fn use_case(
+    /// An attempt counter answering `network` for the client network and `meter` for the
+    /// meter, each counted once (`None`: not asked).
+    fn attempts(network: Option<LimitState>, meter: Option<LimitState>) -> MockAttemptCounter {
+        let limits = Limits::default();
+        let mut attempts = MockAttemptCounter::new();
+        if let Some(state) = network {
+            attempts
+                .expect_acquire()
+                .withf(move |key, limit, at| {
+                    key == NETWORK_KEY
+                        && *limit == limits.anonymous_readings_per_network
+                        && *at == now()
+                })
+                .times(1)
+                .returning(move |_, _, _| Ok(state));
+        }
+        if let Some(state) = meter {
+            attempts
+                .expect_acquire()
+                .withf(move |key, limit, at| {
+                    key == meter_limit_key()
+                        && *limit == limits.anonymous_readings_per_meter
+                        && *at == now()
+                })
+                .times(1)
+                .returning(move |_, _, _| Ok(state));
+        }
+        attempts
+    }
+
+    fn allowed() -> MockAttemptCounter {
+        attempts(Some(LimitState::Allowed), Some(LimitState::Allowed))
+    }
+
+    fn use_case_with(
         meters: MockMeterRepository,
         readings: MockReadingRepository,
+        attempts: MockAttemptCounter,
         settings: &Settings,
     ) -> SubmitAnonymousReading {
         SubmitAnonymousReading::new(
             Arc::new(meters),
             Arc::new(readings),
+            Arc::new(attempts),
             random(),
             clock(),
             settings,
         )
     }
 
+    fn use_case(
+        meters: MockMeterRepository,
+        readings: MockReadingRepository,
+        settings: &Settings,
+    ) -> SubmitAnonymousReading {
+        use_case_with(meters, readings, allowed(), settings)
+    }
+
+    fn saving(mut readings: MockReadingRepository, outcome: Saved) -> MockReadingRepository {
+        readings
+            .expect_save()
+            .times(1)
+            .returning(move |_| Ok(outcome));
+        readings
+    }
+
     #[tokio::test]
-    async fn a_reading_of_a_known_meter_is_stored_with_its_submitter() {
-        let expected = Reading {
+    async fn a_reading_is_stored_whole_and_the_stranger_told_nothing_of_the_account() {
+        let stored = Reading {
             id: ReadingId::from_random_bytes([9; 16]),
             account_number: account_number(),
             meter_number: meter_number(),
@@ -204,25 +385,78 @@ mod tests {
                 full_name: full_name(),
                 phone: phone(),
             }),
+            voided: None,
         };
         let mut readings = readings_after("100");
-        let stored = expected.clone();
+        let expected = stored.clone();
         readings
-            .expect_save_all()
-            .withf(move |saved| saved == std::slice::from_ref(&stored))
+            .expect_save()
+            .withf(move |saved| *saved == expected)
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_| Ok(Saved::Stored));
         let outcome = use_case(meters_finding(true), readings, &Settings::default())
             .execute(command("110"))
             .await;
-        assert_eq!(outcome, Ok(expected));
+        assert_eq!(
+            outcome,
+            Ok(AnonymousReceipt {
+                id: stored.id,
+                meter_number: meter_number(),
+                value: "110".parse().unwrap(),
+                period: "2026-11".parse().unwrap(),
+                submitted_at: now(),
+                warnings: vec![],
+            })
+        );
     }
 
     #[tokio::test]
-    async fn an_unknown_meter_is_not_found() {
+    async fn a_cabinet_reading_of_the_period_is_never_replaced() {
+        let readings = saving(readings_after("100"), Saved::NotReplaced);
+        let outcome = use_case(meters_finding(true), readings, &Settings::default())
+            .execute(command("110"))
+            .await;
+        assert_eq!(outcome, Err(SubmitAnonymousReadingError::AlreadySubmitted));
+    }
+
+    #[tokio::test]
+    async fn a_consumption_above_the_cap_is_implausible_and_nothing_is_stored() {
+        // No save expectation: storing anything would fail the test.
         let outcome = use_case(
+            meters_finding(true),
+            readings_after("100"),
+            &Settings::default(),
+        )
+        .execute(command("999999.999"))
+        .await;
+        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Implausible));
+    }
+
+    #[tokio::test]
+    async fn a_consumption_up_to_the_cap_is_stored_with_its_warning() {
+        let mut settings = Settings::default();
+        settings.reading_policy.anonymous_cap = Some("40".parse().unwrap());
+        let readings = saving(readings_after("100"), Saved::Stored);
+        let receipt = use_case(meters_finding(true), readings, &settings)
+            .execute(command("140"))
+            .await
+            .unwrap();
+        assert_eq!(
+            receipt.warnings,
+            vec![ReadingWarning::ConsumptionUnusuallyHigh]
+        );
+        let outcome = use_case(meters_finding(true), readings_after("100"), &settings)
+            .execute(command("140.001"))
+            .await;
+        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Implausible));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_meter_is_not_found_once_counted_against_the_network() {
+        let outcome = use_case_with(
             meters_finding(false),
             MockReadingRepository::new(),
+            attempts(Some(LimitState::Allowed), None),
             &Settings::default(),
         )
         .execute(command("110"))
@@ -231,7 +465,61 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_reading_below_the_previous_is_refused_and_nothing_is_stored() {
+    async fn past_the_networks_limit_not_even_the_meter_is_looked_up() {
+        let wait = TimeDelta::minutes(12);
+        let outcome = use_case_with(
+            MockMeterRepository::new(),
+            MockReadingRepository::new(),
+            attempts(Some(LimitState::Exceeded { retry_after: wait }), None),
+            &Settings::default(),
+        )
+        .execute(command("110"))
+        .await;
+        assert_eq!(
+            outcome,
+            Err(SubmitAnonymousReadingError::TooManyRequests { retry_after: wait })
+        );
+    }
+
+    #[tokio::test]
+    async fn past_the_meters_limit_nothing_is_assessed() {
+        let wait = TimeDelta::hours(5);
+        let outcome = use_case_with(
+            meters_finding(true),
+            MockReadingRepository::new(),
+            attempts(
+                Some(LimitState::Allowed),
+                Some(LimitState::Exceeded { retry_after: wait }),
+            ),
+            &Settings::default(),
+        )
+        .execute(command("110"))
+        .await;
+        assert_eq!(
+            outcome,
+            Err(SubmitAnonymousReadingError::TooManyRequests { retry_after: wait })
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_client_address_only_the_meter_is_counted() {
+        let readings = saving(readings_after("100"), Saved::Stored);
+        let outcome = use_case_with(
+            meters_finding(true),
+            readings,
+            attempts(None, Some(LimitState::Allowed)),
+            &Settings::default(),
+        )
+        .execute(SubmitAnonymousReadingCommand {
+            client_ip: None,
+            ..command("110")
+        })
+        .await;
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_reading_below_the_previous_is_refused_without_its_value() {
         let outcome = use_case(
             meters_finding(true),
             readings_after("100"),
@@ -239,12 +527,7 @@ mod tests {
         )
         .execute(command("99"))
         .await;
-        assert_eq!(
-            outcome,
-            Err(SubmitAnonymousReadingError::BelowPrevious {
-                previous: "100".parse().unwrap()
-            })
-        );
+        assert_eq!(outcome, Err(SubmitAnonymousReadingError::BelowPrevious));
     }
 
     #[tokio::test]
@@ -262,12 +545,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failing_attempt_counter_is_reported() {
+        let mut attempts = MockAttemptCounter::new();
+        attempts.expect_acquire().returning(|_, _, _| Err(down()));
+        let outcome = use_case_with(
+            MockMeterRepository::new(),
+            MockReadingRepository::new(),
+            attempts,
+            &Settings::default(),
+        )
+        .execute(command("110"))
+        .await;
+        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
+    }
+
+    #[tokio::test]
     async fn a_failing_meter_lookup_is_reported() {
         let mut meters = MockMeterRepository::new();
         meters.expect_find().returning(|_| Err(down()));
-        let outcome = use_case(meters, MockReadingRepository::new(), &Settings::default())
-            .execute(command("110"))
-            .await;
+        let outcome = use_case_with(
+            meters,
+            MockReadingRepository::new(),
+            attempts(Some(LimitState::Allowed), None),
+            &Settings::default(),
+        )
+        .execute(command("110"))
+        .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
     }
 
@@ -284,7 +587,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_save_is_reported() {
         let mut readings = readings_after("100");
-        readings.expect_save_all().returning(|_| Err(down()));
+        readings.expect_save().returning(|_| Err(down()));
         let outcome = use_case(meters_finding(true), readings, &Settings::default())
             .execute(command("110"))
             .await;

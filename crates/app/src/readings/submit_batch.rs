@@ -247,6 +247,7 @@ mod tests {
             warnings: vec![],
             user_id: Some(user_id()),
             submitter: None,
+            voided: None,
         }
     }
 

@@ -87,15 +87,12 @@ pub(crate) fn window_closed(window: ReadingWindow) -> Problem {
     )
 }
 
-/// 422 `reading_below_previous`.
-pub(crate) fn below_previous(previous: ReadingValue, meter: Option<&str>) -> Problem {
-    let detail = match meter {
-        Some(meter) => {
-            format!("Показание счётчика {meter} меньше предыдущего ({previous} м³).")
-        }
-        None => format!("Показание меньше предыдущего ({previous} м³)."),
-    };
-    Problem::new(ProblemCode::ReadingBelowPrevious, detail)
+/// 422 `reading_below_previous` to the subscriber, naming the meter and its previous value.
+pub(crate) fn below_previous(previous: ReadingValue, meter: &str) -> Problem {
+    Problem::new(
+        ProblemCode::ReadingBelowPrevious,
+        format!("Показание счётчика {meter} меньше предыдущего ({previous} м³)."),
+    )
 }
 
 /// 404 `not_found` for an account that is not linked to the caller.

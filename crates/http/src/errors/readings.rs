@@ -5,20 +5,37 @@ use vodokanal_app::readings::{
     submit_batch::InvalidReadings,
 };
 
-use super::{account_not_found_problem, below_previous, window_closed};
+use super::{account_not_found_problem, below_previous, too_many, window_closed};
 use crate::problem::{FieldError, Problem, ProblemCode};
 
+/// A stranger's answers name no value: the previous reading is the subscriber's.
 impl From<SubmitAnonymousReadingError> for Problem {
     fn from(error: SubmitAnonymousReadingError) -> Self {
         match error {
+            SubmitAnonymousReadingError::TooManyRequests { retry_after } => too_many(
+                retry_after,
+                "Слишком много показаний без регистрации. Повторите попытку позже или передайте \
+                 показания в личном кабинете.",
+            ),
             SubmitAnonymousReadingError::MeterNotFound => Self::new(
                 ProblemCode::MeterNotFound,
                 "Счётчик с таким номером не найден. Проверьте номер счётчика.",
             ),
             SubmitAnonymousReadingError::WindowClosed { window } => window_closed(window),
-            SubmitAnonymousReadingError::BelowPrevious { previous } => {
-                below_previous(previous, None)
-            }
+            SubmitAnonymousReadingError::BelowPrevious => Self::new(
+                ProblemCode::ReadingBelowPrevious,
+                "Показание меньше предыдущего. Проверьте его.",
+            ),
+            SubmitAnonymousReadingError::Implausible => Self::new(
+                ProblemCode::ReadingImplausible,
+                "Показание слишком велико по сравнению с предыдущим. Проверьте его или \
+                 передайте показания в личном кабинете.",
+            ),
+            SubmitAnonymousReadingError::AlreadySubmitted => Self::new(
+                ProblemCode::ReadingAlreadySubmitted,
+                "Показание этого счётчика за текущий месяц уже передано в личном кабинете. \
+                 Если оно неверно, обратитесь в контактный центр.",
+            ),
             SubmitAnonymousReadingError::Store(store) => store.into(),
         }
     }
@@ -50,7 +67,7 @@ impl From<SubmitReadingsError> for Problem {
             SubmitReadingsError::BelowPrevious {
                 meter_number,
                 previous,
-            } => below_previous(previous, Some(meter_number.as_str())),
+            } => below_previous(previous, meter_number.as_str()),
             SubmitReadingsError::Store(store) => store.into(),
         }
     }

@@ -110,3 +110,62 @@ async fn bad_history_parameters_are_422() {
         .await;
     assert_eq!(bad.bad_fields(), ["limit", "before"]);
 }
+
+#[tokio::test]
+async fn a_voided_reading_shows_when_it_was_voided() {
+    let mut store = None;
+    let app = App::with(
+        crate::harness::settings(),
+        vodokanal_http::HttpConfig::default(),
+        |ports| store = Some(ports.readings.clone()),
+    )
+    .await;
+    let token = app.with_account().await;
+    let stored = app
+        .post(
+            &path(),
+            Some(&token),
+            json!({"readings": [{"meter_number": METER, "value": "150"}]}),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::CREATED);
+    assert!(stored.json()[0]["voided_at"].is_null());
+    let voided_at = crate::harness::now() + chrono::TimeDelta::hours(1);
+    store
+        .unwrap()
+        .void(
+            &METER.parse().unwrap(),
+            "2026-11".parse().unwrap(),
+            &vodokanal_domain::Voided {
+                at: voided_at,
+                reason: "ошибка".parse().unwrap(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let history = app.get(&path(), Some(&token)).await.json();
+    assert_eq!(history[0]["value"], "150.000");
+    assert_eq!(history[0]["source"], "cabinet");
+    assert_eq!(history[0]["voided_at"], "2026-11-16T10:00:00Z");
+    assert!(history[1]["voided_at"].is_null());
+    // The period takes a new reading; the voided one stays beside it.
+    let next = app
+        .post(
+            &path(),
+            Some(&token),
+            json!({"readings": [{"meter_number": METER, "value": "120"}]}),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::CREATED, "{:?}", next.json());
+    let history = app.get(&path(), Some(&token)).await.json();
+    let mut november: Vec<(&str, bool)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["period"] == "2026-11")
+        .map(|r| (r["value"].as_str().unwrap(), r["voided_at"].is_null()))
+        .collect();
+    november.sort_unstable();
+    assert_eq!(november, [("120.000", true), ("150.000", false)]);
+}

@@ -1,5 +1,6 @@
 -- A meter's last reading becomes the registry's reading of its period; it replaces only a
--- registry reading of that period, never a subscriber's (ADR 0007).
+-- live registry reading of that period, never a subscriber's (ADR 0007,
+-- `ReadingSource::replaces`).
 INSERT INTO readings (id, account_number, meter_number, period, value_litres,
     previous_litres, consumption_litres, submitted_at, source, warnings, user_id,
     submitter_name, submitter_phone)
@@ -9,7 +10,7 @@ SELECT DISTINCT ON (meter_number, reading_period) gen_random_uuid(), account_num
 FROM registry_staging
 WHERE meter_number IS NOT NULL AND reading_period IS NOT NULL
 ORDER BY meter_number, reading_period, ord DESC
-ON CONFLICT (meter_number, period) DO UPDATE SET
+ON CONFLICT (meter_number, period) WHERE voided_at IS NULL DO UPDATE SET
     account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres,
     submitted_at = EXCLUDED.submitted_at
 WHERE readings.source = 'registry'

@@ -3,8 +3,10 @@
 
 mod export;
 mod import;
+mod readings;
 mod reconcile;
 
 pub use export::export;
 pub use import::import_registry;
+pub use readings::readings;
 pub use reconcile::reconcile_payments;

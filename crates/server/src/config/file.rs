@@ -9,6 +9,7 @@
 //! timezone = "Europe/Moscow"
 //! reading_window = "15-25"
 //! high_consumption = "30"          # m³ since the previous reading: above, a warning
+//! anonymous_reading_cap = "90"     # m³: above, an anonymous reading is refused (default 3 × high_consumption)
 //! receipts = false
 //! receipt_tax_system = "osn"      # sent with each receipt; T-Bank's default is osn
 //! readings_help = "Пример: показания принимаются с 15 по 25 число."
@@ -53,6 +54,7 @@ struct UtilityFile {
     timezone: Option<String>,
     reading_window: Option<String>,
     high_consumption: Option<String>,
+    anonymous_reading_cap: Option<String>,
     receipts: Option<bool>,
     receipt_tax_system: Option<String>,
     receipt_items: Option<BTreeMap<String, ReceiptItemFile>>,
@@ -120,6 +122,12 @@ fn apply_text(text: &str, settings: &mut Settings) -> Result<(), String> {
         settings.reading_policy.high_consumption = threshold
             .parse::<ReadingValue>()
             .map_err(|e| format!("high_consumption: {e}"))?;
+    }
+    if let Some(cap) = file.anonymous_reading_cap {
+        settings.reading_policy.anonymous_cap = Some(
+            cap.parse::<ReadingValue>()
+                .map_err(|e| format!("anonymous_reading_cap: {e}"))?,
+        );
     }
     if let Some(receipts) = file.receipts {
         settings.receipts = receipts;

@@ -16,7 +16,7 @@ use chrono::TimeDelta;
 use ipnet::IpNet;
 use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
-use vodokanal_domain::{ReadingWindow, UtilityCalendar};
+use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_payments::YooKassaConfig;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
@@ -113,6 +113,7 @@ pub struct ServeConfig {
     pub trusted_proxies: Vec<IpNet>,
     pub cors_origins: Vec<String>,
     reading_window: Option<ReadingWindow>,
+    anonymous_reading_cap: Option<ReadingValue>,
     receipts: Option<bool>,
     session_days: Option<u32>,
     sms_hourly_budget: Option<u32>,
@@ -257,6 +258,18 @@ impl ServeConfig {
                 })
             })
             .transpose()?;
+        let anonymous_reading_cap = args
+            .anonymous_reading_cap
+            .as_deref()
+            .map(|text| {
+                text.parse::<ReadingValue>().map_err(|e| {
+                    ConfigError::new(
+                        "VODOKANAL_ANONYMOUS_READING_CAP",
+                        format!("{e} (got {text:?})"),
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Self {
             listen,
             provider,
@@ -268,6 +281,7 @@ impl ServeConfig {
             )?,
             cors_origins: origins(args.cors_origins.as_deref())?,
             reading_window,
+            anonymous_reading_cap,
             receipts: switch(args.receipts.as_deref(), "VODOKANAL_RECEIPTS")?,
             session_days: args
                 .session_days
@@ -287,6 +301,9 @@ impl ServeConfig {
         self.provider.apply_to(settings);
         if let Some(window) = self.reading_window {
             settings.reading_policy.window = Some(window);
+        }
+        if let Some(cap) = self.anonymous_reading_cap {
+            settings.reading_policy.anonymous_cap = Some(cap);
         }
         if let Some(receipts) = self.receipts {
             settings.receipts = receipts;
@@ -609,6 +626,48 @@ mod tests {
         );
         assert_eq!(settings.calendar, UtilityCalendar::default());
         assert!(!settings.receipts);
+    }
+
+    #[test]
+    fn the_anonymous_cap_follows_the_threshold_unless_set_in_the_file_or_a_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("utility.toml");
+        std::fs::write(&path, "high_consumption = \"40\"\n").unwrap();
+        let config = path.to_str().unwrap();
+        let (common, serve_config) = serve(&["--config", config]).unwrap();
+        let mut settings = common.settings;
+        serve_config.apply_to(&mut settings);
+        assert_eq!(
+            settings.reading_policy.anonymous_cap(),
+            "120".parse().unwrap()
+        );
+
+        std::fs::write(
+            &path,
+            "high_consumption = \"40\"\nanonymous_reading_cap = \"60.5\"\n",
+        )
+        .unwrap();
+        let (common, serve_config) = serve(&["--config", config]).unwrap();
+        let mut settings = common.settings;
+        serve_config.apply_to(&mut settings);
+        assert_eq!(
+            settings.reading_policy.anonymous_cap(),
+            "60.5".parse().unwrap()
+        );
+
+        let (common, serve_config) =
+            serve(&["--config", config, "--anonymous-reading-cap", "75"]).unwrap();
+        let mut settings = common.settings;
+        serve_config.apply_to(&mut settings);
+        assert_eq!(
+            settings.reading_policy.anonymous_cap(),
+            "75".parse().unwrap()
+        );
+        assert_eq!(
+            error(&["--anonymous-reading-cap", "1e5"]),
+            "VODOKANAL_ANONYMOUS_READING_CAP: reading is not a number of cubic metres with at \
+             most three decimals (got \"1e5\")"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! `ReadingRepository`: one reading per meter and period, batches all or none, history newest
-//! first, the previous period's reading, the export of a period.
+//! `ReadingRepository`: one live reading per meter and period, batches all or none, a
+//! subscriber's reading kept from a stranger's, history newest first, the previous period's
+//! reading, the export of a period, and the operator's void.
 
-use vodokanal_domain::{Reading, ReadingSource, ReadingWarning};
+use vodokanal_app::ports::Saved;
+use vodokanal_domain::{Reading, ReadingSource, ReadingWarning, Voided};
 
 use super::{collect, concurrently, import, seed_account, seed_account_with_two_meters, seed_user};
 use crate::Stores;
@@ -403,4 +405,303 @@ pub async fn last_for_meter_is_the_latest_period_of_that_meter(stores: Stores) {
         stores.readings.last_for_meter(&meter).await.unwrap(),
         Some(november)
     );
+}
+
+/// A reading of `source` (with the submitter an anonymous one carries).
+fn from_source(reading: Reading, source: ReadingSource) -> Reading {
+    Reading {
+        source,
+        submitter: (source == ReadingSource::Anonymous).then(builders::anonymous_submitter),
+        ..reading
+    }
+}
+
+fn void_by_operator(seconds: i64) -> Voided {
+    Voided {
+        at: seconds_from_now(seconds),
+        reason: "показание передал посторонний".parse().unwrap(),
+    }
+}
+
+pub async fn save_keeps_a_subscribers_reading_as_the_rule_says(stores: Stores) {
+    use ReadingSource::{Anonymous, Cabinet, Registry};
+    let (account, meter) = seed_account(&stores).await;
+    let free = from_source(
+        builders::reading(&account, &meter, "2026-01", "1"),
+        Anonymous,
+    );
+    assert_eq!(stores.readings.save(&free).await.unwrap(), Saved::Stored);
+    for (i, (existing, new)) in [Cabinet, Anonymous, Registry]
+        .into_iter()
+        .flat_map(|existing| [Cabinet, Anonymous, Registry].map(|new| (existing, new)))
+        .enumerate()
+    {
+        let period = format!("2026-{:02}", i + 2);
+        let first = from_source(builders::reading(&account, &meter, &period, "5"), existing);
+        stores
+            .readings
+            .save_all(std::slice::from_ref(&first))
+            .await
+            .unwrap();
+        let second = Reading {
+            submitted_at: seconds_from_now(60),
+            ..from_source(builders::reading(&account, &meter, &period, "6"), new)
+        };
+        let expected = if new.replaces(existing) {
+            Saved::Stored
+        } else {
+            Saved::NotReplaced
+        };
+        assert_eq!(
+            stores.readings.save(&second).await.unwrap(),
+            expected,
+            "{new:?} over {existing:?}"
+        );
+        let live = stores
+            .readings
+            .last_before(&meter, builders::period(&format!("2026-{:02}", i + 3)))
+            .await
+            .unwrap();
+        let kept = if expected == Saved::Stored {
+            second
+        } else {
+            first
+        };
+        assert_eq!(live, Some(kept), "{new:?} over {existing:?}");
+    }
+}
+
+pub async fn concurrent_anonymous_and_cabinet_readings_leave_the_cabinets(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let candidates: Vec<Reading> = (0..8)
+        .map(|i| {
+            let source = if i % 2 == 0 {
+                ReadingSource::Anonymous
+            } else {
+                ReadingSource::Cabinet
+            };
+            Reading {
+                submitted_at: seconds_from_now(i),
+                ..from_source(
+                    builders::reading(&account, &meter, "2026-11", &format!("{}", 10 + i)),
+                    source,
+                )
+            }
+        })
+        .collect();
+    let results = concurrently(candidates.len(), |i| {
+        let readings = stores.readings.clone();
+        let reading = candidates[i].clone();
+        async move {
+            if reading.source == ReadingSource::Cabinet {
+                readings.save_all(&[reading]).await.map(|()| Saved::Stored)
+            } else {
+                readings.save(&reading).await
+            }
+        }
+    })
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let history = stores.readings.history(&account, 100, None).await.unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].source, ReadingSource::Cabinet, "{history:?}");
+    assert!(candidates.contains(&history[0]));
+}
+
+pub async fn a_voided_reading_stays_in_the_history_and_leaves_the_base(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let september = builders::reading(&account, &meter, "2026-09", "100");
+    let poisoned = Reading {
+        submitted_at: seconds_from_now(60),
+        ..from_source(
+            builders::reading(&account, &meter, "2026-10", "999999.999"),
+            ReadingSource::Anonymous,
+        )
+    };
+    stores
+        .readings
+        .save_all(&[september.clone(), poisoned.clone()])
+        .await
+        .unwrap();
+    let how = void_by_operator(120);
+    let voided = Reading {
+        voided: Some(how.clone()),
+        ..poisoned
+    };
+    assert_eq!(
+        stores
+            .readings
+            .void(&meter, builders::period("2026-10"), &how)
+            .await
+            .unwrap(),
+        Some(voided.clone())
+    );
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        vec![voided, september.clone()]
+    );
+    assert_eq!(
+        stores
+            .readings
+            .last_before(&meter, builders::period("2026-11"))
+            .await
+            .unwrap(),
+        Some(september.clone())
+    );
+    assert_eq!(
+        stores.readings.last_for_meter(&meter).await.unwrap(),
+        Some(september)
+    );
+    assert!(
+        collect(stores.readings.export(builders::period("2026-10")))
+            .await
+            .is_empty()
+    );
+}
+
+pub async fn voiding_frees_the_period_for_a_new_reading(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    let november = builders::period("2026-11");
+    let first = from_source(
+        builders::reading(&account, &meter, "2026-11", "500"),
+        ReadingSource::Cabinet,
+    );
+    stores
+        .readings
+        .save_all(std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    let how = void_by_operator(10);
+    stores
+        .readings
+        .void(&meter, november, &how)
+        .await
+        .unwrap()
+        .unwrap();
+    // The voided cabinet reading no longer stands in a stranger's way.
+    let anonymous = Reading {
+        submitted_at: seconds_from_now(20),
+        ..from_source(
+            builders::reading(&account, &meter, "2026-11", "12"),
+            ReadingSource::Anonymous,
+        )
+    };
+    assert_eq!(
+        stores.readings.save(&anonymous).await.unwrap(),
+        Saved::Stored
+    );
+    let cabinet = Reading {
+        submitted_at: seconds_from_now(30),
+        ..builders::reading(&account, &meter, "2026-11", "13")
+    };
+    stores
+        .readings
+        .save_all(std::slice::from_ref(&cabinet))
+        .await
+        .unwrap();
+    let voided = Reading {
+        voided: Some(how),
+        ..first
+    };
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        vec![cabinet.clone(), voided.clone()]
+    );
+    assert_eq!(
+        collect(stores.readings.export(november)).await,
+        vec![cabinet]
+    );
+    // Only the live reading is voided again, and then there is none.
+    let again = void_by_operator(40);
+    let second = stores
+        .readings
+        .void(&meter, november, &again)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.value, value("13"));
+    assert_eq!(second.voided, Some(again.clone()));
+    assert_eq!(
+        stores
+            .readings
+            .void(&meter, november, &again)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        stores.readings.history(&account, 10, None).await.unwrap(),
+        vec![second, voided]
+    );
+}
+
+pub async fn voiding_a_missing_reading_is_none(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    stores
+        .readings
+        .save_all(&[builders::reading(&account, &meter, "2026-10", "1")])
+        .await
+        .unwrap();
+    let how = void_by_operator(0);
+    assert_eq!(
+        stores
+            .readings
+            .void(&meter, builders::period("2026-11"), &how)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        stores
+            .readings
+            .void(
+                &builders::fresh_meter_number(),
+                builders::period("2026-10"),
+                &how
+            )
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        stores
+            .readings
+            .history(&account, 10, None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.voided.is_none())
+    );
+}
+
+pub async fn the_registry_fills_a_period_whose_reading_was_voided(stores: Stores) {
+    let account = builders::fresh_account_number();
+    let meter = builders::fresh_meter_number();
+    let row = builders::registry_row_with_reading(&account, &meter, "321.5", "2026-10-25");
+    import(&stores, std::slice::from_ref(&row)).await;
+    let how = void_by_operator(0);
+    let voided = stores
+        .readings
+        .void(&meter, builders::period("2026-10"), &how)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(voided.source, ReadingSource::Registry);
+    assert_eq!(
+        stores
+            .readings
+            .last_before(&meter, builders::period("2026-11"))
+            .await
+            .unwrap(),
+        None
+    );
+    import(&stores, &[row]).await;
+    let live = stores
+        .readings
+        .last_before(&meter, builders::period("2026-11"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.value, value("321.5"));
+    assert_eq!(live.voided, None);
 }

@@ -122,6 +122,7 @@ mod tests {
             warnings: vec![],
             user_id: Some(user_id()),
             submitter: None,
+            voided: None,
         }
     }
 

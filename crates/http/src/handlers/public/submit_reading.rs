@@ -13,7 +13,8 @@ use crate::state::AppState;
 
 const ENDPOINT: &str = "POST /api/v1/public/readings";
 
-/// A reading given without registration, by meter number.
+/// A reading given without registration, by meter number. The answer names no account and no
+/// previous value; a cabinet reading of the period is never replaced.
 #[utoipa::path(
     post,
     path = "/public/readings",
@@ -21,10 +22,11 @@ const ENDPOINT: &str = "POST /api/v1/public/readings";
     params(("Idempotency-Key" = Option<String>, Header, description = "1..=255 visible ASCII characters")),
     request_body = AnonymousReadingRequest,
     responses(
-        (status = 201, description = "The reading", body = ReadingDto),
+        (status = 201, description = "The reading, with `account_number`, `previous_value` and `consumption` null (v1.1)", body = ReadingDto),
         (status = 404, description = "meter_not_found", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed, reading_below_previous, reading_window_closed, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "reading_already_submitted (the period's reading came from the cabinet), idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed, reading_below_previous (naming no value), reading_window_closed, reading_implausible, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "too_many_requests: 3 anonymous readings per meter a day, 20 per client network an hour", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
@@ -61,6 +63,7 @@ pub async fn submit_anonymous_reading(
                     phone,
                     meter_number,
                     value,
+                    client_ip: ip,
                 })
                 .await?;
             JsonResponse::new(StatusCode::CREATED, &ReadingDto::from(&reading))

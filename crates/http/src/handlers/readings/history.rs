@@ -21,7 +21,7 @@ use crate::state::AppState;
         ("before" = Option<String>, Query, format = DateTime, description = "Only readings submitted before this instant (RFC 3339)"),
     ),
     responses(
-        (status = 200, description = "The readings, newest first", body = Vec<ReadingDto>),
+        (status = 200, description = "The readings, newest first; a voided one carries `voided_at`", body = Vec<ReadingDto>),
         (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "not_found: not linked to the caller", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "validation_failed: a bad limit or before", body = ProblemBody, content_type = "application/problem+json"),
