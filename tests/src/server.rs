@@ -122,6 +122,36 @@ impl Deployment {
         server
     }
 
+    /// Starts `serve` with `settings` (over the defaults of [`Deployment::start_with`]) and
+    /// waits for it to refuse: its exit code and what it wrote to standard error. Fails the
+    /// test when the server starts instead.
+    pub async fn refused(&self, settings: &[(&str, &str)]) -> (Option<i32>, String) {
+        let port = free_port();
+        let mut command = self.command("serve");
+        command
+            .env("VODOKANAL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("VODOKANAL_DEMO", "on")
+            .envs(settings.iter().copied())
+            .stdout(Stdio::null());
+        let before = std::fs::read_to_string(self.log()).unwrap_or_default().len();
+        let mut child = command.spawn().unwrap();
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server did not refuse to start within {READY_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let log = std::fs::read_to_string(self.log()).unwrap_or_default();
+        (status.code(), log.get(before..).unwrap_or_default().to_owned())
+    }
+
     /// Runs a one-shot command (`reconcile-payments`, ...) on this deployment's database with
     /// `settings`, to its end: its standard output; fails the test when it does not succeed.
     pub async fn run(&self, subcommand: &str, settings: &[(&str, &str)]) -> String {

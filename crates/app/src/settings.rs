@@ -26,8 +26,10 @@ pub struct ContactCenter {
 /// The abuse limits of `security.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Failed logins per login.
+    /// Failed logins per user (by phone or e-mail alike), or per login that names no user.
     pub login_failures: Limit,
+    /// Failed logins per client network (password spraying).
+    pub login_failures_per_network: Limit,
     /// Failed account links per user.
     pub link_failures_per_user: Limit,
     /// Failed account links per account number, across all users.
@@ -38,6 +40,8 @@ pub struct Limits {
     pub sms_per_ip: Limit,
     /// Codes sent in all: past this, sending stops with 503 and an error log line.
     pub sms_budget: Limit,
+    /// Anonymous payments started per client network.
+    pub anonymous_payments_per_network: Limit,
 }
 
 impl Limits {
@@ -45,11 +49,13 @@ impl Limits {
     pub fn longest_window(&self) -> TimeDelta {
         [
             self.login_failures,
+            self.login_failures_per_network,
             self.link_failures_per_user,
             self.link_failures_per_account,
             self.sms_per_phone,
             self.sms_per_ip,
             self.sms_budget,
+            self.anonymous_payments_per_network,
         ]
         .iter()
         .map(|limit| limit.window)
@@ -65,6 +71,10 @@ impl Default for Limits {
             login_failures: Limit {
                 max: 10,
                 window: TimeDelta::minutes(15),
+            },
+            login_failures_per_network: Limit {
+                max: 30,
+                window: TimeDelta::hours(1),
             },
             link_failures_per_user: Limit {
                 max: 5,
@@ -84,6 +94,10 @@ impl Default for Limits {
             },
             sms_budget: Limit {
                 max: 1000,
+                window: TimeDelta::hours(1),
+            },
+            anonymous_payments_per_network: Limit {
+                max: 20,
                 window: TimeDelta::hours(1),
             },
         }

@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use vodokanal_domain::{LoginPassword, User};
 
 use crate::StoreError;
-use crate::auth::LoginName;
+use crate::auth::user_limit_key;
 use crate::ports::{
     AttemptCounter, Clock, HashError, Limit, LimitState, PasswordHasher, Verification,
 };
@@ -28,7 +28,7 @@ pub enum PasswordCheckError {
 }
 
 /// Verifies a user's password, counting the attempt under the same key and limit as a login
-/// by the user's phone (before the check, so that concurrent guesses are all counted); a
+/// of the user by phone or e-mail (before the check, so that concurrent guesses are all counted); a
 /// right password clears the key, as a login does.
 #[derive(Clone)]
 pub struct PasswordCheck {
@@ -64,7 +64,7 @@ impl PasswordCheck {
         user: &User,
         password: &LoginPassword,
     ) -> Result<(), PasswordCheckError> {
-        let key = LoginName::Phone(user.phone.clone()).limit_key();
+        let key = user_limit_key(user.id);
         let now = self.clock.now();
         if let LimitState::Exceeded { retry_after } =
             self.counter.acquire(&key, self.limit, now).await?
@@ -93,7 +93,8 @@ pub(crate) mod tests {
     use mockall::predicate::eq;
 
     pub(crate) const PASSWORD: &str = "старый пароль";
-    const KEY: &str = "login:+79109845003";
+    /// The user's key, as a login by phone or e-mail counts it.
+    const KEY: &str = "login:user:01010101-0101-4101-8101-010101010101";
 
     fn password() -> LoginPassword {
         LoginPassword::try_from(PASSWORD.to_owned()).unwrap()
