@@ -86,7 +86,10 @@ async fn the_sandbox_needs_choosing_on_a_public_url_and_says_no_money_moves(back
     assert_eq!(code, Some(1), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].starts_with("error: VODOKANAL_PAYMENTS: "), "{stderr}");
+    assert!(
+        lines[0].starts_with("error: VODOKANAL_PAYMENTS: "),
+        "{stderr}"
+    );
     assert!(lines[0].contains("yookassa or tbank"), "{stderr}");
     assert!(lines[0].contains("sandbox explicitly"), "{stderr}");
 

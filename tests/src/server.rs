@@ -134,7 +134,9 @@ impl Deployment {
             .env("VODOKANAL_DEMO", "on")
             .envs(settings.iter().copied())
             .stdout(Stdio::null());
-        let before = std::fs::read_to_string(self.log()).unwrap_or_default().len();
+        let before = std::fs::read_to_string(self.log())
+            .unwrap_or_default()
+            .len();
         let mut child = command.spawn().unwrap();
         let deadline = Instant::now() + READY_TIMEOUT;
         let status = loop {
@@ -149,7 +151,10 @@ impl Deployment {
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         let log = std::fs::read_to_string(self.log()).unwrap_or_default();
-        (status.code(), log.get(before..).unwrap_or_default().to_owned())
+        (
+            status.code(),
+            log.get(before..).unwrap_or_default().to_owned(),
+        )
     }
 
     /// Runs a one-shot command (`reconcile-payments`, ...) on this deployment's database with
