@@ -133,12 +133,19 @@ async fn outside_the_routes_the_answers_are_problems_too(backend: Backend) {
         .api("POST", "/payments/notifications/nobody", None, &Value::Null)
         .await
         .assert_problem(404, "not_found");
+    // A form or a text/plain body, what a foreign page can post from a browser: 415.
     let form = server
         .request("POST", "/api/v1/auth/login")
         .form("login=a&password=b")
         .send()
         .await;
-    form.assert_problem(422, "validation_failed");
+    form.assert_problem(415, "unsupported_media_type");
+    server
+        .request("POST", "/api/v1/auth/login")
+        .body("text/plain", r#"{"login": "a", "password": "b"}"#)
+        .send()
+        .await
+        .assert_problem(415, "unsupported_media_type");
 
     // The probes, the documents, the sandbox page of an unknown payment.
     server

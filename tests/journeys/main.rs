@@ -17,6 +17,7 @@ mod accounts;
 mod auth;
 mod garbage;
 mod idempotency;
+mod limits;
 mod payments;
 mod profile;
 mod providers;

@@ -105,14 +105,7 @@ impl Deployment {
     /// waits until it is ready. No `VODOKANAL_*` variable of the test's own environment leaks in.
     pub async fn start_with(&self, settings: &[(&str, &str)]) -> Server {
         let port = free_port();
-        let mut command = self.command("serve");
-        command
-            .env("VODOKANAL_LISTEN", format!("127.0.0.1:{port}"))
-            .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .env("VODOKANAL_DEMO", "on")
-            .env("VODOKANAL_SMS_OUTBOX", self.outbox())
-            .envs(settings.iter().copied())
-            .stdout(Stdio::null());
+        let mut command = self.serve(port, settings);
         let mut server = Server {
             child: command.spawn().unwrap(),
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -120,6 +113,34 @@ impl Deployment {
         };
         server.wait_until_ready().await;
         server
+    }
+
+    /// Starts `serve` with `settings` (over the defaults of [`Deployment::start_with`]) and
+    /// waits for it to refuse: its exit code and what it wrote to standard error. Fails the
+    /// test when the server starts instead.
+    pub async fn refused(&self, settings: &[(&str, &str)]) -> (Option<i32>, String) {
+        let mut command = self.serve(free_port(), settings);
+        let before = std::fs::read_to_string(self.log())
+            .unwrap_or_default()
+            .len();
+        let mut child = command.spawn().unwrap();
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server did not refuse to start within {READY_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let log = std::fs::read_to_string(self.log()).unwrap_or_default();
+        (
+            status.code(),
+            log.get(before..).unwrap_or_default().to_owned(),
+        )
     }
 
     /// Runs a one-shot command (`reconcile-payments`, ...) on this deployment's database with
@@ -148,6 +169,19 @@ impl Deployment {
             std::fs::read_to_string(self.log()).unwrap_or_default()
         );
         stdout
+    }
+
+    /// `serve` on `port` with the demo registry, the outbox and `settings` over them.
+    fn serve(&self, port: u16, settings: &[(&str, &str)]) -> Command {
+        let mut command = self.command("serve");
+        command
+            .env("VODOKANAL_LISTEN", format!("127.0.0.1:{port}"))
+            .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("VODOKANAL_DEMO", "on")
+            .env("VODOKANAL_SMS_OUTBOX", self.outbox())
+            .envs(settings.iter().copied())
+            .stdout(Stdio::null());
+        command
     }
 
     /// The binary with `subcommand` and this deployment's database, in its folder, standard

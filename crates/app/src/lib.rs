@@ -12,7 +12,6 @@ pub mod error;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod info;
-pub mod network;
 pub mod payments;
 pub mod ports;
 pub mod profile;

@@ -27,8 +27,10 @@ pub struct ContactCenter {
 /// The abuse limits of `security.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Failed logins per login.
+    /// Failed logins per user (by phone or e-mail alike), or per login that names no user.
     pub login_failures: Limit,
+    /// Failed logins per client network (password spraying).
+    pub login_failures_per_network: Limit,
     /// Failed account links per user.
     pub link_failures_per_user: Limit,
     /// Failed account links per account number, across all users.
@@ -43,6 +45,8 @@ pub struct Limits {
     pub anonymous_readings_per_meter: Limit,
     /// Anonymous readings per client network, those of unknown meters counted.
     pub anonymous_readings_per_network: Limit,
+    /// Anonymous payments started per client network.
+    pub anonymous_payments_per_network: Limit,
 }
 
 impl Limits {
@@ -50,6 +54,7 @@ impl Limits {
     pub fn longest_window(&self) -> TimeDelta {
         [
             self.login_failures,
+            self.login_failures_per_network,
             self.link_failures_per_user,
             self.link_failures_per_account,
             self.sms_per_phone,
@@ -57,6 +62,7 @@ impl Limits {
             self.sms_budget,
             self.anonymous_readings_per_meter,
             self.anonymous_readings_per_network,
+            self.anonymous_payments_per_network,
         ]
         .iter()
         .map(|limit| limit.window)
@@ -72,6 +78,10 @@ impl Default for Limits {
             login_failures: Limit {
                 max: 10,
                 window: TimeDelta::minutes(15),
+            },
+            login_failures_per_network: Limit {
+                max: 30,
+                window: TimeDelta::hours(1),
             },
             link_failures_per_user: Limit {
                 max: 5,
@@ -98,6 +108,10 @@ impl Default for Limits {
                 window: day,
             },
             anonymous_readings_per_network: Limit {
+                max: 20,
+                window: TimeDelta::hours(1),
+            },
+            anonymous_payments_per_network: Limit {
                 max: 20,
                 window: TimeDelta::hours(1),
             },

@@ -1,66 +1,127 @@
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::thread;
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore, oneshot};
 use vodokanal_app::ports::{HashError, PasswordHasher, Verification};
 use vodokanal_domain::{LoginPassword, Password, PasswordHash};
 
-/// argon2id with the OWASP parameters (m=19456 KiB, t=2, p=1), run on tokio's blocking pool.
-/// At most `max_concurrent` hashes run at once (each takes 19 MiB and a core for tens of
-/// milliseconds), so a burst of logins waits its turn instead of starving other requests.
+/// How many hashes may run and wait at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HasherPool {
+    /// Dedicated threads, each with its own argon2 memory (19 MiB), kept between hashes.
+    pub workers: usize,
+    /// Hashes that may wait for a worker; past them, [`HashError::Busy`] at once.
+    pub queue: usize,
+}
+
+impl HasherPool {
+    /// One worker per core, and a queue of 16 per worker.
+    pub fn for_this_machine() -> Self {
+        let workers = thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Self {
+            workers,
+            queue: workers * 16,
+        }
+    }
+}
+
+/// One job, run by a worker with its memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+
+/// A fixed set of dedicated threads, each keeping its argon2 memory from one hash to the next
+/// (so the memory in use stays `workers` × 19 MiB whatever the load), and a bounded queue: at
+/// most `workers + queue` jobs are in at once, and one more is refused at once with
+/// [`HashError::Busy`], so a burst of logins gets 503s instead of waiting until the request
+/// timeout while other requests starve. A job whose caller has gone (a timed-out request) is
+/// skipped. Clones share the threads; they end when the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct HashWorkers {
+    jobs: Sender<Job>,
+    slots: Arc<Semaphore>,
+}
+
+impl HashWorkers {
+    /// Starts `pool.workers` threads (at least one).
+    pub fn start(pool: HasherPool) -> Self {
+        let workers = pool.workers.max(1);
+        let (jobs, queue) = channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..workers {
+            let queue = queue.clone();
+            let spawned = thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || work(&queue));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "a password hasher thread could not start");
+            }
+        }
+        Self {
+            jobs,
+            slots: Arc::new(Semaphore::new(workers + pool.queue)),
+        }
+    }
+
+    /// Runs `job` on a worker with its memory, or refuses at once when the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`HashError::Busy`] when full; [`HashError::Failed`] when the threads are gone; else
+    /// what `job` returns.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
+    ) -> Result<T, HashError> {
+        let slot: OwnedSemaphorePermit = self
+            .slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| HashError::Busy)?;
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            let _slot = slot;
+            if !reply.is_closed() {
+                let _ = reply.send(job(memory));
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| failed("the hasher's threads are gone"))?;
+        answer.await.map_err(|_| failed("a hasher thread died"))?
+    }
+}
+
+/// argon2id with the OWASP parameters (m=19456 KiB, t=2, p=1), run on [`HashWorkers`].
 #[derive(Debug, Clone)]
 pub struct Argon2Hasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    workers: HashWorkers,
     dummy: Arc<OnceCell<String>>,
 }
 
 impl Argon2Hasher {
-    /// The OWASP parameters; `max_concurrent` at least 1.
-    pub fn new(max_concurrent: usize) -> Self {
-        Self::with_params(Params::default(), max_concurrent)
+    /// The OWASP parameters on `workers`.
+    pub fn new(workers: HashWorkers) -> Self {
+        Self::with_params(Params::default(), workers)
     }
 
     /// Other parameters, for tests that need cheap hashes.
-    pub fn with_params(params: Params, max_concurrent: usize) -> Self {
+    pub fn with_params(params: Params, workers: HashWorkers) -> Self {
         Self {
             params,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            workers,
             dummy: Arc::new(OnceCell::new()),
         }
     }
 
-    fn argon2(params: Params) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-    }
-
-    /// Runs `work` on the blocking pool under a permit.
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
-    ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashError::Failed(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| HashError::Failed(e.to_string()))?
-    }
-
     async fn hash_secret(&self, secret: String) -> Result<String, HashError> {
         let params = self.params.clone();
-        self.run(move || {
-            let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-            Self::argon2(params)
-                .hash_password(secret.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|e| HashError::Failed(e.to_string()))
-        })
-        .await
+        self.workers
+            .run(move |memory| hash_with(&params, secret.as_bytes(), memory))
+            .await
     }
 
     async fn dummy_hash(&self) -> Result<&String, HashError> {
@@ -68,6 +129,100 @@ impl Argon2Hasher {
             .get_or_try_init(|| self.hash_secret("dummy password for unknown logins".into()))
             .await
     }
+}
+
+/// A worker: takes jobs until every sender is gone, with one memory for all of them.
+fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut memory = Vec::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(&mut memory),
+            Err(_) => return,
+        }
+    }
+}
+
+fn failed(error: impl std::fmt::Display) -> HashError {
+    HashError::Failed(error.to_string())
+}
+
+/// Grows `memory` to the blocks `params` need (it never shrinks: the next hash reuses it).
+fn blocks<'m>(memory: &'m mut Vec<Block>, params: &Params) -> &'m mut [Block] {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+    &mut memory[..params.block_count()]
+}
+
+/// The PHC string of `secret` under a new random salt.
+fn hash_with(params: &Params, secret: &[u8], memory: &mut Vec<Block>) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let mut buffer = [0u8; 64];
+    let raw_salt = salt.decode_b64(&mut buffer).map_err(failed)?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let hash = Output::init_with(length, |out| {
+        argon2
+            .hash_password_into_with_memory(secret, raw_salt, out, blocks(memory, params))
+            .map_err(Into::into)
+    })
+    .map_err(failed)?;
+    let phc = argon2::PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(hash),
+    };
+    Ok(phc.to_string())
+}
+
+/// Checks `secret` against the PHC string `phc` (with the algorithm, version and parameters
+/// it names); `needs_rehash` when they are not argon2id with `current`.
+fn verify_with(
+    current: &Params,
+    secret: &[u8],
+    phc: &str,
+    memory: &mut Vec<Block>,
+) -> Result<Verification, HashError> {
+    let parsed = argon2::PasswordHash::new(phc)
+        .map_err(|e| HashError::Failed(format!("stored hash unreadable: {e}")))?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).map_err(failed)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(failed)?
+        .unwrap_or_default();
+    let params = Params::try_from(&parsed).map_err(failed)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(failed("stored hash has no salt or no hash"));
+    };
+    let mut buffer = [0u8; 64];
+    let raw_salt = salt.decode_b64(&mut buffer).map_err(failed)?;
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let computed = Output::init_with(expected.len(), |out| {
+        argon2
+            .hash_password_into_with_memory(secret, raw_salt, out, blocks(memory, &params))
+            .map_err(Into::into)
+    })
+    .map_err(failed)?;
+    // `Output`'s equality is constant-time.
+    if computed != expected {
+        return Ok(Verification::Invalid);
+    }
+    let up_to_date = algorithm == Algorithm::Argon2id
+        && version == Version::V0x13
+        && params.m_cost() == current.m_cost()
+        && params.t_cost() == current.t_cost()
+        && params.p_cost() == current.p_cost();
+    Ok(Verification::Valid {
+        needs_rehash: !up_to_date,
+    })
 }
 
 #[async_trait]
@@ -86,26 +241,9 @@ impl PasswordHasher for Argon2Hasher {
         let params = self.params.clone();
         let secret = password.expose().to_owned();
         let phc = hash.as_phc().to_owned();
-        self.run(move || {
-            let parsed = argon2::password_hash::PasswordHash::new(&phc)
-                .map_err(|e| HashError::Failed(format!("stored hash unreadable: {e}")))?;
-            match Argon2::default().verify_password(secret.as_bytes(), &parsed) {
-                Ok(()) => {
-                    let current = parsed.algorithm == Algorithm::Argon2id.ident()
-                        && Params::try_from(&parsed).is_ok_and(|stored| {
-                            stored.m_cost() == params.m_cost()
-                                && stored.t_cost() == params.t_cost()
-                                && stored.p_cost() == params.p_cost()
-                        });
-                    Ok(Verification::Valid {
-                        needs_rehash: !current,
-                    })
-                }
-                Err(argon2::password_hash::Error::Password) => Ok(Verification::Invalid),
-                Err(e) => Err(HashError::Failed(e.to_string())),
-            }
-        })
-        .await
+        self.workers
+            .run(move |memory| verify_with(&params, secret.as_bytes(), &phc, memory))
+            .await
     }
 
     async fn verify_dummy(&self, password: &LoginPassword) -> Result<(), HashError> {
@@ -127,14 +265,18 @@ mod tests {
         LoginPassword::try_from(s.to_owned()).unwrap()
     }
 
+    fn pool(workers: usize, queue: usize) -> HashWorkers {
+        HashWorkers::start(HasherPool { workers, queue })
+    }
+
     /// Cheap parameters for the property test; the OWASP ones are tested separately.
     fn cheap() -> Argon2Hasher {
-        Argon2Hasher::with_params(Params::new(256, 1, 1, None).unwrap(), 2)
+        Argon2Hasher::with_params(Params::new(256, 1, 1, None).unwrap(), pool(2, 4))
     }
 
     #[tokio::test]
     async fn hashes_with_the_owasp_parameters() {
-        let hasher = Argon2Hasher::new(2);
+        let hasher = Argon2Hasher::new(pool(2, 2));
         let hash = hasher.hash(&password("Вода в Уводи 2026")).await.unwrap();
         assert!(
             hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -169,7 +311,7 @@ mod tests {
     #[tokio::test]
     async fn old_parameters_ask_for_a_rehash() {
         let old = cheap().hash(&password("старый пароль 1")).await.unwrap();
-        let verdict = Argon2Hasher::new(1)
+        let verdict = Argon2Hasher::new(pool(1, 1))
             .verify(&login("старый пароль 1"), &old)
             .await
             .unwrap();
@@ -196,6 +338,80 @@ mod tests {
                 .dummy
                 .get()
                 .is_some_and(|h| h.starts_with("$argon2id$"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_at_once_and_the_queued_work_still_runs() {
+        let workers = pool(1, 1);
+        let hasher =
+            Argon2Hasher::with_params(Params::new(256, 1, 1, None).unwrap(), workers.clone());
+        let (open, gate) = std::sync::mpsc::channel::<()>();
+        let (started, running) = oneshot::channel();
+        let busy = tokio::spawn({
+            let workers = workers.clone();
+            async move {
+                workers
+                    .run(move |_| {
+                        let _ = started.send(());
+                        let _ = gate.recv();
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        running.await.unwrap();
+        // The worker is busy: one hash waits in the queue, the next is refused at once.
+        let queued = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash(&password("в очереди 2026")).await }
+        });
+        while workers.slots.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            hasher
+                .verify(&login("ещё один"), &PasswordHash::from_phc("x".into()))
+                .await,
+            Err(HashError::Busy)
+        );
+        assert_eq!(
+            hasher.hash(&password("и ещё один")).await,
+            Err(HashError::Busy)
+        );
+        open.send(()).unwrap();
+        assert_eq!(busy.await.unwrap(), Ok(()));
+        let hash = queued.await.unwrap().unwrap();
+        assert!(hash.as_phc().starts_with("$argon2id$v=19$m=256,t=1,p=1$"));
+        // Free again.
+        assert_eq!(
+            hasher.verify(&login("в очереди 2026"), &hash).await,
+            Ok(Verification::Valid {
+                needs_rehash: false
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn hashes_of_the_old_hasher_still_verify() {
+        // A PHC string made by argon2's own `hash_password`, as the hasher did before.
+        use argon2::password_hash::PasswordHasher as _;
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let old = Argon2::default()
+            .hash_password(b"prezhniy parol 1", &salt)
+            .unwrap()
+            .to_string();
+        let hasher = Argon2Hasher::new(pool(1, 1));
+        let old = PasswordHash::from_phc(old);
+        assert_eq!(
+            hasher.verify(&login("prezhniy parol 1"), &old).await,
+            Ok(Verification::Valid {
+                needs_rehash: false
+            })
+        );
+        assert_eq!(
+            hasher.verify(&login("prezhniy parol 2"), &old).await,
+            Ok(Verification::Invalid)
         );
     }
 

@@ -9,5 +9,5 @@ mod hasher;
 mod random;
 
 pub use clock::SystemClock;
-pub use hasher::Argon2Hasher;
+pub use hasher::{Argon2Hasher, HashWorkers, HasherPool};
 pub use random::OsRandom;

@@ -22,6 +22,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod client;
 pub mod code;
 pub mod email;
 pub mod full_name;
@@ -46,6 +47,7 @@ pub mod working_hours;
 
 pub use account::{Account, AccountNumber, AccountNumberError, LinkedAccount};
 pub use calendar::UtilityCalendar;
+pub use client::ClientNetwork;
 pub use code::{
     CodeDigest, CodePolicy, CodePurpose, CodeRejected, OneTimeCode, OneTimeCodeError, PendingCode,
 };

@@ -1,10 +1,12 @@
 //! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` attributes and
 //! the route list of [`crate::router`].
 
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref};
 use utoipa::{Modify, OpenApi};
 
-use crate::problem::{FieldError, ProblemBody};
+use crate::problem::{FieldError, PROBLEM_JSON, ProblemBody};
 
 struct BearerAuth;
 
@@ -26,7 +28,8 @@ impl Modify for BearerAuth {
         description = "The subscriber cabinet's HTTP contract, v1. Errors are RFC 9457 problem \
             details (`application/problem+json`) with a stable `code`. Extensions of the \
             contract: 409 `idempotency_request_in_progress`, 413 `payload_too_large`, \
-            405 `method_not_allowed`, 403 `forbidden` (payment notifications)."
+            405 `method_not_allowed`, 403 `forbidden` (payment notifications). A JSON body must \
+            be sent as `application/json` (else 415 `unsupported_media_type`, contract v1.1)."
     ),
     components(schemas(ProblemBody, FieldError)),
     modifiers(&BearerAuth),
@@ -43,7 +46,42 @@ impl Modify for BearerAuth {
 )]
 pub(crate) struct ApiDoc;
 
+/// The operation that takes a provider's own body, not one of our JSON bodies.
+const NOTIFICATION: &str = "payment_notification";
+
+/// Adds the 415 row to every operation that reads a JSON body (all with a request body, but
+/// the payment notifications): the rule is one extractor's, so the row is added in one place.
+fn unsupported_media_type(openapi: &mut utoipa::openapi::OpenApi) {
+    let problem = ResponseBuilder::new()
+        .description("unsupported_media_type: the body is not `application/json`")
+        .content(
+            PROBLEM_JSON,
+            Content::new(Some(Ref::from_schema_name("ProblemBody"))),
+        )
+        .build();
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.request_body.is_some()
+                && operation.operation_id.as_deref() != Some(NOTIFICATION)
+            {
+                operation
+                    .responses
+                    .responses
+                    .insert("415".to_owned(), problem.clone().into());
+            }
+        }
+    }
+}
+
 /// The document of every route the router serves.
 pub fn document() -> utoipa::openapi::OpenApi {
-    crate::router::routes().split_for_parts().1
+    let mut document = crate::router::routes().split_for_parts().1;
+    unsupported_media_type(&mut document);
+    document
 }

@@ -47,6 +47,8 @@ pub enum ProblemCode {
     MethodNotAllowed,
     /// Extension: 403, a payment notification that is not from the provider.
     Forbidden,
+    /// 415 (contract v1.1): a JSON endpoint's body is not `application/json`.
+    UnsupportedMediaType,
 }
 
 impl ProblemCode {
@@ -76,6 +78,7 @@ impl ProblemCode {
             Self::PayloadTooLarge => "payload_too_large",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Forbidden => "forbidden",
+            Self::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
@@ -104,6 +107,7 @@ impl ProblemCode {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
@@ -134,6 +138,7 @@ impl ProblemCode {
             Self::PayloadTooLarge => "Слишком большой запрос",
             Self::MethodNotAllowed => "Метод не поддерживается",
             Self::Forbidden => "Доступ запрещён",
+            Self::UnsupportedMediaType => "Неподдерживаемый формат данных",
         }
     }
 }

@@ -241,6 +241,7 @@ impl AppState {
                 accounts.clone(),
                 payments.clone(),
                 provider.clone(),
+                attempts,
                 clock.clone(),
                 random.clone(),
                 settings,

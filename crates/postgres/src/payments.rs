@@ -7,7 +7,7 @@ use futures::stream::BoxStream;
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::PaymentRepository;
+use vodokanal_app::ports::{PaymentCursor, PaymentRepository};
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
     AccountNumber, Email, Money, Payment, PaymentId, PaymentStatus, Phone, ReceiptContact,
@@ -228,13 +228,17 @@ impl PaymentRepository for PgPaymentRepository {
     async fn pending_created_before(
         &self,
         before: DateTime<Utc>,
+        after: Option<PaymentCursor>,
         limit: u32,
     ) -> Result<Vec<Payment>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM payments WHERE status = 'pending' AND created_at < $1 \
-             ORDER BY created_at, id LIMIT $2"
+             AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) \
+             ORDER BY created_at, id LIMIT $4"
         ))
         .bind(before)
+        .bind(after.map(|after| after.created_at))
+        .bind(after.map(|after| *after.id.as_uuid()))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await

@@ -134,9 +134,11 @@ pub struct ProviderArgs {
         default_value = "http://127.0.0.1:8080"
     )]
     pub public_url: String,
-    /// `sandbox` (the server's own pay page), `yookassa` or `tbank`.
-    #[arg(long, env = "VODOKANAL_PAYMENTS", default_value = "sandbox")]
-    pub payments: String,
+    /// `sandbox` (the server's own pay page, which moves no money), `yookassa` or `tbank`
+    /// [default: sandbox; `serve` refuses to start without it when the public URL is not
+    /// loopback].
+    #[arg(long, env = "VODOKANAL_PAYMENTS")]
+    pub payments: Option<String>,
     /// Seconds after which a pending payment is checked with its provider.
     #[arg(long, env = "VODOKANAL_RECONCILE_AFTER", default_value = "600")]
     pub reconcile_after: String,
@@ -233,4 +235,15 @@ pub struct ServeArgs {
     /// How many days a login session lives [default: 30].
     #[arg(long, env = "VODOKANAL_SESSION_DAYS")]
     pub session_days: Option<String>,
+    /// Failed logins per client network an hour, after which logins from it get 429
+    /// [default: 30].
+    #[arg(long, env = "VODOKANAL_LOGIN_NETWORK_FAILURES")]
+    pub login_network_failures: Option<String>,
+    /// Threads that hash passwords [default: the number of cores].
+    #[arg(long, env = "VODOKANAL_HASHER_WORKERS")]
+    pub hasher_workers: Option<String>,
+    /// Password hashes that may wait for a thread; past them, 503 at once [default: 16 per
+    /// thread].
+    #[arg(long, env = "VODOKANAL_HASHER_QUEUE")]
+    pub hasher_queue: Option<String>,
 }

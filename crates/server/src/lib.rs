@@ -20,13 +20,17 @@ pub mod wiring;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::config::{CommonConfig, ProviderConfig, ServeConfig};
 use crate::error::Error;
-use crate::wiring::{Machine, Provider};
+use vodokanal_app::ports::Clock;
+use vodokanal_auth::SystemClock;
+
+use crate::wiring::Provider;
 
 /// Parses the command line and the environment, runs the command, and turns a failure into
 /// one line on standard error (`error: …`) and exit code 1. `--help`, `--version` and a
@@ -105,7 +109,7 @@ impl Checked {
             }
             Self::ReconcilePayments(config) => {
                 config.apply_to(&mut settings);
-                let clock = Machine::real().clock;
+                let clock: Arc<dyn Clock> = Arc::new(SystemClock);
                 let provider = Provider::new(&config, &settings.receipt_rules, clock.clone())?;
                 commands::reconcile_payments(
                     &store,

@@ -9,6 +9,9 @@
 //! once settled, returns to the payment's `return_url` by itself after a few seconds (a
 //! `Refresh` header).
 //!
+//! Every page of it says first, in large letters, that it is a test payment and no money
+//! moves ([`NO_MONEY`]): a sandbox that reached production must not pass for a checkout.
+//!
 //! It lives in the server rather than in `vodokanal-http` because it exists only with the
 //! sandbox provider, which only the composition root knows.
 
@@ -152,8 +155,7 @@ impl SandboxPage {
                 body.push_str(
                     "<form method=\"post\">\
                      <button name=\"result\" value=\"succeeded\">Оплатить</button> \
-                     <button name=\"result\" value=\"canceled\">Отменить</button></form>\
-                     <p class=\"hint\">Это тестовая оплата: деньги не списываются.</p>",
+                     <button name=\"result\" value=\"canceled\">Отменить</button></form>",
                 );
                 "Оплата"
             }
@@ -224,6 +226,9 @@ fn unavailable(title: &str) -> Response {
     response
 }
 
+/// The banner at the top of every page.
+pub const NO_MONEY: &str = "Тестовая оплата: деньги не списываются";
+
 fn html(status: StatusCode, title: &str, body: &str) -> Response {
     let page = format!(
         "<!doctype html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\">\
@@ -231,9 +236,12 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
          <title>{title} — песочница оплаты</title>\
          <style>body{{font-family:sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}\
          dt{{color:#666}}dd{{margin:0 0 .5rem;font-size:1.2rem}}button{{font-size:1.1rem;padding:.5rem 1rem}}\
-         .notice{{color:#a00}}.hint{{color:#666;font-size:.9rem}}</style></head>\
-         <body><h1>{title}</h1>{body}</body></html>\n",
+         .notice{{color:#a00}}\
+         .sandbox{{font-size:1.8rem;font-weight:bold;color:#a00;border:3px solid #a00;\
+         padding:.75rem;text-align:center}}</style></head>\
+         <body><p class=\"sandbox\" role=\"alert\">{no_money}</p><h1>{title}</h1>{body}</body></html>\n",
         title = escape(title),
+        no_money = NO_MONEY,
     );
     (
         status,
@@ -267,6 +275,22 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[tokio::test]
+    async fn every_page_says_first_that_no_money_moves() {
+        for response in [
+            html(StatusCode::OK, "Оплата", "<p>x</p>"),
+            unavailable("Сервис недоступен"),
+        ] {
+            let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+                .await
+                .unwrap();
+            let page = String::from_utf8(bytes.to_vec()).unwrap();
+            let banner = page.find(NO_MONEY).unwrap();
+            assert!(banner < page.find("<h1>").unwrap(), "{page}");
+            assert!(page.contains("class=\"sandbox\""), "{page}");
+        }
     }
 
     #[test]

@@ -31,7 +31,14 @@ const DRAIN_FOR: Duration = Duration::from_secs(20);
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (for at most
 /// [`DRAIN_FOR`]) and returns `Ok`.
 pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> Result<(), Error> {
-    let machine = Machine::real();
+    let machine = Machine::real(config.hasher);
+    if config.provider.sandbox_in_public() {
+        warn!(
+            public_url = %config.provider.public_url,
+            "VODOKANAL_PAYMENTS=sandbox on a public URL that is not loopback: payments go to \
+             the sandbox page and move no money; choose yookassa or tbank for real payments"
+        );
+    }
     if config.demo && crate::demo::load_if_absent(&store).await? {
         info!("VODOKANAL_DEMO: the demo registry was loaded (accounts 100001..100005)");
     }

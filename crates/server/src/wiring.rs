@@ -6,7 +6,7 @@ use std::sync::Arc;
 use vodokanal_app::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
 use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{StoreError, Stores};
-use vodokanal_auth::{Argon2Hasher, OsRandom, SystemClock};
+use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
 use vodokanal_http::Ports;
 use vodokanal_payments::{
     HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
@@ -16,9 +16,6 @@ use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
 use crate::error::Error;
 use crate::secret::DatabaseUrl;
-
-/// How many argon2 computations run at once (each takes ~19 MiB and tens of milliseconds).
-const CONCURRENT_HASHES: usize = 4;
 
 /// One store, opened and migrated: every store port, its health check included.
 #[derive(Clone)]
@@ -67,11 +64,13 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn real() -> Self {
+    /// The system's clock and randomness, and argon2 on `hasher`'s threads (each takes
+    /// ~19 MiB and tens of milliseconds a hash).
+    pub fn real(hasher: HasherPool) -> Self {
         Self {
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
-            hasher: Arc::new(Argon2Hasher::new(CONCURRENT_HASHES)),
+            hasher: Arc::new(Argon2Hasher::new(HashWorkers::start(hasher))),
         }
     }
 }
@@ -235,6 +234,7 @@ mod tests {
     fn config(payments: PaymentsConfig) -> ProviderConfig {
         ProviderConfig {
             payments,
+            payments_chosen: true,
             public_url: "https://lk.example.ru".into(),
             reconcile_after: TimeDelta::minutes(10),
         }

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::PaymentRepository;
+use vodokanal_app::ports::{PaymentCursor, PaymentRepository};
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
     AccountNumber, Email, Money, Payment, PaymentId, PaymentStatus, Phone, ReceiptContact,
@@ -221,14 +221,21 @@ impl PaymentRepository for SqlitePaymentRepository {
     async fn pending_created_before(
         &self,
         before: DateTime<Utc>,
+        after: Option<PaymentCursor>,
         limit: u32,
     ) -> Result<Vec<Payment>, StoreError> {
+        // No cursor: ("", "") is before every row.
+        let (at, id) = after.map_or_else(Default::default, |after| {
+            (instant(after.created_at), after.id.to_string())
+        });
         self.many(
             sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM payments WHERE status = 'pending' AND created_at < ? \
-                 ORDER BY created_at, id LIMIT ?"
+                 AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?"
             ))
             .bind(instant(before))
+            .bind(at)
+            .bind(id)
             .bind(i64::from(limit)),
         )
         .await

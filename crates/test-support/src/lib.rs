@@ -143,6 +143,7 @@ macro_rules! for_each_contract {
                 history_is_the_accounts_payments_newest_first,
                 succeeded_since_sums_what_was_paid_from_then,
                 pending_payments_created_before_come_oldest_first,
+                pending_payments_are_read_in_pages_by_key,
                 the_export_holds_the_payments_created_in_the_range,
             ],
             readings: [

@@ -15,7 +15,7 @@ use vodokanal_app::StoreError;
 use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey, StoredResponse};
 use vodokanal_app::ports::{
     AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, Housekeeping,
-    IdempotencyStore, Limit, LimitState, LinkError, LocatedMeter, MeterRepository,
+    IdempotencyStore, Limit, LimitState, LinkError, LocatedMeter, MeterRepository, PaymentCursor,
     PaymentRepository, PurgeCutoffs, Purged, ReadingRepository, RegistryStore, Saved,
     SessionRepository, UpsertCounts, UserRepository, VisitRequestRepository,
 };
@@ -668,13 +668,16 @@ impl PaymentRepository for InMemoryStore {
     async fn pending_created_before(
         &self,
         before: DateTime<Utc>,
+        after: Option<PaymentCursor>,
         limit: u32,
     ) -> Result<Vec<Payment>, StoreError> {
         let state = self.state.lock().await;
+        let after = after.map(|after| (after.created_at, after.id));
         let mut found: Vec<Payment> = state
             .payments
             .iter()
             .filter(|p| p.status == PaymentStatus::Pending && p.created_at < before)
+            .filter(|p| after.is_none_or(|after| (p.created_at, p.id) > after))
             .cloned()
             .collect();
         found.sort_by(|a, b| {

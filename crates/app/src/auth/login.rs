@@ -4,9 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use vodokanal_domain::{
-    Email, EmailError, LoginPassword, Password, PasswordHash, Phone, PhoneError, User,
+    ClientNetwork, Email, EmailError, LoginPassword, Password, PasswordHash, Phone, PhoneError,
+    User, UserId,
 };
 
 use super::SignedIn;
@@ -43,8 +44,9 @@ impl LoginName {
         }
     }
 
-    /// The key of the failure counter: the normalised login (E.164 phone, lower-cased
-    /// e-mail), so that `8 910 ...` and `+7910...` count together.
+    /// The key of the failure counter of a login that names no user: the normalised login
+    /// (E.164 phone, lower-cased e-mail), so that `8 910 ...` and `+7910...` count together.
+    /// A login that names a user counts under [`user_limit_key`].
     pub fn limit_key(&self) -> String {
         match self {
             Self::Phone(phone) => format!("login:{phone}"),
@@ -61,6 +63,12 @@ impl LoginName {
     }
 }
 
+/// The key of a user's failure counter: logins by phone and by e-mail, and the checks of the
+/// current password in the cabinet, all count here.
+pub fn user_limit_key(user: UserId) -> String {
+    format!("login:user:{user}")
+}
+
 impl FromStr for LoginName {
     type Err = LoginNameError;
     fn from_str(input: &str) -> Result<Self, Self::Err> {
@@ -72,6 +80,8 @@ impl FromStr for LoginName {
 pub struct LoginCommand {
     pub login: LoginName,
     pub password: LoginPassword,
+    /// Where the attempt comes from, when known: failures are counted per network too.
+    pub client_network: Option<ClientNetwork>,
 }
 
 /// 200 `{token, expires_at, user}`.
@@ -79,13 +89,15 @@ pub type LoginOutput = SignedIn;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
-    /// 429 `too_many_requests` with `Retry-After`: too many failures for this login.
+    /// 429 `too_many_requests` with `Retry-After`: too many failures for this user (or login)
+    /// or from this client network.
     #[error("too many failed logins")]
     TooManyAttempts { retry_after: TimeDelta },
     /// 401 `invalid_credentials`: no such login or a wrong password (one answer for both).
     #[error("invalid login or password")]
     InvalidCredentials,
-    /// 500 `internal`.
+    /// 503 `service_unavailable` when the hasher is busy, else 500 `internal`; the attempt
+    /// is not counted.
     #[error(transparent)]
     Hash(#[from] HashError),
     /// 503 `service_unavailable` / 500 `internal`.
@@ -93,11 +105,15 @@ pub enum LoginError {
     Store(#[from] StoreError),
 }
 
-/// Logs in. Every attempt is counted per login before the password is checked (an unknown
-/// login's too, so that the limit answers alike whether or not the login exists) and a success
-/// clears them, so what stays counted are the failures; an unknown login is verified against a
-/// dummy hash so that it takes the time of a wrong password. A success, when the hash was made
-/// with older parameters, stores a new one (a failure there is logged, not fatal).
+/// Logs in. Every attempt is counted before the password is checked, so that concurrent
+/// guesses can't all pass a check made before any of them is counted: per client network (so
+/// that spraying many logins from one place stops) and per user, whether by phone or by
+/// e-mail (an unknown login under its own key, so that the limit answers alike whether or not
+/// the login exists). A success clears the user's count and takes back the network's attempt,
+/// so what stays counted are the failures; a hasher error takes back both (it was no guess).
+/// An unknown login is verified against a dummy hash so that it takes the time of a wrong
+/// password. A success, when the hash was made with older parameters, stores a new one (a
+/// failure there is logged, not fatal).
 pub struct Login {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
@@ -106,6 +122,7 @@ pub struct Login {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     limit: Limit,
+    network_limit: Limit,
     session_lifetime: TimeDelta,
 }
 
@@ -133,35 +150,54 @@ impl Login {
             clock,
             random,
             limit: settings.limits.login_failures,
+            network_limit: settings.limits.login_failures_per_network,
             session_lifetime: settings.session_lifetime,
         }
     }
 
     pub async fn execute(&self, command: LoginCommand) -> Result<LoginOutput, LoginError> {
-        let LoginCommand { login, password } = command;
+        let LoginCommand {
+            login,
+            password,
+            client_network,
+        } = command;
         let now = self.clock.now();
-        let key = login.limit_key();
-        // Counted before the password is checked, so that concurrent guesses can't all pass a
-        // check made before any of them is counted; a success clears the key.
-        if let LimitState::Exceeded { retry_after } =
-            self.counter.acquire(&key, self.limit, now).await?
+        let network_key = client_network.map(|network| network.limit_key("login"));
+        if let Some(key) = &network_key
+            && let LimitState::Exceeded { retry_after } =
+                self.counter.acquire(key, self.network_limit, now).await?
         {
-            tracing::info!(login = %login.masked(), "login refused: too many failures");
+            tracing::info!(network = %key, "login refused: too many failures from the network");
             return Err(LoginError::TooManyAttempts { retry_after });
         }
         let found = match &login {
             LoginName::Phone(phone) => self.users.by_phone(phone).await?,
             LoginName::Email(email) => self.users.by_email(email).await?,
         };
+        let key = found
+            .as_ref()
+            .map_or_else(|| login.limit_key(), |user| user_limit_key(user.id));
+        if let LimitState::Exceeded { retry_after } =
+            self.counter.acquire(&key, self.limit, now).await?
+        {
+            tracing::info!(login = %login.masked(), "login refused: too many failures");
+            return Err(LoginError::TooManyAttempts { retry_after });
+        }
+        let attempts = [Some(key.as_str()), network_key.as_deref()];
         let Some(mut user) = found else {
-            self.hasher.verify_dummy(&password).await?;
+            self.verified(self.hasher.verify_dummy(&password).await, &attempts, now)
+                .await?;
             return Err(failed(&login));
         };
-        let needs_rehash = match self.hasher.verify(&password, &user.password_hash).await? {
+        let verdict = self.hasher.verify(&password, &user.password_hash).await;
+        let needs_rehash = match self.verified(verdict, &attempts, now).await? {
             Verification::Valid { needs_rehash } => needs_rehash,
             Verification::Invalid => return Err(failed(&login)),
         };
         self.counter.clear(&key).await?;
+        if let Some(network_key) = &network_key {
+            self.counter.release(network_key, now).await?;
+        }
         if needs_rehash && let Some(hash) = self.rehash(&user, &password).await {
             user.password_hash = hash;
         }
@@ -174,6 +210,25 @@ impl Login {
             expires_at: session.expires_at,
             user,
         })
+    }
+
+    /// The hasher's answer; on an error (a busy hasher, say) the attempts counted at `now`
+    /// under `keys` are taken back first: the password was not checked.
+    async fn verified<T>(
+        &self,
+        outcome: Result<T, HashError>,
+        keys: &[Option<&str>],
+        now: DateTime<Utc>,
+    ) -> Result<T, LoginError> {
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                for key in keys.iter().flatten() {
+                    self.counter.release(key, now).await?;
+                }
+                Err(error.into())
+            }
+        }
     }
 
     /// Hashes the password again with the current parameters and stores it; `None` (and a log
@@ -218,8 +273,11 @@ mod tests {
     use mockall::predicate::eq;
     use vodokanal_domain::Session;
 
+    /// The user's key, whether the login is the phone or the e-mail.
+    const USER_KEY: &str = "login:user:01010101-0101-4101-8101-010101010101";
+    /// The key of a phone that names no user.
     const PHONE_KEY: &str = "login:+79109845003";
-    const EMAIL_KEY: &str = "login:abonent@example.ru";
+    const NET_KEY: &str = "login:ip:203.0.113.7";
     const PASSWORD: &str = "мой старый пароль";
 
     fn down() -> StoreError {
@@ -230,11 +288,24 @@ mod tests {
         PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3".into())
     }
 
+    fn network() -> ClientNetwork {
+        ClientNetwork::from("203.0.113.7".parse::<std::net::IpAddr>().unwrap())
+    }
+
     fn by_phone(password: &str) -> LoginCommand {
         LoginCommand {
             login: LoginName::parse("8 (910) 984-50-03").unwrap(),
             password: LoginPassword::try_from(password.to_owned()).unwrap(),
+            client_network: Some(network()),
         }
+    }
+
+    fn user_limit() -> Limit {
+        Settings::default().limits.login_failures
+    }
+
+    fn network_limit() -> Limit {
+        Settings::default().limits.login_failures_per_network
     }
 
     #[derive(Default)]
@@ -246,21 +317,24 @@ mod tests {
     }
 
     impl Ports {
-        fn limit(mut self, key: &'static str, state: Result<LimitState, StoreError>) -> Self {
+        fn limit(
+            mut self,
+            key: &'static str,
+            expected: Limit,
+            state: Result<LimitState, StoreError>,
+        ) -> Self {
             self.counter
                 .expect_acquire()
-                .withf(move |k, limit, at| {
-                    k == key
-                        && *limit == Settings::default().limits.login_failures
-                        && *at == testing::now()
-                })
+                .withf(move |k, limit, at| k == key && *limit == expected && *at == testing::now())
                 .times(1)
                 .return_const(state);
             self
         }
 
+        /// The network and the user are under their limits.
         fn allowed(self) -> Self {
-            self.limit(PHONE_KEY, Ok(LimitState::Allowed))
+            self.limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
+                .limit(USER_KEY, user_limit(), Ok(LimitState::Allowed))
         }
 
         fn phone_finds(mut self, found: Result<Option<User>, StoreError>) -> Self {
@@ -284,9 +358,19 @@ mod tests {
         fn clears(mut self, outcome: Result<(), StoreError>) -> Self {
             self.counter
                 .expect_clear()
-                .with(eq(PHONE_KEY))
+                .with(eq(USER_KEY))
                 .times(1)
                 .return_const(outcome);
+            self
+        }
+
+        /// The attempt counted under `key` at now is taken back.
+        fn releases(mut self, key: &'static str) -> Self {
+            self.counter
+                .expect_release()
+                .with(eq(key), eq(testing::now()))
+                .times(1)
+                .return_const(Ok(()));
             self
         }
 
@@ -307,10 +391,11 @@ mod tests {
 
         /// The phone login is allowed, found and its password right.
         fn right_password(self, needs_rehash: bool) -> Self {
-            self.allowed()
-                .phone_finds(Ok(Some(testing::user())))
+            self.phone_finds(Ok(Some(testing::user())))
+                .allowed()
                 .verifies(Ok(Verification::Valid { needs_rehash }))
                 .clears(Ok(()))
+                .releases(NET_KEY)
         }
 
         async fn run(self, command: LoginCommand) -> Result<SignedIn, LoginError> {
@@ -347,39 +432,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_email_login_is_looked_up_and_counted_by_the_lower_cased_email() {
+    async fn an_email_login_counts_under_the_same_user_key_as_the_phone() {
         let mut ports = Ports::default()
-            .limit(EMAIL_KEY, Ok(LimitState::Allowed))
-            .verifies(Ok(Verification::Valid {
-                needs_rehash: false,
-            }))
-            .creates_session(Ok(()));
+            .allowed()
+            .verifies(Ok(Verification::Invalid));
         ports
             .users
             .expect_by_email()
             .with(eq(testing::email()))
             .times(1)
             .return_const(Ok(Some(testing::user())));
-        ports
-            .counter
-            .expect_clear()
-            .with(eq(EMAIL_KEY))
-            .times(1)
-            .return_const(Ok(()));
         let outcome = ports
             .run(LoginCommand {
                 login: LoginName::parse("Abonent@Example.RU").unwrap(),
                 ..by_phone(PASSWORD)
             })
             .await;
-        assert_eq!(outcome, Ok(signed_in(testing::user())));
+        assert_eq!(outcome, Err(LoginError::InvalidCredentials));
     }
 
     #[tokio::test]
-    async fn too_many_attempts_refuse_before_any_lookup() {
+    async fn a_user_over_the_limit_is_refused_before_the_password_is_verified() {
         let outcome = Ports::default()
+            .phone_finds(Ok(Some(testing::user())))
+            .limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
             .limit(
-                PHONE_KEY,
+                USER_KEY,
+                user_limit(),
                 Ok(LimitState::Exceeded {
                     retry_after: TimeDelta::minutes(9),
                 }),
@@ -395,8 +474,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unknown_login_spends_a_dummy_verify_and_stays_counted() {
-        let mut ports = Ports::default().allowed().phone_finds(Ok(None));
+    async fn a_network_over_its_limit_is_refused_before_any_lookup() {
+        let outcome = Ports::default()
+            .limit(
+                NET_KEY,
+                network_limit(),
+                Ok(LimitState::Exceeded {
+                    retry_after: TimeDelta::minutes(40),
+                }),
+            )
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(
+            outcome,
+            Err(LoginError::TooManyAttempts {
+                retry_after: TimeDelta::minutes(40)
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_known_network_only_the_user_is_counted() {
+        let outcome = Ports::default()
+            .phone_finds(Ok(Some(testing::user())))
+            .limit(USER_KEY, user_limit(), Ok(LimitState::Allowed))
+            .verifies(Ok(Verification::Invalid))
+            .run(LoginCommand {
+                client_network: None,
+                ..by_phone(PASSWORD)
+            })
+            .await;
+        assert_eq!(outcome, Err(LoginError::InvalidCredentials));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_login_counts_under_its_own_key_and_spends_a_dummy_verify() {
+        let mut ports = Ports::default()
+            .phone_finds(Ok(None))
+            .limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
+            .limit(PHONE_KEY, user_limit(), Ok(LimitState::Allowed));
         ports
             .hasher
             .expect_verify_dummy()
@@ -412,12 +528,25 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_password_stays_counted_and_opens_nothing() {
         let outcome = Ports::default()
-            .allowed()
             .phone_finds(Ok(Some(testing::user())))
+            .allowed()
             .verifies(Ok(Verification::Invalid))
             .run(by_phone(PASSWORD))
             .await;
         assert_eq!(outcome, Err(LoginError::InvalidCredentials));
+    }
+
+    #[tokio::test]
+    async fn a_busy_hasher_takes_the_attempts_back() {
+        let outcome = Ports::default()
+            .phone_finds(Ok(Some(testing::user())))
+            .allowed()
+            .verifies(Err(HashError::Busy))
+            .releases(USER_KEY)
+            .releases(NET_KEY)
+            .run(by_phone(PASSWORD))
+            .await;
+        assert_eq!(outcome, Err(LoginError::Hash(HashError::Busy)));
     }
 
     #[tokio::test]
@@ -478,9 +607,10 @@ mod tests {
     async fn a_password_older_than_the_policy_is_not_rehashed() {
         // "12345678" is a common password: the policy refuses it, so the hasher never sees it.
         let mut ports = Ports::default()
-            .allowed()
             .phone_finds(Ok(Some(testing::user())))
+            .allowed()
             .clears(Ok(()))
+            .releases(NET_KEY)
             .creates_session(Ok(()));
         ports
             .hasher
@@ -494,9 +624,11 @@ mod tests {
     async fn a_hasher_failure_at_verify_is_reported() {
         let failed = HashError::Failed("pool gone".into());
         let outcome = Ports::default()
-            .allowed()
             .phone_finds(Ok(Some(testing::user())))
+            .allowed()
             .verifies(Err(failed.clone()))
+            .releases(USER_KEY)
+            .releases(NET_KEY)
             .run(by_phone(PASSWORD))
             .await;
         assert_eq!(outcome, Err(LoginError::Hash(failed)));
@@ -505,7 +637,12 @@ mod tests {
     #[tokio::test]
     async fn a_hasher_failure_at_the_dummy_verify_is_reported() {
         let failed = HashError::Failed("pool gone".into());
-        let mut ports = Ports::default().allowed().phone_finds(Ok(None));
+        let mut ports = Ports::default()
+            .phone_finds(Ok(None))
+            .limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
+            .limit(PHONE_KEY, user_limit(), Ok(LimitState::Allowed))
+            .releases(PHONE_KEY)
+            .releases(NET_KEY);
         ports
             .hasher
             .expect_verify_dummy()
@@ -520,7 +657,7 @@ mod tests {
     #[tokio::test]
     async fn a_counter_down_is_reported() {
         let outcome = Ports::default()
-            .limit(PHONE_KEY, Err(down()))
+            .limit(NET_KEY, network_limit(), Err(down()))
             .run(by_phone(PASSWORD))
             .await;
         assert_eq!(outcome, Err(LoginError::Store(down())));
@@ -529,7 +666,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_at_the_lookup_is_reported() {
         let outcome = Ports::default()
-            .allowed()
+            .limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
             .phone_finds(Err(down()))
             .run(by_phone(PASSWORD))
             .await;
@@ -539,8 +676,8 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_when_clearing_the_failures_opens_no_session() {
         let outcome = Ports::default()
-            .allowed()
             .phone_finds(Ok(Some(testing::user())))
+            .allowed()
             .verifies(Ok(Verification::Valid {
                 needs_rehash: false,
             }))
@@ -579,6 +716,7 @@ mod tests {
                 .map(|l| l.limit_key()),
             Ok("login:+74932415011".to_owned())
         );
+        assert_eq!(user_limit_key(testing::user_id()), USER_KEY);
         assert!(matches!(
             LoginName::parse("abonent@"),
             Err(LoginNameError::Email(_))

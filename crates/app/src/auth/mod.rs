@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 use vodokanal_domain::{SessionToken, User};
 
 pub use authenticate::{Authenticate, AuthenticateCommand, AuthenticateError, CurrentUser};
-pub use login::{Login, LoginCommand, LoginError, LoginName, LoginNameError, LoginOutput};
+pub use login::{
+    Login, LoginCommand, LoginError, LoginName, LoginNameError, LoginOutput, user_limit_key,
+};
 pub use logout::{Logout, LogoutCommand, LogoutError};
 pub use password_reset::{
     ConfirmPasswordReset, ConfirmPasswordResetCommand, ConfirmPasswordResetError,

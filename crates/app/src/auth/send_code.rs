@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use vodokanal_domain::{CodePolicy, CodePurpose, Email, MobilePhone, OneTimeCode, PendingCode};
+use vodokanal_domain::{
+    ClientNetwork, CodePolicy, CodePurpose, Email, MobilePhone, OneTimeCode, PendingCode,
+};
 
 use super::secrets::code_digest;
 use crate::StoreError;
@@ -58,7 +60,7 @@ pub struct SendCodeCommand {
     pub phone: MobilePhone,
     pub purpose: CodePurpose,
     pub delivery: Delivery,
-    /// The subscriber's address when known: counted under the per-IP limit.
+    /// The subscriber's address when known: its network is counted under the per-IP limit.
     pub client_ip: Option<IpAddr>,
 }
 
@@ -152,8 +154,8 @@ impl SendCode {
         self.acquire(&phone_key, self.limits.sms_per_phone, now)
             .await?;
         if let Some(ip) = client_ip {
-            self.acquire(&format!("sms:ip:{ip}"), self.limits.sms_per_ip, now)
-                .await?;
+            let key = ClientNetwork::from(ip).limit_key("sms");
+            self.acquire(&key, self.limits.sms_per_ip, now).await?;
         }
         let budget = if delivery == Delivery::Silent {
             self.counter

@@ -1,17 +1,16 @@
 //! Reconciliation: `vodokanal reconcile-payments`, and the same job in the background of
 //! `serve`.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{info, warn};
-use vodokanal_domain::{Outcome, Payment, PaymentId, PaymentStatus, Settlement};
+use vodokanal_domain::{Outcome, Payment, PaymentStatus, Settlement};
 
 use crate::StoreError;
 use crate::payments::settle::SettlePayment;
-use crate::ports::{Clock, PaymentProvider, PaymentRepository};
+use crate::ports::{Clock, PaymentCursor, PaymentProvider, PaymentRepository};
 
 /// How many pending payments are read from the store at a time.
 pub const BATCH: u32 = 100;
@@ -51,9 +50,10 @@ pub enum ReconcilePaymentsError {
 /// One payment's failure is logged and counted, never fatal; only failing to list the pending
 /// payments is.
 ///
-/// The pending payments are read [`BATCH`] at a time, oldest first. Those settled leave the
-/// pending set; those left pending (still pending at the provider, or failed) are remembered
-/// and the next read asks for that many more, so every payment is checked once per run.
+/// The pending payments are read [`BATCH`] at a time in `(created_at, id)` order, each page
+/// after the last payment of the one before (keyset pagination), so every payment is checked
+/// once per run, whether it settles or stays pending, and no page reads again what an earlier
+/// one held.
 pub struct ReconcilePayments {
     payments: Arc<dyn PaymentRepository>,
     clock: Arc<dyn Clock>,
@@ -89,29 +89,25 @@ impl ReconcilePayments {
             .checked_sub_signed(command.older_than)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let mut report = ReconciliationReport::default();
-        let mut seen: HashSet<PaymentId> = HashSet::new();
+        let mut after: Option<PaymentCursor> = None;
         loop {
-            // Those left pending come back in every read: ask for that many more.
-            let left_pending = report.still_pending + report.failed;
-            let limit = BATCH.saturating_add(u32::try_from(left_pending).unwrap_or(u32::MAX));
-            let batch = self.payments.pending_created_before(before, limit).await?;
-            let complete = u32::try_from(batch.len()).is_ok_and(|n| n < limit);
-            let mut new = 0_usize;
-            for payment in batch {
-                if !seen.insert(payment.id) {
-                    continue;
-                }
-                new += 1;
+            let page = self
+                .payments
+                .pending_created_before(before, after, BATCH)
+                .await?;
+            for payment in &page {
                 report.checked += 1;
-                match self.reconcile(&payment).await {
+                match self.reconcile(payment).await {
                     Some(PaymentStatus::Succeeded) => report.succeeded += 1,
                     Some(PaymentStatus::Canceled) => report.canceled += 1,
                     Some(PaymentStatus::Pending) => report.still_pending += 1,
                     None => report.failed += 1,
                 }
             }
-            if complete || new == 0 {
-                break;
+            let full = u32::try_from(page.len()).is_ok_and(|n| n >= BATCH);
+            match page.last() {
+                Some(last) if full => after = Some(PaymentCursor::from(last)),
+                _ => break,
             }
         }
         info!(?report, "payments reconciled");
@@ -206,9 +202,9 @@ mod tests {
         let mut payments = MockPaymentRepository::new();
         payments
             .expect_pending_created_before()
-            .with(eq(cutoff()), eq(BATCH))
+            .with(eq(cutoff()), eq(None), eq(BATCH))
             .times(1)
-            .returning(|_, _| Ok(vec![pending(1), pending(2), pending(3), pending(4)]));
+            .returning(|_, _, _| Ok(vec![pending(1), pending(2), pending(3), pending(4)]));
         let paid = Outcome::Succeeded { paid_at: now() };
         payments
             .expect_settle()
@@ -266,7 +262,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .return_once(move |_, _| Ok(vec![unsent]));
+            .return_once(move |_, _, _| Ok(vec![unsent]));
         payments
             .expect_settle()
             .with(eq(id(1)), eq(Outcome::Canceled))
@@ -297,7 +293,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .return_once(move |_, _| Ok(vec![unsent, pending(2), pending(3)]));
+            .return_once(move |_, _, _| Ok(vec![unsent, pending(2), pending(3)]));
         payments
             .expect_settle()
             .with(eq(id(1)), eq(Outcome::Canceled))
@@ -342,7 +338,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .return_once(move |_, _| Ok(vec![unsent]));
+            .return_once(move |_, _, _| Ok(vec![unsent]));
         payments.expect_settle().times(1).returning(|_, _| Ok(None));
 
         let outcome = use_case(payments, MockPaymentProvider::new())
@@ -359,7 +355,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .returning(|_, _| Ok(vec![pending(1)]));
+            .returning(|_, _, _| Ok(vec![pending(1)]));
         payments.expect_settle().never();
         let mut provider = sandbox();
         provider.expect_report().times(1).returning(|_| {
@@ -378,25 +374,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_batch_is_followed_by_another_that_skips_what_stayed_pending() {
+    async fn a_full_page_is_followed_by_the_page_after_its_last_payment() {
         let first: Vec<Payment> = (0..100).map(pending).collect();
-        // The 100 of the first batch: 99 settle, payment 0 stays pending. The second read asks
-        // for one more than a batch and sees payment 0 again, then the rest.
-        let second = vec![pending(0), pending(100), pending(101)];
+        let last = PaymentCursor::from(&first[99]);
+        // Payment 0 stays pending: the next page starts after the first page's last payment
+        // all the same, so nothing of the first page is read again.
+        let second = vec![pending(100), pending(101)];
         let mut payments = MockPaymentRepository::new();
         let mut seq = mockall::Sequence::new();
         payments
             .expect_pending_created_before()
-            .with(eq(cutoff()), eq(BATCH))
+            .with(eq(cutoff()), eq(None), eq(BATCH))
             .times(1)
             .in_sequence(&mut seq)
-            .return_once(move |_, _| Ok(first));
+            .return_once(move |_, _, _| Ok(first));
         payments
             .expect_pending_created_before()
-            .with(eq(cutoff()), eq(BATCH + 1))
+            .with(eq(cutoff()), eq(Some(last)), eq(BATCH))
             .times(1)
             .in_sequence(&mut seq)
-            .return_once(move |_, _| Ok(second));
+            .return_once(move |_, _, _| Ok(second));
         payments
             .expect_settle()
             .times(101)
@@ -428,35 +425,45 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_batch_of_payments_already_seen_ends_the_run() {
+    async fn pages_that_stay_pending_are_each_read_once() {
         let first: Vec<Payment> = (0..100).map(pending).collect();
-        let again: Vec<Payment> = (0..100).map(pending).collect();
+        let second: Vec<Payment> = (100..200).map(pending).collect();
+        let (after_first, after_second) = (
+            PaymentCursor::from(&first[99]),
+            PaymentCursor::from(&second[99]),
+        );
         let mut payments = MockPaymentRepository::new();
         let mut seq = mockall::Sequence::new();
         payments
             .expect_pending_created_before()
+            .with(eq(cutoff()), eq(None), eq(BATCH))
             .times(1)
             .in_sequence(&mut seq)
-            .return_once(move |_, _| Ok(first));
-        // Asked for 200, got the same 100 back (say, a store that caps its answers): stop.
+            .return_once(move |_, _, _| Ok(first));
         payments
             .expect_pending_created_before()
-            .with(eq(cutoff()), eq(BATCH * 2))
+            .with(eq(cutoff()), eq(Some(after_first)), eq(BATCH))
             .times(1)
             .in_sequence(&mut seq)
-            .return_once(move |_, _| Ok(again));
+            .return_once(move |_, _, _| Ok(second));
+        payments
+            .expect_pending_created_before()
+            .with(eq(cutoff()), eq(Some(after_second)), eq(BATCH))
+            .times(1)
+            .in_sequence(&mut seq)
+            .return_once(move |_, _, _| Ok(vec![]));
         let mut provider = sandbox();
         provider
             .expect_report()
-            .times(100)
+            .times(200)
             .returning(|_| Ok(report(None)));
 
         let outcome = use_case(payments, provider)
             .execute(command())
             .await
             .unwrap();
-        assert_eq!(outcome.checked, 100);
-        assert_eq!(outcome.still_pending, 100);
+        assert_eq!(outcome.checked, 200);
+        assert_eq!(outcome.still_pending, 200);
     }
 
     #[tokio::test]
@@ -465,7 +472,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .returning(|_, _| Ok(vec![]));
+            .returning(|_, _, _| Ok(vec![]));
         let outcome = use_case(payments, MockPaymentProvider::new())
             .execute(command())
             .await
@@ -479,7 +486,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _, _| Err(StoreError::Unavailable("down".into())));
         let outcome = use_case(payments, MockPaymentProvider::new())
             .execute(command())
             .await;

@@ -4,16 +4,17 @@
 use std::fmt;
 use std::sync::Arc;
 
+use chrono::TimeDelta;
 use tracing::{error, info, warn};
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
-    AccountNumber, Email, Money, Payment, PaymentId, PaymentPurpose, PaymentStatus, Phone,
-    ReceiptContact, UserId,
+    AccountNumber, ClientNetwork, Email, Money, Payment, PaymentId, PaymentPurpose, PaymentStatus,
+    Phone, ReceiptContact, UserId,
 };
 
 use crate::ports::{
-    AccountRepository, Clock, PaymentProvider, PaymentRepository, PaymentRequest, ProviderError,
-    Random,
+    AccountRepository, AttemptCounter, Clock, Limit, LimitState, PaymentProvider,
+    PaymentRepository, PaymentRequest, ProviderError, Random,
 };
 use crate::{Settings, StoreError};
 
@@ -24,10 +25,12 @@ pub enum Payer {
     /// their e-mail.
     Cabinet { user_id: UserId, email: Email },
     /// Anyone who knows the account number: the account must exist in the registry; the
-    /// receipt goes to the e-mail, else the phone given.
+    /// receipt goes to the e-mail, else the phone given. Payments are counted per client
+    /// network when it is known.
     Anonymous {
         email: Option<Email>,
         phone: Option<Phone>,
+        network: Option<ClientNetwork>,
     },
 }
 
@@ -50,6 +53,9 @@ pub enum StartPaymentError {
     /// code as `NotFound`: the contract has no other for it, and "not found" is what it is.
     #[error("the registry has no such account")]
     AccountNotFound,
+    /// 429 `too_many_requests`: too many anonymous payments from this client network.
+    #[error("too many anonymous payments from this network")]
+    TooManyRequests { retry_after: TimeDelta },
     /// 422 `validation_failed` naming `email`: receipts are on and the anonymous payer gave
     /// neither an e-mail nor a phone to send one to.
     #[error("an e-mail or a phone is required for the receipt")]
@@ -71,6 +77,9 @@ pub enum StartPaymentError {
 /// the payer back to the given `return_url`, by default to `{public_url}/payments/{id}`: the web
 /// client's page of the payment, which shows its state (as `GET /api/v1/payments/{id}` does).
 ///
+/// An anonymous payment is counted per client network before the account is looked up, so
+/// that unknown accounts count too (the limit is no free oracle of account numbers).
+///
 /// When the provider fails, the stored payment is settled as canceled (a failing cancel is
 /// only logged: reconciliation cancels a pending payment that never reached the provider).
 /// When the provider created the payment but recording its id fails, the error is `Store` and
@@ -79,10 +88,12 @@ pub struct StartPayment {
     accounts: Arc<dyn AccountRepository>,
     payments: Arc<dyn PaymentRepository>,
     provider: Arc<dyn PaymentProvider>,
+    counter: Arc<dyn AttemptCounter>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     receipts: bool,
     public_url: String,
+    anonymous_limit: Limit,
 }
 
 impl fmt::Debug for StartPayment {
@@ -96,6 +107,7 @@ impl StartPayment {
         accounts: Arc<dyn AccountRepository>,
         payments: Arc<dyn PaymentRepository>,
         provider: Arc<dyn PaymentProvider>,
+        counter: Arc<dyn AttemptCounter>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
         settings: &Settings,
@@ -104,10 +116,12 @@ impl StartPayment {
             accounts,
             payments,
             provider,
+            counter,
             clock,
             random,
             receipts: settings.receipts,
             public_url: settings.public_url.trim_end_matches('/').to_owned(),
+            anonymous_limit: settings.limits.anonymous_payments_per_network,
         }
     }
 
@@ -116,6 +130,22 @@ impl StartPayment {
         command: StartPaymentCommand,
     ) -> Result<Payment, StartPaymentError> {
         let receipt_contact = self.receipt_contact(&command.payer)?;
+        if let Payer::Anonymous {
+            network: Some(network),
+            ..
+        } = &command.payer
+        {
+            let key = network.limit_key("payments");
+            let now = self.clock.now();
+            if let LimitState::Exceeded { retry_after } = self
+                .counter
+                .acquire(&key, self.anonymous_limit, now)
+                .await?
+            {
+                info!(network = %network, "anonymous payment refused: too many from the network");
+                return Err(StartPaymentError::TooManyRequests { retry_after });
+            }
+        }
         let user_id = match &command.payer {
             Payer::Cabinet { user_id, .. } => {
                 self.accounts
@@ -204,10 +234,12 @@ impl StartPayment {
             Payer::Anonymous {
                 email: None,
                 phone: Some(phone),
+                ..
             } => Ok(Some(ReceiptContact::Phone(phone.clone()))),
             Payer::Anonymous {
                 email: None,
                 phone: None,
+                ..
             } => Err(StartPaymentError::ReceiptContactRequired),
         }
     }
@@ -218,7 +250,8 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{amount, payment_id};
     use crate::ports::{
-        CreatedPayment, MockAccountRepository, MockPaymentProvider, MockPaymentRepository,
+        CreatedPayment, MockAccountRepository, MockAttemptCounter, MockPaymentProvider,
+        MockPaymentRepository,
     };
     use crate::testing::{self, account, account_number, email, now, phone, user_id};
     use mockall::predicate::eq;
@@ -239,7 +272,11 @@ mod tests {
     }
 
     fn anonymous(email: Option<Email>, phone: Option<Phone>) -> Payer {
-        Payer::Anonymous { email, phone }
+        Payer::Anonymous {
+            email,
+            phone,
+            network: None,
+        }
     }
 
     fn command(payer: Payer) -> StartPaymentCommand {
@@ -329,6 +366,7 @@ mod tests {
             Arc::new(accounts),
             Arc::new(payments),
             Arc::new(provider),
+            Arc::new(MockAttemptCounter::new()),
             testing::clock(),
             testing::random(),
             &settings,
@@ -720,6 +758,91 @@ mod tests {
                 outcome,
                 Err(StartPaymentError::Store(StoreError::Unavailable(_)))
             ),
+            "{outcome:?}"
+        );
+    }
+
+    fn from_network() -> Payer {
+        Payer::Anonymous {
+            email: None,
+            phone: None,
+            network: Some(ClientNetwork::from(
+                "2001:db8:1:2::7".parse::<std::net::IpAddr>().unwrap(),
+            )),
+        }
+    }
+
+    /// A counter that gives `state` for the network's key (once).
+    fn counting(state: Result<LimitState, StoreError>) -> MockAttemptCounter {
+        let mut counter = MockAttemptCounter::new();
+        counter
+            .expect_acquire()
+            .withf(|key, limit, at| {
+                key == "payments:ip:2001:db8:1:2::/64"
+                    && *limit == Settings::default().limits.anonymous_payments_per_network
+                    && *at == now()
+            })
+            .times(1)
+            .return_const(state);
+        counter
+    }
+
+    fn counted_use_case(
+        accounts: MockAccountRepository,
+        payments: MockPaymentRepository,
+        provider: MockPaymentProvider,
+        counter: MockAttemptCounter,
+    ) -> StartPayment {
+        StartPayment::new(
+            Arc::new(accounts),
+            Arc::new(payments),
+            Arc::new(provider),
+            Arc::new(counter),
+            testing::clock(),
+            testing::random(),
+            &Settings::default(),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_anonymous_payment_is_counted_per_client_network() {
+        let use_case = counted_use_case(
+            accounts_finding(Ok(Some(account()))),
+            payments_attaching(),
+            provider_answering(Ok(created())),
+            counting(Ok(LimitState::Allowed)),
+        );
+        let payment = use_case.execute(command(from_network())).await.unwrap();
+        assert_eq!(payment.user_id, None);
+    }
+
+    #[tokio::test]
+    async fn a_network_over_the_limit_creates_nothing_and_looks_up_no_account() {
+        let wait = TimeDelta::minutes(35);
+        let use_case = counted_use_case(
+            MockAccountRepository::new(),
+            MockPaymentRepository::new(),
+            MockPaymentProvider::new(),
+            counting(Ok(LimitState::Exceeded { retry_after: wait })),
+        );
+        let outcome = use_case.execute(command(from_network())).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::TooManyRequests { retry_after }) if retry_after == wait),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_counts_too() {
+        let use_case = counted_use_case(
+            accounts_finding(Ok(None)),
+            MockPaymentRepository::new(),
+            MockPaymentProvider::new(),
+            counting(Ok(LimitState::Allowed)),
+        );
+        let outcome = use_case.execute(command(from_network())).await;
+        assert!(
+            matches!(outcome, Err(StartPaymentError::AccountNotFound)),
             "{outcome:?}"
         );
     }

@@ -6,6 +6,10 @@ pub enum HashError {
     /// The hasher's worker pool is gone or the stored hash is unreadable.
     #[error("password hashing failed: {0}")]
     Failed(String),
+    /// Every worker is busy and the queue is full: refused at once, so that a flood of logins
+    /// is 503 `service_unavailable` with `Retry-After` rather than requests that wait.
+    #[error("the password hasher is busy")]
+    Busy,
 }
 
 /// The result of checking a password against a stored hash.
@@ -18,7 +22,8 @@ pub enum Verification {
     Invalid,
 }
 
-/// Password hashing (argon2id). Implementations do the work off the async workers.
+/// Password hashing (argon2id). Implementations do the work off the async workers, under a
+/// bounded queue ([`HashError::Busy`] when it is full).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {

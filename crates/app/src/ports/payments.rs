@@ -6,6 +6,23 @@ use vodokanal_domain::{AccountNumber, Money, Payment, PaymentId, Settlement};
 
 use crate::StoreError;
 
+/// Where a walk through the pending payments stopped: the last payment read, by its place in
+/// the `(created_at, id)` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: PaymentId,
+}
+
+impl From<&Payment> for PaymentCursor {
+    fn from(payment: &Payment) -> Self {
+        Self {
+            created_at: payment.created_at,
+            id: payment.id,
+        }
+    }
+}
+
 /// Payments.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -43,10 +60,13 @@ pub trait PaymentRepository: Send + Sync {
         account: &AccountNumber,
         since: DateTime<Utc>,
     ) -> Result<Vec<Money>, StoreError>;
-    /// Pending payments created before `before`, oldest first: candidates for reconciliation.
+    /// One page of the candidates for reconciliation: at most `limit` pending payments created
+    /// before `before`, in `(created_at, id)` order, and after `after` in that order when
+    /// given (keyset pagination: a walk reads each payment once, whatever the pages hold).
     async fn pending_created_before(
         &self,
         before: DateTime<Utc>,
+        after: Option<PaymentCursor>,
         limit: u32,
     ) -> Result<Vec<Payment>, StoreError>;
     /// Payments created in `[from, to)`, streamed.

@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use vodokanal_domain::{LoginPassword, User};
 
 use crate::StoreError;
-use crate::auth::LoginName;
+use crate::auth::user_limit_key;
 use crate::ports::{
     AttemptCounter, Clock, HashError, Limit, LimitState, PasswordHasher, Verification,
 };
@@ -28,8 +28,9 @@ pub enum PasswordCheckError {
 }
 
 /// Verifies a user's password, counting the attempt under the same key and limit as a login
-/// by the user's phone (before the check, so that concurrent guesses are all counted); a
-/// right password clears the key, as a login does.
+/// of the user by phone or e-mail (before the check, so that concurrent guesses are all
+/// counted); a right password clears the key, as a login does, and a hasher error takes the
+/// attempt back.
 #[derive(Clone)]
 pub struct PasswordCheck {
     hasher: Arc<dyn PasswordHasher>,
@@ -64,7 +65,7 @@ impl PasswordCheck {
         user: &User,
         password: &LoginPassword,
     ) -> Result<(), PasswordCheckError> {
-        let key = LoginName::Phone(user.phone.clone()).limit_key();
+        let key = user_limit_key(user.id);
         let now = self.clock.now();
         if let LimitState::Exceeded { retry_after } =
             self.counter.acquire(&key, self.limit, now).await?
@@ -72,7 +73,15 @@ impl PasswordCheck {
             tracing::info!(user_id = %user.id, "password check refused: too many failures");
             return Err(PasswordCheckError::TooManyAttempts { retry_after });
         }
-        match self.hasher.verify(password, &user.password_hash).await? {
+        let verdict = match self.hasher.verify(password, &user.password_hash).await {
+            Ok(verdict) => verdict,
+            Err(error) => {
+                // Not a guess (a busy hasher, say): the attempt is taken back.
+                self.counter.release(&key, now).await?;
+                return Err(error.into());
+            }
+        };
+        match verdict {
             Verification::Valid { .. } => {
                 self.counter.clear(&key).await?;
                 Ok(())
@@ -93,14 +102,15 @@ pub(crate) mod tests {
     use mockall::predicate::eq;
 
     pub(crate) const PASSWORD: &str = "старый пароль";
-    const KEY: &str = "login:+79109845003";
+    /// The user's key, as a login by phone or e-mail counts it.
+    const KEY: &str = "login:user:01010101-0101-4101-8101-010101010101";
 
     fn password() -> LoginPassword {
         LoginPassword::try_from(PASSWORD.to_owned()).unwrap()
     }
 
-    /// A check whose counter gives `state` for the user's phone and whose hasher gives
-    /// `verification` (not called when the limit is exceeded).
+    /// A check whose counter gives `state` for the user and whose hasher gives
+    /// `verification` (not called when the limit is exceeded; an error takes the attempt back).
     pub(crate) fn password_check(
         state: Result<LimitState, StoreError>,
         verification: Option<Result<Verification, HashError>>,
@@ -116,6 +126,13 @@ pub(crate) mod tests {
             })
             .times(1)
             .return_const(state);
+        if matches!(verification, Some(Err(_))) {
+            counter
+                .expect_release()
+                .with(eq(KEY), eq(testing::now()))
+                .times(1)
+                .return_const(Ok(()));
+        }
         if let Some(outcome) = clears {
             counter
                 .expect_clear()
@@ -183,6 +200,35 @@ pub(crate) mod tests {
         assert_eq!(
             check.verify(&testing::user(), &password()).await,
             Err(PasswordCheckError::TooManyAttempts { retry_after: wait })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_hasher_takes_the_attempt_back() {
+        let mut counter = MockAttemptCounter::new();
+        counter
+            .expect_acquire()
+            .times(1)
+            .return_const(Ok(LimitState::Allowed));
+        counter
+            .expect_release()
+            .with(eq(KEY), eq(testing::now()))
+            .times(1)
+            .return_const(Ok(()));
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .times(1)
+            .return_const(Err(HashError::Busy));
+        let check = PasswordCheck::new(
+            Arc::new(hasher),
+            Arc::new(counter),
+            testing::clock(),
+            &Settings::default(),
+        );
+        assert_eq!(
+            check.verify(&testing::user(), &password()).await,
+            Err(PasswordCheckError::Hash(HashError::Busy))
         );
     }
 

@@ -9,12 +9,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use vodokanal_domain::{
-    AnonymousSubmitter, FullName, MeterNumber, Period, Phone, Reading, ReadingId, ReadingPolicy,
-    ReadingRejected, ReadingValue, ReadingWarning, ReadingWindow,
+    AnonymousSubmitter, ClientNetwork, FullName, MeterNumber, Period, Phone, Reading, ReadingId,
+    ReadingPolicy, ReadingRejected, ReadingValue, ReadingWarning, ReadingWindow,
 };
 
 use super::submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
-use crate::network::network_key;
 use crate::ports::{
     AttemptCounter, Clock, Limit, LimitState, MeterRepository, Random, ReadingRepository, Saved,
 };
@@ -104,7 +103,7 @@ fn meter_key(meter: &MeterNumber) -> String {
 
 /// The key under which a client network's anonymous readings are counted.
 fn network_limit_key(ip: IpAddr) -> String {
-    format!("reading:net:{}", network_key(ip))
+    ClientNetwork::from(ip).limit_key("readings")
 }
 
 /// Takes a reading from anyone who knows the meter's number.
@@ -240,7 +239,7 @@ mod tests {
     use crate::testing::{account, account_number, clock, meter_number, now, phone, random};
     use vodokanal_domain::{ReadingSource, ReadingWarning};
 
-    const NETWORK_KEY: &str = "reading:net:198.51.100.7";
+    const NETWORK_KEY: &str = "readings:ip:198.51.100.7";
 
     fn down() -> StoreError {
         StoreError::Unavailable("down".into())

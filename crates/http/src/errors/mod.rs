@@ -34,12 +34,19 @@ impl From<StoreError> for Problem {
     }
 }
 
+/// How long a client waits when the password hasher's queue is full.
+const HASHER_RETRY_AFTER: Duration = Duration::from_secs(2);
+
 impl From<HashError> for Problem {
     fn from(error: HashError) -> Self {
         match error {
             HashError::Failed(cause) => {
                 tracing::error!(%cause, "password hashing failed");
                 Self::internal()
+            }
+            HashError::Busy => {
+                tracing::warn!("the password hasher's queue is full: refused with 503");
+                Self::unavailable().retry_after(HASHER_RETRY_AFTER)
             }
         }
     }

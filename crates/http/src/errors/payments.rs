@@ -5,7 +5,7 @@ use vodokanal_app::payments::{
 };
 use vodokanal_app::ports::ProviderError;
 
-use super::account_not_found_problem;
+use super::{account_not_found_problem, too_many};
 use crate::problem::{FieldError, Problem, ProblemCode};
 
 fn provider_unavailable() -> Problem {
@@ -45,6 +45,10 @@ impl From<StartPaymentError> for Problem {
                 "required",
                 "Укажите электронную почту для отправки чека.",
             )]),
+            StartPaymentError::TooManyRequests { retry_after } => too_many(
+                retry_after,
+                "Слишком много платежей с вашего адреса. Повторите попытку позже.",
+            ),
             StartPaymentError::ProviderUnavailable(cause) => cause.into(),
             StartPaymentError::Store(store) => store.into(),
         }

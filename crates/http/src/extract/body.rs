@@ -45,36 +45,38 @@ fn body_problem(code: &str, message: &str) -> Problem {
     Problem::validation(vec![FieldError::new("body", code, message)])
 }
 
-/// Whether the `Content-Type` can carry JSON: absent, `application/json`, `*/*+json` or
-/// `text/plain` (some clients send that); anything else (forms, say) is refused.
-fn json_content_type(value: Option<&str>) -> bool {
-    let Some(value) = value else { return true };
-    let essence = value
+/// Whether a `Content-Type` is `application/json`, with or without parameters such as
+/// `charset=utf-8`, in any case. Nothing else is JSON here: a form or `text/plain` body is what a
+/// foreign web page can post from a visitor's browser without asking (no CORS preflight).
+fn is_json(value: &str) -> bool {
+    value
         .split(';')
         .next()
         .unwrap_or_default()
         .trim()
-        .to_ascii_lowercase();
-    essence.is_empty()
-        || essence == "application/json"
-        || essence == "text/plain"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+        .eq_ignore_ascii_case("application/json")
+}
+
+/// 415 `unsupported_media_type` (contract v1.1).
+pub fn unsupported_media_type() -> Problem {
+    Problem::new(
+        ProblemCode::UnsupportedMediaType,
+        "Тело запроса должно быть в формате JSON (Content-Type: application/json).",
+    )
 }
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Problem;
 
+    /// A body with a `Content-Type` other than `application/json`, or with none, is 415; an
+    /// empty body without one is a missing body (422), as before the check.
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|value| value.to_str().unwrap_or("?"));
-        if !json_content_type(content_type) {
-            return Err(body_problem(
-                "unsupported_media_type",
-                "Тело запроса должно быть JSON (Content-Type: application/json).",
-            ));
-        }
+        let mut types = request.headers().get_all(header::CONTENT_TYPE).iter();
+        let typed = match (types.next(), types.next()) {
+            (None, _) => false,
+            (Some(value), None) if value.to_str().is_ok_and(is_json) => true,
+            _ => return Err(unsupported_media_type()),
+        };
         let raw =
             Bytes::from_request(request, state)
                 .await
@@ -84,6 +86,9 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     }
                     _ => body_problem("unreadable", "Не удалось прочитать тело запроса."),
                 })?;
+        if !typed && !raw.is_empty() {
+            return Err(unsupported_media_type());
+        }
         Self::parse(raw)
     }
 }

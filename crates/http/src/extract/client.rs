@@ -1,5 +1,6 @@
 //! [`ClientIp`]: the client's address, from the connection, and from `X-Forwarded-For` only
-//! when the connection comes from a trusted proxy.
+//! when the connection comes from a trusted proxy; and its [`ClientNetwork`], the key of every
+//! per-address limit.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -7,13 +8,21 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use ipnet::IpNet;
+use vodokanal_domain::ClientNetwork;
 
 use crate::state::AppState;
 
-/// The client address after the trusted-proxy rules; `None` when the server runs without
-/// connection info (tests).
+/// The client address after the trusted-proxy rules, IPv4-mapped IPv6 read as IPv4; `None`
+/// when the server runs without connection info (tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    /// The client's network, for per-address limits.
+    pub fn network(self) -> Option<ClientNetwork> {
+        self.0.map(ClientNetwork::from)
+    }
+}
 
 fn trusted(ip: IpAddr, proxies: &[IpNet]) -> bool {
     proxies.iter().any(|net| net.contains(&ip))
@@ -21,13 +30,15 @@ fn trusted(ip: IpAddr, proxies: &[IpNet]) -> bool {
 
 /// The client address: the peer, unless the peer is a trusted proxy; then, walking
 /// `X-Forwarded-For` from the right, the first address that is not a trusted proxy (an
-/// address the client wrote itself further left is never believed).
+/// address the client wrote itself further left is never believed). An IPv4-mapped IPv6
+/// address (`::ffff:10.0.0.2`, as a dual-stack listener sees IPv4 peers) is its IPv4 address,
+/// both as the answer and when matched against the proxies.
 pub fn client_address(
     peer: Option<IpAddr>,
     headers: &HeaderMap,
     proxies: &[IpNet],
 ) -> Option<IpAddr> {
-    let peer = peer?;
+    let peer = peer?.to_canonical();
     if !trusted(peer, proxies) {
         return Some(peer);
     }
@@ -41,6 +52,7 @@ pub fn client_address(
         .collect::<Vec<_>>();
     for hop in hops.into_iter().rev() {
         let Ok(ip) = hop.parse::<IpAddr>() else { break };
+        let ip = ip.to_canonical();
         client = ip;
         if !trusted(ip, proxies) {
             break;
@@ -94,5 +106,36 @@ mod tests {
         assert_eq!(found, "198.51.100.9".parse().ok());
         let garbage = client_address(peer, &headers("nonsense"), &proxies);
         assert_eq!(garbage, peer);
+    }
+
+    #[test]
+    fn an_ipv4_mapped_peer_is_its_ipv4_address_and_no_proxy_of_a_v6_rule() {
+        // What a `[::]` listener sees of IPv4 clients: each stays itself, none is a proxy.
+        let proxies = vec!["::/0".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let mapped = "::ffff:203.0.113.7".parse().ok();
+        let ipv4 = "203.0.113.7".parse().ok();
+        assert_eq!(client_address(mapped, &headers("1.2.3.4"), &proxies), ipv4);
+        assert_eq!(client_address(mapped, &HeaderMap::new(), &[]), ipv4);
+    }
+
+    #[test]
+    fn an_ipv4_mapped_proxy_matches_its_ipv4_rule() {
+        let proxies = vec!["10.0.0.0/8".parse().unwrap()];
+        let peer = "::ffff:10.0.0.2".parse().ok();
+        let found = client_address(peer, &headers("198.51.100.9, ::ffff:10.0.0.3"), &proxies);
+        assert_eq!(found, "198.51.100.9".parse().ok());
+        let mapped_client = client_address(peer, &headers("::ffff:198.51.100.9"), &proxies);
+        assert_eq!(mapped_client, "198.51.100.9".parse().ok());
+    }
+
+    #[test]
+    fn the_network_of_a_client_is_its_ipv4_address_or_its_64() {
+        let v6 = ClientIp("2001:db8:1:2::7".parse().ok()).network();
+        assert_eq!(v6, ClientIp("2001:db8:1:2:aa::9".parse().ok()).network());
+        assert_eq!(
+            v6.map(|net| net.limit_key("sms")),
+            Some("sms:ip:2001:db8:1:2::/64".to_owned())
+        );
+        assert_eq!(ClientIp(None).network(), None);
     }
 }

@@ -91,7 +91,7 @@ async fn not_json_and_not_an_object_name_the_body() {
             &[("content-type", "application/x-www-form-urlencoded")],
         )
         .await;
-    assert_eq!(form.status, StatusCode::UNPROCESSABLE_ENTITY);
+    form.problem(415, "unsupported_media_type");
 }
 
 #[tokio::test]

@@ -372,8 +372,25 @@ impl App {
             .await
     }
 
+    /// A call from 198.51.100.7; a body is sent as `application/json` unless `headers` name
+    /// another `Content-Type`.
     pub async fn call_raw(
         &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let peer = SocketAddr::from(([198, 51, 100, 7], 40_000));
+        self.call_from(peer, method, path, token, body, headers)
+            .await
+    }
+
+    /// [`App::call_raw`] from another peer address.
+    pub async fn call_from(
+        &self,
+        peer: SocketAddr,
         method: Method,
         path: &str,
         token: Option<&str>,
@@ -384,7 +401,10 @@ impl App {
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        if body.is_some() {
+        let typed = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !typed {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
         for (name, value) in headers {
@@ -393,9 +413,7 @@ impl App {
         let mut request = request
             .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
             .unwrap();
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([198, 51, 100, 7], 40_000))));
+        request.extensions_mut().insert(ConnectInfo(peer));
         self.send(request).await
     }
 

@@ -130,6 +130,19 @@ async fn the_document_and_the_router_serve_the_same_routes() {
     contract.sort();
     assert_eq!(documented, contract);
 
+    // Every JSON body may be refused with 415; the provider's notification body is its own.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let reads_json = operation.get("requestBody").is_some()
+                && path != "/api/v1/payments/notifications/{provider}";
+            assert_eq!(
+                operation["responses"].get("415").is_some(),
+                reads_json,
+                "{method} {path}"
+            );
+        }
+    }
+
     // Decimals are sent as JSON strings or numbers.
     let schemas = &document["components"]["schemas"];
     for (schema, field) in [

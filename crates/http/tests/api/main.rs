@@ -8,6 +8,7 @@ mod auth;
 mod garbage;
 mod idempotency;
 mod infra;
+mod limits;
 mod payments;
 mod public;
 mod readings;

@@ -16,6 +16,7 @@ use chrono::TimeDelta;
 use ipnet::IpNet;
 use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
+use vodokanal_auth::HasherPool;
 use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_payments::YooKassaConfig;
 
@@ -97,6 +98,8 @@ pub enum PaymentsConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderConfig {
     pub payments: PaymentsConfig,
+    /// `VODOKANAL_PAYMENTS` was given (not the default sandbox).
+    pub payments_chosen: bool,
     /// No trailing slash.
     pub public_url: String,
     /// A pending payment older than this is checked with its provider.
@@ -112,11 +115,14 @@ pub struct ServeConfig {
     pub demo: bool,
     pub trusted_proxies: Vec<IpNet>,
     pub cors_origins: Vec<String>,
+    /// The password hasher's threads and queue.
+    pub hasher: HasherPool,
     reading_window: Option<ReadingWindow>,
     anonymous_reading_cap: Option<ReadingValue>,
     receipts: Option<bool>,
     session_days: Option<u32>,
     sms_hourly_budget: Option<u32>,
+    login_network_failures: Option<u32>,
 }
 
 impl CommonConfig {
@@ -162,16 +168,59 @@ impl ProviderConfig {
         )?;
         Ok(Self {
             payments,
+            payments_chosen: args.payments.is_some(),
             public_url,
             reconcile_after: TimeDelta::seconds(i64::from(seconds)),
         })
     }
+
+    /// The sandbox was chosen explicitly for a public URL that is not loopback: it moves no
+    /// money, so `serve` says so in a WARN line.
+    pub fn sandbox_in_public(&self) -> bool {
+        self.payments == PaymentsConfig::Sandbox && !loopback_url(&self.public_url)
+    }
+
+    /// `serve` with no provider chosen and a public URL that is not loopback: it would run
+    /// the sandbox, which moves no money, where subscribers may pay. Refused.
+    fn refuse_default_sandbox_in_public(&self) -> Result<(), ConfigError> {
+        if self.payments_chosen || loopback_url(&self.public_url) {
+            return Ok(());
+        }
+        Err(ConfigError::new(
+            "VODOKANAL_PAYMENTS",
+            format!(
+                "not set, and VODOKANAL_PUBLIC_URL {} is not loopback: choose a provider \
+                 (yookassa or tbank), or sandbox explicitly (its payments move no money)",
+                self.public_url
+            ),
+        ))
+    }
+}
+
+/// Whether the host of an `http(s)://` base URL is loopback: `localhost`, 127.0.0.0/8 or
+/// `::1`.
+fn loopback_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 /// The selected provider with its credentials: a provider selected without one is refused
 /// here, so that neither `serve` nor `reconcile-payments` starts without it.
 fn payments(args: &ProviderArgs) -> Result<PaymentsConfig, ConfigError> {
-    let selected = args.payments.trim();
+    let selected = args.payments.as_deref().unwrap_or("sandbox").trim();
     let with = |setting: &'static str, value: Option<&String>| {
         value
             .map(|text| text.trim().to_owned())
@@ -237,6 +286,7 @@ impl ServeConfig {
             )
         })?;
         let provider = ProviderConfig::from_args(&args.provider)?;
+        provider.refuse_default_sandbox_in_public()?;
         let sms = match args.sms.trim() {
             "log" => SmsConfig::Log {
                 outbox: args.sms_outbox.clone(),
@@ -293,6 +343,12 @@ impl ServeConfig {
                 .as_deref()
                 .map(|text| number(text, "VODOKANAL_SMS_HOURLY_BUDGET", 1, 1_000_000))
                 .transpose()?,
+            login_network_failures: args
+                .login_network_failures
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_LOGIN_NETWORK_FAILURES", 1, 1_000_000))
+                .transpose()?,
+            hasher: hasher_pool(args)?,
         })
     }
 
@@ -313,6 +369,9 @@ impl ServeConfig {
         }
         if let Some(budget) = self.sms_hourly_budget {
             settings.limits.sms_budget.max = budget;
+        }
+        if let Some(failures) = self.login_network_failures {
+            settings.limits.login_failures_per_network.max = failures;
         }
     }
 }
@@ -364,6 +423,20 @@ fn base_url(text: &str, setting: &'static str, example: &str) -> Result<String, 
             format!("expected an http:// or https:// base URL such as {example}, got {text:?}"),
         )),
     }
+}
+
+/// The hasher's threads (default: the cores) and queue (default: 16 per thread).
+fn hasher_pool(args: &ServeArgs) -> Result<HasherPool, ConfigError> {
+    let default = HasherPool::for_this_machine();
+    let workers = match args.hasher_workers.as_deref() {
+        Some(text) => number(text, "VODOKANAL_HASHER_WORKERS", 1, 256)? as usize,
+        None => default.workers,
+    };
+    let queue = match args.hasher_queue.as_deref() {
+        Some(text) => number(text, "VODOKANAL_HASHER_QUEUE", 0, 100_000)? as usize,
+        None => workers * 16,
+    };
+    Ok(HasherPool { workers, queue })
 }
 
 /// `VODOKANAL_SMS=smsru`: the API key is required.
@@ -543,9 +616,24 @@ mod tests {
             "7",
             "--sms-hourly-budget",
             "50",
+            "--payments",
+            "sandbox",
+            "--login-network-failures",
+            "12",
+            "--hasher-workers",
+            "3",
+            "--hasher-queue",
+            "7",
         ])
         .unwrap();
         assert!(matches!(common.database.url, DatabaseUrl::Postgres(_)));
+        assert_eq!(
+            config.hasher,
+            HasherPool {
+                workers: 3,
+                queue: 7
+            }
+        );
         assert_eq!(common.database.max_connections, 20);
         assert_eq!(common.log, "debug");
         assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
@@ -582,7 +670,83 @@ mod tests {
         assert!(settings.receipts);
         assert_eq!(settings.session_lifetime, TimeDelta::days(7));
         assert_eq!(settings.limits.sms_budget.max, 50);
+        assert_eq!(settings.limits.login_failures_per_network.max, 12);
         assert_eq!(settings.public_url, "https://lk.example.ru");
+    }
+
+    #[test]
+    fn the_hasher_has_a_thread_per_core_and_a_queue_of_16_per_thread() {
+        let (_, config) = serve(&[]).unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(
+            config.hasher,
+            HasherPool {
+                workers: cores,
+                queue: cores * 16
+            }
+        );
+        let (_, config) = serve(&["--hasher-workers", "2"]).unwrap();
+        assert_eq!(
+            config.hasher,
+            HasherPool {
+                workers: 2,
+                queue: 32
+            }
+        );
+    }
+
+    #[test]
+    fn the_default_sandbox_is_refused_on_a_public_url_that_is_not_loopback() {
+        for url in [
+            "https://lk.vodokanal.example",
+            "http://10.0.0.5:8080",
+            "http://[2001:db8::1]:8080/",
+            "http://localhost.example.ru",
+            "http://127.0.0.1@evil.example",
+        ] {
+            let message = error(&["--public-url", url]);
+            assert!(
+                message.starts_with("VODOKANAL_PAYMENTS: not set, and VODOKANAL_PUBLIC_URL "),
+                "{message}"
+            );
+            assert!(message.contains("yookassa or tbank"), "{message}");
+            assert!(message.contains("sandbox explicitly"), "{message}");
+            assert!(!message.contains('\n'), "{message}");
+        }
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.10.0.1",
+            "http://localhost:3000/",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+            "http://user@localhost:8080",
+        ] {
+            let (_, config) = serve(&["--public-url", url]).unwrap();
+            assert_eq!(config.provider.payments, PaymentsConfig::Sandbox, "{url}");
+            assert!(!config.provider.sandbox_in_public(), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_sandbox_on_a_public_url_starts_and_is_flagged_for_a_warning() {
+        let (_, config) = serve(&[
+            "--payments",
+            "sandbox",
+            "--public-url",
+            "https://lk.vodokanal.example",
+        ])
+        .unwrap();
+        assert_eq!(config.provider.payments, PaymentsConfig::Sandbox);
+        assert!(config.provider.sandbox_in_public());
+        let (_, config) = serve(&[
+            "--payments=tbank",
+            "--tbank-terminal-key=t",
+            "--tbank-password=p",
+            "--public-url",
+            "https://lk.vodokanal.example",
+        ])
+        .unwrap();
+        assert!(!config.provider.sandbox_in_public());
     }
 
     #[test]
@@ -735,6 +899,13 @@ mod tests {
             ("--cors-origins", "*", "VODOKANAL_CORS_ORIGINS"),
             ("--session-days", "0", "VODOKANAL_SESSION_DAYS"),
             ("--sms-hourly-budget", "lots", "VODOKANAL_SMS_HOURLY_BUDGET"),
+            (
+                "--login-network-failures",
+                "0",
+                "VODOKANAL_LOGIN_NETWORK_FAILURES",
+            ),
+            ("--hasher-workers", "0", "VODOKANAL_HASHER_WORKERS"),
+            ("--hasher-queue", "lots", "VODOKANAL_HASHER_QUEUE"),
             ("--log", "[[[", "VODOKANAL_LOG"),
             ("--config", "/no/such/file.toml", "VODOKANAL_CONFIG"),
         ] {

@@ -1,6 +1,7 @@
 //! `PaymentRepository`: payments, the provider's id, settling once whatever the concurrency,
 //! history newest first, the reconciliation candidates and the export of a date range.
 
+use vodokanal_app::ports::PaymentCursor;
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{Payment, PaymentPurpose, PaymentStatus, ReceiptContact, Settlement};
 
@@ -390,7 +391,7 @@ pub async fn pending_payments_created_before_come_oldest_first(stores: Stores) {
     assert_eq!(
         stores
             .payments
-            .pending_created_before(before, 10)
+            .pending_created_before(before, None, 10)
             .await
             .unwrap(),
         vec![old[0].clone(), old[2].clone(), old[1].clone()]
@@ -398,11 +399,63 @@ pub async fn pending_payments_created_before_come_oldest_first(stores: Stores) {
     assert_eq!(
         stores
             .payments
-            .pending_created_before(before, 1)
+            .pending_created_before(before, None, 1)
             .await
             .unwrap(),
         vec![old[0].clone()]
     );
+}
+
+pub async fn pending_payments_are_read_in_pages_by_key(stores: Stores) {
+    let (account, _) = seed_account(&stores).await;
+    // Two payments share a creation time: the id orders them.
+    let mut pending: Vec<Payment> = [-500, -300, -400, -300, -200]
+        .into_iter()
+        .map(|s| Payment {
+            created_at: seconds_from_now(s),
+            ..builders::payment(&account)
+        })
+        .collect();
+    for payment in &pending {
+        stores.payments.create(payment).await.unwrap();
+    }
+    let recent = builders::payment(&account);
+    stores.payments.create(&recent).await.unwrap();
+    pending.sort_by_key(|p| (p.created_at, p.id));
+    let before = builders::now();
+
+    let first = stores
+        .payments
+        .pending_created_before(before, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(first, pending[..2]);
+    // One of the next page is settled meanwhile: the page goes on from the key, past it.
+    stores
+        .payments
+        .settle(pending[2].id, Outcome::Canceled)
+        .await
+        .unwrap();
+    let second = stores
+        .payments
+        .pending_created_before(before, first.last().map(PaymentCursor::from), 2)
+        .await
+        .unwrap();
+    assert_eq!(second, pending[3..5]);
+    let third = stores
+        .payments
+        .pending_created_before(before, second.last().map(PaymentCursor::from), 2)
+        .await
+        .unwrap();
+    assert!(third.is_empty(), "{third:?}");
+    // A cursor on the first of two payments of one creation time goes on with the second.
+    assert_eq!(pending[2].created_at, pending[3].created_at);
+    let tied = stores
+        .payments
+        .pending_created_before(before, Some(PaymentCursor::from(&pending[2])), 10)
+        .await
+        .unwrap();
+    assert_eq!(tied, pending[3..5]);
 }
 
 pub async fn the_export_holds_the_payments_created_in_the_range(stores: Stores) {

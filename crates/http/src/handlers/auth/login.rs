@@ -4,7 +4,7 @@ use vodokanal_app::auth::{LoginCommand, LoginName};
 use vodokanal_domain::LoginPassword;
 
 use crate::dto::{LoginRequest, SessionDto};
-use crate::extract::JsonBody;
+use crate::extract::{ClientIp, JsonBody};
 use crate::handlers::missing;
 use crate::idempotency::JsonResponse;
 use crate::problem::{Problem, ProblemBody};
@@ -21,10 +21,14 @@ use crate::state::AppState;
         (status = 401, description = "invalid_credentials", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "validation_failed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "too_many_requests, with Retry-After", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "service_unavailable, with Retry-After (also when the password hasher's queue is full)", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
-pub async fn login(State(state): State<AppState>, body: JsonBody) -> Result<JsonResponse, Problem> {
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientIp,
+    body: JsonBody,
+) -> Result<JsonResponse, Problem> {
     let mut form = body.form();
     let login = form.required::<LoginName>("login");
     let password = form.required::<LoginPassword>("password");
@@ -35,7 +39,11 @@ pub async fn login(State(state): State<AppState>, body: JsonBody) -> Result<Json
     let signed_in = state
         .use_cases
         .login
-        .execute(LoginCommand { login, password })
+        .execute(LoginCommand {
+            login,
+            password,
+            client_network: client.network(),
+        })
         .await?;
     JsonResponse::new(StatusCode::OK, &SessionDto::from(&signed_in))
 }

@@ -25,16 +25,17 @@ const ENDPOINT: &str = "POST /api/v1/public/payments";
         (status = 404, description = "not_found: no such account", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "validation_failed, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "too_many_requests: too many payments from the client network, with Retry-After", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "payment_provider_unavailable, service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
     )
 )]
 pub async fn start_anonymous_payment(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     IdempotencyHeader(key): IdempotencyHeader,
     body: JsonBody,
 ) -> Response {
-    let caller = anonymous_caller(ip);
+    let caller = anonymous_caller(client.0);
     idempotent(
         state,
         key,
@@ -58,7 +59,11 @@ pub async fn start_anonymous_payment(
                 .use_cases
                 .start_payment
                 .execute(StartPaymentCommand {
-                    payer: Payer::Anonymous { email, phone: None },
+                    payer: Payer::Anonymous {
+                        email,
+                        phone: None,
+                        network: client.network(),
+                    },
                     account_number,
                     purpose,
                     amount,

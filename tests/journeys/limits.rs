@@ -1,0 +1,130 @@
+//! The limits of client networks and users against the binary: login failures per user and per
+//! network, anonymous payments per network (counted in the database, so a restart keeps
+//! them), and the sandbox provider refused on a public URL unless chosen.
+
+use serde_json::json;
+use vodokanal_e2e::demo::{ACCOUNT, EMAIL, PASSWORD, PHONE};
+use vodokanal_e2e::{Backend, Deployment, Response, Server};
+
+/// Failures in one window of an hour from one network, for the journey.
+const NETWORK_FAILURES: &str = "14";
+
+async fn login_failures_count_per_user_and_per_network(backend: Backend) {
+    let deployment = Deployment::new(backend).await;
+    let server = deployment
+        .start_with(&[("VODOKANAL_LOGIN_NETWORK_FAILURES", NETWORK_FAILURES)])
+        .await;
+    server.register(PHONE, EMAIL, PASSWORD).await;
+
+    // Failures by e-mail and by phone are one user's: ten of them, then even the right
+    // password is refused, by either.
+    for login in [EMAIL, PHONE].iter().cycle().take(10) {
+        server
+            .login(login, "wrong-password")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    for login in [PHONE, EMAIL] {
+        let limited = server.login(login, PASSWORD).await;
+        limited.assert_problem(429, "too_many_requests");
+        assert!((1..=15 * 60).contains(&limited.retry_after()));
+    }
+
+    // Twelve attempts from this address so far: spraying other phones stops at fourteen, with
+    // the network's wait (up to an hour), longer than a user's.
+    for phone in ["+7 916 000 11 22", "+7 916 000 11 23"] {
+        server
+            .login(phone, "Leto-2026")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    let sprayed = server.login("+7 916 000 11 24", "Leto-2026").await;
+    sprayed.assert_problem(429, "too_many_requests");
+    assert!(
+        (15 * 60 + 1..=3600).contains(&sprayed.retry_after()),
+        "{}",
+        sprayed.retry_after()
+    );
+}
+
+async fn pay_anonymously(server: &Server) -> Response {
+    server
+        .api(
+            "POST",
+            "/public/payments",
+            None,
+            &json!({"account_number": ACCOUNT, "purpose": "water", "amount": "10.00"}),
+        )
+        .await
+}
+
+async fn anonymous_payments_are_limited_per_network_in_the_database(backend: Backend) {
+    let server = Server::start(backend).await;
+    for _ in 0..20 {
+        pay_anonymously(&server).await.expect(201);
+    }
+    let limited = pay_anonymously(&server).await;
+    limited.assert_problem(429, "too_many_requests");
+    assert!((1..=3600).contains(&limited.retry_after()));
+
+    // The count is in the database: a restarted server still refuses.
+    let deployment = server.deployment().clone();
+    drop(server);
+    let restarted = deployment.start().await;
+    pay_anonymously(&restarted)
+        .await
+        .assert_problem(429, "too_many_requests");
+}
+
+async fn the_sandbox_needs_choosing_on_a_public_url_and_says_no_money_moves(backend: Backend) {
+    const PUBLIC: &str = "https://lk.vodokanal.example";
+    let deployment = Deployment::new(backend).await;
+
+    let (code, stderr) = deployment
+        .refused(&[("VODOKANAL_PUBLIC_URL", PUBLIC)])
+        .await;
+    assert_eq!(code, Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("error: VODOKANAL_PAYMENTS: "),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("yookassa or tbank"), "{stderr}");
+    assert!(lines[0].contains("sandbox explicitly"), "{stderr}");
+
+    let server = deployment
+        .start_with(&[
+            ("VODOKANAL_PUBLIC_URL", PUBLIC),
+            ("VODOKANAL_PAYMENTS", "sandbox"),
+        ])
+        .await;
+    let log = std::fs::read_to_string(deployment.log()).unwrap();
+    let warning = log
+        .lines()
+        .find(|line| line.contains("WARN") && line.contains("VODOKANAL_PAYMENTS=sandbox"));
+    assert!(warning.is_some(), "{log}");
+
+    let payment = pay_anonymously(&server).await.expect(201).json();
+    let id = payment["id"].as_str().unwrap();
+    assert_eq!(
+        payment["confirmation_url"],
+        format!("{PUBLIC}/sandbox/pay/{id}")
+    );
+    let page = server
+        .request("GET", &format!("/sandbox/pay/{id}"))
+        .send()
+        .await
+        .expect(200);
+    assert!(
+        page.body.contains("Тестовая оплата: деньги не списываются"),
+        "{}",
+        page.body
+    );
+}
+
+vodokanal_e2e::journeys!(
+    login_failures_count_per_user_and_per_network,
+    anonymous_payments_are_limited_per_network_in_the_database,
+    the_sandbox_needs_choosing_on_a_public_url_and_says_no_money_moves,
+);
