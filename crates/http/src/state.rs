@@ -232,7 +232,7 @@ impl AppState {
             submit_anonymous_reading: SubmitAnonymousReading::new(
                 meters,
                 readings,
-                attempts,
+                attempts.clone(),
                 random.clone(),
                 clock.clone(),
                 settings,

@@ -105,7 +105,7 @@ impl Checked {
                 .await
                 .map(|_| ()),
             Self::Readings(readings) => {
-                commands::readings(&store, Machine::real().clock, &readings, out).await
+                commands::readings(&store, Arc::new(SystemClock), &readings, out).await
             }
             Self::ReconcilePayments(config) => {
                 config.apply_to(&mut settings);

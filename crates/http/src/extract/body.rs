@@ -72,7 +72,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     /// empty body without one is a missing body (422), as before the check.
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let mut types = request.headers().get_all(header::CONTENT_TYPE).iter();
-        let typed = match (types.next(), types.next()) {
+        let declared_json = match (types.next(), types.next()) {
             (None, _) => false,
             (Some(value), None) if value.to_str().is_ok_and(is_json) => true,
             _ => return Err(unsupported_media_type()),
@@ -86,7 +86,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     }
                     _ => body_problem("unreadable", "Не удалось прочитать тело запроса."),
                 })?;
-        if !typed && !raw.is_empty() {
+        if !declared_json && !raw.is_empty() {
             return Err(unsupported_media_type());
         }
         Self::parse(raw)

@@ -161,6 +161,7 @@ async fn endpoints_without_a_body_need_no_content_type() {
 
 #[tokio::test]
 async fn a_flood_of_logins_past_the_hashers_queue_is_503_and_the_cabinet_still_answers() {
+    const FLOOD: usize = 8;
     // The real hasher with one thread and a queue of one.
     let workers = HashWorkers::start(HasherPool {
         workers: 1,
@@ -169,7 +170,7 @@ async fn a_flood_of_logins_past_the_hashers_queue_is_503_and_the_cabinet_still_a
     let hasher = Arc::new(Argon2Hasher::new(workers.clone()));
     let app = Arc::new(
         App::with(settings(), HttpConfig::default(), |ports| {
-            ports.hasher = hasher
+            ports.hasher = hasher;
         })
         .await,
     );
@@ -188,7 +189,6 @@ async fn a_flood_of_logins_past_the_hashers_queue_is_503_and_the_cabinet_still_a
     });
     running.await.unwrap();
 
-    const FLOOD: usize = 8;
     let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
     for _ in 0..FLOOD {
         let (app, answers) = (app.clone(), answers.clone());
