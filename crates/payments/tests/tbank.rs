@@ -313,9 +313,11 @@ async fn get_state_maps_each_status() {
         ("AUTHORIZED", None),
         ("CONFIRMING", None),
         ("CONFIRMED", paid),
-        ("REFUNDED", paid),
-        ("PARTIAL_REFUNDED", paid),
+        // Money that went back is not a payment that succeeded.
+        ("REFUNDING", None),
+        ("REFUNDED", Some(Outcome::Canceled)),
         ("CANCELED", Some(Outcome::Canceled)),
+        ("REVERSING", Some(Outcome::Canceled)),
         ("REVERSED", Some(Outcome::Canceled)),
         ("DEADLINE_EXPIRED", Some(Outcome::Canceled)),
         ("ATTEMPTS_EXPIRED", Some(Outcome::Canceled)),
@@ -325,6 +327,14 @@ async fn get_state_maps_each_status() {
         let report = state(state_reply(status)).await.unwrap();
         assert_eq!(report.outcome, outcome, "{status}");
         assert_eq!(report.amount, "1500.00".parse().unwrap());
+    }
+    // Part of it stayed: neither succeeded nor canceled; an operator settles it.
+    for status in ["PARTIAL_REFUNDED", "PARTIAL_REVERSED"] {
+        let refused = state(state_reply(status)).await;
+        assert!(
+            matches!(&refused, Err(ProviderError::Rejected(m)) if m.contains(status)),
+            "{status}: {refused:?}"
+        );
     }
     assert!(matches!(
         state(state_reply("SOMETHING_NEW")).await,
