@@ -217,6 +217,29 @@ async fn http_refusals_by_class() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_a_refusal_and_is_not_followed() {
+    let server = MockServer::start().await;
+    let elsewhere = format!("{}/elsewhere", server.uri());
+    answer(
+        &server,
+        "POST",
+        "/v2/Init",
+        ResponseTemplate::new(302).insert_header("location", elsewhere.as_str()),
+        1,
+    )
+    .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(initialized())
+        .expect(0)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        tbank(&server).create(&request()).await,
+        Err(ProviderError::Rejected("HTTP 302".into()))
+    );
+}
+
+#[tokio::test]
 async fn success_false_is_a_refusal_unless_the_provider_failed() {
     let server = MockServer::start().await;
     answer(
