@@ -2,7 +2,6 @@
 //! records in the background, and a graceful stop on SIGTERM or Ctrl-C.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,6 +15,7 @@ use vodokanal_http::{AppState, HttpConfig};
 
 use crate::config::{ConfigError, ServeConfig};
 use crate::error::Error;
+use crate::listener::stopped;
 use crate::sandbox_page::{self, SandboxPage};
 use crate::wiring::{self, Machine, Provider, Store};
 
@@ -45,6 +45,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     let http = HttpConfig {
         trusted_proxies: config.trusted_proxies.clone(),
         cors_origins: config.cors_origins.clone(),
+        return_origins: config.return_origins.clone(),
         ..HttpConfig::default()
     };
     // The web client's files first; every other path (the API's, and its 404) to the API.
@@ -93,32 +94,22 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         stop_rx.clone(),
     ));
 
-    let mut server_stop = stop_rx;
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { stopped(&mut server_stop).await })
-    .into_future();
+    let server = crate::listener::serve(listener, app, config.listener, stop_rx);
     tokio::pin!(server);
 
-    let outcome = tokio::select! {
-        outcome = &mut server => outcome,
+    tokio::select! {
+        () = &mut server => {}
         () = stop_signal() => {
             info!("stopping: finishing the requests in flight");
             let _ = stop.send(true);
-            if let Ok(outcome) = tokio::time::timeout(DRAIN_FOR, &mut server).await {
-                outcome
-            } else {
+            if tokio::time::timeout(DRAIN_FOR, &mut server).await.is_err() {
                 warn!(seconds = DRAIN_FOR.as_secs(), "requests still in flight were cut off");
-                Ok(())
             }
         }
-    };
+    }
     let _ = stop.send(true);
     let _ = reconciler.await;
     let _ = purger.await;
-    outcome.map_err(|e| Error::Command(format!("the server failed: {e}")))?;
     info!("stopped");
     Ok(())
 }
@@ -174,15 +165,6 @@ where
         tokio::select! {
             () = job() => {}
             () = stopped(&mut stop) => return,
-        }
-    }
-}
-
-/// Resolves once the stop is sent (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    while !*stop.borrow_and_update() {
-        if stop.changed().await.is_err() {
-            return;
         }
     }
 }
