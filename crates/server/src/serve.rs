@@ -2,6 +2,7 @@
 //! records in the background, and a graceful stop on SIGTERM or Ctrl-C.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -24,6 +25,9 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(60);
 
 /// How often the expired sessions, codes, idempotency records and attempts are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// How long a background job that panicked waits before it starts again.
+const RESTART_AFTER: Duration = Duration::from_secs(30);
 
 /// How long in-flight requests may take to finish after a stop signal.
 const DRAIN_FOR: Duration = Duration::from_secs(20);
@@ -74,25 +78,37 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     info!(%address, public_url = %config.provider.public_url, "listening");
 
     let (stop, stop_rx) = watch::channel(false);
-    let reconciler = tokio::spawn(reconcile_in_background(
-        ReconcilePayments::new(
-            store.stores.payments.clone(),
-            provider.port(),
-            machine.clock.clone(),
-        ),
-        config.provider.reconcile_after,
-        RECONCILE_EVERY,
-        stop_rx.clone(),
+    let reconcile = Arc::new(ReconcilePayments::new(
+        store.stores.payments.clone(),
+        provider.port(),
+        machine.clock.clone(),
     ));
-    let purger = tokio::spawn(purge_in_background(
-        PurgeExpired::new(
-            store.stores.housekeeping.clone(),
-            machine.clock.clone(),
-            settings,
-        ),
-        PURGE_EVERY,
+    let older_than = config.provider.reconcile_after;
+    let reconciler = tokio::spawn(supervised(
+        "reconciliation",
+        RESTART_AFTER,
         stop_rx.clone(),
+        {
+            let stop = stop_rx.clone();
+            move || {
+                reconcile_in_background(
+                    reconcile.clone(),
+                    older_than,
+                    RECONCILE_EVERY,
+                    stop.clone(),
+                )
+            }
+        },
     ));
+    let purge = Arc::new(PurgeExpired::new(
+        store.stores.housekeeping.clone(),
+        machine.clock.clone(),
+        settings,
+    ));
+    let purger = tokio::spawn(supervised("purge", RESTART_AFTER, stop_rx.clone(), {
+        let stop = stop_rx.clone();
+        move || purge_in_background(purge.clone(), PURGE_EVERY, stop.clone())
+    }));
 
     let server = crate::listener::serve(listener, app, config.listener, stop_rx);
     tokio::pin!(server);
@@ -118,12 +134,12 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
 /// tried. A stop also ends a run in progress: each payment is settled atomically, so one cut
 /// off between the provider's report and the store is simply checked again next time.
 async fn reconcile_in_background(
-    reconcile: ReconcilePayments,
+    reconcile: Arc<ReconcilePayments>,
     older_than: chrono::TimeDelta,
     every: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let reconcile = &reconcile;
+    let reconcile = reconcile.as_ref();
     repeat(every, stop, move || async move {
         if let Err(e) = reconcile
             .execute(ReconcilePaymentsCommand { older_than })
@@ -138,14 +154,55 @@ async fn reconcile_in_background(
 /// Purges expired records every `every` (the first run at start) until told to stop; a
 /// failing run is logged and the next one tried. Each table is purged by one statement, so a
 /// stop in the middle leaves the rest for the next process.
-async fn purge_in_background(purge: PurgeExpired, every: Duration, stop: watch::Receiver<bool>) {
-    let purge = &purge;
+async fn purge_in_background(
+    purge: Arc<PurgeExpired>,
+    every: Duration,
+    stop: watch::Receiver<bool>,
+) {
+    let purge = purge.as_ref();
     repeat(every, stop, move || async move {
         if let Err(e) = purge.execute().await {
             error!(error = %e, "purging expired records failed");
         }
     })
     .await;
+}
+
+/// Runs the background job `start` makes as a task of its own, until it ends (told to stop).
+/// A job that panics is not silently gone: the panic is logged at ERROR and, after `pause`,
+/// the job starts again (unless told to stop meanwhile).
+async fn supervised<F, Fut>(
+    name: &'static str,
+    pause: Duration,
+    mut stop: watch::Receiver<bool>,
+    start: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match tokio::spawn(start()).await {
+            Err(e) if e.is_panic() => {
+                let payload = e.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                error!(
+                    job = name,
+                    panic = %message,
+                    restart_in_seconds = pause.as_secs(),
+                    "a background job panicked; it starts again after a pause"
+                );
+            }
+            Ok(()) | Err(_) => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = stopped(&mut stop) => return,
+        }
+    }
 }
 
 /// Runs `job` at once and then every `every` until told to stop; a stop also ends a run in
@@ -279,7 +336,11 @@ mod tests {
         stop: watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(reconcile_in_background(
-            ReconcilePayments::new(payments, provider, Arc::new(Stopped)),
+            Arc::new(ReconcilePayments::new(
+                payments,
+                provider,
+                Arc::new(Stopped),
+            )),
             TimeDelta::minutes(10),
             Duration::from_secs(3600),
             stop,
@@ -358,11 +419,11 @@ mod tests {
 
         let (stop, stop_rx) = watch::channel(false);
         let handle = tokio::spawn(purge_in_background(
-            PurgeExpired::new(
+            Arc::new(PurgeExpired::new(
                 stores.housekeeping.clone(),
                 Arc::new(Stopped),
                 &Settings::default(),
-            ),
+            )),
             Duration::from_secs(3600),
             stop_rx,
         ));
@@ -377,5 +438,38 @@ mod tests {
         }
         stop.send(true).unwrap();
         handle.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_is_started_again_after_the_pause() {
+        let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (_stop, stop_rx) = watch::channel(false);
+        let counted = starts.clone();
+        supervised("test", Duration::from_millis(1), stop_rx, move || {
+            let starts = counted.clone();
+            async move {
+                let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                assert!(n > 0, "the first run panics");
+            }
+        })
+        .await;
+        assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panicked_is_not_started_again_after_a_stop() {
+        let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (stop, stop_rx) = watch::channel(false);
+        stop.send(true).unwrap();
+        let counted = starts.clone();
+        supervised("test", Duration::from_secs(3600), stop_rx, move || {
+            let starts = counted.clone();
+            async move {
+                starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                panic!("always panics");
+            }
+        })
+        .await;
+        assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }
