@@ -64,6 +64,7 @@ fn the_use_cases_know_no_technology() {
             "base64",
             "chrono",
             "futures",
+            "hmac",
             "mockall",
             "serde",
             "sha2",

@@ -5,6 +5,7 @@
 use chrono::{NaiveTime, TimeDelta};
 use vodokanal_domain::{CodePolicy, ReadingPolicy, UtilityCalendar, WorkingHours};
 
+use crate::auth::secrets::CodeKey;
 use crate::ports::Limit;
 use crate::receipts::ReceiptRules;
 
@@ -137,6 +138,9 @@ pub struct Settings {
     pub receipt_rules: ReceiptRules,
     /// The server's public base URL, for links such as a payment's return URL.
     pub public_url: String,
+    /// The key of the one-time codes' HMAC, from the server secret. The default is publicly
+    /// known: `serve` replaces it.
+    pub code_key: CodeKey,
 }
 
 fn at(hour: u32, minute: u32) -> NaiveTime {
@@ -181,6 +185,7 @@ impl Default for Settings {
             receipts: false,
             receipt_rules: ReceiptRules::default(),
             public_url: "http://127.0.0.1:8080".into(),
+            code_key: CodeKey::insecure_default(),
         }
     }
 }

@@ -402,6 +402,8 @@ pub struct AnonymousPaymentRequest {
     #[schema(schema_with = amount_schema)]
     pub amount: String,
     pub email: Option<String>,
+    /// Where the payer returns after paying: on the origin of the server's public URL or of
+    /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
     pub return_url: Option<String>,
 }
 
@@ -509,6 +511,8 @@ pub struct CabinetPaymentRequest {
     pub purpose: String,
     #[schema(schema_with = amount_schema)]
     pub amount: String,
+    /// Where the payer returns after paying: on the origin of the server's public URL or of
+    /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
     pub return_url: Option<String>,
 }
 

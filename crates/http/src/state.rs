@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
+
+use crate::extract::ReturnOrigins;
 use vodokanal_app::Settings;
 use vodokanal_app::accounts::{
     LinkAccount, ListAccounts, RelabelAccount, UnlinkAccount, ViewAccount,
@@ -64,6 +66,9 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// The largest request body, 64 KiB.
     pub body_limit: usize,
+    /// Origins besides the public URL's that a payment's `return_url` may lead to
+    /// (`VODOKANAL_RETURN_ORIGINS`); none by default.
+    pub return_origins: Vec<String>,
 }
 
 impl Default for HttpConfig {
@@ -73,6 +78,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(15),
             body_limit: 64 * 1024,
+            return_origins: Vec::new(),
         }
     }
 }
@@ -115,6 +121,7 @@ pub(crate) struct UseCases {
 pub struct AppState {
     pub(crate) use_cases: Arc<UseCases>,
     pub(crate) config: Arc<HttpConfig>,
+    pub(crate) return_origins: Arc<ReturnOrigins>,
 }
 
 impl fmt::Debug for AppState {
@@ -257,6 +264,10 @@ impl AppState {
         };
         Self {
             use_cases: Arc::new(use_cases),
+            return_origins: Arc::new(ReturnOrigins::new(
+                &settings.public_url,
+                &config.return_origins,
+            )),
             config: Arc::new(config),
         }
     }

@@ -173,19 +173,26 @@ fn id_text(value: Option<&Value>) -> Option<String> {
 
 /// The state a status means: `Ok(None)` while the payment may still go either way.
 ///
-/// A refund (`REFUNDING`, `PARTIAL_REFUNDED`, `REFUNDED`) follows a payment that succeeded, as
-/// YooKassa's payment stays `succeeded` after one; refunds are handled outside the cabinet.
+/// Only `CONFIRMED` is money that stays with us. A payment still pending with us that T-Bank
+/// reports returned is settled by what is left of it: `REFUNDED` or `REVERSED` (all of it
+/// went back) is canceled, so that the debt does not go down by money the payer got back;
+/// `REFUNDING` waits for the refund's end; `PARTIAL_REFUNDED` and `PARTIAL_REVERSED` (part of
+/// it stayed) can't be either, and are left pending for an operator (a refusal, logged at
+/// every reconciliation). A payment already settled is never changed by a later refund:
+/// refunds are handled outside the cabinet.
 fn outcome(status: &str, clock: &dyn Clock) -> Result<Option<Outcome>, ProviderError> {
     match status {
         "NEW" | "FORM_SHOWED" | "AUTHORIZING" | "3DS_CHECKING" | "3DS_CHECKED" | "AUTHORIZED"
-        | "CONFIRMING" => Ok(None),
-        "CONFIRMED" | "REFUNDING" | "PARTIAL_REFUNDED" | "REFUNDED" => {
-            Ok(Some(Outcome::Succeeded {
-                paid_at: clock.now(),
-            }))
-        }
+        | "CONFIRMING" | "REFUNDING" => Ok(None),
+        "CONFIRMED" => Ok(Some(Outcome::Succeeded {
+            paid_at: clock.now(),
+        })),
         "CANCELED" | "DEADLINE_EXPIRED" | "ATTEMPTS_EXPIRED" | "REJECTED" | "AUTH_FAIL"
-        | "REVERSING" | "REVERSED" => Ok(Some(Outcome::Canceled)),
+        | "REVERSING" | "REVERSED" | "REFUNDED" => Ok(Some(Outcome::Canceled)),
+        "PARTIAL_REFUNDED" | "PARTIAL_REVERSED" => Err(ProviderError::Rejected(format!(
+            "GetState: {status}: part of the payment went back to the payer; an operator must \
+             settle it"
+        ))),
         other => Err(ProviderError::Unavailable(format!(
             "unknown payment status {:?}",
             at_most(other, 32)

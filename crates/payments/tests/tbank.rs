@@ -217,6 +217,29 @@ async fn http_refusals_by_class() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_a_refusal_and_is_not_followed() {
+    let server = MockServer::start().await;
+    let elsewhere = format!("{}/elsewhere", server.uri());
+    answer(
+        &server,
+        "POST",
+        "/v2/Init",
+        ResponseTemplate::new(302).insert_header("location", elsewhere.as_str()),
+        1,
+    )
+    .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(initialized())
+        .expect(0)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        tbank(&server).create(&request()).await,
+        Err(ProviderError::Rejected("HTTP 302".into()))
+    );
+}
+
+#[tokio::test]
 async fn success_false_is_a_refusal_unless_the_provider_failed() {
     let server = MockServer::start().await;
     answer(
@@ -313,9 +336,11 @@ async fn get_state_maps_each_status() {
         ("AUTHORIZED", None),
         ("CONFIRMING", None),
         ("CONFIRMED", paid),
-        ("REFUNDED", paid),
-        ("PARTIAL_REFUNDED", paid),
+        // Money that went back is not a payment that succeeded.
+        ("REFUNDING", None),
+        ("REFUNDED", Some(Outcome::Canceled)),
         ("CANCELED", Some(Outcome::Canceled)),
+        ("REVERSING", Some(Outcome::Canceled)),
         ("REVERSED", Some(Outcome::Canceled)),
         ("DEADLINE_EXPIRED", Some(Outcome::Canceled)),
         ("ATTEMPTS_EXPIRED", Some(Outcome::Canceled)),
@@ -325,6 +350,14 @@ async fn get_state_maps_each_status() {
         let report = state(state_reply(status)).await.unwrap();
         assert_eq!(report.outcome, outcome, "{status}");
         assert_eq!(report.amount, "1500.00".parse().unwrap());
+    }
+    // Part of it stayed: neither succeeded nor canceled; an operator settles it.
+    for status in ["PARTIAL_REFUNDED", "PARTIAL_REVERSED"] {
+        let refused = state(state_reply(status)).await;
+        assert!(
+            matches!(&refused, Err(ProviderError::Rejected(m)) if m.contains(status)),
+            "{status}: {refused:?}"
+        );
     }
     assert!(matches!(
         state(state_reply("SOMETHING_NEW")).await,

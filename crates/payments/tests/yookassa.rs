@@ -263,6 +263,29 @@ async fn each_4xx_is_a_refusal_sent_once() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_a_refusal_and_is_not_followed() {
+    let server = MockServer::start().await;
+    let elsewhere = format!("{}/elsewhere", server.uri());
+    answer(
+        &server,
+        "POST",
+        "/v3/payments",
+        ResponseTemplate::new(307).insert_header("location", elsewhere.as_str()),
+        1,
+    )
+    .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(pending())
+        .expect(0)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        yookassa(&server).create(&request()).await,
+        Err(ProviderError::Rejected("HTTP 307".into()))
+    );
+}
+
+#[tokio::test]
 async fn too_many_requests_is_unavailable_and_not_repeated_at_once() {
     let server = MockServer::start().await;
     answer(

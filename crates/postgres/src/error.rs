@@ -26,8 +26,8 @@ pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
 
 /// SQLSTATEs of a database that does not serve us now but may later, never of our own
 /// mistake: classes 08 connection, 28 authorization (a rotated password), 3D no such database,
-/// 40 serialization failure or deadlock, 53 resources, 57 operator intervention (shutdown),
-/// 58 system (I/O); and 25006 (a read-only replica after a failover), 55P03 (lock not
+/// 40 serialization failure or deadlock, 53 resources, 57 operator intervention (shutdown, and
+/// 57014 a statement canceled by `statement_timeout`), 58 system (I/O); and 25006 (a read-only replica after a failover), 55P03 (lock not
 /// available).
 fn is_transient(code: &str) -> bool {
     ["08", "28", "3D", "40", "53", "57", "58"]
@@ -51,7 +51,8 @@ mod tests {
     #[test]
     fn a_database_that_does_not_serve_us_now_is_transient() {
         for code in [
-            "08006", "28P01", "3D000", "40001", "53300", "57P01", "58030", "25006", "55P03",
+            "08006", "28P01", "3D000", "40001", "53300", "57P01", "57014", "58030", "25006",
+            "55P03",
         ] {
             assert!(is_transient(code), "{code}");
         }

@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let pool = vodokanal_postgres::connect("postgres://postgres@127.0.0.1/vodokanal", 10).await?;
+//! let pool = vodokanal_postgres::connect("postgres://postgres@127.0.0.1/vodokanal", 10, None).await?;
 //! vodokanal_postgres::MIGRATOR.run(&pool).await?;
 //! let stores = vodokanal_postgres::PgStores::new(pool);
 //! # let _ = stores;
@@ -32,6 +32,7 @@ mod sessions;
 mod users;
 mod visits;
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ pub use sqlx::PgPool;
 pub use users::PgUserRepository;
 pub use visits::PgVisitRequestRepository;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use vodokanal_app::StoreError;
 use vodokanal_app::Stores;
 
@@ -61,22 +62,50 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Opens a pool of at most `max_connections` connections to `url` (a `postgres://` URL).
 /// Waiting for a connection gives up after 3 seconds, so that a database that is down becomes
-/// a quick 503 rather than a hang.
-pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+/// a quick 503 rather than a hang. With a `statement_timeout`, every connection's statements
+/// are canceled by the server past it (SQLSTATE 57014, `StoreError::Unavailable`), so that a
+/// hung database is a 503 too; the server's own commands (imports, exports) go without.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    statement_timeout: Option<Duration>,
+) -> Result<PgPool, StoreError> {
+    let mut options = PgConnectOptions::from_str(url).map_err(error::store_error)?;
+    if let Some(timeout) = statement_timeout {
+        // Sent with the connection's start-up packet: every session begins with it.
+        options = options.options([(
+            "statement_timeout",
+            format!("{}ms", timeout.as_millis().max(1)),
+        )]);
+    }
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect(url)
+        .connect_with(options)
         .await
         .map_err(error::store_error)
 }
 
-/// Applies the pending migrations.
+/// Applies the pending migrations, without the statement timeout (building an index on a
+/// large table may take longer); the connection goes back to the pool with it again.
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
-    MIGRATOR
-        .run(pool)
+    let failed =
+        |e: &dyn std::fmt::Display| StoreError::Unavailable(format!("migration failed: {e}"));
+    let mut connection = pool.acquire().await.map_err(error::store_error)?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *connection)
         .await
-        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+        .map_err(|e| failed(&e))?;
+    let migrated = MIGRATOR.run(&mut *connection).await;
+    if sqlx::query("RESET statement_timeout")
+        .execute(&mut *connection)
+        .await
+        .is_err()
+    {
+        // Never back into the pool without its timeout.
+        drop(connection.detach());
+    }
+    migrated.map_err(|e| failed(&e))
 }
 
 /// Builds every store port on one pool.

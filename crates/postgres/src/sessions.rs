@@ -5,7 +5,7 @@ use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::SessionRepository;
-use vodokanal_domain::{Session, TokenDigest, UserId};
+use vodokanal_domain::{PasswordHash, Session, TokenDigest, UserId};
 
 use crate::error::store_error;
 use crate::pg_store;
@@ -41,6 +41,32 @@ impl SessionRepository for PgSessionRepository {
         .await
         .map_err(store_error)?;
         Ok(())
+    }
+
+    #[instrument(skip_all, fields(user = %session.user_id))]
+    async fn create_if_password(
+        &self,
+        session: &Session,
+        verified: &PasswordHash,
+    ) -> Result<bool, StoreError> {
+        // `FOR SHARE` locks the user's row against a reset's UPDATE: a reset that updated it
+        // first makes this wait and then find the new hash (nothing inserted); one that comes
+        // after waits for this insert to commit, and its delete then ends this session.
+        let created = sqlx::query(
+            "INSERT INTO sessions (digest, user_id, created_at, expires_at) \
+             SELECT $1, u.id, $2, $3 FROM ( \
+                 SELECT id FROM users WHERE id = $4 AND password_hash = $5 FOR SHARE \
+             ) AS u",
+        )
+        .bind(&session.digest.0[..])
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .bind(session.user_id.as_uuid())
+        .bind(verified.as_phc())
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(created.rows_affected() == 1)
     }
 
     #[instrument(skip_all)]

@@ -1,4 +1,36 @@
-//! Encoding one row of `;`-separated CSV.
+//! Encoding one row of `;`-separated CSV, and defusing an exported cell that a spreadsheet
+//! would run as a formula.
+
+use std::borrow::Cow;
+
+/// An exported cell a spreadsheet would read as a formula (it begins with `=`, `+`, `-`, `@`,
+/// a tab or CR) gets a leading `'`, which makes it text (OWASP "CSV injection"). A number is
+/// left alone, so a negative amount or reading stays a number: `-` followed by digits with at
+/// most one `.` inside is a number, not a formula. Dates, instants, account numbers and codes
+/// never begin with those characters; names, addresses, notes, phones (`+7…`) and meter
+/// numbers may, and are the cells this is for.
+pub fn defuse(field: &str) -> Cow<'_, str> {
+    let risky = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !is_negative_number(field) {
+        Cow::Owned(format!("'{field}"))
+    } else {
+        Cow::Borrowed(field)
+    }
+}
+
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_negative_number(field: &str) -> bool {
+    let Some(digits) = field.strip_prefix('-') else {
+        return false;
+    };
+    match digits.split_once('.') {
+        Some((whole, fraction)) => all_digits(whole) && all_digits(fraction),
+        None => all_digits(digits),
+    }
+}
 
 /// Appends one CSV row, terminated by `\n`, to `out`.
 ///
@@ -40,6 +72,39 @@ mod tests {
         let mut out = Vec::new();
         encode_row(fields, &mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_defused_and_a_number_is_not() {
+        let cases = [
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
+            ("+79109845003", "'+79109845003"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-.5", "'-.5"),
+            ("-1.", "'-1."),
+            ("-1.2.3", "'-1.2.3"),
+            ("-150.50", "-150.50"),
+            ("-10", "-10"),
+            ("-0.001", "-0.001"),
+            ("150.50", "150.50"),
+            (
+                "г. Иваново, ул. Лежневская, д. 1",
+                "г. Иваново, ул. Лежневская, д. 1",
+            ),
+            ("2026-11-16T09:00:00Z", "2026-11-16T09:00:00Z"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ];
+        for (cell, expected) in cases {
+            assert_eq!(defuse(cell), expected, "{cell:?}");
+        }
     }
 
     #[test]

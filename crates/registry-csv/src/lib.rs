@@ -16,6 +16,9 @@
 //!   the registry reader of the billing side accepts both.
 //! - The exports quote a field only when it has to be quoted: when it contains `;`, `"`, CR or
 //!   LF (and a row whose only field is blank, so that it is not read back as a blank line).
+//! - An exported field that begins with `=`, `+`, `-`, `@`, a tab or CR, and is not a negative
+//!   number, is prefixed with `'`, so that a spreadsheet shows it as text rather than running
+//!   it as a formula (a name or a note a subscriber typed; a phone `+7…`).
 //!
 //! Reading is strict where the `csv` crates are lenient: a quote inside an unquoted field,
 //! text after a closing quote, or a quote that is never closed makes the row a
@@ -26,6 +29,6 @@ pub mod generator;
 mod sink;
 pub mod source;
 
-pub use encode::encode_row;
+pub use encode::{defuse, encode_row};
 pub use sink::CsvExportSink;
 pub use source::CsvRegistrySource;

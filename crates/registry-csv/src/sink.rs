@@ -6,13 +6,14 @@ use async_trait::async_trait;
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 use vodokanal_app::ports::{ExportSink, SinkError};
 
-use crate::encode::encode_row;
+use crate::encode::{defuse, encode_row};
 
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Writes an export's rows to any `AsyncWrite` (standard output, a file) through a buffer:
 /// UTF-8 without a byte order mark, `;` between fields, a field quoted only when it contains
-/// `;`, `"`, CR or LF, every line ended by `\n` (see the crate's conventions). Nothing is
+/// `;`, `"`, CR or LF, a field a spreadsheet would run as a formula prefixed with `'`
+/// ([`defuse`]), every line ended by `\n` (see the crate's conventions). Nothing is
 /// guaranteed to have reached the writer before [`ExportSink::finish`] returns `Ok`.
 pub struct CsvExportSink<W> {
     output: BufWriter<W>,
@@ -50,7 +51,8 @@ impl<W: AsyncWrite + Unpin + Send> ExportSink for CsvExportSink<W> {
             ));
         }
         self.row.clear();
-        encode_row(fields, &mut self.row);
+        let defused: Vec<_> = fields.iter().map(|field| defuse(field)).collect();
+        encode_row(&defused, &mut self.row);
         self.output
             .write_all(&self.row)
             .await
@@ -107,6 +109,22 @@ mod tests {
                         4;; spaces \n";
         let bytes = written(&rows).await;
         assert!(!bytes.starts_with(b"\xEF\xBB\xBF"), "no byte order mark");
+        assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn a_formula_is_written_as_text_and_a_negative_amount_as_a_number() {
+        let rows = [row(&[
+            "=1+2",
+            "-150.50",
+            "+79109845003",
+            "@SUM(A1:A9)",
+            "\t-1",
+            "Иванов; =1",
+        ])];
+        let expected = "'=1+2;-150.50;'+79109845003;\
+                        '@SUM(A1:A9);'\t-1;\"Иванов; =1\"\n";
+        let bytes = written(&rows).await;
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
     }
 
@@ -195,7 +213,10 @@ mod tests {
             read.push(item.unwrap());
         }
         let fields: Vec<Vec<String>> = read.iter().map(|r| r.fields.clone()).collect();
-        assert_eq!(fields, rows);
+        // Every field comes back, the lone CR defused as a formula would be.
+        let mut expected = rows.to_vec();
+        expected[1][7] = "'\r".to_owned();
+        assert_eq!(fields, expected);
         // Line numbers count the newlines inside quoted fields.
         let lines: Vec<u64> = read.iter().map(|r: &RawRow| r.line).collect();
         assert_eq!(lines, [2, 3, 6, 7, 8, 9, 10]);

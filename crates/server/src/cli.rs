@@ -232,6 +232,26 @@ pub struct ServeArgs {
     /// cabinet answers with personal data) [default: none].
     #[arg(long, env = "VODOKANAL_CORS_ORIGINS")]
     pub cors_origins: Option<String>,
+    /// Seconds after which PostgreSQL cancels a statement of a request (a 503); 0 for none
+    /// [default: 5].
+    #[arg(long, env = "VODOKANAL_STATEMENT_TIMEOUT")]
+    pub statement_timeout: Option<String>,
+    /// Seconds a client has to send a request's head (line and headers) before its connection
+    /// is closed [default: 10].
+    #[arg(long, env = "VODOKANAL_HEADER_READ_TIMEOUT")]
+    pub header_read_timeout: Option<String>,
+    /// The most connections open at once; more wait until one closes [default: 1024].
+    #[arg(long, env = "VODOKANAL_MAX_CONNECTIONS")]
+    pub max_connections: Option<String>,
+    /// Comma-separated origins besides the public URL's, such as `https://app.example.ru`,
+    /// that a payment's `return_url` may lead to [default: none].
+    #[arg(long, env = "VODOKANAL_RETURN_ORIGINS")]
+    pub return_origins: Option<String>,
+    /// The server secret (at least 32 bytes) that keys the digests of SMS codes [default: one
+    /// generated into `FILE.secret` beside the SQLite database, or `vodokanal.secret` in the
+    /// working directory on PostgreSQL].
+    #[arg(long, env = "VODOKANAL_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
     /// How many days a login session lives [default: 30].
     #[arg(long, env = "VODOKANAL_SESSION_DAYS")]
     pub session_days: Option<String>,

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod listener;
 pub mod sandbox_page;
 pub mod secret;
 pub mod serve;
@@ -87,11 +88,21 @@ impl Checked {
 
     /// Opens (and migrates) the store, then runs. Reports go to `out`.
     pub async fn run(self, common: &CommonConfig, out: &mut dyn Write) -> Result<(), Error> {
-        let store = wiring::open_store(&common.database).await?;
+        // Only the requests of `serve` are bounded: an export may stream for longer.
+        let statement_timeout = match &self {
+            Self::Serve(config) => config.statement_timeout,
+            _ => None,
+        };
+        let store = wiring::open_store(&common.database, statement_timeout).await?;
         let mut settings = common.settings.clone();
         match self {
             Self::Serve(config) => {
                 config.apply_to(&mut settings);
+                settings.code_key = config::secret::code_key(
+                    config.secret.as_ref(),
+                    &common.database.url,
+                    Machine::real().random.as_ref(),
+                )?;
                 serve::serve(&config, &settings, store).await
             }
             Self::Migrate => writeln!(

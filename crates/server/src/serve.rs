@@ -2,7 +2,7 @@
 //! records in the background, and a graceful stop on SIGTERM or Ctrl-C.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,6 +16,7 @@ use vodokanal_http::{AppState, HttpConfig};
 
 use crate::config::{ConfigError, ServeConfig};
 use crate::error::Error;
+use crate::listener::stopped;
 use crate::sandbox_page::{self, SandboxPage};
 use crate::wiring::{self, Machine, Provider, Store};
 
@@ -24,6 +25,9 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(60);
 
 /// How often the expired sessions, codes, idempotency records and attempts are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// How long a background job that panicked waits before it starts again.
+const RESTART_AFTER: Duration = Duration::from_secs(30);
 
 /// How long in-flight requests may take to finish after a stop signal.
 const DRAIN_FOR: Duration = Duration::from_secs(20);
@@ -52,6 +56,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     let http = HttpConfig {
         trusted_proxies: config.trusted_proxies.clone(),
         cors_origins: config.cors_origins.clone(),
+        return_origins: config.return_origins.clone(),
         ..HttpConfig::default()
     };
     // The web client's files first; every other path (the API's, and its 404) to the API.
@@ -80,52 +85,54 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     info!(%address, public_url = %config.provider.public_url, "listening");
 
     let (stop, stop_rx) = watch::channel(false);
-    let reconciler = tokio::spawn(reconcile_in_background(
-        ReconcilePayments::new(
-            store.stores.payments.clone(),
-            provider.port(),
-            machine.clock.clone(),
-        ),
-        config.provider.reconcile_after,
-        RECONCILE_EVERY,
-        stop_rx.clone(),
+    let reconcile = Arc::new(ReconcilePayments::new(
+        store.stores.payments.clone(),
+        provider.port(),
+        machine.clock.clone(),
     ));
-    let purger = tokio::spawn(purge_in_background(
-        PurgeExpired::new(
-            store.stores.housekeeping.clone(),
-            machine.clock.clone(),
-            settings,
-        ),
-        PURGE_EVERY,
+    let older_than = config.provider.reconcile_after;
+    let reconciler = tokio::spawn(supervised(
+        "reconciliation",
+        RESTART_AFTER,
         stop_rx.clone(),
+        {
+            let stop = stop_rx.clone();
+            move || {
+                reconcile_in_background(
+                    reconcile.clone(),
+                    older_than,
+                    RECONCILE_EVERY,
+                    stop.clone(),
+                )
+            }
+        },
     ));
+    let purge = Arc::new(PurgeExpired::new(
+        store.stores.housekeeping.clone(),
+        machine.clock.clone(),
+        settings,
+    ));
+    let purger = tokio::spawn(supervised("purge", RESTART_AFTER, stop_rx.clone(), {
+        let stop = stop_rx.clone();
+        move || purge_in_background(purge.clone(), PURGE_EVERY, stop.clone())
+    }));
 
-    let mut server_stop = stop_rx;
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { stopped(&mut server_stop).await })
-    .into_future();
+    let server = crate::listener::serve(listener, app, config.listener, stop_rx);
     tokio::pin!(server);
 
-    let outcome = tokio::select! {
-        outcome = &mut server => outcome,
+    tokio::select! {
+        () = &mut server => {}
         () = stop_signal() => {
             info!("stopping: finishing the requests in flight");
             let _ = stop.send(true);
-            if let Ok(outcome) = tokio::time::timeout(DRAIN_FOR, &mut server).await {
-                outcome
-            } else {
+            if tokio::time::timeout(DRAIN_FOR, &mut server).await.is_err() {
                 warn!(seconds = DRAIN_FOR.as_secs(), "requests still in flight were cut off");
-                Ok(())
             }
         }
-    };
+    }
     let _ = stop.send(true);
     let _ = reconciler.await;
     let _ = purger.await;
-    outcome.map_err(|e| Error::Command(format!("the server failed: {e}")))?;
     info!("stopped");
     Ok(())
 }
@@ -134,12 +141,12 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
 /// tried. A stop also ends a run in progress: each payment is settled atomically, so one cut
 /// off between the provider's report and the store is simply checked again next time.
 async fn reconcile_in_background(
-    reconcile: ReconcilePayments,
+    reconcile: Arc<ReconcilePayments>,
     older_than: chrono::TimeDelta,
     every: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let reconcile = &reconcile;
+    let reconcile = reconcile.as_ref();
     repeat(every, stop, move || async move {
         if let Err(e) = reconcile
             .execute(ReconcilePaymentsCommand { older_than })
@@ -154,14 +161,55 @@ async fn reconcile_in_background(
 /// Purges expired records every `every` (the first run at start) until told to stop; a
 /// failing run is logged and the next one tried. Each table is purged by one statement, so a
 /// stop in the middle leaves the rest for the next process.
-async fn purge_in_background(purge: PurgeExpired, every: Duration, stop: watch::Receiver<bool>) {
-    let purge = &purge;
+async fn purge_in_background(
+    purge: Arc<PurgeExpired>,
+    every: Duration,
+    stop: watch::Receiver<bool>,
+) {
+    let purge = purge.as_ref();
     repeat(every, stop, move || async move {
         if let Err(e) = purge.execute().await {
             error!(error = %e, "purging expired records failed");
         }
     })
     .await;
+}
+
+/// Runs the background job `start` makes as a task of its own, until it ends (told to stop).
+/// A job that panics is not silently gone: the panic is logged at ERROR and, after `pause`,
+/// the job starts again (unless told to stop meanwhile).
+async fn supervised<F, Fut>(
+    name: &'static str,
+    pause: Duration,
+    mut stop: watch::Receiver<bool>,
+    start: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    loop {
+        match tokio::spawn(start()).await {
+            Err(e) if e.is_panic() => {
+                let payload = e.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                error!(
+                    job = name,
+                    panic = %message,
+                    restart_in_seconds = pause.as_secs(),
+                    "a background job panicked; it starts again after a pause"
+                );
+            }
+            Ok(()) | Err(_) => return,
+        }
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = stopped(&mut stop) => return,
+        }
+    }
 }
 
 /// Runs `job` at once and then every `every` until told to stop; a stop also ends a run in
@@ -181,15 +229,6 @@ where
         tokio::select! {
             () = job() => {}
             () = stopped(&mut stop) => return,
-        }
-    }
-}
-
-/// Resolves once the stop is sent (or its sender is gone).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    while !*stop.borrow_and_update() {
-        if stop.changed().await.is_err() {
-            return;
         }
     }
 }
@@ -304,7 +343,11 @@ mod tests {
         stop: watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(reconcile_in_background(
-            ReconcilePayments::new(payments, provider, Arc::new(Stopped)),
+            Arc::new(ReconcilePayments::new(
+                payments,
+                provider,
+                Arc::new(Stopped),
+            )),
             TimeDelta::minutes(10),
             Duration::from_secs(3600),
             stop,
@@ -383,11 +426,11 @@ mod tests {
 
         let (stop, stop_rx) = watch::channel(false);
         let handle = tokio::spawn(purge_in_background(
-            PurgeExpired::new(
+            Arc::new(PurgeExpired::new(
                 stores.housekeeping.clone(),
                 Arc::new(Stopped),
                 &Settings::default(),
-            ),
+            )),
             Duration::from_secs(3600),
             stop_rx,
         ));
@@ -402,5 +445,38 @@ mod tests {
         }
         stop.send(true).unwrap();
         handle.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_is_started_again_after_the_pause() {
+        let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (_stop, stop_rx) = watch::channel(false);
+        let counted = starts.clone();
+        supervised("test", Duration::from_millis(1), stop_rx, move || {
+            let starts = counted.clone();
+            async move {
+                let n = starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                assert!(n > 0, "the first run panics");
+            }
+        })
+        .await;
+        assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panicked_is_not_started_again_after_a_stop() {
+        let starts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (stop, stop_rx) = watch::channel(false);
+        stop.send(true).unwrap();
+        let counted = starts.clone();
+        supervised("test", Duration::from_secs(3600), stop_rx, move || {
+            let starts = counted.clone();
+            async move {
+                starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                panic!("always panics");
+            }
+        })
+        .await;
+        assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

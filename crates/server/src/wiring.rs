@@ -30,17 +30,25 @@ impl std::fmt::Debug for Store {
 }
 
 /// Opens the database the URL names (SQLite or PostgreSQL) and applies its pending
-/// migrations. A database that can't be reached or migrated is [`Error::Database`].
-pub async fn open_store(config: &DatabaseConfig) -> Result<Store, Error> {
+/// migrations. A database that can't be reached or migrated is [`Error::Database`]. On
+/// PostgreSQL, `statement_timeout` bounds every statement (`serve` gives it).
+pub async fn open_store(
+    config: &DatabaseConfig,
+    statement_timeout: Option<std::time::Duration>,
+) -> Result<Store, Error> {
     let failed = |e: StoreError| Error::Database {
         url: config.url.redacted(),
         reason: e.to_string(),
     };
     let stores = match &config.url {
         DatabaseUrl::Postgres(url) => {
-            let pool = vodokanal_postgres::connect(url.expose(), config.max_connections)
-                .await
-                .map_err(failed)?;
+            let pool = vodokanal_postgres::connect(
+                url.expose(),
+                config.max_connections,
+                statement_timeout,
+            )
+            .await
+            .map_err(failed)?;
             vodokanal_postgres::migrate(&pool).await.map_err(failed)?;
             vodokanal_postgres::PgStores::new(pool)
         }

@@ -238,6 +238,23 @@ fn exports_write_csv_to_stdout_or_to_a_file() {
             .starts_with("id;account_number;purpose;amount;status;")
     );
     assert!(!workspace.path("payments.csv.partial").exists());
+    // Personal data: readable by its owner only, also when it replaces a file open to all.
+    let mode = |path: &Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions())
+            & 0o777
+    };
+    assert_eq!(mode(&out), 0o600);
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let again = workspace.run(&[
+        "export",
+        "readings",
+        "--period",
+        "2026-11",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(mode(&out), 0o600);
 
     let visits = workspace.run(&["export", "visit-requests", "--status", "new"]);
     assert!(visits.status.success(), "{}", stderr(&visits));

@@ -105,6 +105,8 @@ impl SmsRuGateway {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
+            // A redirect would carry the api_id and the code to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("vodokanal/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SmsRuSetupError::Client(error_chain(&e)))?;

@@ -25,6 +25,7 @@ mod sessions;
 mod users;
 mod visits;
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -70,6 +71,17 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, Stor
         .connect_with(options)
         .await
         .map_err(store_error)
+}
+
+/// The file a `sqlite:` URL names, `None` for an in-memory database (or a URL sqlx refuses).
+pub fn database_file(url: &str) -> Option<PathBuf> {
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    let in_memory = file.to_string_lossy().starts_with("file:sqlx-in-memory-")
+        || url
+            .split_once('?')
+            .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "mode=memory"));
+    (!in_memory).then(|| file.to_path_buf())
 }
 
 /// Brings the database's schema up to date.

@@ -186,6 +186,7 @@ macro_rules! for_each_contract {
                 a_created_session_is_found,
                 an_unknown_session_is_not_found,
                 revoke_ends_one_session,
+                a_session_is_created_only_under_the_password_the_login_checked,
             ],
             users: [
                 a_created_user_is_found_by_id_phone_and_email,

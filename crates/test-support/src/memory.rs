@@ -287,6 +287,27 @@ impl SessionRepository for InMemoryStore {
         Ok(())
     }
 
+    async fn create_if_password(
+        &self,
+        session: &Session,
+        verified: &PasswordHash,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state.lock().await;
+        let current = state
+            .users
+            .iter()
+            .find(|user| user.id == session.user_id)
+            .map(|user| &user.password_hash);
+        if current != Some(verified) {
+            return Ok(false);
+        }
+        if state.sessions.contains_key(&session.digest.0) {
+            return Err(StoreError::Corrupt("duplicate session digest".into()));
+        }
+        state.sessions.insert(session.digest.0, session.clone());
+        Ok(true)
+    }
+
     async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError> {
         let state = self.state.lock().await;
         Ok(state.sessions.get(&digest.0).cloned())

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use vodokanal_domain::{CodePolicy, CodePurpose, CodeRejected, OneTimeCode, PendingCode, Phone};
 
-use super::secrets::code_digest;
+use super::secrets::{CodeKey, code_digest};
 use crate::StoreError;
 use crate::ports::CodeRepository;
 
@@ -34,6 +34,7 @@ pub async fn confirm_code(
     code: &OneTimeCode,
     now: DateTime<Utc>,
     policy: &CodePolicy,
+    key: &CodeKey,
 ) -> Result<PendingCode, CodeCheckError> {
     let waiting = codes
         .find(phone, purpose)
@@ -50,7 +51,7 @@ pub async fn confirm_code(
         failed_attempts: tries_before,
         ..waiting
     };
-    match pending.check(&code_digest(phone, purpose, code), now, policy) {
+    match pending.check(&code_digest(key, phone, purpose, code), now, policy) {
         Ok(()) => {}
         Err(CodeRejected::Wrong { attempts_left }) => {
             tracing::info!(

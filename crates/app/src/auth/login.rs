@@ -198,12 +198,21 @@ impl Login {
         if let Some(network_key) = &network_key {
             self.counter.release(network_key, now).await?;
         }
+        let (token, session) =
+            new_session(self.random.as_ref(), user.id, now, self.session_lifetime);
+        if !self
+            .sessions
+            .create_if_password(&session, &user.password_hash)
+            .await?
+        {
+            // A reset (or a change) replaced the password since it was read: the one given
+            // is no longer the user's, and the reset's end of every session stands.
+            tracing::info!(user_id = %user.id, "login lost a race with a password change");
+            return Err(LoginError::InvalidCredentials);
+        }
         if needs_rehash && let Some(hash) = self.rehash(&user, &password).await {
             user.password_hash = hash;
         }
-        let (token, session) =
-            new_session(self.random.as_ref(), user.id, now, self.session_lifetime);
-        self.sessions.create(&session).await?;
         tracing::info!(user_id = %user.id, "logged in");
         Ok(SignedIn {
             token,
@@ -382,10 +391,12 @@ mod tests {
                 expires_at: testing::now() + TimeDelta::days(30),
             };
             self.sessions
-                .expect_create()
-                .with(eq(expected))
+                .expect_create_if_password()
+                .withf(move |s, verified| {
+                    *s == expected && *verified == testing::user().password_hash
+                })
                 .times(1)
-                .return_const(outcome);
+                .return_const(outcome.map(|()| true));
             self
         }
 
@@ -572,6 +583,20 @@ mod tests {
             ..testing::user()
         };
         assert_eq!(outcome, Ok(signed_in(user)));
+    }
+
+    #[tokio::test]
+    async fn a_password_replaced_between_the_check_and_the_session_refuses_the_login() {
+        let mut ports = Ports::default().right_password(true);
+        // The store finds another hash than the one verified: a reset ran meanwhile.
+        ports
+            .sessions
+            .expect_create_if_password()
+            .times(1)
+            .return_const(Ok(false));
+        // Nothing is re-hashed over the reset's new password (no `hash` is expected).
+        let outcome = ports.run(by_phone(PASSWORD)).await;
+        assert_eq!(outcome, Err(LoginError::InvalidCredentials));
     }
 
     #[tokio::test]

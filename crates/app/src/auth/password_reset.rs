@@ -9,6 +9,7 @@ use std::sync::Arc;
 use vodokanal_domain::{CodePolicy, CodePurpose, MobilePhone, OneTimeCode, Password, Phone};
 
 use super::confirm_code::{CodeCheckError, confirm_code};
+use super::secrets::CodeKey;
 use super::send_code::{CodeRequested, Delivery, SendCode, SendCodeCommand, SendCodeError};
 use crate::StoreError;
 use crate::ports::{Clock, CodeRepository, HashError, PasswordHasher, UserRepository};
@@ -119,6 +120,7 @@ pub struct ConfirmPasswordReset {
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     policy: CodePolicy,
+    code_key: CodeKey,
 }
 
 impl fmt::Debug for ConfirmPasswordReset {
@@ -141,6 +143,7 @@ impl ConfirmPasswordReset {
             hasher,
             clock,
             policy: settings.code_policy,
+            code_key: settings.code_key,
         }
     }
 
@@ -156,6 +159,7 @@ impl ConfirmPasswordReset {
             &command.code,
             now,
             &self.policy,
+            &self.code_key,
         )
         .await?;
         let user = self
@@ -240,6 +244,7 @@ mod tests {
     async fn a_registered_phone_gets_a_reset_code() {
         let mut codes = no_code_waiting();
         let digest = code_digest(
+            &Settings::default().code_key,
             &testing::phone(),
             CodePurpose::PasswordReset,
             &OneTimeCode::from_number(123_456),
@@ -345,7 +350,12 @@ mod tests {
         PendingCode::new(
             testing::phone(),
             CodePurpose::PasswordReset,
-            Some(code_digest(&testing::phone(), purpose, &code())),
+            Some(code_digest(
+                &Settings::default().code_key,
+                &testing::phone(),
+                purpose,
+                &code(),
+            )),
             None,
             testing::now() - TimeDelta::seconds(60),
             &CodePolicy::default(),

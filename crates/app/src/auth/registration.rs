@@ -14,7 +14,7 @@ use vodokanal_domain::{
 
 use super::SignedIn;
 use super::confirm_code::{CodeCheckError, confirm_code};
-use super::secrets::new_session;
+use super::secrets::{CodeKey, new_session};
 use super::send_code::{CodeRequested, Delivery, SendCode, SendCodeCommand, SendCodeError};
 use crate::StoreError;
 use crate::ports::{
@@ -151,6 +151,7 @@ pub struct ConfirmRegistration {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     policy: CodePolicy,
+    code_key: CodeKey,
     session_lifetime: TimeDelta,
 }
 
@@ -178,6 +179,7 @@ impl ConfirmRegistration {
             clock,
             random,
             policy: settings.code_policy,
+            code_key: settings.code_key,
             session_lifetime: settings.session_lifetime,
         }
     }
@@ -199,6 +201,7 @@ impl ConfirmRegistration {
             &code,
             now,
             &self.policy,
+            &self.code_key,
         )
         .await?;
         let email = pending
@@ -409,6 +412,7 @@ mod tests {
             testing::phone(),
             CodePurpose::Registration,
             Some(code_digest(
+                &Settings::default().code_key,
                 &testing::phone(),
                 CodePurpose::Registration,
                 &code(),
@@ -575,6 +579,7 @@ mod tests {
         let outcome = Ports::default()
             .finds(Ok(Some(PendingCode {
                 digest: Some(code_digest(
+                    &Settings::default().code_key,
                     &testing::phone(),
                     CodePurpose::Registration,
                     &OneTimeCode::from_number(654_321),
@@ -591,6 +596,7 @@ mod tests {
         let outcome = Ports::default()
             .finds(Ok(Some(PendingCode {
                 digest: Some(code_digest(
+                    &Settings::default().code_key,
                     &testing::phone(),
                     CodePurpose::PasswordReset,
                     &code(),

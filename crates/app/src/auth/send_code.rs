@@ -11,7 +11,7 @@ use vodokanal_domain::{
     ClientNetwork, CodePolicy, CodePurpose, Email, MobilePhone, OneTimeCode, PendingCode,
 };
 
-use super::secrets::code_digest;
+use super::secrets::{CodeKey, code_digest};
 use crate::StoreError;
 use crate::ports::{
     AttemptCounter, Clock, CodeRepository, Limit, LimitState, Random, SmsError, SmsGateway,
@@ -108,6 +108,7 @@ pub struct SendCode {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     policy: CodePolicy,
+    code_key: CodeKey,
     limits: Limits,
 }
 
@@ -133,6 +134,7 @@ impl SendCode {
             clock,
             random,
             policy: settings.code_policy,
+            code_key: settings.code_key,
             limits: settings.limits,
         }
     }
@@ -180,7 +182,7 @@ impl SendCode {
         let (text, digest, email) = match delivery {
             Delivery::Code { email } => {
                 let code = self.random.one_time_code();
-                let digest = code_digest(phone.phone(), purpose, &code);
+                let digest = code_digest(&self.code_key, phone.phone(), purpose, &code);
                 (Some(code_text(purpose, &code)), Some(digest), email)
             }
             Delivery::AlreadyRegistered => (Some(ALREADY_REGISTERED_TEXT.to_owned()), None, None),
@@ -364,7 +366,12 @@ mod tests {
     #[tokio::test]
     async fn a_registration_code_is_sent_then_stored_as_a_digest_with_the_email() {
         let code = OneTimeCode::from_number(123_456);
-        let digest = code_digest(&testing::phone(), CodePurpose::Registration, &code);
+        let digest = code_digest(
+            &Settings::default().code_key,
+            &testing::phone(),
+            CodePurpose::Registration,
+            &code,
+        );
         let use_case = Ports::default()
             .nothing_pending()
             .limits_allow()
@@ -394,7 +401,12 @@ mod tests {
     #[tokio::test]
     async fn a_password_reset_code_has_its_own_text_and_digest() {
         let code = OneTimeCode::from_number(123_456);
-        let digest = code_digest(&testing::phone(), CodePurpose::PasswordReset, &code);
+        let digest = code_digest(
+            &Settings::default().code_key,
+            &testing::phone(),
+            CodePurpose::PasswordReset,
+            &code,
+        );
         let mut ports = Ports::default().limits_allow();
         ports
             .codes

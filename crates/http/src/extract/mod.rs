@@ -12,4 +12,4 @@ pub use body::{Form, JsonBody, payload_too_large};
 pub use client::{ClientIp, client_address};
 pub use params::{AccountPath, PaymentPath, ProviderPath};
 pub use query::QueryParams;
-pub use values::{FieldValue, Invalid, ReturnUrl};
+pub use values::{FieldValue, Invalid, ReturnOrigins, ReturnUrl};

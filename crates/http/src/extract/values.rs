@@ -4,6 +4,8 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use vodokanal_app::auth::{LoginName, LoginNameError};
+
+use super::Form;
 use vodokanal_domain::{
     AccountNumber, Email, EmailError, FullName, FullNameError, Label, LabelError, LoginPassword,
     MeterLast4, MeterNumber, MobilePhone, Money, MoneyError, Notes, NotesError, OneTimeCode,
@@ -251,22 +253,78 @@ impl FieldValue for NaiveTime {
     }
 }
 
-/// A `return_url`: an absolute `http(s)` URL of at most 2048 characters.
+/// A `return_url`: an absolute `http(s)` URL of at most 2048 characters, without user
+/// credentials; whether its origin is allowed is [`ReturnOrigins`]'s to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnUrl(pub String);
+pub struct ReturnUrl {
+    text: String,
+    origin: url::Origin,
+}
+
+impl ReturnUrl {
+    /// The URL as the client wrote it.
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+const RETURN_URL_MESSAGE: &str = "Адрес возврата должен быть ссылкой http:// или https://";
 
 impl FieldValue for ReturnUrl {
     const REQUIRED: &'static str = "Укажите адрес возврата";
     fn parse_field(text: &str) -> Result<Self, Invalid> {
-        let ok = text.len() <= 2048
+        let plain = text.len() <= 2048
             && (text.starts_with("https://") || text.starts_with("http://"))
             && !text.chars().any(|c| c.is_control() || c.is_whitespace());
-        if ok {
-            Ok(Self(text.to_owned()))
-        } else {
-            Err(invalid(
-                "Адрес возврата должен быть ссылкой http:// или https://",
-            ))
+        let parsed = url::Url::parse(text).ok().filter(|url| {
+            plain && url.host().is_some() && url.username().is_empty() && url.password().is_none()
+        });
+        match parsed {
+            Some(url) => Ok(Self {
+                text: text.to_owned(),
+                origin: url.origin(),
+            }),
+            None => Err(invalid(RETURN_URL_MESSAGE)),
+        }
+    }
+}
+
+/// The origins a `return_url` may lead to: the public URL's (`VODOKANAL_PUBLIC_URL`) and
+/// those of `VODOKANAL_RETURN_ORIGINS`, compared by scheme, host and port; so that a payment
+/// link can't send the payer on to a look-alike page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnOrigins(Vec<url::Origin>);
+
+impl ReturnOrigins {
+    /// The origins of `public_url` and of each of `others`; text that is no URL is left out
+    /// (the server checks both at start-up).
+    pub fn new<'a>(public_url: &'a str, others: impl IntoIterator<Item = &'a String>) -> Self {
+        let origins = std::iter::once(public_url)
+            .chain(others.into_iter().map(String::as_str))
+            .filter_map(|text| url::Url::parse(text).ok())
+            .map(|url| url.origin())
+            .filter(url::Origin::is_tuple)
+            .collect();
+        Self(origins)
+    }
+
+    pub fn allows(&self, url: &ReturnUrl) -> bool {
+        self.0.contains(&url.origin)
+    }
+
+    /// The optional `field` of `form` as [`Form::optional`] reads it, refused (422 naming it)
+    /// when its origin is not allowed.
+    pub fn read(&self, form: &mut Form<'_>, field: &str) -> Option<Option<ReturnUrl>> {
+        match form.optional::<ReturnUrl>(field) {
+            Some(Some(url)) if !self.allows(&url) => {
+                form.error(
+                    field,
+                    "invalid",
+                    "Адрес возврата должен вести на сайт личного кабинета",
+                );
+                None
+            }
+            read => read,
         }
     }
 }

@@ -209,3 +209,67 @@ async fn a_provider_down_leaves_the_payment_canceled_not_pending() {
     assert_eq!(history[0]["status"], "canceled");
     assert!(history[0]["confirmation_url"].is_null());
 }
+
+#[tokio::test]
+async fn a_return_url_must_lead_to_the_public_url_or_a_configured_origin() {
+    let settings = vodokanal_app::Settings {
+        public_url: "https://lk.example.ru".into(),
+        ..settings()
+    };
+    let config = HttpConfig {
+        return_origins: vec!["https://app.example.ru".into()],
+        ..HttpConfig::default()
+    };
+    let app = App::with(settings, config, |_| {}).await;
+    let token = app.with_account().await;
+    let cabinet = format!("/api/v1/accounts/{ACCOUNT}/payments");
+    for foreign in [
+        "https://evil.example/payments/1",
+        "https://lk.example.ru.evil.example/payments/1",
+        "http://lk.example.ru/payments/1",
+        "https://lk.example.ru:8443/payments/1",
+        "https://lk.example.ru@evil.example/payments/1",
+        "https://app.example.ru.evil.example/",
+    ] {
+        let anonymous = app
+            .post(
+                "/api/v1/public/payments",
+                None,
+                json!({"account_number": ACCOUNT, "purpose": "water", "amount": "10", "return_url": foreign}),
+            )
+            .await;
+        assert_eq!(anonymous.bad_fields(), ["return_url"], "{foreign}");
+        let from_cabinet = app
+            .post(
+                &cabinet,
+                Some(&token),
+                json!({"purpose": "water", "amount": "10", "return_url": foreign}),
+            )
+            .await;
+        assert_eq!(from_cabinet.bad_fields(), ["return_url"], "{foreign}");
+    }
+    assert!(app.provider.created.lock().unwrap().is_empty());
+
+    for allowed in [
+        "https://lk.example.ru/payments/done",
+        "https://LK.example.ru:443/x?y=1",
+        "https://app.example.ru/done",
+    ] {
+        let anonymous = app
+            .post(
+                "/api/v1/public/payments",
+                None,
+                json!({"account_number": ACCOUNT, "purpose": "water", "amount": "10", "return_url": allowed}),
+            )
+            .await;
+        assert_eq!(anonymous.status, StatusCode::CREATED, "{allowed}");
+        let from_cabinet = app
+            .post(
+                &cabinet,
+                Some(&token),
+                json!({"purpose": "water", "amount": "10", "return_url": allowed}),
+            )
+            .await;
+        assert_eq!(from_cabinet.status, StatusCode::CREATED, "{allowed}");
+    }
+}

@@ -18,8 +18,10 @@ use crate::wiring::Store;
 
 /// Checks the command's arguments, then streams the export to standard output, or with
 /// `--out FILE` to `FILE.partial`, renamed over `FILE` only when whole: a failed export leaves
-/// no partial file (and an earlier `FILE` untouched). Returns the number of rows written (the
-/// header not counted).
+/// no partial file (and an earlier `FILE` untouched). The file holds personal data: it is
+/// created readable by its owner only (0600), and reaches the disk before the rename, whose
+/// directory is synced after it, so that a crash leaves the old file or the whole new one.
+/// Returns the number of rows written (the header not counted).
 pub async fn export(
     store: &Store,
     settings: &Settings,
@@ -30,20 +32,47 @@ pub async fn export(
         return job.run(store, settings, tokio::io::stdout()).await;
     };
     let partial = partial_path(&path);
-    let file = tokio::fs::File::create(&partial)
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)
         .await
         .map_err(|e| Error::Command(format!("{} can't be created: {e}", partial.display())))?;
-    match job.run(store, settings, file).await {
+    let written =
+        match job.run(store, settings, &mut file).await {
+            Ok(rows) => file.sync_all().await.map(|()| rows).map_err(|e| {
+                Error::Command(format!("{} can't be written: {e}", partial.display()))
+            }),
+            Err(error) => Err(error),
+        };
+    drop(file);
+    match written {
         Ok(rows) => {
             tokio::fs::rename(&partial, &path)
                 .await
                 .map_err(|e| Error::Command(format!("{} can't be written: {e}", path.display())))?;
+            sync_directory_of(&path).await;
             Ok(rows)
         }
         Err(error) => {
             let _best_effort = tokio::fs::remove_file(&partial).await;
             Err(error)
         }
+    }
+}
+
+/// Makes the rename durable; a directory that can't be opened or synced only weakens that.
+async fn sync_directory_of(path: &Path) {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if let Ok(handle) = tokio::fs::File::open(directory).await
+        && let Err(e) = handle.sync_all().await
+    {
+        tracing::warn!(directory = %directory.display(), error = %e, "the export's directory can't be synced");
     }
 }
 

@@ -7,10 +7,12 @@
 //! defaults of `vodokanal_app::Settings` (the Ivanovo Vodokanal).
 
 mod file;
+pub mod secret;
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::TimeDelta;
 use ipnet::IpNet;
@@ -21,6 +23,7 @@ use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_payments::YooKassaConfig;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
+use crate::listener::ListenerLimits;
 use crate::secret::{DatabaseUrl, Secret};
 
 /// A setting that can't be used: `{setting}: {message}`, on one line.
@@ -106,10 +109,17 @@ pub struct ProviderConfig {
     pub reconcile_after: TimeDelta,
 }
 
+/// How long PostgreSQL lets a statement of `serve` run.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What `serve` needs besides [`CommonConfig`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeConfig {
     pub listen: SocketAddr,
+    /// The header read timeout and the connection cap.
+    pub listener: ListenerLimits,
+    /// PostgreSQL cancels a statement that runs longer (`None`: never).
+    pub statement_timeout: Option<Duration>,
     pub provider: ProviderConfig,
     pub sms: SmsConfig,
     pub demo: bool,
@@ -117,6 +127,10 @@ pub struct ServeConfig {
     pub cors_origins: Vec<String>,
     /// The password hasher's threads and queue.
     pub hasher: HasherPool,
+    /// Origins besides the public URL's that a payment's `return_url` may lead to.
+    pub return_origins: Vec<String>,
+    /// `VODOKANAL_SECRET`; when `None`, [`secret::code_key`] keeps one in a file.
+    pub secret: Option<Secret>,
     reading_window: Option<ReadingWindow>,
     anonymous_reading_cap: Option<ReadingValue>,
     receipts: Option<bool>,
@@ -320,8 +334,34 @@ impl ServeConfig {
                 })
             })
             .transpose()?;
+        let defaults = ListenerLimits::default();
+        let listener = ListenerLimits {
+            header_read_timeout: args
+                .header_read_timeout
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_HEADER_READ_TIMEOUT", 1, 600))
+                .transpose()?
+                .map_or(defaults.header_read_timeout, |seconds| {
+                    Duration::from_secs(u64::from(seconds))
+                }),
+            max_connections: args
+                .max_connections
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_MAX_CONNECTIONS", 1, 1_000_000))
+                .transpose()?
+                .map_or(defaults.max_connections, |n| n as usize),
+        };
+        let statement_timeout = match args.statement_timeout.as_deref() {
+            None => Some(DEFAULT_STATEMENT_TIMEOUT),
+            Some(text) => match number(text, "VODOKANAL_STATEMENT_TIMEOUT", 0, 3600)? {
+                0 => None,
+                seconds => Some(Duration::from_secs(u64::from(seconds))),
+            },
+        };
         Ok(Self {
             listen,
+            listener,
+            statement_timeout,
             provider,
             sms,
             demo: switch(args.demo.as_deref(), "VODOKANAL_DEMO")?.unwrap_or(false),
@@ -329,7 +369,9 @@ impl ServeConfig {
                 args.trusted_proxies.as_deref(),
                 "VODOKANAL_TRUSTED_PROXIES",
             )?,
-            cors_origins: origins(args.cors_origins.as_deref())?,
+            cors_origins: origins(args.cors_origins.as_deref(), "VODOKANAL_CORS_ORIGINS")?,
+            return_origins: origins(args.return_origins.as_deref(), "VODOKANAL_RETURN_ORIGINS")?,
+            secret: args.secret.as_deref().map(secret::given).transpose()?,
             reading_window,
             anonymous_reading_cap,
             receipts: switch(args.receipts.as_deref(), "VODOKANAL_RECEIPTS")?,
@@ -507,7 +549,7 @@ fn networks(text: Option<&str>, setting: &'static str) -> Result<Vec<IpNet>, Con
 }
 
 /// Comma-separated origins: `scheme://host[:port]`, no path.
-fn origins(text: Option<&str>) -> Result<Vec<String>, ConfigError> {
+fn origins(text: Option<&str>, setting: &'static str) -> Result<Vec<String>, ConfigError> {
     list(text)
         .map(|item| {
             let origin = item.trim_end_matches('/');
@@ -519,7 +561,7 @@ fn origins(text: Option<&str>) -> Result<Vec<String>, ConfigError> {
                     Ok(origin.to_owned())
                 }
                 _ => Err(ConfigError::new(
-                    "VODOKANAL_CORS_ORIGINS",
+                    setting,
                     format!("{item:?} is not an origin such as https://lk.example.ru"),
                 )),
             }
@@ -580,6 +622,15 @@ mod tests {
         assert!(!config.demo);
         assert!(config.trusted_proxies.is_empty());
         assert!(config.cors_origins.is_empty());
+        assert_eq!(config.secret, None);
+        assert_eq!(config.statement_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(
+            config.listener,
+            ListenerLimits {
+                header_read_timeout: Duration::from_secs(10),
+                max_connections: 1024,
+            }
+        );
         let mut settings = common.settings;
         config.apply_to(&mut settings);
         assert_eq!(settings, Settings::default());
@@ -624,8 +675,26 @@ mod tests {
             "3",
             "--hasher-queue",
             "7",
+            "--secret",
+            "0123456789abcdef0123456789abcdef",
+            "--return-origins",
+            "https://app.example.ru, http://localhost:3000/",
+            "--header-read-timeout",
+            "5",
+            "--max-connections",
+            "64",
         ])
         .unwrap();
+        assert_eq!(config.listener.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(config.listener.max_connections, 64);
+        assert_eq!(
+            config.return_origins,
+            vec!["https://app.example.ru", "http://localhost:3000"]
+        );
+        assert_eq!(
+            config.secret.as_ref().map(Secret::expose),
+            Some("0123456789abcdef0123456789abcdef")
+        );
         assert!(matches!(common.database.url, DatabaseUrl::Postgres(_)));
         assert_eq!(
             config.hasher,
@@ -692,6 +761,24 @@ mod tests {
                 workers: 2,
                 queue: 32
             }
+        );
+    }
+
+    #[test]
+    fn the_statement_timeout_is_seconds_and_zero_is_none() {
+        assert_eq!(
+            serve(&["--statement-timeout", "2"])
+                .unwrap()
+                .1
+                .statement_timeout,
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            serve(&["--statement-timeout", "0"])
+                .unwrap()
+                .1
+                .statement_timeout,
+            None
         );
     }
 
@@ -897,6 +984,19 @@ mod tests {
                 "VODOKANAL_TRUSTED_PROXIES",
             ),
             ("--cors-origins", "*", "VODOKANAL_CORS_ORIGINS"),
+            (
+                "--return-origins",
+                "https://app.example.ru/done",
+                "VODOKANAL_RETURN_ORIGINS",
+            ),
+            ("--secret", "too short", "VODOKANAL_SECRET"),
+            (
+                "--header-read-timeout",
+                "0",
+                "VODOKANAL_HEADER_READ_TIMEOUT",
+            ),
+            ("--max-connections", "none", "VODOKANAL_MAX_CONNECTIONS"),
+            ("--statement-timeout", "5s", "VODOKANAL_STATEMENT_TIMEOUT"),
             ("--session-days", "0", "VODOKANAL_SESSION_DAYS"),
             ("--sms-hourly-budget", "lots", "VODOKANAL_SMS_HOURLY_BUDGET"),
             (

@@ -294,6 +294,29 @@ async fn an_http_client_error_is_unavailable_and_not_retried() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_an_error_and_is_not_followed() {
+    let server = MockServer::start().await;
+    Mock::given(path("/sms/send"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/elsewhere", server.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(reply(&accepted()))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let result = send(&gateway(&server)).await;
+    assert!(
+        matches!(&result, Err(SmsError::Unavailable(reason)) if reason.contains("HTTP 302")),
+        "{result:?}"
+    );
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
 async fn a_refusal_of_the_recipient_inside_an_accepted_request_decides() {
     let body = json!({
         "status": "OK",

@@ -52,7 +52,7 @@ pub async fn start_cabinet_payment(
             let mut form = body.form();
             let purpose = form.required::<PaymentPurpose>("purpose");
             let amount = form.required_decimal::<Money>("amount");
-            let return_url = form.optional::<ReturnUrl>("return_url");
+            let return_url = state.return_origins.read(&mut form, "return_url");
             form.finish()?;
             let (Some(purpose), Some(amount), Some(return_url)) = (purpose, amount, return_url)
             else {
@@ -76,7 +76,7 @@ pub async fn start_cabinet_payment(
                     account_number,
                     purpose,
                     amount,
-                    return_url: return_url.map(|url| url.0),
+                    return_url: return_url.map(ReturnUrl::into_string),
                 })
                 .await?;
             JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))

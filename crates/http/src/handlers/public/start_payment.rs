@@ -48,7 +48,7 @@ pub async fn start_anonymous_payment(
             let purpose = form.required::<PaymentPurpose>("purpose");
             let amount = form.required_decimal::<Money>("amount");
             let email = form.optional::<Email>("email");
-            let return_url = form.optional::<ReturnUrl>("return_url");
+            let return_url = state.return_origins.read(&mut form, "return_url");
             form.finish()?;
             let (Some(account_number), Some(purpose), Some(amount), Some(email), Some(return_url)) =
                 (account_number, purpose, amount, email, return_url)
@@ -67,7 +67,7 @@ pub async fn start_anonymous_payment(
                     account_number,
                     purpose,
                     amount,
-                    return_url: return_url.map(|url| url.0),
+                    return_url: return_url.map(ReturnUrl::into_string),
                 })
                 .await?;
             JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
