@@ -29,7 +29,7 @@ use crate::cli::{Cli, Command};
 use crate::config::{CommonConfig, ProviderConfig, ServeConfig};
 use crate::error::Error;
 use vodokanal_app::ports::Clock;
-use vodokanal_auth::SystemClock;
+use vodokanal_auth::{OsRandom, SystemClock};
 
 use crate::wiring::Provider;
 
@@ -101,7 +101,7 @@ impl Checked {
                 settings.code_key = config::secret::code_key(
                     config.secret.as_ref(),
                     &common.database.url,
-                    Machine::real().random.as_ref(),
+                    &OsRandom,
                 )?;
                 serve::serve(&config, &settings, store).await
             }

@@ -288,6 +288,52 @@ fn payments(args: &ProviderArgs) -> Result<PaymentsConfig, ConfigError> {
     }
 }
 
+/// A value parsed by its own `FromStr`, its error named after the setting.
+fn parsed<T: std::str::FromStr>(
+    text: Option<&str>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.map(|text| {
+        text.parse::<T>()
+            .map_err(|e| ConfigError::new(name, format!("{e} (got {text:?})")))
+    })
+    .transpose()
+}
+
+fn listener_limits(args: &ServeArgs) -> Result<ListenerLimits, ConfigError> {
+    let defaults = ListenerLimits::default();
+    Ok(ListenerLimits {
+        header_read_timeout: args
+            .header_read_timeout
+            .as_deref()
+            .map(|text| number(text, "VODOKANAL_HEADER_READ_TIMEOUT", 1, 600))
+            .transpose()?
+            .map_or(defaults.header_read_timeout, |seconds| {
+                Duration::from_secs(u64::from(seconds))
+            }),
+        max_connections: args
+            .max_connections
+            .as_deref()
+            .map(|text| number(text, "VODOKANAL_MAX_CONNECTIONS", 1, 1_000_000))
+            .transpose()?
+            .map_or(defaults.max_connections, |n| n as usize),
+    })
+}
+
+/// `VODOKANAL_STATEMENT_TIMEOUT` in seconds; 0 is none.
+fn statement_timeout(text: Option<&str>) -> Result<Option<Duration>, ConfigError> {
+    Ok(match text {
+        None => Some(DEFAULT_STATEMENT_TIMEOUT),
+        Some(text) => match number(text, "VODOKANAL_STATEMENT_TIMEOUT", 0, 3600)? {
+            0 => None,
+            seconds => Some(Duration::from_secs(u64::from(seconds))),
+        },
+    })
+}
+
 impl ServeConfig {
     pub fn from_args(args: &ServeArgs) -> Result<Self, ConfigError> {
         let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
@@ -313,51 +359,14 @@ impl ServeConfig {
                 ));
             }
         };
-        let reading_window = args
-            .reading_window
-            .as_deref()
-            .map(|text| {
-                text.parse::<ReadingWindow>().map_err(|e| {
-                    ConfigError::new("VODOKANAL_READING_WINDOW", format!("{e} (got {text:?})"))
-                })
-            })
-            .transpose()?;
-        let anonymous_reading_cap = args
-            .anonymous_reading_cap
-            .as_deref()
-            .map(|text| {
-                text.parse::<ReadingValue>().map_err(|e| {
-                    ConfigError::new(
-                        "VODOKANAL_ANONYMOUS_READING_CAP",
-                        format!("{e} (got {text:?})"),
-                    )
-                })
-            })
-            .transpose()?;
-        let defaults = ListenerLimits::default();
-        let listener = ListenerLimits {
-            header_read_timeout: args
-                .header_read_timeout
-                .as_deref()
-                .map(|text| number(text, "VODOKANAL_HEADER_READ_TIMEOUT", 1, 600))
-                .transpose()?
-                .map_or(defaults.header_read_timeout, |seconds| {
-                    Duration::from_secs(u64::from(seconds))
-                }),
-            max_connections: args
-                .max_connections
-                .as_deref()
-                .map(|text| number(text, "VODOKANAL_MAX_CONNECTIONS", 1, 1_000_000))
-                .transpose()?
-                .map_or(defaults.max_connections, |n| n as usize),
-        };
-        let statement_timeout = match args.statement_timeout.as_deref() {
-            None => Some(DEFAULT_STATEMENT_TIMEOUT),
-            Some(text) => match number(text, "VODOKANAL_STATEMENT_TIMEOUT", 0, 3600)? {
-                0 => None,
-                seconds => Some(Duration::from_secs(u64::from(seconds))),
-            },
-        };
+        let reading_window =
+            parsed::<ReadingWindow>(args.reading_window.as_deref(), "VODOKANAL_READING_WINDOW")?;
+        let anonymous_reading_cap = parsed::<ReadingValue>(
+            args.anonymous_reading_cap.as_deref(),
+            "VODOKANAL_ANONYMOUS_READING_CAP",
+        )?;
+        let listener = listener_limits(args)?;
+        let statement_timeout = statement_timeout(args.statement_timeout.as_deref())?;
         Ok(Self {
             listen,
             listener,
@@ -637,6 +646,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::too_many_lines, reason = "one flag and one check per setting")]
     fn flags_set_every_setting() {
         let (common, config) = serve(&[
             "--database-url",
