@@ -36,8 +36,11 @@ pub struct Limits {
     pub sms_per_phone: Limit,
     /// Codes sent per client address.
     pub sms_per_ip: Limit,
-    /// Codes sent in all: past this, sending stops with 503 and an error log line.
+    /// SMS queued in all (the hourly budget): past this, codes are refused with 503 and an
+    /// error log line.
     pub sms_budget: Limit,
+    /// SMS queued in all (the daily budget), counted on the same attempts as the hourly one.
+    pub sms_daily_budget: Limit,
 }
 
 impl Limits {
@@ -50,6 +53,7 @@ impl Limits {
             self.sms_per_phone,
             self.sms_per_ip,
             self.sms_budget,
+            self.sms_daily_budget,
         ]
         .iter()
         .map(|limit| limit.window)
@@ -85,6 +89,10 @@ impl Default for Limits {
             sms_budget: Limit {
                 max: 1000,
                 window: TimeDelta::hours(1),
+            },
+            sms_daily_budget: Limit {
+                max: 10_000,
+                window: day,
             },
         }
     }

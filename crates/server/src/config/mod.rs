@@ -116,6 +116,7 @@ pub struct ServeConfig {
     receipts: Option<bool>,
     session_days: Option<u32>,
     sms_hourly_budget: Option<u32>,
+    sms_daily_budget: Option<u32>,
 }
 
 impl CommonConfig {
@@ -279,6 +280,11 @@ impl ServeConfig {
                 .as_deref()
                 .map(|text| number(text, "VODOKANAL_SMS_HOURLY_BUDGET", 1, 1_000_000))
                 .transpose()?,
+            sms_daily_budget: args
+                .sms_daily_budget
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_SMS_DAILY_BUDGET", 1, 10_000_000))
+                .transpose()?,
         })
     }
 
@@ -296,6 +302,9 @@ impl ServeConfig {
         }
         if let Some(budget) = self.sms_hourly_budget {
             settings.limits.sms_budget.max = budget;
+        }
+        if let Some(budget) = self.sms_daily_budget {
+            settings.limits.sms_daily_budget.max = budget;
         }
     }
 }
@@ -524,6 +533,8 @@ mod tests {
             "https://lk.example.ru,http://localhost:3000",
             "--session-days",
             "7",
+            "--sms-daily-budget",
+            "500",
             "--sms-hourly-budget",
             "50",
         ])
@@ -565,6 +576,7 @@ mod tests {
         assert!(settings.receipts);
         assert_eq!(settings.session_lifetime, TimeDelta::days(7));
         assert_eq!(settings.limits.sms_budget.max, 50);
+        assert_eq!(settings.limits.sms_daily_budget.max, 500);
         assert_eq!(settings.public_url, "https://lk.example.ru");
     }
 
@@ -676,6 +688,7 @@ mod tests {
             ("--cors-origins", "*", "VODOKANAL_CORS_ORIGINS"),
             ("--session-days", "0", "VODOKANAL_SESSION_DAYS"),
             ("--sms-hourly-budget", "lots", "VODOKANAL_SMS_HOURLY_BUDGET"),
+            ("--sms-daily-budget", "0", "VODOKANAL_SMS_DAILY_BUDGET"),
             ("--log", "[[[", "VODOKANAL_LOG"),
             ("--config", "/no/such/file.toml", "VODOKANAL_CONFIG"),
         ] {
