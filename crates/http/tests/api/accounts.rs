@@ -216,3 +216,20 @@ async fn a_second_profile_on_an_account_is_counted_and_the_first_is_told_by_sms(
             .all(|text| !text.contains("привязан"))
     );
 }
+
+#[tokio::test]
+async fn the_document_names_other_holders() {
+    let app = App::new().await;
+    let document = app.get("/api/v1/openapi.json", None).await.json();
+    let account = &document["components"]["schemas"]["AccountDto"];
+    assert_eq!(
+        account["properties"]["other_holders"]["type"], "integer",
+        "{account}"
+    );
+    assert!(
+        account["required"]
+            .as_array()
+            .unwrap()
+            .contains(&"other_holders".into())
+    );
+}
