@@ -374,7 +374,9 @@ async fn a_reset_answers_alike_in_time_and_body_while_sms_ru_is_stalled(backend:
         let server = &server;
         async move {
             let started = Instant::now();
-            let response = server.api("POST", "/auth/password-reset", None, &body).await;
+            let response = server
+                .api("POST", "/auth/password-reset", None, &body)
+                .await;
             (started.elapsed(), response)
         }
     };

@@ -1,11 +1,11 @@
 //! The `vodokanal` binary started on a free port over a [`Deployment`]: the database and the
 //! folder (SMS outbox, log) that outlive a restart of the server.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

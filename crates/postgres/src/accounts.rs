@@ -146,13 +146,13 @@ impl AccountRepository for PgAccountRepository {
     /// The link and its notices in one transaction. The notices go to the holders this
     /// transaction sees; a holder linking at the same instant is told by its own link.
     #[instrument(skip_all, fields(user = %user, account = %number))]
-    async fn link<'a>(
+    async fn link(
         &self,
         user: UserId,
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
-        notice: Option<&'a LinkNotice>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         let inserted = sqlx::query(

@@ -72,15 +72,15 @@ async fn queue(conn: &mut sqlx::PgConnection, message: &NewSms) -> Result<(), St
 #[async_trait]
 impl SmsOutbox for PgSmsOutbox {
     #[tracing::instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
-    async fn store_code<'a>(
+    async fn store_code(
         &self,
         code: &PendingCode,
-        message: Option<&'a NewSms>,
+        message: Option<NewSms>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         put_code(&mut tx, code).await?;
         if let Some(message) = message {
-            queue(&mut tx, message).await?;
+            queue(&mut tx, &message).await?;
         }
         tx.commit().await.map_err(store_error)
     }

@@ -461,7 +461,7 @@ mod tests {
         };
         stores
             .outbox
-            .store_code(&code, Some(&message))
+            .store_code(&code, Some(message))
             .await
             .unwrap();
         let gateway = Arc::new(Kept::default());

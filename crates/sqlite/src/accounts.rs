@@ -150,13 +150,13 @@ impl AccountRepository for SqliteAccountRepository {
     /// The link and its notices in one `BEGIN IMMEDIATE` transaction: the holders read are
     /// those at the moment of the link.
     #[tracing::instrument(skip_all, fields(user = %user))]
-    async fn link<'a>(
+    async fn link(
         &self,
         user: UserId,
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
-        notice: Option<&'a LinkNotice>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError> {
         let mut tx = self
             .pool

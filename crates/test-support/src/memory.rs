@@ -388,13 +388,13 @@ impl AccountRepository for InMemoryStore {
             .and_then(|l| state.linked_account(l)))
     }
 
-    async fn link<'a>(
+    async fn link(
         &self,
         user: UserId,
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
-        notice: Option<&'a LinkNotice>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError> {
         let mut state = self.state.lock().await;
         if state
@@ -988,17 +988,17 @@ impl AttemptCounter for InMemoryStore {
 
 #[async_trait]
 impl SmsOutbox for InMemoryStore {
-    async fn store_code<'a>(
+    async fn store_code(
         &self,
         code: &PendingCode,
-        message: Option<&'a NewSms>,
+        message: Option<NewSms>,
     ) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
         state
             .codes
             .insert(code_key(&code.phone, code.purpose), code.clone());
         if let Some(message) = message {
-            state.queue(message.clone());
+            state.queue(message);
         }
         Ok(())
     }

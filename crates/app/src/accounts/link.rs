@@ -166,7 +166,7 @@ impl LinkAccount {
                 &command.number,
                 command.label.clone(),
                 now,
-                Some(&notice),
+                Some(notice),
             )
             .await
         {
@@ -329,7 +329,7 @@ mod tests {
                     && *number == account_number()
                     && *label_given == Some(label())
                     && *at == now()
-                    && *notice_given == Some(&notice())
+                    && *notice_given == Some(notice())
             })
             .times(1)
             .returning(|_, _, _, _, _| Ok(()));

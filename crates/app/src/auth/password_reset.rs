@@ -249,7 +249,7 @@ mod tests {
             .withf(move |p, m| {
                 p.purpose == CodePurpose::PasswordReset
                     && p.digest == Some(digest)
-                    && m.is_some_and(|m| {
+                    && m.as_ref().is_some_and(|m| {
                         m.text == "Код для восстановления пароля: 123456. Никому не сообщайте его."
                             && m.phone == testing::phone()
                     })

@@ -284,7 +284,7 @@ mod tests {
         let mut outbox = MockSmsOutbox::new();
         outbox
             .expect_store_code()
-            .withf(move |p, m| stored(p) && m.is_some_and(|m| m.text == text))
+            .withf(move |p, m| stored(p) && m.as_ref().is_some_and(|m| m.text == text))
             .times(1)
             .return_const(Ok(()));
         let mut counter = MockAttemptCounter::new();

@@ -198,7 +198,7 @@ impl SendCode {
             created_at: now,
             expires_at: pending.expires_at,
         });
-        self.outbox.store_code(&pending, message.as_ref()).await?;
+        self.outbox.store_code(&pending, message).await?;
         Ok(CodeRequested {
             resend_after: self.policy.resend_after.num_seconds(),
             expires_in: self.policy.lifetime.num_seconds(),
@@ -323,7 +323,7 @@ mod tests {
         ) -> Self {
             self.outbox
                 .expect_store_code()
-                .withf(move |p, m| code(p) && m.cloned() == message)
+                .withf(move |p, m| code(p) && *m == message)
                 .times(1)
                 .return_const(outcome);
             self

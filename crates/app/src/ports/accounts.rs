@@ -27,13 +27,13 @@ pub trait AccountRepository: Send + Sync {
     ) -> Result<Option<LinkedAccount>, StoreError>;
     /// Links the account to the user and, with a `notice`, queues it in the SMS outbox for
     /// every other profile that holds the account, in the same transaction: both or neither.
-    async fn link<'a>(
+    async fn link(
         &self,
         user: UserId,
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
-        notice: Option<&'a LinkNotice>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError>;
     /// How many profiles other than `user` hold the account.
     async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError>;

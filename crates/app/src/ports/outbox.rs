@@ -121,10 +121,10 @@ pub enum SmsOutcome {
 pub trait SmsOutbox: Send + Sync {
     /// Stores `code` (replacing the earlier one of its phone and purpose) and queues `message`
     /// in one transaction: both or neither.
-    async fn store_code<'a>(
+    async fn store_code(
         &self,
         code: &PendingCode,
-        message: Option<&'a NewSms>,
+        message: Option<NewSms>,
     ) -> Result<(), StoreError>;
     /// Claims at most `limit` pending messages due at `now` and still valid, oldest first:
     /// counts an attempt on each and moves its `next_attempt_at` to `lease_until`, so no other

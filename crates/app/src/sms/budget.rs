@@ -68,7 +68,7 @@ impl SmsBudget {
         if let LimitState::Exceeded { retry_after } =
             self.counter.acquire(BUDGET_KEY, self.hourly, now).await?
         {
-            return Err(self.exhausted("hourly", self.hourly, retry_after));
+            return Err(Self::exhausted("hourly", self.hourly, retry_after));
         }
         // The daily window reads the same attempts, the one just counted among them.
         let daily_with_this_one = Limit {
@@ -81,7 +81,7 @@ impl SmsBudget {
             .await?
         {
             self.counter.release(BUDGET_KEY, now).await?;
-            return Err(self.exhausted("daily", self.daily, retry_after));
+            return Err(Self::exhausted("daily", self.daily, retry_after));
         }
         self.warn_near_the_end(now).await?;
         Ok(())
@@ -94,7 +94,7 @@ impl SmsBudget {
             if let LimitState::Exceeded { retry_after } =
                 self.counter.check(BUDGET_KEY, limit, now).await?
             {
-                return Err(self.exhausted(name, limit, retry_after));
+                return Err(Self::exhausted(name, limit, retry_after));
             }
         }
         Ok(())
@@ -142,7 +142,7 @@ impl SmsBudget {
         Ok(())
     }
 
-    fn exhausted(&self, name: &str, limit: Limit, retry_after: TimeDelta) -> BudgetError {
+    fn exhausted(name: &str, limit: Limit, retry_after: TimeDelta) -> BudgetError {
         tracing::error!(
             budget = name,
             limit = limit.max,
@@ -237,14 +237,14 @@ mod tests {
     #[tokio::test]
     async fn at_80_percent_of_the_hourly_budget_one_warning_per_window() {
         let (budget, attempts) = budget(&small(10, 1000));
-        let (_, before) = logged(async {
+        let ((), before) = logged(async {
             for _ in 0..7 {
                 budget.spend(now()).await.unwrap();
             }
         })
         .await;
         assert!(!before.contains("WARN"), "{before}");
-        let (_, at_the_mark) = logged(async {
+        let ((), at_the_mark) = logged(async {
             for _ in 0..3 {
                 budget.spend(now()).await.unwrap();
             }
@@ -257,7 +257,7 @@ mod tests {
 
         // The next window warns again, once.
         let next_hour = now() + TimeDelta::minutes(61);
-        let (_, next) = logged(async {
+        let ((), next) = logged(async {
             for _ in 0..9 {
                 budget.spend(next_hour).await.unwrap();
             }
@@ -269,7 +269,7 @@ mod tests {
     #[tokio::test]
     async fn at_80_percent_of_the_daily_budget_one_warning_per_day() {
         let (budget, attempts) = budget(&small(100, 10));
-        let (_, log) = logged(async {
+        let ((), log) = logged(async {
             for minutes in 0..10 {
                 budget
                     .spend(now() + TimeDelta::minutes(minutes))
@@ -290,7 +290,7 @@ mod tests {
             .record(HOURLY_WARNED_KEY, now() - TimeDelta::minutes(5))
             .await
             .unwrap();
-        let (_, log) = logged(async {
+        let ((), log) = logged(async {
             for _ in 0..10 {
                 budget.spend(now()).await.unwrap();
             }

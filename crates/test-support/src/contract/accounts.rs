@@ -374,7 +374,7 @@ pub async fn linking_with_a_notice_queues_it_for_every_other_holder(stores: Stor
             &account,
             None,
             seconds_from_now(5),
-            Some(&notice()),
+            Some(notice()),
         )
         .await
         .unwrap();
@@ -416,13 +416,7 @@ pub async fn a_refused_link_queues_no_notice(stores: Stores) {
     assert_eq!(
         stores
             .accounts
-            .link(
-                user.id,
-                &account,
-                None,
-                seconds_from_now(5),
-                Some(&notice())
-            )
+            .link(user.id, &account, None, seconds_from_now(5), Some(notice()))
             .await,
         Err(LinkError::AlreadyLinked)
     );

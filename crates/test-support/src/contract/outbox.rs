@@ -31,7 +31,7 @@ async fn queued(stores: &Stores) -> Phone {
     let code = builders::pending_code(&phone, CodePurpose::Registration);
     stores
         .outbox
-        .store_code(&code, Some(&message(&phone)))
+        .store_code(&code, Some(message(&phone)))
         .await
         .unwrap();
     phone
@@ -48,7 +48,7 @@ pub async fn a_code_is_stored_with_its_message(stores: Stores) {
     let code = builders::pending_code(&phone, CodePurpose::Registration);
     stores
         .outbox
-        .store_code(&code, Some(&message(&phone)))
+        .store_code(&code, Some(message(&phone)))
         .await
         .unwrap();
     assert_eq!(
@@ -275,7 +275,7 @@ pub async fn expire_gives_up_only_what_expired(stores: Stores) {
     };
     stores
         .outbox
-        .store_code(&code, Some(&long_lived))
+        .store_code(&code, Some(long_lived))
         .await
         .unwrap();
     assert_eq!(
