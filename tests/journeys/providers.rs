@@ -4,7 +4,7 @@
 //! change nothing.
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::DateTime;
 use serde_json::{Value, json};
@@ -42,9 +42,19 @@ fn form(request: &Request) -> HashMap<String, String> {
 /// SMS.ru, accepting every message (or refusing the numbers it is told to).
 struct SmsRu(MockServer);
 
+/// How long an SMS may take to reach SMS.ru: the server's sender looks every second, and a
+/// retry after a stalled gateway waits its backoff.
+const SMS_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl SmsRu {
     async fn start() -> Self {
         let server = MockServer::start().await;
+        Self::accept(&server).await;
+        Self(server)
+    }
+
+    /// Accepts every message.
+    async fn accept(server: &MockServer) {
         Mock::given(method("POST"))
             .and(path("/sms/send"))
             .respond_with(|request: &Request| {
@@ -57,9 +67,40 @@ impl SmsRu {
                 }))
             })
             .with_priority(2)
-            .mount(&server)
+            .mount(server)
             .await;
-        Self(server)
+    }
+
+    /// Answers nothing for `delay`: SMS.ru stalled.
+    async fn stall(&self, delay: Duration) {
+        self.0.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/sms/send"))
+            .respond_with(ResponseTemplate::new(200).set_delay(delay))
+            .mount(&self.0)
+            .await;
+    }
+
+    /// Answers at once again (and forgets what it received while stalled).
+    async fn recover(&self) {
+        self.0.reset().await;
+        Self::accept(&self.0).await;
+    }
+
+    /// Waits for a message to `number` (`79…`): its form.
+    async fn message_to(&self, number: &str) -> HashMap<String, String> {
+        let deadline = Instant::now() + SMS_TIMEOUT;
+        loop {
+            let messages = self.messages().await;
+            if let Some(message) = messages.iter().rev().find(|m| m["to"] == number) {
+                return message.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "SMS.ru received nothing to {number} within {SMS_TIMEOUT:?}: {messages:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn settings(&self) -> Vec<(&'static str, String)> {
@@ -97,15 +138,9 @@ impl SmsRu {
             .collect()
     }
 
-    /// The code of the last message to `phone` (E.164).
+    /// The code of the last message to `phone` (E.164), once there is one.
     async fn last_code(&self, phone: &str) -> String {
-        let number = phone.trim_start_matches('+');
-        let messages = self.messages().await;
-        let message = messages
-            .iter()
-            .rev()
-            .find(|message| message["to"] == number)
-            .unwrap_or_else(|| panic!("SMS.ru received nothing to {phone}: {messages:?}"));
+        let message = self.message_to(phone.trim_start_matches('+')).await;
         code_in(&message["msg"])
     }
 }
@@ -282,9 +317,9 @@ async fn registration_codes_go_through_sms_ru(backend: Backend) {
         .request_registration(PHONE, EMAIL, true)
         .await
         .expect(202);
+    let message = &sms.message_to(PHONE_E164.trim_start_matches('+')).await;
     let messages = sms.messages().await;
     assert_eq!(messages.len(), 1, "{messages:?}");
-    let message = &messages[0];
     assert_eq!(message["api_id"], SMSRU_API_ID);
     assert_eq!(message["to"], PHONE_E164.trim_start_matches('+'));
     assert_eq!(message["json"], "1");
@@ -300,13 +335,85 @@ async fn registration_codes_go_through_sms_ru(backend: Backend) {
     server.token(PHONE, PASSWORD).await;
     server.token(EMAIL, PASSWORD).await;
 
-    // A number SMS.ru refuses is the subscriber's to correct.
+    // A number SMS.ru refuses gets the answer of any other: what the gateway says is the
+    // background sender's (logged for the operator), never the request's.
     sms.refuse("79001112233").await;
-    let refused = server
+    server
         .request_registration("+7 900 111-22-33", "other@example.ru", true)
-        .await;
-    refused.assert_problem(422, "validation_failed");
-    assert_eq!(refused.fields(), ["phone"]);
+        .await
+        .expect(202);
+    sms.message_to("79001112233").await;
+}
+
+/// The median of some durations.
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+async fn a_reset_answers_alike_in_time_and_body_while_sms_ru_is_stalled(backend: Backend) {
+    const ROUNDS: usize = 5;
+    let sms = SmsRu::start().await;
+    let deployment = Deployment::new(backend).await;
+    let server = deployment.start_with(&env(&sms.settings())).await;
+    let registered: Vec<String> = (0..ROUNDS).map(|i| format!("+7900000001{i}")).collect();
+    let unknown: Vec<String> = (0..ROUNDS).map(|i| format!("+7900000002{i}")).collect();
+    for (i, phone) in registered.iter().enumerate() {
+        server
+            .request_registration(phone, &format!("reset{i}@example.ru"), true)
+            .await
+            .expect(202);
+        let code = sms.last_code(phone).await;
+        server.confirm_registration(phone, &code, PASSWORD).await;
+    }
+
+    // SMS.ru answers nothing for longer than the test's requests take.
+    sms.stall(Duration::from_secs(30)).await;
+    let reset = |phone: &str| {
+        let body = json!({"phone": phone});
+        let server = &server;
+        async move {
+            let started = Instant::now();
+            let response = server
+                .api("POST", "/auth/password-reset", None, &body)
+                .await;
+            (started.elapsed(), response)
+        }
+    };
+    let (mut known_times, mut unknown_times) = (Vec::new(), Vec::new());
+    for (known, stranger) in registered.iter().zip(&unknown) {
+        let (known_time, known_answer) = reset(known).await;
+        let (unknown_time, unknown_answer) = reset(stranger).await;
+        assert_eq!(known_answer.status, unknown_answer.status);
+        assert_eq!(known_answer.body, unknown_answer.body);
+        known_answer.expect(202);
+        known_times.push(known_time);
+        unknown_times.push(unknown_time);
+    }
+    let (known, stranger) = (median(known_times), median(unknown_times));
+    assert!(
+        known.abs_diff(stranger) <= Duration::from_millis(50),
+        "registered {known:?}, unknown {stranger:?}"
+    );
+
+    // Once SMS.ru answers, every reset code arrives (the sender retried), and it works.
+    sms.recover().await;
+    for phone in &registered {
+        let code = sms.last_code(phone).await;
+        server
+            .api(
+                "POST",
+                "/auth/password-reset/confirm",
+                None,
+                &json!({"phone": phone, "code": code, "new_password": "новый пароль у реки"}),
+            )
+            .await
+            .expect(204);
+    }
+    for phone in &unknown {
+        let number = phone.trim_start_matches('+');
+        assert!(sms.messages().await.iter().all(|m| m["to"] != number));
+    }
 }
 
 async fn a_yookassa_payment_is_settled_by_its_notification_once(backend: Backend) {
@@ -518,6 +625,7 @@ async fn a_forged_t_bank_notification_changes_nothing(backend: Backend) {
 
 vodokanal_e2e::journeys!(
     registration_codes_go_through_sms_ru,
+    a_reset_answers_alike_in_time_and_body_while_sms_ru_is_stalled,
     a_yookassa_payment_is_settled_by_its_notification_once,
     a_forged_yookassa_notification_changes_nothing,
     a_lost_yookassa_notification_is_settled_by_reconciliation,

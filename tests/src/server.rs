@@ -1,11 +1,12 @@
 //! The `vodokanal` binary started on a free port over a [`Deployment`]: the database and the
 //! folder (SMS outbox, log) that outlive a restart of the server.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,6 +18,9 @@ use crate::{code_in, demo, e164};
 
 /// How long a server may take to answer `/health/ready` after it started.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an SMS may take to reach the outbox file: the server's sender looks every second.
+const SMS_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The `vodokanal` binary of the same profile as the running test executable.
 fn binary() -> PathBuf {
@@ -52,6 +56,8 @@ enum Database {
 struct Inner {
     database: Database,
     dir: TempDir,
+    /// How many SMS to each phone the test has taken (`Server::next_sms`).
+    taken: Mutex<HashMap<String, usize>>,
 }
 
 /// A database and a folder for one test; shared by the servers started on it, and gone (the
@@ -70,7 +76,11 @@ impl Deployment {
             )),
             Backend::Postgres => Database::Postgres(PgDatabase::create().await),
         };
-        Self(Arc::new(Inner { database, dir }))
+        Self(Arc::new(Inner {
+            database,
+            dir,
+            taken: Mutex::default(),
+        }))
     }
 
     /// What `VODOKANAL_DATABASE_URL` is set to.
@@ -310,7 +320,8 @@ impl Server {
             .to_owned()
     }
 
-    /// The texts of the SMS sent to `phone` (E.164), oldest first.
+    /// The texts of the SMS sent to `phone` (E.164) so far, oldest first. The server sends
+    /// them in the background (the SMS outbox): see [`Server::next_sms`] to wait for one.
     pub fn sms_to(&self, phone: &str) -> Vec<String> {
         let Ok(outbox) = std::fs::read_to_string(self.deployment.outbox()) else {
             return Vec::new();
@@ -323,10 +334,31 @@ impl Server {
             .collect()
     }
 
-    /// The code of the last SMS sent to `phone` (E.164): the 6 digits after ": ".
-    pub fn last_code(&self, phone: &str) -> String {
-        let texts = self.sms_to(phone);
-        code_in(texts.last().unwrap_or_else(|| panic!("no SMS to {phone}")))
+    /// Waits for an SMS to `phone` (E.164) that the test has not taken yet, and takes it (and
+    /// any before it): its text. Fails the test after a while.
+    pub async fn next_sms(&self, phone: &str) -> String {
+        let deadline = Instant::now() + SMS_TIMEOUT;
+        loop {
+            let texts = self.sms_to(phone);
+            {
+                let mut taken = self.deployment.0.taken.lock().unwrap();
+                let taken = taken.entry(phone.to_owned()).or_default();
+                if texts.len() > *taken {
+                    *taken = texts.len();
+                    return texts.last().unwrap().clone();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new SMS to {phone} within {SMS_TIMEOUT:?}: {texts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The code of the next SMS to `phone` (E.164): the 6 digits after ": ".
+    pub async fn last_code(&self, phone: &str) -> String {
+        code_in(&self.next_sms(phone).await)
     }
 
     /// `POST /auth/registration`: the response.
@@ -345,7 +377,7 @@ impl Server {
         self.request_registration(phone, email, true)
             .await
             .expect(202);
-        let code = self.last_code(&e164(phone));
+        let code = self.last_code(&e164(phone)).await;
         self.confirm_registration(phone, &code, password).await
     }
 

@@ -1,5 +1,6 @@
 //! Housekeeping: the hourly purge of what can no longer be used (expired sessions and codes,
-//! idempotency records past their key's lifetime, attempts outside every limit's window).
+//! idempotency records past their key's lifetime, attempts outside every limit's window, SMS
+//! outbox messages a day after their validity ended).
 //! `vodokanal serve` runs it; nothing a subscriber does waits for it.
 
 use std::fmt;
@@ -11,6 +12,10 @@ use crate::StoreError;
 use crate::idempotency::KEY_LIFETIME;
 use crate::ports::{Clock, Housekeeping, PurgeCutoffs, Purged};
 use crate::settings::Settings;
+
+/// How long an SMS outbox message is kept after its validity ended (sent, failed or expired),
+/// for the operator to see what became of it.
+pub const OUTBOX_KEPT: TimeDelta = TimeDelta::hours(24);
 
 /// Deletes the expired records of the store, as of the clock's now.
 pub struct PurgeExpired {
@@ -41,6 +46,7 @@ impl PurgeExpired {
             expired_before: now,
             idempotency_before: now - KEY_LIFETIME,
             attempts_before: now - self.attempts_window,
+            outbox_before: now - OUTBOX_KEPT,
         }
     }
 
@@ -51,6 +57,7 @@ impl PurgeExpired {
             codes = purged.codes,
             idempotency_records = purged.idempotency_records,
             attempts = purged.attempts,
+            sms_outbox = purged.outbox,
             "expired records purged"
         );
         Ok(purged)
@@ -74,6 +81,7 @@ mod tests {
                         idempotency_before: testing::now() - TimeDelta::hours(24),
                         // The longest default window: 5 codes per phone a day.
                         attempts_before: testing::now() - TimeDelta::hours(24),
+                        outbox_before: testing::now() - TimeDelta::hours(24),
                     }
             })
             .times(1)
@@ -88,6 +96,7 @@ mod tests {
             codes: 2,
             idempotency_records: 3,
             attempts: 4,
+            outbox: 5,
         };
         assert_eq!(purge(Ok(purged)).execute().await, Ok(purged));
     }

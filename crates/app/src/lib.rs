@@ -19,6 +19,7 @@ pub mod readings;
 pub mod receipts;
 pub mod registry;
 pub mod settings;
+pub mod sms;
 pub mod stores;
 pub mod visits;
 

@@ -40,7 +40,8 @@ pub struct Limits {
     pub sms_per_phone: Limit,
     /// Codes sent per client address.
     pub sms_per_ip: Limit,
-    /// Codes sent in all: past this, sending stops with 503 and an error log line.
+    /// SMS queued in all (the hourly budget): past this, codes are refused with 503 and an
+    /// error log line.
     pub sms_budget: Limit,
     /// Anonymous readings per meter, refused ones counted.
     pub anonymous_readings_per_meter: Limit,
@@ -48,6 +49,8 @@ pub struct Limits {
     pub anonymous_readings_per_network: Limit,
     /// Anonymous payments started per client network.
     pub anonymous_payments_per_network: Limit,
+    /// SMS queued in all (the daily budget), counted on the same attempts as the hourly one.
+    pub sms_daily_budget: Limit,
 }
 
 impl Limits {
@@ -64,6 +67,7 @@ impl Limits {
             self.anonymous_readings_per_meter,
             self.anonymous_readings_per_network,
             self.anonymous_payments_per_network,
+            self.sms_daily_budget,
         ]
         .iter()
         .map(|limit| limit.window)
@@ -115,6 +119,10 @@ impl Default for Limits {
             anonymous_payments_per_network: Limit {
                 max: 20,
                 window: TimeDelta::hours(1),
+            },
+            sms_daily_budget: Limit {
+                max: 10_000,
+                window: day,
             },
         }
     }

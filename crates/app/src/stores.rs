@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::ports::{
     AccountRepository, AttemptCounter, CodeRepository, Housekeeping, IdempotencyStore,
     MeterRepository, PaymentRepository, ReadingRepository, RegistryStore, SessionRepository,
-    StoreHealth, UserRepository, VisitRequestRepository,
+    SmsOutbox, StoreHealth, UserRepository, VisitRequestRepository,
 };
 
 /// Every store port of one store.
@@ -16,6 +16,8 @@ pub struct Stores {
     pub users: Arc<dyn UserRepository>,
     pub sessions: Arc<dyn SessionRepository>,
     pub codes: Arc<dyn CodeRepository>,
+    /// The SMS outbox (it also stores codes with their message, in one transaction).
+    pub outbox: Arc<dyn SmsOutbox>,
     pub accounts: Arc<dyn AccountRepository>,
     pub meters: Arc<dyn MeterRepository>,
     pub readings: Arc<dyn ReadingRepository>,

@@ -12,7 +12,8 @@ use vodokanal_domain::{
     User, UserId,
 };
 
-use crate::ports::{MockClock, MockRandom};
+use crate::StoreError;
+use crate::ports::{AttemptCounter, Limit, LimitState, MockClock, MockRandom};
 
 /// 2026-11-16T09:00:00Z: Monday 16 November, 12:00 in Moscow.
 pub fn now() -> DateTime<Utc> {
@@ -92,4 +93,109 @@ pub fn account() -> Account {
             verification_due: None,
         }],
     }
+}
+
+/// An attempt counter in memory, for tests that count many attempts (one row per attempt, as
+/// the stores keep them).
+#[derive(Debug, Default)]
+pub struct Attempts(pub std::sync::Mutex<Vec<(String, DateTime<Utc>)>>);
+
+impl Attempts {
+    /// The attempts counted under `key`.
+    pub fn under(&self, key: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k == key)
+            .count()
+    }
+
+    fn state(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> LimitState {
+        let since = now - limit.window;
+        let counted: Vec<DateTime<Utc>> = self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(k, at)| k == key && *at > since)
+            .map(|(_, at)| *at)
+            .collect();
+        if counted.len() < limit.max as usize {
+            return LimitState::Allowed;
+        }
+        let oldest = counted.into_iter().min().unwrap_or(now);
+        LimitState::Exceeded {
+            retry_after: oldest + limit.window - now,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl AttemptCounter for Attempts {
+    async fn check(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<LimitState, StoreError> {
+        Ok(self.state(key, limit, now))
+    }
+
+    async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.0.lock().unwrap().push((key.to_owned(), now));
+        Ok(())
+    }
+
+    async fn acquire(
+        &self,
+        key: &str,
+        limit: Limit,
+        now: DateTime<Utc>,
+    ) -> Result<LimitState, StoreError> {
+        let state = self.state(key, limit, now);
+        if state == LimitState::Allowed {
+            self.0.lock().unwrap().push((key.to_owned(), now));
+        }
+        Ok(state)
+    }
+
+    async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut attempts = self.0.lock().unwrap();
+        if let Some(found) = attempts.iter().position(|(k, t)| k == key && *t == at) {
+            attempts.remove(found);
+        }
+        Ok(())
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        self.0.lock().unwrap().retain(|(k, _)| k != key);
+        Ok(())
+    }
+}
+
+/// Runs `future` with its log captured (on the current thread): its output and the log.
+pub async fn logged<F: std::future::Future>(future: F) -> (F::Output, String) {
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let output = future.await;
+    drop(guard);
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    (output, log)
 }

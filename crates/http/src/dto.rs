@@ -312,6 +312,10 @@ pub struct AccountDto {
     #[schema(format = Date)]
     pub balance_as_of: String,
     pub meters: Vec<MeterDto>,
+    /// How many other profiles linked the same account (a count only; v1.1). Each of them was
+    /// told by SMS when this profile linked it.
+    #[schema(example = 0, minimum = 0)]
+    pub other_holders: u32,
 }
 
 impl From<&AccountView> for AccountDto {
@@ -322,6 +326,7 @@ impl From<&AccountView> for AccountDto {
             address: view.account.address.clone(),
             debt: view.debt.to_string(),
             balance_as_of: date(view.account.balance_as_of),
+            other_holders: view.other_holders,
             meters: view
                 .meters()
                 .map(|(meter, last)| MeterDto {

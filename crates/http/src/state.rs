@@ -22,7 +22,7 @@ use vodokanal_app::payments::{GetPaymentStatus, HandleNotification, PaymentHisto
 use vodokanal_app::ports::{
     AccountRepository, AttemptCounter, Clock, CodeRepository, IdempotencyStore, MeterRepository,
     PasswordHasher, PaymentProvider, PaymentRepository, Random, ReadingRepository,
-    SessionRepository, SmsGateway, StoreHealth, UserRepository, VisitRequestRepository,
+    SessionRepository, SmsOutbox, StoreHealth, UserRepository, VisitRequestRepository,
 };
 use vodokanal_app::profile::{ChangePassword, DeleteProfile, PasswordCheck, ViewProfile};
 use vodokanal_app::readings::{ReadingHistory, SubmitAnonymousReading, SubmitReadings};
@@ -42,7 +42,8 @@ pub struct Ports {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub attempts: Arc<dyn AttemptCounter>,
     pub health: Arc<dyn StoreHealth>,
-    pub sms: Arc<dyn SmsGateway>,
+    /// Codes and their SMS are stored here; `serve`'s background sender delivers them.
+    pub outbox: Arc<dyn SmsOutbox>,
     pub provider: Arc<dyn PaymentProvider>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
@@ -151,7 +152,7 @@ impl AppState {
             idempotency,
             attempts,
             health,
-            sms,
+            outbox,
             provider,
             hasher,
             clock,
@@ -159,7 +160,7 @@ impl AppState {
         } = ports;
         let send_code = SendCode::new(
             codes.clone(),
-            sms,
+            outbox,
             attempts.clone(),
             clock.clone(),
             random.clone(),

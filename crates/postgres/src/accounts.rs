@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::{AccountRepository, LinkError, LocatedMeter, MeterRepository};
+use vodokanal_app::ports::{
+    AccountRepository, LinkError, LinkNotice, LocatedMeter, MeterRepository, SmsPurpose,
+};
 use vodokanal_domain::{Account, AccountNumber, Label, LinkedAccount, Meter, MeterNumber, UserId};
 
 use crate::error::{store_error, violated_unique};
@@ -141,6 +143,8 @@ impl AccountRepository for PgAccountRepository {
         Ok(self.linked_where(user, Some(number)).await?.pop())
     }
 
+    /// The link and its notices in one transaction. The notices go to the holders this
+    /// transaction sees; a holder linking at the same instant is told by its own link.
     #[instrument(skip_all, fields(user = %user, account = %number))]
     async fn link(
         &self,
@@ -148,7 +152,9 @@ impl AccountRepository for PgAccountRepository {
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
         let inserted = sqlx::query(
             "INSERT INTO account_links (user_id, account_number, label, linked_at) \
              VALUES ($1, $2, $3, $4)",
@@ -157,15 +163,49 @@ impl AccountRepository for PgAccountRepository {
         .bind(number.as_str())
         .bind(label.as_ref().map(Label::as_str))
         .bind(at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match inserted {
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(e) if violated_unique(&e) == Some("account_links_pkey") => {
-                Err(LinkError::AlreadyLinked)
+                return Err(LinkError::AlreadyLinked);
             }
-            Err(e) => Err(LinkError::Store(store_error(e))),
+            Err(e) => return Err(LinkError::Store(store_error(e))),
         }
+        if let Some(notice) = notice {
+            sqlx::query(
+                "INSERT INTO sms_outbox (phone, text, purpose, created_at, next_attempt_at, \
+                     expires_at) \
+                 SELECT u.phone, $1, $2, $3, $3, $4 FROM account_links l \
+                 JOIN users u ON u.id = l.user_id \
+                 WHERE l.account_number = $5 AND l.user_id <> $6 \
+                 ORDER BY l.linked_at, l.user_id",
+            )
+            .bind(&notice.text)
+            .bind(SmsPurpose::AccountLinked.code())
+            .bind(notice.created_at)
+            .bind(notice.expires_at)
+            .bind(number.as_str())
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(user = %user, account = %number))]
+    async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM account_links WHERE account_number = $1 AND user_id <> $2",
+        )
+        .bind(number.as_str())
+        .bind(user.as_uuid())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u32::try_from(count).map_err(|e| corrupt("other_holders", e))
     }
 
     #[instrument(skip_all, fields(user = %user, account = %number))]

@@ -34,30 +34,40 @@ fn code_from_row(row: &PgRow) -> Result<PendingCode, StoreError> {
     })
 }
 
+/// Stores `code`, replacing the earlier one of its phone and purpose (also in the outbox's
+/// transaction).
+pub(crate) async fn put_code(
+    conn: &mut sqlx::PgConnection,
+    code: &PendingCode,
+) -> Result<(), StoreError> {
+    let failed = i32::try_from(code.failed_attempts).unwrap_or(i32::MAX);
+    sqlx::query(
+        "INSERT INTO pending_codes \
+         (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (phone, purpose) DO UPDATE SET digest = EXCLUDED.digest, \
+         email = EXCLUDED.email, sent_at = EXCLUDED.sent_at, \
+         expires_at = EXCLUDED.expires_at, failed_attempts = EXCLUDED.failed_attempts",
+    )
+    .bind(code.phone.as_str())
+    .bind(code.purpose.code())
+    .bind(code.digest.map(|d| d.0.to_vec()))
+    .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
+    .bind(code.sent_at)
+    .bind(code.expires_at)
+    .bind(failed)
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl CodeRepository for PgCodeRepository {
     #[instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
     async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
-        let failed = i32::try_from(code.failed_attempts).unwrap_or(i32::MAX);
-        sqlx::query(
-            "INSERT INTO pending_codes \
-             (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (phone, purpose) DO UPDATE SET digest = EXCLUDED.digest, \
-             email = EXCLUDED.email, sent_at = EXCLUDED.sent_at, \
-             expires_at = EXCLUDED.expires_at, failed_attempts = EXCLUDED.failed_attempts",
-        )
-        .bind(code.phone.as_str())
-        .bind(code.purpose.code())
-        .bind(code.digest.map(|d| d.0.to_vec()))
-        .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
-        .bind(code.sent_at)
-        .bind(code.expires_at)
-        .bind(failed)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        put_code(&mut conn, code).await
     }
 
     #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]

@@ -60,6 +60,12 @@ impl Housekeeping for PgHousekeeping {
                     cutoffs.attempts_before,
                 )
                 .await?,
+            outbox: self
+                .delete_before(
+                    "DELETE FROM sms_outbox WHERE expires_at < $1",
+                    cutoffs.outbox_before,
+                )
+                .await?,
         })
     }
 }

@@ -24,6 +24,7 @@ mod error;
 mod health;
 mod housekeeping;
 mod idempotency;
+mod outbox;
 mod payments;
 mod readings;
 mod registry;
@@ -42,6 +43,7 @@ pub use codes::PgCodeRepository;
 pub use health::PgStoreHealth;
 pub use housekeeping::PgHousekeeping;
 pub use idempotency::PgIdempotencyStore;
+pub use outbox::PgSmsOutbox;
 pub use payments::PgPaymentRepository;
 pub use readings::PgReadingRepository;
 pub use registry::PgRegistryStore;
@@ -122,6 +124,7 @@ impl PgStores {
             users: Arc::new(PgUserRepository::new(pool.clone())),
             sessions: Arc::new(PgSessionRepository::new(pool.clone())),
             codes: Arc::new(PgCodeRepository::new(pool.clone())),
+            outbox: Arc::new(PgSmsOutbox::new(pool.clone())),
             accounts: Arc::new(PgAccountRepository::new(pool.clone())),
             meters: Arc::new(PgMeterRepository::new(pool.clone())),
             readings: Arc::new(PgReadingRepository::new(pool.clone())),

@@ -197,9 +197,12 @@ pub struct ServeArgs {
     /// SMS.ru API base URL.
     #[arg(long, env = "VODOKANAL_SMSRU_URL", default_value = "https://sms.ru")]
     pub smsru_url: String,
-    /// SMS codes sent per hour in all, after which sending stops [default: 1000].
+    /// SMS sent per hour in all, after which codes are refused with 503 [default: 1000].
     #[arg(long, env = "VODOKANAL_SMS_HOURLY_BUDGET")]
     pub sms_hourly_budget: Option<String>,
+    /// SMS sent per day in all, after which codes are refused with 503 [default: 10000].
+    #[arg(long, env = "VODOKANAL_SMS_DAILY_BUDGET")]
+    pub sms_daily_budget: Option<String>,
     /// On an empty database, load a small demo registry (`on`/`off`; the bare flag is `on`).
     #[arg(
         long,

@@ -1,5 +1,5 @@
-//! `vodokanal serve`: the HTTP server, the payment reconciliation and the purge of expired
-//! records in the background, and a graceful stop on SIGTERM or Ctrl-C.
+//! `vodokanal serve`: the HTTP server; in the background the SMS sender, the payment
+//! reconciliation and the purge of expired records; a graceful stop on SIGTERM or Ctrl-C.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,10 +8,13 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 use vodokanal_app::Settings;
 use vodokanal_app::housekeeping::PurgeExpired;
 use vodokanal_app::payments::{ReconcilePayments, ReconcilePaymentsCommand};
+use vodokanal_app::ports::SmsGateway;
+use vodokanal_app::sms::{DeliverSms, DeliveryPolicy};
 use vodokanal_http::{AppState, HttpConfig};
 
 use crate::config::{ConfigError, ServeConfig};
@@ -22,6 +25,10 @@ use crate::wiring::{self, Machine, Provider, Store};
 
 /// How often the background job reconciles pending payments.
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+
+/// How often the SMS outbox is looked at for due messages: a code reaches the gateway within
+/// about this long after its request.
+const DELIVER_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the expired sessions, codes, idempotency records and attempts are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -52,7 +59,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         &settings.receipt_rules,
         machine.clock.clone(),
     )?;
-    let ports = wiring::http_ports(&store, &machine, sms, provider.port());
+    let ports = wiring::http_ports(&store, &machine, provider.port());
     let http = HttpConfig {
         trusted_proxies: config.trusted_proxies.clone(),
         cors_origins: config.cors_origins.clone(),
@@ -85,37 +92,11 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
     info!(%address, public_url = %config.provider.public_url, "listening");
 
     let (stop, stop_rx) = watch::channel(false);
-    let reconcile = Arc::new(ReconcilePayments::new(
-        store.stores.payments.clone(),
-        provider.port(),
-        machine.clock.clone(),
-    ));
-    let older_than = config.provider.reconcile_after;
-    let reconciler = tokio::spawn(supervised(
-        "reconciliation",
-        RESTART_AFTER,
-        stop_rx.clone(),
-        {
-            let stop = stop_rx.clone();
-            move || {
-                reconcile_in_background(
-                    reconcile.clone(),
-                    older_than,
-                    RECONCILE_EVERY,
-                    stop.clone(),
-                )
-            }
-        },
-    ));
-    let purge = Arc::new(PurgeExpired::new(
-        store.stores.housekeeping.clone(),
-        machine.clock.clone(),
-        settings,
-    ));
-    let purger = tokio::spawn(supervised("purge", RESTART_AFTER, stop_rx.clone(), {
-        let stop = stop_rx.clone();
-        move || purge_in_background(purge.clone(), PURGE_EVERY, stop.clone())
-    }));
+    let jobs = [
+        reconciliation(&store, &machine, &provider, config, &stop_rx),
+        purge(&store, &machine, settings, &stop_rx),
+        sms_sender(&store, &machine, sms, &stop_rx),
+    ];
 
     let server = crate::listener::serve(listener, app, config.listener, stop_rx);
     tokio::pin!(server);
@@ -131,10 +112,76 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         }
     }
     let _ = stop.send(true);
-    let _ = reconciler.await;
-    let _ = purger.await;
+    for job in jobs {
+        let _ = job.await;
+    }
     info!("stopped");
     Ok(())
+}
+
+/// The payment reconciliation, supervised, until told to stop.
+fn reconciliation(
+    store: &Store,
+    machine: &Machine,
+    provider: &Provider,
+    config: &ServeConfig,
+    stop: &watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let reconcile = Arc::new(ReconcilePayments::new(
+        store.stores.payments.clone(),
+        provider.port(),
+        machine.clock.clone(),
+    ));
+    let older_than = config.provider.reconcile_after;
+    let stop = stop.clone();
+    tokio::spawn(supervised(
+        "reconciliation",
+        RESTART_AFTER,
+        stop.clone(),
+        move || {
+            reconcile_in_background(reconcile.clone(), older_than, RECONCILE_EVERY, stop.clone())
+        },
+    ))
+}
+
+/// The purge of expired records, supervised, until told to stop.
+fn purge(
+    store: &Store,
+    machine: &Machine,
+    settings: &Settings,
+    stop: &watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let purge = Arc::new(PurgeExpired::new(
+        store.stores.housekeeping.clone(),
+        machine.clock.clone(),
+        settings,
+    ));
+    let stop = stop.clone();
+    tokio::spawn(supervised(
+        "purge",
+        RESTART_AFTER,
+        stop.clone(),
+        move || purge_in_background(purge.clone(), PURGE_EVERY, stop.clone()),
+    ))
+}
+
+/// The SMS outbox's sender, supervised, until told to stop.
+fn sms_sender(
+    store: &Store,
+    machine: &Machine,
+    sms: Arc<dyn SmsGateway>,
+    stop: &watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let deliver = Arc::new(DeliverSms::new(
+        store.stores.outbox.clone(),
+        sms,
+        machine.clock.clone(),
+        DeliveryPolicy::default(),
+    ));
+    let stop = stop.clone();
+    tokio::spawn(supervised("sms", RESTART_AFTER, stop.clone(), move || {
+        deliver_in_background(deliver.clone(), DELIVER_EVERY, stop.clone())
+    }))
 }
 
 /// Reconciles every `every` until told to stop; a failing run is logged and the next one
@@ -153,6 +200,23 @@ async fn reconcile_in_background(
             .await
         {
             error!(error = %e, "background reconciliation failed");
+        }
+    })
+    .await;
+}
+
+/// Delivers the SMS outbox every `every` until told to stop; a failing run is logged and the
+/// next one tried. A stop also ends a run in progress: a message claimed but not recorded is
+/// claimed again once its lease ends (by this process after a restart, or by another).
+async fn deliver_in_background(
+    deliver: Arc<DeliverSms>,
+    every: Duration,
+    stop: watch::Receiver<bool>,
+) {
+    let deliver = deliver.as_ref();
+    repeat(every, stop, move || async move {
+        if let Err(e) = deliver.execute().await {
+            error!(error = %e, "delivering the SMS outbox failed");
         }
     })
     .await;
@@ -478,5 +542,70 @@ mod tests {
         })
         .await;
         assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// A gateway that keeps what it is given.
+    #[derive(Default)]
+    struct Kept(std::sync::Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl vodokanal_app::ports::SmsGateway for Kept {
+        async fn send(
+            &self,
+            _to: &vodokanal_domain::MobilePhone,
+            text: &str,
+            _client_ip: Option<std::net::IpAddr>,
+        ) -> Result<(), vodokanal_app::ports::SmsError> {
+            self.0.lock().unwrap().push(text.to_owned());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sender_delivers_what_a_request_queued_then_stops() {
+        let stores = in_memory_stores();
+        let phone = vodokanal_test_support::builders::phone("+79109845003");
+        let code = vodokanal_test_support::builders::pending_code(
+            &phone,
+            vodokanal_domain::CodePurpose::Registration,
+        );
+        let message = vodokanal_app::ports::NewSms {
+            phone: phone.clone(),
+            text: "Код подтверждения регистрации: 123456.".into(),
+            purpose: vodokanal_app::ports::SmsPurpose::Registration,
+            client_ip: None,
+            created_at: now(),
+            expires_at: now() + TimeDelta::minutes(10),
+        };
+        stores
+            .outbox
+            .store_code(&code, Some(message))
+            .await
+            .unwrap();
+        let gateway = Arc::new(Kept::default());
+
+        let (stop, stop_rx) = watch::channel(false);
+        let handle = tokio::spawn(deliver_in_background(
+            Arc::new(DeliverSms::new(
+                stores.outbox.clone(),
+                gateway.clone(),
+                Arc::new(Stopped),
+                DeliveryPolicy::default(),
+            )),
+            Duration::from_secs(3600),
+            stop_rx,
+        ));
+        // The first run starts at once and records the gateway's answer.
+        while stores.outbox.to_phone(&phone).await.unwrap()[0].state
+            != vodokanal_app::ports::SmsState::Sent
+        {
+            tokio::task::yield_now().await;
+        }
+        stop.send(true).unwrap();
+        handle.await.unwrap();
+        assert_eq!(
+            *gateway.0.lock().unwrap(),
+            ["Код подтверждения регистрации: 123456."]
+        );
     }
 }

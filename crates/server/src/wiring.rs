@@ -204,13 +204,9 @@ pub async fn sms_gateway(
     }
 }
 
-/// Every port the HTTP front needs.
-pub fn http_ports(
-    store: &Store,
-    machine: &Machine,
-    sms: Arc<dyn SmsGateway>,
-    provider: Arc<dyn PaymentProvider>,
-) -> Ports {
+/// Every port the HTTP front needs (the SMS gateway is not among them: requests queue SMS in
+/// the outbox, and `serve`'s background sender delivers them).
+pub fn http_ports(store: &Store, machine: &Machine, provider: Arc<dyn PaymentProvider>) -> Ports {
     let stores = store.stores.clone();
     Ports {
         users: stores.users,
@@ -224,7 +220,7 @@ pub fn http_ports(
         idempotency: stores.idempotency,
         attempts: stores.attempts,
         health: stores.health,
-        sms,
+        outbox: stores.outbox,
         provider,
         hasher: machine.hasher.clone(),
         clock: machine.clock.clone(),

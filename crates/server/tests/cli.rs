@@ -444,7 +444,15 @@ fn serve_loads_the_demo_pays_through_the_sandbox_and_stops_on_sigterm() {
     )
     .unwrap();
     assert_eq!(status, 202);
-    let outbox = std::fs::read_to_string(workspace.path("outbox.jsonl")).unwrap();
+    // The background sender delivers the queued SMS within about a second.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let outbox = loop {
+        let outbox = std::fs::read_to_string(workspace.path("outbox.jsonl")).unwrap_or_default();
+        if !outbox.is_empty() || std::time::Instant::now() > deadline {
+            break outbox;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert!(
         outbox.starts_with("{\"to\":\"+79109845003\",\"text\":\""),
         "{outbox}"

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::{AccountRepository, LinkError, LocatedMeter, MeterRepository};
+use vodokanal_app::ports::{
+    AccountRepository, LinkError, LinkNotice, LocatedMeter, MeterRepository, SmsPurpose,
+};
 use vodokanal_domain::{
     Account, AccountNumber, Balance, Label, LinkedAccount, Meter, MeterNumber, UserId,
 };
@@ -145,6 +147,8 @@ impl AccountRepository for SqliteAccountRepository {
         Ok(self.links(user, Some(number)).await?.pop())
     }
 
+    /// The link and its notices in one `BEGIN IMMEDIATE` transaction: the holders read are
+    /// those at the moment of the link.
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn link(
         &self,
@@ -152,7 +156,13 @@ impl AccountRepository for SqliteAccountRepository {
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
         sqlx::query(
             "INSERT INTO account_links (user_id, account_number, label, linked_at) \
              VALUES (?, ?, ?, ?)",
@@ -161,10 +171,43 @@ impl AccountRepository for SqliteAccountRepository {
         .bind(number.as_str())
         .bind(label.as_ref().map(Label::as_str))
         .bind(instant(at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(link_error)?;
+        if let Some(notice) = notice {
+            sqlx::query(
+                "INSERT INTO sms_outbox (phone, text, purpose, created_at, next_attempt_at, \
+                     expires_at) \
+                 SELECT u.phone, ?, ?, ?, ?, ? FROM account_links l \
+                 JOIN users u ON u.id = l.user_id \
+                 WHERE l.account_number = ? AND l.user_id <> ? \
+                 ORDER BY l.linked_at, l.rowid",
+            )
+            .bind(&notice.text)
+            .bind(SmsPurpose::AccountLinked.code())
+            .bind(instant(notice.created_at))
+            .bind(instant(notice.created_at))
+            .bind(instant(notice.expires_at))
+            .bind(number.as_str())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
         Ok(())
+    }
+
+    async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM account_links WHERE account_number = ? AND user_id <> ?",
+        )
+        .bind(number.as_str())
+        .bind(user.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u32::try_from(count).map_err(|e| corrupt("other_holders", e))
     }
 
     #[tracing::instrument(skip_all, fields(user = %user))]

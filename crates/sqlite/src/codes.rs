@@ -34,29 +34,38 @@ fn code(row: &SqliteRow) -> Result<PendingCode, StoreError> {
     })
 }
 
-#[async_trait]
-impl CodeRepository for SqliteCodeRepository {
-    #[tracing::instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
-    async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO pending_codes \
+/// Stores `code`, replacing the earlier one of its phone and purpose (also in the outbox's
+/// transaction).
+pub(crate) async fn put_code<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    code: &PendingCode,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO pending_codes \
                  (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
              VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (phone, purpose) DO UPDATE SET \
                  digest = excluded.digest, email = excluded.email, sent_at = excluded.sent_at, \
                  expires_at = excluded.expires_at, failed_attempts = excluded.failed_attempts",
-        )
-        .bind(code.phone.as_str())
-        .bind(code.purpose.code())
-        .bind(code.digest.map(|d| d.0.to_vec()))
-        .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
-        .bind(instant(code.sent_at))
-        .bind(instant(code.expires_at))
-        .bind(i64::from(code.failed_attempts))
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+    )
+    .bind(code.phone.as_str())
+    .bind(code.purpose.code())
+    .bind(code.digest.map(|d| d.0.to_vec()))
+    .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
+    .bind(instant(code.sent_at))
+    .bind(instant(code.expires_at))
+    .bind(i64::from(code.failed_attempts))
+    .execute(executor)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+#[async_trait]
+impl CodeRepository for SqliteCodeRepository {
+    #[tracing::instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
+    async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
+        put_code(&self.pool, code).await
     }
 
     async fn find(

@@ -57,6 +57,12 @@ impl Housekeeping for SqliteHousekeeping {
             attempts: self
                 .delete_before("DELETE FROM attempts WHERE at < ?", cutoffs.attempts_before)
                 .await?,
+            outbox: self
+                .delete_before(
+                    "DELETE FROM sms_outbox WHERE expires_at < ?",
+                    cutoffs.outbox_before,
+                )
+                .await?,
         })
     }
 }

@@ -18,6 +18,7 @@ mod codes;
 mod health;
 mod housekeeping;
 mod idempotency;
+mod outbox;
 mod payments;
 mod readings;
 mod registry;
@@ -38,6 +39,7 @@ pub use codes::SqliteCodeRepository;
 pub use health::SqliteStoreHealth;
 pub use housekeeping::SqliteHousekeeping;
 pub use idempotency::SqliteIdempotencyStore;
+pub use outbox::SqliteSmsOutbox;
 pub use payments::SqlitePaymentRepository;
 pub use readings::SqliteReadingRepository;
 pub use registry::SqliteRegistryStore;
@@ -145,6 +147,7 @@ impl SqliteStores {
             users: Arc::new(SqliteUserRepository::new(pool.clone())),
             sessions: Arc::new(SqliteSessionRepository::new(pool.clone())),
             codes: Arc::new(SqliteCodeRepository::new(pool.clone())),
+            outbox: Arc::new(SqliteSmsOutbox::new(pool.clone())),
             accounts: Arc::new(SqliteAccountRepository::new(pool.clone())),
             meters: Arc::new(SqliteMeterRepository::new(pool.clone())),
             readings: Arc::new(SqliteReadingRepository::new(pool.clone())),

@@ -87,6 +87,9 @@ macro_rules! for_each_contract {
                 relabel_changes_and_clears_the_label,
                 relabel_of_an_unlinked_account_is_false,
                 unlink_removes_the_link_once,
+                linking_with_a_notice_queues_it_for_every_other_holder,
+                a_refused_link_queues_no_notice,
+                other_holders_counts_the_other_profiles_of_the_account,
             ],
             attempts: [
                 check_allows_under_the_limit_and_counts_nothing,
@@ -128,6 +131,18 @@ macro_rules! for_each_contract {
                 a_meter_is_found_with_its_account,
                 an_unknown_meter_is_not_found,
                 a_moved_meter_is_found_under_its_new_account,
+            ],
+            outbox: [
+                a_code_is_stored_with_its_message,
+                a_decoy_is_stored_without_a_message,
+                a_claim_takes_a_message_until_its_lease_ends,
+                a_claim_takes_at_most_its_limit_oldest_first,
+                a_claim_skips_expired_and_finished_messages,
+                a_sent_message_keeps_its_time_but_not_its_text,
+                a_retry_keeps_the_message_pending_until_its_time,
+                a_failed_message_keeps_the_error_but_not_its_text,
+                expire_gives_up_only_what_expired,
+                concurrent_claims_take_each_message_once,
             ],
             payments: [
                 a_created_payment_keeps_every_field,

@@ -15,9 +15,10 @@ use vodokanal_app::StoreError;
 use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey, StoredResponse};
 use vodokanal_app::ports::{
     AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, Housekeeping,
-    IdempotencyStore, Limit, LimitState, LinkError, LocatedMeter, MeterRepository, PaymentCursor,
-    PaymentRepository, PurgeCutoffs, Purged, ReadingRepository, RegistryStore, Saved,
-    SessionRepository, UpsertCounts, UserRepository, VisitRequestRepository,
+    IdempotencyStore, Limit, LimitState, LinkError, LinkNotice, LocatedMeter, MeterRepository,
+    NewSms, OutboxEntry, PaymentCursor, PaymentRepository, PurgeCutoffs, Purged, ReadingRepository,
+    RegistryStore, Saved, SessionRepository, SmsOutbox, SmsOutcome, SmsPurpose, SmsState,
+    UpsertCounts, UserRepository, VisitRequestRepository,
 };
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
@@ -74,6 +75,10 @@ struct State {
     visits: Vec<VisitRequest>,
     idempotency: HashMap<IdempotencyKeyParts, IdempotencyRow>,
     attempts: Vec<(String, DateTime<Utc>)>,
+    /// The SMS outbox, in the order queued; ids count from 1.
+    outbox: Vec<OutboxEntry>,
+    /// The last outbox id given.
+    outbox_id: i64,
 }
 
 fn foreign_key(what: &str) -> StoreError {
@@ -136,6 +141,24 @@ impl State {
         }
     }
 
+    fn queue(&mut self, message: NewSms) {
+        self.outbox_id += 1;
+        self.outbox.push(OutboxEntry {
+            id: self.outbox_id,
+            phone: message.phone,
+            text: message.text,
+            purpose: message.purpose,
+            client_ip: message.client_ip,
+            state: SmsState::Pending,
+            attempts: 0,
+            created_at: message.created_at,
+            next_attempt_at: message.created_at,
+            expires_at: message.expires_at,
+            last_error: None,
+            sent_at: None,
+        });
+    }
+
     fn count_attempts(&self, key: &str, limit: Limit, now: DateTime<Utc>) -> LimitState {
         let since = now - limit.window;
         let counted: Vec<DateTime<Utc>> = self
@@ -179,6 +202,7 @@ impl InMemoryStore {
             registry: Arc::new(self.clone()),
             idempotency: Arc::new(self.clone()),
             attempts: Arc::new(self.clone()),
+            outbox: Arc::new(self.clone()),
             health: Arc::new(self.clone()),
             housekeeping: Arc::new(self.clone()),
         }
@@ -394,6 +418,7 @@ impl AccountRepository for InMemoryStore {
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError> {
         let mut state = self.state.lock().await;
         if state
@@ -409,6 +434,25 @@ impl AccountRepository for InMemoryStore {
         if !state.accounts.contains_key(number) {
             return Err(foreign_key("account_links.account_number").into());
         }
+        if let Some(notice) = notice {
+            let holders: Vec<Phone> = state
+                .links
+                .iter()
+                .filter(|l| &l.account_number == number && l.user_id != user)
+                .filter_map(|l| state.users.iter().find(|u| u.id == l.user_id))
+                .map(|u| u.phone.clone())
+                .collect();
+            for phone in holders {
+                state.queue(NewSms {
+                    phone,
+                    text: notice.text.clone(),
+                    purpose: SmsPurpose::AccountLinked,
+                    client_ip: None,
+                    created_at: notice.created_at,
+                    expires_at: notice.expires_at,
+                });
+            }
+        }
         state.links.push(LinkRow {
             user_id: user,
             account_number: number.clone(),
@@ -416,6 +460,16 @@ impl AccountRepository for InMemoryStore {
             linked_at: at,
         });
         Ok(())
+    }
+
+    async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError> {
+        let state = self.state.lock().await;
+        let count = state
+            .links
+            .iter()
+            .filter(|l| &l.account_number == number && l.user_id != user)
+            .count();
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     async fn relabel(
@@ -987,6 +1041,100 @@ impl AttemptCounter for InMemoryStore {
     }
 }
 
+#[async_trait]
+impl SmsOutbox for InMemoryStore {
+    async fn store_code(
+        &self,
+        code: &PendingCode,
+        message: Option<NewSms>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        state
+            .codes
+            .insert(code_key(&code.phone, code.purpose), code.clone());
+        if let Some(message) = message {
+            state.queue(message);
+        }
+        Ok(())
+    }
+
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut state = self.state.lock().await;
+        let mut due: Vec<&mut OutboxEntry> = state
+            .outbox
+            .iter_mut()
+            .filter(|m| {
+                m.state == SmsState::Pending && m.next_attempt_at <= now && m.expires_at > now
+            })
+            .collect();
+        due.sort_by_key(|m| (m.next_attempt_at, m.id));
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|m| {
+                m.attempts += 1;
+                m.next_attempt_at = lease_until;
+                m.clone()
+            })
+            .collect())
+    }
+
+    async fn record(&self, id: i64, outcome: &SmsOutcome) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        if let Some(m) = state.outbox.iter_mut().find(|m| m.id == id) {
+            match outcome {
+                SmsOutcome::Sent { at } => {
+                    m.state = SmsState::Sent;
+                    m.sent_at = Some(*at);
+                    m.text = String::new();
+                }
+                SmsOutcome::Retry { at, error } => {
+                    m.next_attempt_at = *at;
+                    m.last_error = Some(error.clone());
+                }
+                SmsOutcome::Failed { error } => {
+                    m.state = SmsState::Failed;
+                    m.last_error = Some(error.clone());
+                    m.text = String::new();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn expire(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut state = self.state.lock().await;
+        let mut expired = 0;
+        for m in &mut state.outbox {
+            if m.state == SmsState::Pending && m.expires_at <= now {
+                m.state = SmsState::Failed;
+                m.last_error = Some(EXPIRED.into());
+                m.text = String::new();
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    async fn to_phone(&self, phone: &Phone) -> Result<Vec<OutboxEntry>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .outbox
+            .iter()
+            .filter(|m| &m.phone == phone)
+            .cloned()
+            .collect())
+    }
+}
+
+/// What an expired message's `last_error` says.
+const EXPIRED: &str = "expired before the gateway took it";
+
 /// Keeps the values `keep` accepts and counts the others, dropped.
 fn purge<K, V>(map: &mut HashMap<K, V>, mut keep: impl FnMut(&V) -> bool) -> u64 {
     let before = map.len();
@@ -1002,6 +1150,10 @@ impl Housekeeping for InMemoryStore {
         state
             .attempts
             .retain(|(_, at)| *at >= cutoffs.attempts_before);
+        let outbox_before = state.outbox.len();
+        state
+            .outbox
+            .retain(|m| m.expires_at >= cutoffs.outbox_before);
         Ok(Purged {
             sessions: purge(&mut state.sessions, |s| {
                 s.expires_at >= cutoffs.expired_before
@@ -1011,6 +1163,7 @@ impl Housekeeping for InMemoryStore {
                 r.created_at >= cutoffs.idempotency_before
             }),
             attempts: u64::try_from(before - state.attempts.len()).unwrap_or(u64::MAX),
+            outbox: u64::try_from(outbox_before - state.outbox.len()).unwrap_or(u64::MAX),
         })
     }
 }

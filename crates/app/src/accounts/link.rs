@@ -1,6 +1,10 @@
 //! POST `/accounts`: link an account by its number and the last four digits of one of its
 //! meters. The digits are a weak secret, so failures are limited per user and per account
 //! number (`security.md`), and "no such account" and "wrong digits" get the same answer.
+//!
+//! Every other profile that holds the account is told by SMS that a new profile linked it
+//! (with the contact center's phone), through the SMS outbox in the link's own transaction:
+//! a link is never left untold, and a refused link tells no one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,11 +14,24 @@ use vodokanal_domain::{AccountNumber, Label, MeterLast4, UserId};
 
 use super::view::{AccountView, AccountViews};
 use crate::ports::{
-    AccountRepository, AttemptCounter, Clock, LimitState, LinkError, PaymentRepository,
+    AccountRepository, AttemptCounter, Clock, LimitState, LinkError, LinkNotice, PaymentRepository,
     ReadingRepository,
 };
 use crate::settings::Limits;
+use crate::sms::SmsBudget;
 use crate::{Settings, StoreError};
+
+/// How long the gateway is tried with a link notice before it is given up.
+pub const NOTICE_VALIDITY: TimeDelta = TimeDelta::hours(24);
+
+/// The SMS to the other holders of account `number`; `phone` is the contact center's.
+pub fn notice_text(number: &AccountNumber, phone: Option<&str>) -> String {
+    let call = phone.map_or_else(
+        || "обратитесь в контактный центр".to_owned(),
+        |phone| format!("позвоните {phone}"),
+    );
+    format!("К лицевому счёту {number} привязан новый профиль. Если это не вы, {call}.")
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkAccountCommand {
@@ -57,6 +74,9 @@ pub struct LinkAccount {
     clock: Arc<dyn Clock>,
     views: AccountViews,
     limits: Limits,
+    budget: SmsBudget,
+    /// The contact center's first phone, for the notice.
+    contact_phone: Option<String>,
 }
 
 impl fmt::Debug for LinkAccount {
@@ -75,11 +95,13 @@ impl LinkAccount {
         settings: &Settings,
     ) -> Self {
         Self {
+            views: AccountViews::new(accounts.clone(), readings, payments, settings),
             accounts,
+            budget: SmsBudget::new(attempts.clone(), &settings.limits),
             attempts,
             clock,
-            views: AccountViews::new(readings, payments, settings),
             limits: settings.limits,
+            contact_phone: settings.contact_center.phones.first().cloned(),
         }
     }
 
@@ -132,17 +154,36 @@ impl LinkAccount {
         };
         self.take_back(&counted, now).await;
 
+        let notice = LinkNotice {
+            text: notice_text(&command.number, self.contact_phone.as_deref()),
+            created_at: now,
+            expires_at: now + NOTICE_VALIDITY,
+        };
         match self
             .accounts
-            .link(command.user_id, &command.number, command.label.clone(), now)
+            .link(
+                command.user_id,
+                &command.number,
+                command.label.clone(),
+                now,
+                Some(notice),
+            )
             .await
         {
             Ok(()) => {}
             Err(LinkError::AlreadyLinked) => return Err(LinkAccountError::AlreadyLinked),
             Err(LinkError::Store(error)) => return Err(error.into()),
         }
-        tracing::info!(user = %command.user_id, "account linked");
-        Ok(self.views.build(account, command.label).await?)
+        let view = self
+            .views
+            .build(command.user_id, account, command.label)
+            .await?;
+        tracing::info!(user = %command.user_id, other_holders = view.other_holders, "account linked; its other holders are told by SMS");
+        // The notices are queued with the link: they spend the budgets but are never refused.
+        if let Err(error) = self.budget.record(view.other_holders, now).await {
+            tracing::warn!(%error, "the link notices could not be counted in the SMS budget");
+        }
+        Ok(view)
     }
 
     /// Takes back the attempts counted under `keys` at `now`. Best effort: an attempt left
@@ -159,7 +200,7 @@ impl LinkAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, label, views};
+    use crate::accounts::view::fixtures::{down, expected_view, holders, label, views};
     use crate::ports::{Limit, MockAccountRepository, MockAttemptCounter};
     use crate::testing::{account, account_number, clock, now, user_id};
     use mockall::predicate::eq;
@@ -181,12 +222,31 @@ mod tests {
     }
 
     fn link_account(accounts: MockAccountRepository, attempts: MockAttemptCounter) -> LinkAccount {
+        let attempts: Arc<MockAttemptCounter> = Arc::new(attempts);
         LinkAccount {
             accounts: Arc::new(accounts),
-            attempts: Arc::new(attempts),
+            budget: SmsBudget::new(attempts.clone(), &Limits::default()),
+            attempts,
             clock: clock(),
             views: views(),
             limits: Limits::default(),
+            contact_phone: Settings::default().contact_center.phones.first().cloned(),
+        }
+    }
+
+    /// The notice of the fixture account, with the default contact center's phone.
+    fn notice() -> LinkNotice {
+        LinkNotice {
+            text: notice_text(
+                &account_number(),
+                Settings::default()
+                    .contact_center
+                    .phones
+                    .first()
+                    .map(String::as_str),
+            ),
+            created_at: now(),
+            expires_at: now() + TimeDelta::hours(24),
         }
     }
 
@@ -244,24 +304,64 @@ mod tests {
         accounts
     }
 
+    #[test]
+    fn the_notice_names_the_account_and_the_contact_centers_phone() {
+        let number: AccountNumber = "100001".parse().unwrap();
+        assert_eq!(
+            notice_text(&number, Some("+7 (4932) 93-01-08")),
+            "К лицевому счёту 100001 привязан новый профиль. Если это не вы, позвоните \
+             +7 (4932) 93-01-08."
+        );
+        assert_eq!(
+            notice_text(&number, None),
+            "К лицевому счёту 100001 привязан новый профиль. Если это не вы, обратитесь в \
+             контактный центр."
+        );
+    }
+
     #[tokio::test]
-    async fn the_right_digits_link_the_account_with_its_label() {
+    async fn the_right_digits_link_the_account_with_its_label_and_tell_the_other_holders() {
         let mut accounts = finding_the_account();
         accounts
             .expect_link()
-            .withf(|user, number, label_given, at| {
+            .withf(|user, number, label_given, at, notice_given| {
                 *user == user_id()
                     && *number == account_number()
                     && *label_given == Some(label())
                     && *at == now()
+                    && *notice_given == Some(notice())
             })
             .times(1)
-            .returning(|_, _, _, _| Ok(()));
+            .returning(|_, _, _, _, _| Ok(()));
         let view = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await
             .unwrap();
         assert_eq!(view, expected_view(Some(label())));
+    }
+
+    #[tokio::test]
+    async fn the_notices_to_the_other_holders_spend_the_sms_budget() {
+        let mut accounts = finding_the_account();
+        accounts.expect_link().returning(|_, _, _, _, _| Ok(()));
+        let mut attempts = allowed_and_taken_back();
+        attempts
+            .expect_record()
+            .with(eq(crate::sms::budget::BUDGET_KEY), eq(now()))
+            .times(2)
+            .return_const(Ok(()));
+        attempts
+            .expect_check()
+            .return_const(Ok(LimitState::Allowed));
+        let mut use_case = link_account(accounts, attempts);
+        use_case.views = AccountViews::new(
+            holders(2),
+            Arc::new(crate::accounts::view::fixtures::readings_with_last()),
+            Arc::new(crate::accounts::view::fixtures::payments_paying("300.00")),
+            &Settings::default(),
+        );
+        let view = use_case.execute(command("1234")).await.unwrap();
+        assert_eq!(view.other_holders, 2);
     }
 
     #[tokio::test]
@@ -383,7 +483,7 @@ mod tests {
         accounts
             .expect_link()
             .times(1)
-            .returning(|_, _, _, _| Err(LinkError::AlreadyLinked));
+            .returning(|_, _, _, _, _| Err(LinkError::AlreadyLinked));
         let outcome = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await;
@@ -421,7 +521,7 @@ mod tests {
     #[tokio::test]
     async fn an_attempt_that_cannot_be_taken_back_still_links() {
         let mut accounts = finding_the_account();
-        accounts.expect_link().returning(|_, _, _, _| Ok(()));
+        accounts.expect_link().returning(|_, _, _, _, _| Ok(()));
         let mut attempts = allowed();
         attempts.expect_release().returning(|_, _| Err(down()));
         let view = link_account(accounts, attempts)
@@ -446,7 +546,7 @@ mod tests {
         let mut accounts = finding_the_account();
         accounts
             .expect_link()
-            .returning(|_, _, _, _| Err(LinkError::Store(down())));
+            .returning(|_, _, _, _, _| Err(LinkError::Store(down())));
         let outcome = link_account(accounts, allowed_and_taken_back())
             .execute(command("1234"))
             .await;
@@ -456,13 +556,14 @@ mod tests {
     #[tokio::test]
     async fn a_failing_view_after_linking_is_reported() {
         let mut accounts = finding_the_account();
-        accounts.expect_link().returning(|_, _, _, _| Ok(()));
+        accounts.expect_link().returning(|_, _, _, _, _| Ok(()));
         let mut payments = crate::ports::MockPaymentRepository::new();
         payments
             .expect_succeeded_since()
             .returning(|_, _| Err(down()));
         let mut use_case = link_account(accounts, allowed_and_taken_back());
         use_case.views = AccountViews::new(
+            holders(0),
             Arc::new(crate::ports::MockReadingRepository::new()),
             Arc::new(payments),
             &Settings::default(),

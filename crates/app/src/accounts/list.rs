@@ -40,8 +40,8 @@ impl ListAccounts {
         settings: &Settings,
     ) -> Self {
         Self {
+            views: AccountViews::new(accounts.clone(), readings, payments, settings),
             accounts,
-            views: AccountViews::new(readings, payments, settings),
         }
     }
 
@@ -52,7 +52,11 @@ impl ListAccounts {
         let linked = self.accounts.linked(command.user_id).await?;
         let mut views = Vec::with_capacity(linked.len());
         for one in linked {
-            views.push(self.views.build(one.account, one.label).await?);
+            views.push(
+                self.views
+                    .build(command.user_id, one.account, one.label)
+                    .await?,
+            );
         }
         Ok(views)
     }
@@ -61,7 +65,7 @@ impl ListAccounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, label, linked, views};
+    use crate::accounts::view::fixtures::{down, expected_view, holders, label, linked, views};
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::testing::user_id;
 
@@ -94,7 +98,14 @@ mod tests {
                     vec![]
                 })
             });
+        // The second account has 3 other holders, the first none.
+        let mut holders = MockAccountRepository::new();
+        holders
+            .expect_other_holders()
+            .withf(|user, _| *user == user_id())
+            .returning(|_, number| Ok(if number.as_str() == "654321" { 3 } else { 0 }));
         let views = AccountViews::new(
+            Arc::new(holders),
             Arc::new(crate::accounts::view::fixtures::readings_with_last()),
             Arc::new(payments),
             &Settings::default(),
@@ -104,6 +115,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(listed.len(), 2);
+        assert_eq!(listed[1].other_holders, 3);
         assert_eq!(listed[0], expected_view(Some(label())));
         assert_eq!(listed[1].account.number.as_str(), "654321");
         assert_eq!(listed[1].debt.to_string(), "1000.00");
@@ -115,6 +127,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked().returning(|_| Ok(vec![]));
         let views = AccountViews::new(
+            holders(0),
             Arc::new(MockReadingRepository::new()),
             Arc::new(MockPaymentRepository::new()),
             &Settings::default(),
@@ -146,6 +159,7 @@ mod tests {
             .expect_succeeded_since()
             .returning(|_, _| Err(down()));
         let views = AccountViews::new(
+            holders(0),
             Arc::new(MockReadingRepository::new()),
             Arc::new(payments),
             &Settings::default(),

@@ -46,8 +46,8 @@ impl RelabelAccount {
         settings: &Settings,
     ) -> Self {
         Self {
+            views: AccountViews::new(accounts.clone(), readings, payments, settings),
             accounts,
-            views: AccountViews::new(readings, payments, settings),
         }
     }
 
@@ -69,14 +69,17 @@ impl RelabelAccount {
             .linked_one(command.user_id, &command.number)
             .await?
             .ok_or(RelabelAccountError::NotFound)?;
-        Ok(self.views.build(linked.account, linked.label).await?)
+        Ok(self
+            .views
+            .build(command.user_id, linked.account, linked.label)
+            .await?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, label, linked, views};
+    use crate::accounts::view::fixtures::{down, expected_view, holders, label, linked, views};
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::testing::{account_number, user_id};
 
@@ -169,6 +172,7 @@ mod tests {
         let use_case = RelabelAccount {
             accounts: Arc::new(accounts),
             views: AccountViews::new(
+                holders(0),
                 Arc::new(MockReadingRepository::new()),
                 Arc::new(payments),
                 &Settings::default(),

@@ -32,6 +32,8 @@ pub struct AccountView {
     pub debt: Balance,
     /// The last reading of each meter that has one; a meter without a reading is absent.
     pub last_readings: BTreeMap<MeterNumber, LastReading>,
+    /// How many other profiles hold the account (`other_holders`): a count only.
+    pub other_holders: u32,
 }
 
 impl AccountView {
@@ -50,9 +52,10 @@ impl AccountView {
 }
 
 /// Builds [`AccountView`]s: the debt from the payments since the balance date, the last
-/// reading of each meter.
+/// reading of each meter, the count of other holders.
 #[derive(Clone)]
 pub struct AccountViews {
+    accounts: Arc<dyn AccountRepository>,
     readings: Arc<dyn ReadingRepository>,
     payments: Arc<dyn PaymentRepository>,
     calendar: UtilityCalendar,
@@ -66,22 +69,25 @@ impl fmt::Debug for AccountViews {
 
 impl AccountViews {
     pub fn new(
+        accounts: Arc<dyn AccountRepository>,
         readings: Arc<dyn ReadingRepository>,
         payments: Arc<dyn PaymentRepository>,
         settings: &Settings,
     ) -> Self {
         Self {
+            accounts,
             readings,
             payments,
             calendar: settings.calendar,
         }
     }
 
-    /// The view of `account` under the subscriber's `label`. The registry's balance holds
-    /// until the end of its `balance_as_of` day in the utility's time zone; the payments
-    /// that succeeded from then on are taken off it.
+    /// The view of `account` under the `label` of its subscriber `user`. The registry's
+    /// balance holds until the end of its `balance_as_of` day in the utility's time zone; the
+    /// payments that succeeded from then on are taken off it.
     pub async fn build(
         &self,
+        user: UserId,
         account: Account,
         label: Option<Label>,
     ) -> Result<AccountView, StoreError> {
@@ -103,11 +109,13 @@ impl AccountViews {
                 );
             }
         }
+        let other_holders = self.accounts.other_holders(user, &account.number).await?;
         Ok(AccountView {
             account,
             label,
             debt,
             last_readings,
+            other_holders,
         })
     }
 }
@@ -147,8 +155,8 @@ impl ViewAccount {
         settings: &Settings,
     ) -> Self {
         Self {
+            views: AccountViews::new(accounts.clone(), readings, payments, settings),
             accounts,
-            views: AccountViews::new(readings, payments, settings),
         }
     }
 
@@ -161,7 +169,10 @@ impl ViewAccount {
             .linked_one(command.user_id, &command.number)
             .await?
             .ok_or(ViewAccountError::NotFound)?;
-        Ok(self.views.build(linked.account, linked.label).await?)
+        Ok(self
+            .views
+            .build(command.user_id, linked.account, linked.label)
+            .await?)
     }
 }
 
@@ -175,9 +186,9 @@ pub(crate) mod fixtures {
         Account, Label, LinkedAccount, Meter, MeterNumber, MeterService, Money, Reading,
     };
 
-    use crate::ports::{MockPaymentRepository, MockReadingRepository};
+    use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::readings::fixtures::reading;
-    use crate::testing::{account, account_number, meter_number, now};
+    use crate::testing::{account, account_number, meter_number, now, user_id};
     use crate::{Settings, StoreError};
 
     use super::{AccountView, AccountViews, LastReading};
@@ -241,9 +252,21 @@ pub(crate) mod fixtures {
         readings
     }
 
-    /// A view builder over the fixture account: 300.00 paid, last reading 123.456.
+    /// Accounts in which the fixture account has `count` holders besides the fixture user.
+    pub fn holders(count: u32) -> Arc<MockAccountRepository> {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_other_holders()
+            .withf(|user, number| *user == user_id() && *number == account_number())
+            .return_const(Ok(count));
+        Arc::new(accounts)
+    }
+
+    /// A view builder over the fixture account: 300.00 paid, last reading 123.456, no other
+    /// holder.
     pub fn views() -> AccountViews {
         AccountViews::new(
+            holders(0),
             Arc::new(readings_with_last()),
             Arc::new(payments_paying("300.00")),
             &Settings::default(),
@@ -264,6 +287,7 @@ pub(crate) mod fixtures {
                 },
             )]
             .into(),
+            other_holders: 0,
         }
     }
 
@@ -309,8 +333,13 @@ mod tests {
             .returning(|_, _| Ok(vec!["300.00".parse().unwrap(), "1200.50".parse().unwrap()]));
         let mut readings = MockReadingRepository::new();
         readings.expect_last_for_meter().returning(|_| Ok(None));
-        let views = AccountViews::new(Arc::new(readings), Arc::new(payments), &Settings::default());
-        let view = views.build(account(), None).await.unwrap();
+        let views = AccountViews::new(
+            holders(0),
+            Arc::new(readings),
+            Arc::new(payments),
+            &Settings::default(),
+        );
+        let view = views.build(user_id(), account(), None).await.unwrap();
         assert_eq!(view.debt.to_string(), "-500.50");
     }
 
@@ -338,9 +367,14 @@ mod tests {
         payments
             .expect_succeeded_since()
             .returning(|_, _| Ok(vec![]));
-        let views = AccountViews::new(Arc::new(readings), Arc::new(payments), &Settings::default());
+        let views = AccountViews::new(
+            holders(0),
+            Arc::new(readings),
+            Arc::new(payments),
+            &Settings::default(),
+        );
         let view = views
-            .build(two_meter_account(), Some(label()))
+            .build(user_id(), two_meter_account(), Some(label()))
             .await
             .unwrap();
         assert_eq!(view.debt.to_string(), "1000.00");
@@ -380,6 +414,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_view_counts_the_other_holders_of_the_account() {
+        let mut accounts = MockAccountRepository::new();
+        accounts
+            .expect_linked_one()
+            .returning(|_, _| Ok(Some(linked(None))));
+        let views = AccountViews::new(
+            holders(2),
+            Arc::new(readings_with_last()),
+            Arc::new(payments_paying("300.00")),
+            &Settings::default(),
+        );
+        let view = view_account(accounts, &views)
+            .execute(command())
+            .await
+            .unwrap();
+        assert_eq!(view.other_holders, 2);
+    }
+
+    #[tokio::test]
     async fn an_account_not_linked_to_the_caller_is_not_found() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Ok(None));
@@ -406,6 +459,7 @@ mod tests {
             .expect_succeeded_since()
             .returning(|_, _| Err(down()));
         let views = AccountViews::new(
+            holders(0),
             Arc::new(MockReadingRepository::new()),
             Arc::new(payments),
             &Settings::default(),
@@ -423,6 +477,7 @@ mod tests {
         let mut readings = MockReadingRepository::new();
         readings.expect_last_for_meter().returning(|_| Err(down()));
         let views = AccountViews::new(
+            holders(0),
             Arc::new(readings),
             Arc::new(payments_paying("1.00")),
             &Settings::default(),

@@ -180,7 +180,7 @@ mod tests {
     use crate::auth::secrets::code_digest;
     use crate::auth::send_code::BUDGET_KEY;
     use crate::ports::{
-        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher, MockSmsGateway,
+        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher, MockSmsOutbox,
         MockUserRepository,
     };
     use crate::testing;
@@ -218,12 +218,12 @@ mod tests {
 
     fn send_code(
         codes: MockCodeRepository,
-        sms: MockSmsGateway,
+        outbox: MockSmsOutbox,
         counter: MockAttemptCounter,
     ) -> SendCode {
         SendCode::new(
             Arc::new(codes),
-            Arc::new(sms),
+            Arc::new(outbox),
             Arc::new(counter),
             testing::clock(),
             testing::random(),
@@ -242,22 +242,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_registered_phone_gets_a_reset_code() {
-        let mut codes = no_code_waiting();
         let digest = code_digest(
             &Settings::default().code_key,
             &testing::phone(),
             CodePurpose::PasswordReset,
             &OneTimeCode::from_number(123_456),
         );
-        codes
-            .expect_put()
-            .withf(move |p| p.purpose == CodePurpose::PasswordReset && p.digest == Some(digest))
-            .times(1)
-            .return_const(Ok(()));
-        let mut sms = MockSmsGateway::new();
-        sms.expect_send()
-            .withf(|_, text, _| {
-                text == "Код для восстановления пароля: 123456. Никому не сообщайте его."
+        let mut outbox = MockSmsOutbox::new();
+        outbox
+            .expect_store_code()
+            .withf(move |p, m| {
+                p.purpose == CodePurpose::PasswordReset
+                    && p.digest == Some(digest)
+                    && m.as_ref().is_some_and(|m| {
+                        m.text == "Код для восстановления пароля: 123456. Никому не сообщайте его."
+                            && m.phone == testing::phone()
+                    })
             })
             .times(1)
             .return_const(Ok(()));
@@ -266,19 +266,20 @@ mod tests {
             .expect_acquire()
             .times(2)
             .return_const(Ok(LimitState::Allowed));
+        counter.expect_check().return_const(Ok(LimitState::Allowed));
         let use_case = RequestPasswordReset::new(
             users_finding(Ok(Some(testing::user()))),
-            send_code(codes, sms, counter),
+            send_code(no_code_waiting(), outbox, counter),
         );
         assert_eq!(use_case.execute(request()).await, Ok(ANSWER));
     }
 
     #[tokio::test]
     async fn an_unknown_phone_gets_the_same_answer_no_sms_and_a_decoy_for_the_pause() {
-        let mut codes = no_code_waiting();
-        codes
-            .expect_put()
-            .withf(|p| p.digest.is_none() && p.sent_at == testing::now())
+        let mut outbox = MockSmsOutbox::new();
+        outbox
+            .expect_store_code()
+            .withf(|p, m| p.digest.is_none() && p.sent_at == testing::now() && m.is_none())
             .times(1)
             .return_const(Ok(()));
         let mut counter = MockAttemptCounter::new();
@@ -290,12 +291,12 @@ mod tests {
         counter
             .expect_check()
             .withf(|key, _, _| key == BUDGET_KEY)
-            .times(1)
+            .times(2)
             .return_const(Ok(LimitState::Allowed));
-        // No SMS is expected: the mock gateway fails the test if one is sent.
+        // No SMS is queued: the decoy is stored without a message.
         let use_case = RequestPasswordReset::new(
             users_finding(Ok(None)),
-            send_code(codes, MockSmsGateway::new(), counter),
+            send_code(no_code_waiting(), outbox, counter),
         );
         assert_eq!(use_case.execute(request()).await, Ok(ANSWER));
     }
@@ -314,7 +315,7 @@ mod tests {
         codes.expect_find().return_const(Ok(Some(decoy)));
         let use_case = RequestPasswordReset::new(
             users_finding(Ok(None)),
-            send_code(codes, MockSmsGateway::new(), MockAttemptCounter::new()),
+            send_code(codes, MockSmsOutbox::new(), MockAttemptCounter::new()),
         );
         assert_eq!(
             use_case.execute(request()).await,
@@ -330,7 +331,7 @@ mod tests {
             users_finding(Err(down())),
             send_code(
                 MockCodeRepository::new(),
-                MockSmsGateway::new(),
+                MockSmsOutbox::new(),
                 MockAttemptCounter::new(),
             ),
         );

@@ -244,7 +244,7 @@ mod tests {
     use crate::auth::secrets::{code_digest, new_session_token, token_digest};
     use crate::ports::{
         LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher,
-        MockSessionRepository, MockSmsGateway, MockUserRepository,
+        MockSessionRepository, MockSmsOutbox, MockUserRepository,
     };
     use crate::testing;
     use chrono::{DateTime, Utc};
@@ -276,22 +276,18 @@ mod tests {
         users
     }
 
-    /// A `SendCode` whose limits allow, which expects one SMS with `text` and one stored code
-    /// accepted by `stored`.
+    /// A `SendCode` whose limits allow, which expects one stored code accepted by `stored`
+    /// queued with one SMS of `text`.
     fn sending(
         text: &'static str,
         stored: impl Fn(&PendingCode) -> bool + Send + 'static,
     ) -> SendCode {
         let mut codes = MockCodeRepository::new();
         codes.expect_find().return_const(Ok(None));
-        codes
-            .expect_put()
-            .withf(stored)
-            .times(1)
-            .return_const(Ok(()));
-        let mut sms = MockSmsGateway::new();
-        sms.expect_send()
-            .withf(move |_, t, _| t == text)
+        let mut outbox = MockSmsOutbox::new();
+        outbox
+            .expect_store_code()
+            .withf(move |p, m| stored(p) && m.as_ref().is_some_and(|m| m.text == text))
             .times(1)
             .return_const(Ok(()));
         let mut counter = MockAttemptCounter::new();
@@ -299,9 +295,10 @@ mod tests {
             .expect_acquire()
             .times(2)
             .return_const(Ok(LimitState::Allowed));
+        counter.expect_check().return_const(Ok(LimitState::Allowed));
         SendCode::new(
             Arc::new(codes),
-            Arc::new(sms),
+            Arc::new(outbox),
             Arc::new(counter),
             testing::clock(),
             testing::random(),
@@ -313,7 +310,7 @@ mod tests {
     fn unused_send_code() -> SendCode {
         SendCode::new(
             Arc::new(MockCodeRepository::new()),
-            Arc::new(MockSmsGateway::new()),
+            Arc::new(MockSmsOutbox::new()),
             Arc::new(MockAttemptCounter::new()),
             testing::clock(),
             testing::random(),
@@ -372,7 +369,7 @@ mod tests {
         codes.expect_find().return_const(Ok(Some(recent)));
         let send_code = SendCode::new(
             Arc::new(codes),
-            Arc::new(MockSmsGateway::new()),
+            Arc::new(MockSmsOutbox::new()),
             Arc::new(MockAttemptCounter::new()),
             testing::clock(),
             testing::random(),

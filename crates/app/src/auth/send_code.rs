@@ -1,6 +1,11 @@
-//! Sending a one-time code by SMS for registration or password reset, under the resend pause
-//! and the SMS limits of `security.md`. Not an endpoint of its own: the registration and
+//! Requesting a one-time code by SMS for registration or password reset, under the resend
+//! pause and the SMS limits of `security.md`. Not an endpoint of its own: the registration and
 //! password-reset requests use it.
+//!
+//! The request never waits for the SMS gateway: the code and its message are stored in one
+//! transaction (the SMS outbox, ADR 0010) and the background sender delivers the message. So a
+//! request answers alike in time and body whatever the gateway does, and whether the phone is
+//! registered or not.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -14,12 +19,12 @@ use vodokanal_domain::{
 use super::secrets::{CodeKey, code_digest};
 use crate::StoreError;
 use crate::ports::{
-    AttemptCounter, Clock, CodeRepository, Limit, LimitState, Random, SmsError, SmsGateway,
+    AttemptCounter, Clock, CodeRepository, Limit, LimitState, NewSms, Random, SmsOutbox, SmsPurpose,
 };
 use crate::settings::{Limits, Settings};
+use crate::sms::{BudgetError, SmsBudget};
 
-/// The key under which the global SMS budget is counted.
-pub const BUDGET_KEY: &str = "sms:budget";
+pub use crate::sms::budget::BUDGET_KEY;
 
 /// The text of a decoy: a registration request for a phone already registered.
 pub const ALREADY_REGISTERED_TEXT: &str = "Этот номер уже зарегистрирован в личном кабинете. \
@@ -50,8 +55,8 @@ pub enum Delivery {
     AlreadyRegistered,
     /// Password reset of a phone nobody registered: no SMS, only a decoy code, so that a second
     /// request within the pause gets the same 429 as for a registered phone. It counts under
-    /// the per-phone and per-IP limits like a real send, and is refused like one when the
-    /// budget is spent, but does not spend the budget (it costs nothing).
+    /// the per-phone and per-IP limits like a real send, and is refused like one when a
+    /// budget is spent, but does not spend the budgets (it costs nothing).
     Silent,
 }
 
@@ -71,6 +76,8 @@ pub struct CodeRequested {
     pub expires_in: i64,
 }
 
+/// What a code request can meet. The gateway is not among them: its answers are the
+/// background sender's (recorded in the outbox and logged for the operator).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendCodeError {
     /// 429 `too_many_requests`: the last code for this phone and purpose is younger than the
@@ -80,31 +87,32 @@ pub enum SendCodeError {
     /// 429 `too_many_requests`: too many codes for this phone or from this address.
     #[error("too many codes for this phone or address")]
     TooManyRequests { retry_after: TimeDelta },
-    /// 503 `service_unavailable`: the global SMS budget is spent; an operator must look.
+    /// 503 `service_unavailable`: the hourly or daily SMS budget is spent; an operator must
+    /// look.
     #[error("the SMS budget is exhausted")]
     BudgetExhausted { retry_after: TimeDelta },
-    /// 422 `validation_failed` (field `phone`): the gateway refuses the number.
-    #[error("the SMS gateway refuses the number")]
-    NumberRefused,
-    /// 429 `too_many_requests`: the gateway's own limits; retry after the resend pause.
-    #[error("the SMS gateway's limit is reached")]
-    GatewayRateLimited { retry_after: TimeDelta },
-    /// 503 `service_unavailable`: the gateway is down, out of money or misconfigured.
-    #[error("the SMS gateway is unavailable: {0}")]
-    GatewayUnavailable(String),
     /// 503 `service_unavailable` / 500 `internal`, as `StoreError` says.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Sends a code (or a decoy) and stores it, in this order: resend pause, per-phone limit,
-/// per-IP limit, global budget, send, store. A failed send stores nothing, so it does not start
-/// the resend pause.
+impl From<BudgetError> for SendCodeError {
+    fn from(error: BudgetError) -> Self {
+        match error {
+            BudgetError::Exhausted { retry_after } => Self::BudgetExhausted { retry_after },
+            BudgetError::Store(store) => Self::Store(store),
+        }
+    }
+}
+
+/// Queues a code (or a decoy), in this order: resend pause, per-phone limit, per-IP limit,
+/// the budgets, then the code and its message stored in one transaction.
 #[derive(Clone)]
 pub struct SendCode {
     codes: Arc<dyn CodeRepository>,
-    sms: Arc<dyn SmsGateway>,
+    outbox: Arc<dyn SmsOutbox>,
     counter: Arc<dyn AttemptCounter>,
+    budget: SmsBudget,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     policy: CodePolicy,
@@ -121,7 +129,7 @@ impl fmt::Debug for SendCode {
 impl SendCode {
     pub fn new(
         codes: Arc<dyn CodeRepository>,
-        sms: Arc<dyn SmsGateway>,
+        outbox: Arc<dyn SmsOutbox>,
         counter: Arc<dyn AttemptCounter>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn Random>,
@@ -129,7 +137,8 @@ impl SendCode {
     ) -> Self {
         Self {
             codes,
-            sms,
+            outbox,
+            budget: SmsBudget::new(counter.clone(), &settings.limits),
             counter,
             clock,
             random,
@@ -159,24 +168,10 @@ impl SendCode {
             let key = ClientNetwork::from(ip).limit_key("sms");
             self.acquire(&key, self.limits.sms_per_ip, now).await?;
         }
-        let budget = if delivery == Delivery::Silent {
-            self.counter
-                .check(BUDGET_KEY, self.limits.sms_budget, now)
-                .await?
+        if delivery == Delivery::Silent {
+            self.budget.check(now).await?;
         } else {
-            self.counter
-                .acquire(BUDGET_KEY, self.limits.sms_budget, now)
-                .await?
-        };
-        if let LimitState::Exceeded { retry_after } = budget {
-            tracing::error!(
-                limit = self.limits.sms_budget.max,
-                window_seconds = self.limits.sms_budget.window.num_seconds(),
-                retry_after_seconds = retry_after.num_seconds(),
-                "the SMS budget is exhausted: codes are refused with 503 until the window \
-                 passes; check for SMS pumping, or raise the budget if the traffic is real"
-            );
-            return Err(SendCodeError::BudgetExhausted { retry_after });
+            self.budget.spend(now).await?;
         }
 
         let (text, digest, email) = match delivery {
@@ -188,12 +183,6 @@ impl SendCode {
             Delivery::AlreadyRegistered => (Some(ALREADY_REGISTERED_TEXT.to_owned()), None, None),
             Delivery::Silent => (None, None, None),
         };
-        if let Some(text) = text {
-            self.sms
-                .send(&phone, &text, client_ip)
-                .await
-                .map_err(|error| self.sms_failed(&phone, error))?;
-        }
         let pending = PendingCode::new(
             phone.into_phone(),
             purpose,
@@ -202,7 +191,18 @@ impl SendCode {
             now,
             &self.policy,
         );
-        self.codes.put(&pending).await?;
+        let message = text.map(|text| NewSms {
+            phone: pending.phone.clone(),
+            text,
+            purpose: match purpose {
+                CodePurpose::Registration => SmsPurpose::Registration,
+                CodePurpose::PasswordReset => SmsPurpose::PasswordReset,
+            },
+            client_ip,
+            created_at: now,
+            expires_at: pending.expires_at,
+        });
+        self.outbox.store_code(&pending, message).await?;
         Ok(CodeRequested {
             resend_after: self.policy.resend_after.num_seconds(),
             expires_in: self.policy.lifetime.num_seconds(),
@@ -223,31 +223,12 @@ impl SendCode {
             }
         }
     }
-
-    fn sms_failed(&self, phone: &MobilePhone, error: SmsError) -> SendCodeError {
-        match error {
-            SmsError::InvalidNumber => {
-                tracing::info!(phone = %phone.phone().masked(), "the SMS gateway refuses the number");
-                SendCodeError::NumberRefused
-            }
-            SmsError::RateLimited => {
-                tracing::warn!(phone = %phone.phone().masked(), "the SMS gateway's limit is reached");
-                SendCodeError::GatewayRateLimited {
-                    retry_after: self.policy.resend_after,
-                }
-            }
-            SmsError::Unavailable(reason) => {
-                tracing::error!(%reason, "the SMS gateway is unavailable: codes cannot be sent");
-                SendCodeError::GatewayUnavailable(reason)
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockAttemptCounter, MockCodeRepository, MockSmsGateway};
+    use crate::ports::{MockAttemptCounter, MockCodeRepository, MockSmsOutbox};
     use crate::testing;
     use mockall::predicate::eq;
 
@@ -281,10 +262,26 @@ mod tests {
         })
     }
 
+    fn expires_at() -> DateTime<Utc> {
+        testing::now() + TimeDelta::seconds(600)
+    }
+
+    /// The message of `text` for the test's phone and address, due now.
+    fn message(text: &str, purpose: SmsPurpose) -> NewSms {
+        NewSms {
+            phone: testing::phone(),
+            text: text.to_owned(),
+            purpose,
+            client_ip: Some(ip()),
+            created_at: testing::now(),
+            expires_at: expires_at(),
+        }
+    }
+
     #[derive(Default)]
     struct Ports {
         codes: MockCodeRepository,
-        sms: MockSmsGateway,
+        outbox: MockSmsOutbox,
         counter: MockAttemptCounter,
     }
 
@@ -304,30 +301,33 @@ mod tests {
             self
         }
 
-        /// The per-phone, per-IP and budget limits allow a send.
+        /// The budgets' other reads (the daily window, the 80% marks) find room.
+        fn budget_reads_allow(mut self) -> Self {
+            self.counter
+                .expect_check()
+                .withf(|k, _, at| k == BUDGET_KEY && *at == testing::now())
+                .return_const(Ok(LimitState::Allowed));
+            self
+        }
+
+        /// The per-phone, per-IP limits and the budgets allow a send.
         fn limits_allow(self) -> Self {
             self.limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
                 .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
                 .limit(BUDGET_KEY, limits().sms_budget, LimitState::Allowed)
+                .budget_reads_allow()
         }
 
-        fn sends(mut self, text: &'static str, outcome: Result<(), SmsError>) -> Self {
-            self.sms
-                .expect_send()
-                .withf(move |to, t, client| *to == mobile() && t == text && *client == Some(ip()))
-                .times(1)
-                .return_const(outcome);
-            self
-        }
-
-        fn stores(
+        /// The code and its message are stored in one call.
+        fn queues(
             mut self,
-            expected: impl Fn(&PendingCode) -> bool + Send + 'static,
+            code: impl Fn(&PendingCode) -> bool + Send + 'static,
+            message: Option<NewSms>,
             outcome: Result<(), StoreError>,
         ) -> Self {
-            self.codes
-                .expect_put()
-                .withf(expected)
+            self.outbox
+                .expect_store_code()
+                .withf(move |p, m| code(p) && *m == message)
                 .times(1)
                 .return_const(outcome);
             self
@@ -336,7 +336,7 @@ mod tests {
         fn build(self) -> SendCode {
             SendCode::new(
                 Arc::new(self.codes),
-                Arc::new(self.sms),
+                Arc::new(self.outbox),
                 Arc::new(self.counter),
                 testing::clock(),
                 testing::random(),
@@ -347,6 +347,12 @@ mod tests {
 
     const REGISTRATION_TEXT: &str =
         "Код подтверждения регистрации: 123456. Никому не сообщайте его.";
+    const RESET_TEXT: &str = "Код для восстановления пароля: 123456. Никому не сообщайте его.";
+
+    const ANSWER: CodeRequested = CodeRequested {
+        resend_after: 180,
+        expires_in: 600,
+    };
 
     fn pending_sent_ago(seconds: i64) -> PendingCode {
         PendingCode::new(
@@ -364,7 +370,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_registration_code_is_sent_then_stored_as_a_digest_with_the_email() {
+    async fn a_registration_code_is_stored_as_a_digest_with_its_message_in_one_call() {
         let code = OneTimeCode::from_number(123_456);
         let digest = code_digest(
             &Settings::default().code_key,
@@ -375,27 +381,21 @@ mod tests {
         let use_case = Ports::default()
             .nothing_pending()
             .limits_allow()
-            .sends(REGISTRATION_TEXT, Ok(()))
-            .stores(
+            .queues(
                 move |p| {
                     p.phone == testing::phone()
                         && p.purpose == CodePurpose::Registration
                         && p.digest == Some(digest)
                         && p.email == Some(testing::email())
                         && p.sent_at == testing::now()
-                        && p.expires_at == testing::now() + TimeDelta::seconds(600)
+                        && p.expires_at == expires_at()
                         && p.failed_attempts == 0
                 },
+                Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
                 Ok(()),
             )
             .build();
-        assert_eq!(
-            use_case.execute(registration()).await,
-            Ok(CodeRequested {
-                resend_after: 180,
-                expires_in: 600
-            })
-        );
+        assert_eq!(use_case.execute(registration()).await, Ok(ANSWER));
     }
 
     #[tokio::test]
@@ -415,16 +415,13 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(None));
         let use_case = ports
-            .sends(
-                "Код для восстановления пароля: 123456. Никому не сообщайте его.",
-                Ok(()),
-            )
-            .stores(
+            .queues(
                 move |p| {
                     p.purpose == CodePurpose::PasswordReset
                         && p.digest == Some(digest)
                         && p.email.is_none()
                 },
+                Some(message(RESET_TEXT, SmsPurpose::PasswordReset)),
                 Ok(()),
             )
             .build();
@@ -434,30 +431,32 @@ mod tests {
                 ..command(Delivery::Code { email: None })
             })
             .await;
-        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(outcome, Ok(ANSWER));
     }
 
     #[tokio::test]
     async fn without_a_client_address_no_per_ip_limit_is_counted() {
-        let mut ports = Ports::default()
+        let use_case = Ports::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(BUDGET_KEY, limits().sms_budget, LimitState::Allowed)
-            .stores(|_| true, Ok(()));
-        ports
-            .sms
-            .expect_send()
-            .withf(|_, _, client| client.is_none())
-            .times(1)
-            .return_const(Ok(()));
-        let outcome = ports
-            .build()
+            .budget_reads_allow()
+            .queues(
+                |_| true,
+                Some(NewSms {
+                    client_ip: None,
+                    ..message(REGISTRATION_TEXT, SmsPurpose::Registration)
+                }),
+                Ok(()),
+            )
+            .build();
+        let outcome = use_case
             .execute(SendCodeCommand {
                 client_ip: None,
                 ..registration()
             })
             .await;
-        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(outcome, Ok(ANSWER));
     }
 
     #[tokio::test]
@@ -479,10 +478,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_code_older_than_the_pause_does_not_block_a_new_one() {
-        let mut ports = Ports::default()
-            .limits_allow()
-            .sends(REGISTRATION_TEXT, Ok(()))
-            .stores(|p| p.sent_at == testing::now(), Ok(()));
+        let mut ports = Ports::default().limits_allow().queues(
+            |p| p.sent_at == testing::now(),
+            Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
+            Ok(()),
+        );
         ports
             .codes
             .expect_find()
@@ -532,7 +532,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_exhausted_budget_stops_sending() {
+    async fn an_exhausted_hourly_budget_stops_sending() {
         let use_case = Ports::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
@@ -554,52 +554,82 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_exhausted_daily_budget_stops_sending_and_takes_back_the_hourly_count() {
+        let mut ports = Ports::default()
+            .nothing_pending()
+            .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
+            .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
+            .limit(BUDGET_KEY, limits().sms_budget, LimitState::Allowed);
+        ports
+            .counter
+            .expect_check()
+            .withf(|k, l, _| {
+                k == BUDGET_KEY
+                    && l.window == TimeDelta::hours(24)
+                    && l.max == limits().sms_daily_budget.max + 1
+            })
+            .times(1)
+            .return_const(Ok(LimitState::Exceeded {
+                retry_after: TimeDelta::hours(5),
+            }));
+        ports
+            .counter
+            .expect_release()
+            .with(eq(BUDGET_KEY), eq(testing::now()))
+            .times(1)
+            .return_const(Ok(()));
+        assert_eq!(
+            ports.build().execute(registration()).await,
+            Err(SendCodeError::BudgetExhausted {
+                retry_after: TimeDelta::hours(5)
+            })
+        );
+    }
+
+    #[tokio::test]
     async fn a_registered_phone_gets_the_recovery_hint_and_a_decoy_that_confirms_nothing() {
         let use_case = Ports::default()
             .nothing_pending()
             .limits_allow()
-            .sends(ALREADY_REGISTERED_TEXT, Ok(()))
-            .stores(
+            .queues(
                 |p| p.digest.is_none() && p.email.is_none() && p.sent_at == testing::now(),
+                Some(message(ALREADY_REGISTERED_TEXT, SmsPurpose::Registration)),
                 Ok(()),
             )
             .build();
         assert_eq!(
             use_case.execute(command(Delivery::AlreadyRegistered)).await,
-            Ok(CodeRequested {
-                resend_after: 180,
-                expires_in: 600
-            })
+            Ok(ANSWER)
         );
     }
 
     #[tokio::test]
-    async fn a_silent_decoy_sends_nothing_and_only_checks_the_budget() {
+    async fn a_silent_decoy_queues_nothing_and_only_checks_the_budgets() {
         let mut ports = Ports::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
-            .stores(
+            .queues(
                 |p| p.digest.is_none() && p.sent_at == testing::now(),
+                None,
                 Ok(()),
             );
-        ports
-            .counter
-            .expect_check()
-            .withf(|k, l, _| k == BUDGET_KEY && *l == limits().sms_budget)
-            .times(1)
-            .return_const(Ok(LimitState::Allowed));
+        for limit in [limits().sms_budget, limits().sms_daily_budget] {
+            ports
+                .counter
+                .expect_check()
+                .withf(move |k, l, _| k == BUDGET_KEY && *l == limit)
+                .times(1)
+                .return_const(Ok(LimitState::Allowed));
+        }
         assert_eq!(
             ports.build().execute(command(Delivery::Silent)).await,
-            Ok(CodeRequested {
-                resend_after: 180,
-                expires_in: 600
-            })
+            Ok(ANSWER)
         );
     }
 
     #[tokio::test]
-    async fn a_silent_decoy_is_refused_like_a_send_when_the_budget_is_spent() {
+    async fn a_silent_decoy_is_refused_like_a_send_when_a_budget_is_spent() {
         let mut ports = Ports::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
@@ -617,118 +647,6 @@ mod tests {
                 retry_after: TimeDelta::minutes(1)
             })
         );
-    }
-
-    async fn failed_send(error: SmsError) -> Result<CodeRequested, SendCodeError> {
-        // No `put` is expected: a failed send stores nothing.
-        Ports::default()
-            .nothing_pending()
-            .limits_allow()
-            .sends(REGISTRATION_TEXT, Err(error))
-            .build()
-            .execute(registration())
-            .await
-    }
-
-    #[tokio::test]
-    async fn a_number_the_gateway_refuses_is_reported_and_nothing_stored() {
-        assert_eq!(
-            failed_send(SmsError::InvalidNumber).await,
-            Err(SendCodeError::NumberRefused)
-        );
-    }
-
-    #[tokio::test]
-    async fn the_gateways_own_limit_asks_to_retry_after_the_pause() {
-        assert_eq!(
-            failed_send(SmsError::RateLimited).await,
-            Err(SendCodeError::GatewayRateLimited {
-                retry_after: TimeDelta::seconds(180)
-            })
-        );
-    }
-
-    #[tokio::test]
-    async fn a_gateway_down_is_reported_and_nothing_stored() {
-        assert_eq!(
-            failed_send(SmsError::Unavailable("no money".into())).await,
-            Err(SendCodeError::GatewayUnavailable("no money".into()))
-        );
-    }
-
-    /// A code store that keeps what is put and finds it again, so that a pause started by a
-    /// stored code would show on the next request.
-    fn remembering_codes() -> MockCodeRepository {
-        let stored = Arc::new(std::sync::Mutex::new(Vec::<PendingCode>::new()));
-        let mut codes = MockCodeRepository::new();
-        let kept = stored.clone();
-        codes.expect_find().returning(move |phone, purpose| {
-            Ok(kept
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|p| p.phone == *phone && p.purpose == purpose)
-                .cloned())
-        });
-        codes.expect_put().returning(move |pending| {
-            stored.lock().unwrap().push(pending.clone());
-            Ok(())
-        });
-        codes
-    }
-
-    #[tokio::test]
-    async fn a_failed_send_leaves_no_code_and_starts_no_pause() {
-        for purpose in [CodePurpose::Registration, CodePurpose::PasswordReset] {
-            for error in [
-                SmsError::InvalidNumber,
-                SmsError::RateLimited,
-                SmsError::Unavailable("no money".into()),
-            ] {
-                let mut sms = MockSmsGateway::new();
-                let mut sequence = mockall::Sequence::new();
-                sms.expect_send()
-                    .times(1)
-                    .in_sequence(&mut sequence)
-                    .return_const(Err(error.clone()));
-                sms.expect_send()
-                    .times(1)
-                    .in_sequence(&mut sequence)
-                    .return_const(Ok(()));
-                let mut counter = MockAttemptCounter::new();
-                counter
-                    .expect_acquire()
-                    .return_const(Ok(LimitState::Allowed));
-                let use_case = SendCode::new(
-                    Arc::new(remembering_codes()),
-                    Arc::new(sms),
-                    Arc::new(counter),
-                    testing::clock(),
-                    testing::random(),
-                    &Settings::default(),
-                );
-                let command = SendCodeCommand {
-                    purpose,
-                    ..command(Delivery::Code { email: None })
-                };
-
-                let failed = use_case.execute(command.clone()).await;
-                assert!(failed.is_err(), "{error:?}: {failed:?}");
-                // Nothing was stored, so the next request is sent at once, and that one
-                // starts the pause.
-                assert!(
-                    use_case.execute(command.clone()).await.is_ok(),
-                    "{purpose:?} after {error:?}"
-                );
-                assert!(
-                    matches!(
-                        use_case.execute(command).await,
-                        Err(SendCodeError::TooSoon { .. })
-                    ),
-                    "{purpose:?} after {error:?}"
-                );
-            }
-        }
     }
 
     #[tokio::test]
@@ -752,12 +670,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_down_after_the_send_is_reported() {
+    async fn a_store_down_when_queueing_is_reported() {
         let use_case = Ports::default()
             .nothing_pending()
             .limits_allow()
-            .sends(REGISTRATION_TEXT, Ok(()))
-            .stores(|_| true, Err(down()))
+            .queues(
+                |_| true,
+                Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
+                Err(down()),
+            )
             .build();
         assert_eq!(
             use_case.execute(registration()).await,

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use vodokanal_domain::{Account, AccountNumber, Label, LinkedAccount, UserId};
 
 use crate::StoreError;
+use crate::ports::LinkNotice;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
@@ -24,13 +25,18 @@ pub trait AccountRepository: Send + Sync {
         user: UserId,
         number: &AccountNumber,
     ) -> Result<Option<LinkedAccount>, StoreError>;
+    /// Links the account to the user and, with a `notice`, queues it in the SMS outbox for
+    /// every other profile that holds the account, in the same transaction: both or neither.
     async fn link(
         &self,
         user: UserId,
         number: &AccountNumber,
         label: Option<Label>,
         at: DateTime<Utc>,
+        notice: Option<LinkNotice>,
     ) -> Result<(), LinkError>;
+    /// How many profiles other than `user` hold the account.
+    async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError>;
     /// `false` when the account is not linked to the user.
     async fn relabel(
         &self,

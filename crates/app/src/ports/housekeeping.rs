@@ -12,6 +12,8 @@ pub struct PurgeCutoffs {
     pub idempotency_before: DateTime<Utc>,
     /// Counted attempts made before this instant (outside every limit's window).
     pub attempts_before: DateTime<Utc>,
+    /// SMS outbox messages whose validity ended before this instant (sent, failed or expired).
+    pub outbox_before: DateTime<Utc>,
 }
 
 /// How many records a purge deleted, by kind.
@@ -21,6 +23,7 @@ pub struct Purged {
     pub codes: u64,
     pub idempotency_records: u64,
     pub attempts: u64,
+    pub outbox: u64,
 }
 
 /// Deletes the records nobody can use any more, so that the tables, and the phones, e-mails
@@ -29,6 +32,6 @@ pub struct Purged {
 #[async_trait]
 pub trait Housekeeping: Send + Sync {
     /// Deletes expired sessions and codes, idempotency records past their key's lifetime and
-    /// attempts outside every window; what is still valid is left alone.
+    /// attempts outside every window, and SMS outbox messages long past their validity; what is still valid is left alone.
     async fn purge_expired(&self, cutoffs: PurgeCutoffs) -> Result<Purged, StoreError>;
 }

@@ -38,21 +38,13 @@ impl From<SendCodeError> for Problem {
                 retry_after,
                 "Новый код можно запросить чуть позже: код уже отправлен.",
             ),
-            SendCodeError::TooManyRequests { retry_after }
-            | SendCodeError::GatewayRateLimited { retry_after } => too_many(
+            SendCodeError::TooManyRequests { retry_after } => too_many(
                 retry_after,
                 "Слишком много запросов кода. Повторите попытку позже.",
             ),
             SendCodeError::BudgetExhausted { retry_after } => {
                 Self::unavailable().retry_after(wait(retry_after))
             }
-            SendCodeError::NumberRefused => Self::validation(vec![FieldError::new(
-                "phone",
-                "invalid",
-                "На этот номер не удаётся отправить SMS. Укажите другой мобильный номер.",
-            )]),
-            // The gateway and the use case have logged the cause as an error already.
-            SendCodeError::GatewayUnavailable(_) => Self::unavailable(),
             SendCodeError::Store(store) => store.into(),
         }
     }

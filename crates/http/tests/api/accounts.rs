@@ -3,7 +3,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::harness::{ACCOUNT, App, METER};
+use crate::harness::{ACCOUNT, App, METER, PHONE, settings};
 
 #[tokio::test]
 async fn linking_answers_the_contract_codes() {
@@ -41,6 +41,7 @@ async fn linking_answers_the_contract_codes() {
     assert!(account["address"].is_string());
     assert_eq!(account["debt"], "1234.50");
     assert_eq!(account["balance_as_of"], "2026-10-31");
+    assert_eq!(account["other_holders"], 0);
     let meter = &account["meters"][0];
     assert_eq!(meter["meter_number"], METER);
     assert_eq!(meter["service"], "cold_water");
@@ -174,4 +175,61 @@ async fn an_account_not_linked_or_malformed_is_404_everywhere() {
                 .problem(404, "not_found");
         }
     }
+}
+
+#[tokio::test]
+async fn a_second_profile_on_an_account_is_counted_and_the_first_is_told_by_sms() {
+    let app = App::new().await;
+    let first = app.with_account().await;
+    let second = app.register_as("+79001234567", "second@example.ru").await;
+    let linked = app
+        .post(
+            "/api/v1/accounts",
+            Some(&second),
+            json!({"account_number": ACCOUNT, "meter_last4": "1234"}),
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::CREATED, "{:?}", linked.json());
+    assert_eq!(linked.json()["other_holders"], 1);
+
+    for token in [&first, &second] {
+        let one = app
+            .get(&format!("/api/v1/accounts/{ACCOUNT}"), Some(token))
+            .await;
+        assert_eq!(one.json()["other_holders"], 1, "{:?}", one.json());
+        let list = app.get("/api/v1/accounts", Some(token)).await;
+        assert_eq!(list.json()[0]["other_holders"], 1, "{:?}", list.json());
+    }
+
+    // The first holder is told, with the contact center's first phone; the newcomer is not.
+    let phone = settings().contact_center.phones[0].clone();
+    assert_eq!(
+        app.sms_to(PHONE).await.last().unwrap(),
+        &format!(
+            "К лицевому счёту {ACCOUNT} привязан новый профиль. Если это не вы, позвоните {phone}."
+        )
+    );
+    assert!(
+        app.sms_to("+79001234567")
+            .await
+            .iter()
+            .all(|text| !text.contains("привязан"))
+    );
+}
+
+#[tokio::test]
+async fn the_document_names_other_holders() {
+    let app = App::new().await;
+    let document = app.get("/api/v1/openapi.json", None).await.json();
+    let account = &document["components"]["schemas"]["AccountDto"];
+    assert_eq!(
+        account["properties"]["other_holders"]["type"], "integer",
+        "{account}"
+    );
+    assert!(
+        account["required"]
+            .as_array()
+            .unwrap()
+            .contains(&"other_holders".into())
+    );
 }

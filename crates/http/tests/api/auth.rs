@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
-use vodokanal_app::ports::{SmsError, SmsGateway};
+use vodokanal_app::ports::{Clock, SmsError, SmsGateway};
+use vodokanal_app::sms::{DeliverSms, DeliveryPolicy};
 use vodokanal_domain::MobilePhone;
-use vodokanal_http::HttpConfig;
 
-use crate::harness::{App, EMAIL, PASSWORD, PHONE, settings};
+use crate::harness::{App, EMAIL, PASSWORD, PHONE, now};
 
 #[tokio::test]
 async fn registration_answers_and_sends_a_code() {
@@ -25,7 +25,7 @@ async fn registration_answers_and_sends_a_code() {
         .await;
     assert_eq!(sent.status, StatusCode::ACCEPTED);
     assert_eq!(sent.json(), json!({"resend_after": 180, "expires_in": 600}));
-    assert_eq!(app.sms.0.lock().unwrap().len(), 1);
+    assert_eq!(app.sms_to(PHONE).await.len(), 1);
 
     let again = app
         .post(
@@ -299,7 +299,7 @@ async fn the_profile_can_be_seen_changed_and_deleted() {
         .problem(401, "unauthorized");
 }
 
-/// A gateway that answers with the outcomes it is given, in order.
+/// A gateway that answers with the outcomes it is given, in order, then is down.
 struct Scripted(Mutex<VecDeque<Result<(), SmsError>>>);
 
 #[async_trait]
@@ -310,23 +310,25 @@ impl SmsGateway for Scripted {
         _text: &str,
         _client_ip: Option<IpAddr>,
     ) -> Result<(), SmsError> {
-        self.0.lock().unwrap().pop_front().unwrap()
+        self.0
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| Err(SmsError::Unavailable("no money".into())))
+    }
+}
+
+struct Later(chrono::DateTime<chrono::Utc>);
+
+impl Clock for Later {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
     }
 }
 
 #[tokio::test]
-async fn a_failed_send_is_answered_by_its_kind_and_starts_no_pause() {
-    let sms = Arc::new(Scripted(Mutex::new(VecDeque::from([
-        Err(SmsError::InvalidNumber),
-        Err(SmsError::RateLimited),
-        Err(SmsError::Unavailable("no money".into())),
-        Ok(()),
-    ]))));
-    let gateway = sms.clone();
-    let app = App::with(settings(), HttpConfig::default(), move |ports| {
-        ports.sms = gateway;
-    })
-    .await;
+async fn a_gateway_failure_is_the_senders_not_the_subscribers() {
+    let app = App::new().await;
     let request = || {
         app.post(
             "/api/v1/auth/registration",
@@ -334,23 +336,35 @@ async fn a_failed_send_is_answered_by_its_kind_and_starts_no_pause() {
             json!({"phone": PHONE, "email": EMAIL, "consent_personal_data": true}),
         )
     };
-
-    let refused = request().await;
-    assert_eq!(refused.bad_fields(), ["phone"]);
-    let limited = request().await;
-    limited.problem(429, "too_many_requests");
-    assert_eq!(limited.headers[header::RETRY_AFTER], "180");
-    let down = request().await;
-    let body = down.problem(503, "service_unavailable");
-    assert!(!body.to_string().contains("no money"), "{body}");
-    assert!(down.headers.contains_key(header::RETRY_AFTER));
-
-    // None of the failures stored a code: the next request is sent, and only it starts the
-    // pause.
+    // The request answers before the gateway is asked.
     let sent = request().await;
     assert_eq!(sent.status, StatusCode::ACCEPTED, "{:?}", sent.json());
+    assert_eq!(sent.json(), json!({"resend_after": 180, "expires_in": 600}));
+
+    // The gateway is down: the sender keeps the message for a retry; the code stands, so the
+    // pause runs.
+    let gateway = Arc::new(Scripted(Mutex::new(VecDeque::from([Err(
+        SmsError::Unavailable("no money".into()),
+    )]))));
+    let outbox = app.stores.outbox.clone();
+    let sender = |gateway: Arc<Scripted>, at| {
+        DeliverSms::new(
+            outbox.clone(),
+            gateway,
+            Arc::new(Later(at)),
+            DeliveryPolicy::default(),
+        )
+    };
+    let first = sender(gateway.clone(), now()).execute().await.unwrap();
+    assert_eq!(first.retried, 1);
     request().await.problem(429, "too_many_requests");
-    assert!(sms.0.lock().unwrap().is_empty());
+
+    // Once the gateway answers, the retry delivers the message.
+    let answering = Arc::new(Scripted(Mutex::new(VecDeque::from([Ok(())]))));
+    let later = now() + chrono::TimeDelta::seconds(5);
+    let second = sender(answering.clone(), later).execute().await.unwrap();
+    assert_eq!(second.sent, 1);
+    assert!(answering.0.lock().unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ use vodokanal_app::ports::{
     PaymentProvider, PaymentRequest, ProviderError, ProviderReport, Random, SmsError, SmsGateway,
     StoreHealth, Verification,
 };
+use vodokanal_app::sms::{DeliverSms, DeliveryPolicy};
 use vodokanal_app::{Settings, StoreError};
 use vodokanal_domain::payment::{Outcome, ReceiptContact};
 use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, RegistryRecord};
@@ -230,7 +231,12 @@ fn registry_rows() -> [RegistryRecord; 2] {
 
 pub struct App {
     pub router: Router,
+    /// The SMS the gateway took; see [`App::deliver`].
     pub sms: Arc<Outbox>,
+    /// The background sender of `serve`, over this app's outbox and [`App::sms`].
+    pub sender: DeliverSms,
+    /// The store behind the ports.
+    pub stores: vodokanal_app::Stores,
     pub health: Arc<Health>,
     pub provider: Arc<FakeProvider>,
 }
@@ -325,20 +331,46 @@ impl App {
             idempotency: stores.idempotency.clone(),
             attempts: stores.attempts.clone(),
             health: health.clone(),
-            sms: sms.clone(),
+            outbox: stores.outbox.clone(),
             provider: provider.clone(),
             hasher: Arc::new(PlainHasher),
             clock: Arc::new(FixedClock(now())),
             random: Arc::new(CountingRandom::default()),
         };
         tweak(&mut ports);
+        let sender = DeliverSms::new(
+            stores.outbox.clone(),
+            sms.clone(),
+            ports.clock.clone(),
+            DeliveryPolicy::default(),
+        );
         let router = router(AppState::new(ports, &settings, config));
         Self {
             router,
             sms,
+            sender,
+            stores,
             health,
             provider,
         }
+    }
+
+    /// Runs the background sender once: the SMS queued so far reach [`App::sms`].
+    pub async fn deliver(&self) {
+        self.sender.execute().await.unwrap();
+    }
+
+    /// The texts the gateway took for `phone` (E.164), after a run of the sender.
+    pub async fn sms_to(&self, phone: &str) -> Vec<String> {
+        self.deliver().await;
+        self.sms
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(to, _)| to == phone)
+            .map(|(_, text)| text.clone())
+            .collect()
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {

@@ -137,6 +137,7 @@ pub struct ServeConfig {
     session_days: Option<u32>,
     sms_hourly_budget: Option<u32>,
     login_network_failures: Option<u32>,
+    sms_daily_budget: Option<u32>,
 }
 
 impl CommonConfig {
@@ -400,6 +401,11 @@ impl ServeConfig {
                 .map(|text| number(text, "VODOKANAL_LOGIN_NETWORK_FAILURES", 1, 1_000_000))
                 .transpose()?,
             hasher: hasher_pool(args)?,
+            sms_daily_budget: args
+                .sms_daily_budget
+                .as_deref()
+                .map(|text| number(text, "VODOKANAL_SMS_DAILY_BUDGET", 1, 10_000_000))
+                .transpose()?,
         })
     }
 
@@ -423,6 +429,9 @@ impl ServeConfig {
         }
         if let Some(failures) = self.login_network_failures {
             settings.limits.login_failures_per_network.max = failures;
+        }
+        if let Some(budget) = self.sms_daily_budget {
+            settings.limits.sms_daily_budget.max = budget;
         }
     }
 }
@@ -675,6 +684,8 @@ mod tests {
             "https://lk.example.ru,http://localhost:3000",
             "--session-days",
             "7",
+            "--sms-daily-budget",
+            "500",
             "--sms-hourly-budget",
             "50",
             "--payments",
@@ -750,6 +761,7 @@ mod tests {
         assert_eq!(settings.session_lifetime, TimeDelta::days(7));
         assert_eq!(settings.limits.sms_budget.max, 50);
         assert_eq!(settings.limits.login_failures_per_network.max, 12);
+        assert_eq!(settings.limits.sms_daily_budget.max, 500);
         assert_eq!(settings.public_url, "https://lk.example.ru");
     }
 
@@ -1016,6 +1028,7 @@ mod tests {
             ),
             ("--hasher-workers", "0", "VODOKANAL_HASHER_WORKERS"),
             ("--hasher-queue", "lots", "VODOKANAL_HASHER_QUEUE"),
+            ("--sms-daily-budget", "0", "VODOKANAL_SMS_DAILY_BUDGET"),
             ("--log", "[[[", "VODOKANAL_LOG"),
             ("--config", "/no/such/file.toml", "VODOKANAL_CONFIG"),
         ] {

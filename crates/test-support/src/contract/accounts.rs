@@ -1,6 +1,6 @@
 //! `AccountRepository`: the registry's accounts with their meters, and users' links to them.
 
-use vodokanal_app::ports::LinkError;
+use vodokanal_app::ports::{LinkError, LinkNotice, SmsPurpose, SmsState};
 use vodokanal_domain::{Account, Label, RegistryRecord};
 
 use super::{concurrently, import, seed_account, seed_account_with_two_meters, seed_user};
@@ -72,7 +72,7 @@ pub async fn a_linked_account_is_listed_with_its_label(stores: Stores) {
     let (account, meter) = seed_account(&stores).await;
     stores
         .accounts
-        .link(user.id, &account, label("Дача"), builders::now())
+        .link(user.id, &account, label("Дача"), builders::now(), None)
         .await
         .unwrap();
     let linked = stores.accounts.linked(user.id).await.unwrap();
@@ -100,6 +100,7 @@ pub async fn linked_accounts_come_in_the_order_they_were_linked(stores: Stores) 
                 account,
                 None,
                 seconds_from_now(i64::try_from(i).unwrap() * 60),
+                None,
             )
             .await
             .unwrap();
@@ -122,12 +123,12 @@ pub async fn links_are_per_user(stores: Stores) {
     let (others_account, _) = seed_account(&stores).await;
     stores
         .accounts
-        .link(user.id, &account, None, builders::now())
+        .link(user.id, &account, None, builders::now(), None)
         .await
         .unwrap();
     stores
         .accounts
-        .link(other.id, &others_account, None, builders::now())
+        .link(other.id, &others_account, None, builders::now(), None)
         .await
         .unwrap();
     assert_eq!(
@@ -157,7 +158,7 @@ pub async fn links_are_per_user(stores: Stores) {
     // The same account may be linked by two users.
     stores
         .accounts
-        .link(other.id, &account, label("Мамина"), builders::now())
+        .link(other.id, &account, label("Мамина"), builders::now(), None)
         .await
         .unwrap();
     assert_eq!(stores.accounts.linked(other.id).await.unwrap().len(), 2);
@@ -178,13 +179,19 @@ pub async fn linking_twice_is_already_linked(stores: Stores) {
     let (account, _) = seed_account(&stores).await;
     stores
         .accounts
-        .link(user.id, &account, label("Дом"), builders::now())
+        .link(user.id, &account, label("Дом"), builders::now(), None)
         .await
         .unwrap();
     assert_eq!(
         stores
             .accounts
-            .link(user.id, &account, label("Другое"), seconds_from_now(10))
+            .link(
+                user.id,
+                &account,
+                label("Другое"),
+                seconds_from_now(10),
+                None
+            )
             .await,
         Err(LinkError::AlreadyLinked)
     );
@@ -203,6 +210,7 @@ pub async fn linking_an_unknown_account_fails(stores: Stores) {
             &builders::fresh_account_number(),
             None,
             builders::now(),
+            None,
         )
         .await;
     assert!(matches!(outcome, Err(LinkError::Store(_))), "{outcome:?}");
@@ -217,7 +225,7 @@ pub async fn concurrent_links_of_one_account_link_it_once(stores: Stores) {
         let account = account.clone();
         async move {
             accounts
-                .link(user.id, &account, None, builders::now())
+                .link(user.id, &account, None, builders::now(), None)
                 .await
         }
     })
@@ -241,7 +249,7 @@ pub async fn relabel_changes_and_clears_the_label(stores: Stores) {
     let (account, _) = seed_account(&stores).await;
     stores
         .accounts
-        .link(user.id, &account, None, builders::now())
+        .link(user.id, &account, None, builders::now(), None)
         .await
         .unwrap();
     assert!(
@@ -301,7 +309,7 @@ pub async fn unlink_removes_the_link_once(stores: Stores) {
     for number in [&account, &kept] {
         stores
             .accounts
-            .link(user.id, number, None, builders::now())
+            .link(user.id, number, None, builders::now(), None)
             .await
             .unwrap();
     }
@@ -324,7 +332,155 @@ pub async fn unlink_removes_the_link_once(stores: Stores) {
     );
     stores
         .accounts
-        .link(user.id, &account, None, seconds_from_now(5))
+        .link(user.id, &account, None, seconds_from_now(5), None)
         .await
         .unwrap();
+}
+
+fn notice() -> LinkNotice {
+    LinkNotice {
+        text: "К лицевому счёту 100001 привязан новый профиль. Если это не вы, позвоните \
+               +7 (4932) 93-01-08."
+            .into(),
+        created_at: builders::now(),
+        expires_at: seconds_from_now(86_400),
+    }
+}
+
+pub async fn linking_with_a_notice_queues_it_for_every_other_holder(stores: Stores) {
+    let first = seed_user(&stores).await;
+    let second = seed_user(&stores).await;
+    let newcomer = seed_user(&stores).await;
+    let stranger = seed_user(&stores).await;
+    let (account, _) = seed_account(&stores).await;
+    let (other_account, _) = seed_account(&stores).await;
+    for user in [&first, &second] {
+        stores
+            .accounts
+            .link(user.id, &account, None, builders::now(), None)
+            .await
+            .unwrap();
+    }
+    stores
+        .accounts
+        .link(stranger.id, &other_account, None, builders::now(), None)
+        .await
+        .unwrap();
+
+    stores
+        .accounts
+        .link(
+            newcomer.id,
+            &account,
+            None,
+            seconds_from_now(5),
+            Some(notice()),
+        )
+        .await
+        .unwrap();
+
+    for holder in [&first, &second] {
+        let queued = stores.outbox.to_phone(&holder.phone).await.unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].text, notice().text);
+        assert_eq!(queued[0].purpose, SmsPurpose::AccountLinked);
+        assert_eq!(queued[0].state, SmsState::Pending);
+        assert_eq!(queued[0].client_ip, None);
+        assert_eq!(queued[0].next_attempt_at, builders::now());
+        assert_eq!(queued[0].expires_at, seconds_from_now(86_400));
+    }
+    // Not the newcomer, nor a holder of another account.
+    for user in [&newcomer, &stranger] {
+        assert!(
+            stores
+                .outbox
+                .to_phone(&user.phone)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+pub async fn a_refused_link_queues_no_notice(stores: Stores) {
+    let holder = seed_user(&stores).await;
+    let user = seed_user(&stores).await;
+    let (account, _) = seed_account(&stores).await;
+    for who in [&holder, &user] {
+        stores
+            .accounts
+            .link(who.id, &account, None, builders::now(), None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        stores
+            .accounts
+            .link(user.id, &account, None, seconds_from_now(5), Some(notice()))
+            .await,
+        Err(LinkError::AlreadyLinked)
+    );
+    assert!(
+        stores
+            .outbox
+            .to_phone(&holder.phone)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn other_holders_counts_the_other_profiles_of_the_account(stores: Stores) {
+    let users = [
+        seed_user(&stores).await,
+        seed_user(&stores).await,
+        seed_user(&stores).await,
+    ];
+    let (account, _) = seed_account(&stores).await;
+    let (other_account, _) = seed_account(&stores).await;
+    assert_eq!(
+        stores
+            .accounts
+            .other_holders(users[0].id, &account)
+            .await
+            .unwrap(),
+        0
+    );
+    for user in &users {
+        stores
+            .accounts
+            .link(user.id, &account, None, builders::now(), None)
+            .await
+            .unwrap();
+    }
+    stores
+        .accounts
+        .link(users[0].id, &other_account, None, builders::now(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        stores
+            .accounts
+            .other_holders(users[0].id, &account)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        stores
+            .accounts
+            .other_holders(users[1].id, &other_account)
+            .await
+            .unwrap(),
+        1
+    );
+    stores.accounts.unlink(users[2].id, &account).await.unwrap();
+    assert_eq!(
+        stores
+            .accounts
+            .other_holders(users[0].id, &account)
+            .await
+            .unwrap(),
+        1
+    );
 }

@@ -2,8 +2,8 @@
 
 use chrono::TimeDelta;
 use vodokanal_app::idempotency::IdempotencyRecordKey;
-use vodokanal_app::ports::{Claim, Limit, LimitState, PurgeCutoffs, Purged};
-use vodokanal_domain::{CodePurpose, PendingCode, Session};
+use vodokanal_app::ports::{Claim, Limit, LimitState, NewSms, PurgeCutoffs, Purged, SmsPurpose};
+use vodokanal_domain::{CodePurpose, PendingCode, Phone, Session};
 
 use super::seed_user;
 use crate::Stores;
@@ -19,6 +19,7 @@ fn cutoffs() -> PurgeCutoffs {
         expired_before: now(),
         idempotency_before: now() - TimeDelta::hours(24),
         attempts_before: now() - TimeDelta::hours(24),
+        outbox_before: now() - TimeDelta::hours(24),
     }
 }
 
@@ -29,6 +30,8 @@ struct Seeded {
     expired_code: PendingCode,
     live_code: PendingCode,
     live_key: IdempotencyRecordKey,
+    old_sms: Phone,
+    recent_sms: Phone,
 }
 
 async fn seed_expired_and_live(stores: &Stores) -> Seeded {
@@ -85,12 +88,34 @@ async fn seed_expired_and_live(stores: &Stores) -> Seeded {
         .record("login:new", now() - TimeDelta::hours(23))
         .await
         .unwrap();
+    // An SMS whose validity ended 25 hours ago, and one that ended 23 hours ago.
+    let old_sms = phone("+79109845005");
+    let recent_sms = phone("+79109845006");
+    for (to, ended) in [(&old_sms, 25), (&recent_sms, 23)] {
+        let mut code = builders::pending_code(to, CodePurpose::PasswordReset);
+        code.expires_at = now() - TimeDelta::hours(ended);
+        let message = NewSms {
+            phone: to.clone(),
+            text: "Код для восстановления пароля: 123456.".into(),
+            purpose: SmsPurpose::PasswordReset,
+            client_ip: None,
+            created_at: code.expires_at - TimeDelta::minutes(10),
+            expires_at: code.expires_at,
+        };
+        stores
+            .outbox
+            .store_code(&code, Some(message))
+            .await
+            .unwrap();
+    }
     Seeded {
         expired_session,
         live_session,
         expired_code,
         live_code,
         live_key: new_key,
+        old_sms,
+        recent_sms,
     }
 }
 
@@ -101,17 +126,23 @@ pub async fn purge_deletes_only_what_expired(stores: Stores) {
         expired_code,
         live_code,
         live_key,
+        old_sms,
+        recent_sms,
     } = seed_expired_and_live(&stores).await;
 
     assert_eq!(
         stores.housekeeping.purge_expired(cutoffs()).await.unwrap(),
         Purged {
+            // The two codes stored with the messages had expired too.
             sessions: 1,
-            codes: 1,
+            codes: 3,
             idempotency_records: 1,
             attempts: 1,
+            outbox: 1,
         }
     );
+    assert!(stores.outbox.to_phone(&old_sms).await.unwrap().is_empty());
+    assert_eq!(stores.outbox.to_phone(&recent_sms).await.unwrap().len(), 1);
 
     assert_eq!(
         stores.sessions.find(&expired_session.digest).await.unwrap(),

@@ -21,6 +21,7 @@ pub mod codes;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod meters;
+pub mod outbox;
 pub mod payments;
 pub mod readings;
 pub mod registry;

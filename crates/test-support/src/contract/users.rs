@@ -196,12 +196,12 @@ pub async fn deleting_a_user_deletes_their_links_and_sessions(stores: Stores) {
     let (account, _) = seed_account(&stores).await;
     stores
         .accounts
-        .link(user.id, &account, None, builders::now())
+        .link(user.id, &account, None, builders::now(), None)
         .await
         .unwrap();
     stores
         .accounts
-        .link(other.id, &account, None, builders::now())
+        .link(other.id, &account, None, builders::now(), None)
         .await
         .unwrap();
     let session = builders::session(user.id);
