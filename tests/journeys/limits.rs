@@ -1,6 +1,7 @@
 //! The limits of client networks and users against the binary: login failures per user and per
-//! network, anonymous payments per network (counted in the database, so a restart keeps
-//! them), and the sandbox provider refused on a public URL unless chosen.
+//! network, a flood of logins against a small password hasher, anonymous payments per network
+//! (counted in the database, so a restart keeps them), and the sandbox provider refused on a
+//! public URL unless chosen.
 
 use serde_json::json;
 use vodokanal_e2e::demo::{ACCOUNT, EMAIL, PASSWORD, PHONE};
@@ -45,6 +46,56 @@ async fn login_failures_count_per_user_and_per_network(backend: Backend) {
         "{}",
         sprayed.retry_after()
     );
+}
+
+/// Logins sent at once in the flood: far more than one hasher thread and one waiting place.
+const FLOOD: usize = 24;
+
+async fn a_flood_of_logins_is_refused_at_once_and_the_cabinet_keeps_answering(backend: Backend) {
+    let deployment = Deployment::new(backend).await;
+    let server = deployment
+        .start_with(&[
+            ("VODOKANAL_HASHER_WORKERS", "1"),
+            ("VODOKANAL_HASHER_QUEUE", "1"),
+            ("VODOKANAL_LOGIN_NETWORK_FAILURES", "1000000"),
+        ])
+        .await;
+    let token = server.linked_subscriber().await;
+    // Unknown phones, each failing once: neither limit of failed logins stops them, and each
+    // is hashed (against a decoy) as a real login would be.
+    let logins: Vec<_> = (0..FLOOD)
+        .map(|i| {
+            let request = server.request("POST", "/api/v1/auth/login").json(&json!({
+                "login": format!("+7 916 100 {:02} {:02}", i / 100, i % 100),
+                "password": "Leto-2026",
+            }));
+            tokio::spawn(request.send())
+        })
+        .collect();
+    // While they run, the cabinet answers.
+    let accounts = server
+        .request("GET", "/api/v1/accounts")
+        .bearer(Some(&token))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(accounts.json().as_array().map(Vec::len), Some(1));
+    let mut refused = 0;
+    for login in logins {
+        let answer = login.await.unwrap();
+        match answer.status {
+            401 => answer.assert_problem(401, "invalid_credentials"),
+            503 => {
+                answer.assert_problem(503, "service_unavailable");
+                assert!(answer.retry_after() >= 1);
+                refused += 1;
+            }
+            other => panic!("a login of the flood answered {other}: {}", answer.body),
+        }
+    }
+    assert!(refused > 0, "the hasher's queue never filled");
+    // The flood is over: logins are hashed again.
+    server.token(PHONE, PASSWORD).await;
 }
 
 async fn pay_anonymously(server: &Server) -> Response {
@@ -125,6 +176,7 @@ async fn the_sandbox_needs_choosing_on_a_public_url_and_says_no_money_moves(back
 
 vodokanal_e2e::journeys!(
     login_failures_count_per_user_and_per_network,
+    a_flood_of_logins_is_refused_at_once_and_the_cabinet_keeps_answering,
     anonymous_payments_are_limited_per_network_in_the_database,
     the_sandbox_needs_choosing_on_a_public_url_and_says_no_money_moves,
 );

@@ -10,4 +10,8 @@ pub enum StoreError {
     /// The store holds data the domain refuses: a bug or a manual edit (500).
     #[error("store data is corrupt: {0}")]
     Corrupt(String),
+    /// The request's claim on its `Idempotency-Key` was taken over by a retry after its lease:
+    /// nothing was written (409, the retry is running).
+    #[error("the Idempotency-Key claim was taken over by another request")]
+    ClaimLost,
 }

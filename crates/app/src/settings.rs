@@ -140,6 +140,9 @@ pub struct Settings {
     pub payments_help: String,
     pub limits: Limits,
     pub session_lifetime: TimeDelta,
+    /// How long an `Idempotency-Key` claim without an answer holds before a retry takes it
+    /// over: at least the request timeout.
+    pub idempotency_lease: TimeDelta,
     /// Every payment carries a 54-FZ receipt, so an e-mail or phone is required for it.
     pub receipts: bool,
     /// What the receipt says of each payment purpose (VAT, payment subject and mode).
@@ -190,6 +193,7 @@ impl Default for Settings {
                 .into(),
             limits: Limits::default(),
             session_lifetime: TimeDelta::days(30),
+            idempotency_lease: TimeDelta::seconds(60),
             receipts: false,
             receipt_rules: ReceiptRules::default(),
             public_url: "http://127.0.0.1:8080".into(),

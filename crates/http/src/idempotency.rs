@@ -1,7 +1,9 @@
 //! `Idempotency-Key` on the POSTs that create readings, payments and visit requests: a repeat
-//! with the same key and body from the same caller gets the first 2xx again, byte for byte.
+//! with the same key and body from the same caller gets the first 2xx again, byte for byte;
+//! the answer commits with the work it answers.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::FromRequestParts;
@@ -11,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::task::JoinError;
 use vodokanal_app::idempotency::{
-    Begin, Caller, Idempotency, IdempotencyKey, IdempotencyRecordKey, StoredResponse,
+    Answer, Answering, Begin, Caller, Claimed, Idempotency, IdempotencyKey, IdempotencyRecordKey,
+    StoredResponse,
 };
 use vodokanal_domain::AccountNumber;
 
@@ -53,6 +56,14 @@ pub struct JsonResponse {
 }
 
 impl JsonResponse {
+    /// The response as it is kept for replay.
+    pub fn stored(self) -> StoredResponse {
+        StoredResponse {
+            status: self.status.as_u16(),
+            body: self.body,
+        }
+    }
+
     pub fn new<T: Serialize>(status: StatusCode, value: &T) -> Result<Self, Problem> {
         let body = serde_json::to_vec(value).map_err(|error| {
             tracing::error!(%error, "a response could not be serialized");
@@ -76,67 +87,79 @@ impl IntoResponse for JsonResponse {
     }
 }
 
-/// Runs `work(state, body)` in a task of its own, under the key when there is one: a replay
-/// answers the stored response, a 2xx is stored, anything else releases the key so that the
-/// client may retry.
+/// Creates a resource: runs `work(state, body, answering)` in a task of its own, under the key
+/// when there is one, and answers 201 with `dto` of its result. A replay answers the stored
+/// response; a failure releases the claim so that the client may retry.
 ///
-/// The task, not the request, owns the work and the end of its claim: a client that goes away
-/// or the request timeout can't cut a reading or a payment between its commit and the stored
-/// answer, so a retry under the same key gets that answer instead of a second payment.
+/// Under a key, `answering` goes to the use case, whose write stores the answer in its own
+/// transaction: a crash leaves the resource and its answer or neither. The task, not the
+/// request, owns the work and the end of its claim: a client that goes away or the request
+/// timeout can't cut the work short.
 ///
 /// `scope` names the resource the request writes to, not the route template: the same key and
 /// body sent to two accounts are two requests (see [`account_scope`]).
-pub async fn idempotent<W, Fut>(
+pub async fn idempotent<T, D, W, Fut>(
     state: AppState,
     key: Option<IdempotencyKey>,
     caller: &Caller,
     scope: &str,
     body: JsonBody,
+    dto: fn(&T) -> D,
     work: W,
 ) -> Response
 where
-    W: FnOnce(AppState, JsonBody) -> Fut,
-    Fut: Future<Output = Result<JsonResponse, Problem>> + Send + 'static,
+    T: 'static,
+    D: Serialize + 'static,
+    W: FnOnce(AppState, JsonBody, Option<Arc<Answering<T>>>) -> Fut,
+    Fut: Future<Output = Result<T, Problem>> + Send + 'static,
 {
+    let created = move |value: &T| JsonResponse::new(StatusCode::CREATED, &dto(value));
     let Some(key) = key else {
-        return answer(tokio::spawn(work(state, body)).await);
+        let run = work(state, body, None);
+        return answer(tokio::spawn(async move { run.await.and_then(|v| created(&v)) }).await);
     };
     let idempotency = state.use_cases.idempotency.clone();
     let record = IdempotencyRecordKey::new(caller, scope, &key);
-    match idempotency.begin(&record, &body.raw).await {
-        Ok(Begin::Proceed) => {}
+    let claim = match idempotency.begin(&record, &body.raw).await {
+        Ok(Begin::Proceed(claim)) => claim,
         Ok(Begin::Replay(stored)) => return replay(stored),
         Err(error) => return Problem::from(error).into_response(),
-    }
-    let run = work(state, body);
-    let claim = record.clone();
+    };
+    let answering = Arc::new(Answering::new(
+        claim.clone(),
+        Box::new(move |value: &T| created(value).ok().map(JsonResponse::stored)),
+    ));
+    let run = work(state, body, Some(Arc::clone(&answering)));
     let claims = idempotency.clone();
+    let held = claim.clone();
     let outcome = tokio::spawn(async move {
-        let outcome = run.await;
+        let outcome = run.await.and_then(|v| created(&v));
         match &outcome {
-            Ok(response) if response.status.is_success() => {
-                let stored = StoredResponse {
-                    status: response.status.as_u16(),
-                    body: response.body.clone(),
+            Ok(response) if !answering.was_answered() => {
+                tracing::warn!("an idempotent request's work stored no answer: stored after it");
+                let answer = Answer {
+                    claim: held,
+                    response: response.clone().stored(),
                 };
-                if let Err(error) = claims.complete(&claim, &stored).await {
+                if let Err(error) = claims.complete(&answer).await {
                     tracing::error!(%error, "storing the response of an idempotent request failed");
                 }
             }
-            _ => release(&claims, &claim).await,
+            Ok(_) => {}
+            Err(_) => release(&claims, &held).await,
         }
         outcome
     })
     .await;
     if outcome.is_err() {
         // The work panicked: its task could not end the claim.
-        release(&idempotency, &record).await;
+        release(&idempotency, &claim).await;
     }
     answer(outcome)
 }
 
-async fn release(idempotency: &Idempotency, key: &IdempotencyRecordKey) {
-    if let Err(error) = idempotency.release(key).await {
+async fn release(idempotency: &Idempotency, claim: &Claimed) {
+    if let Err(error) = idempotency.release(claim).await {
         tracing::error!(%error, "releasing an idempotency key failed");
     }
 }

@@ -258,9 +258,15 @@ impl AppState {
             payment_history: PaymentHistory::new(accounts.clone(), payments.clone()),
             provider_name: provider.name(),
             handle_notification: HandleNotification::new(payments, provider),
-            book_visit: BookVisit::new(accounts, visits.clone(), random, clock.clone(), settings),
+            book_visit: BookVisit::new(
+                accounts,
+                visits.clone(),
+                random.clone(),
+                clock.clone(),
+                settings,
+            ),
             list_visits: ListVisits::new(visits),
-            idempotency: Idempotency::new(idempotency, clock),
+            idempotency: Idempotency::new(idempotency, clock, random, settings.idempotency_lease),
             health,
         };
         Self {

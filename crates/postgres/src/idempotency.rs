@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{PgConnection, Row};
 use tracing::instrument;
 use vodokanal_app::StoreError;
-use vodokanal_app::idempotency::{IdempotencyRecordKey, StoredResponse};
-use vodokanal_app::ports::{Claim, IdempotencyStore};
+use vodokanal_app::idempotency::{Answer, Claimed, StoredResponse};
+use vodokanal_app::ports::{Claim, ClaimCutoffs, IdempotencyStore};
 
 use crate::error::store_error;
 use crate::pg_store;
@@ -17,33 +17,65 @@ pg_store!(
     PgIdempotencyStore
 );
 
-/// A claim races at most with a `release` or an expiry replacement between its steps; after
-/// this many rounds the store is considered overloaded.
+/// A claim races at most with a `release`, an expiry replacement or a takeover between its
+/// steps; after this many rounds the store is considered overloaded.
 const CLAIM_ROUNDS: usize = 5;
+
+/// Writes a request's answer on `conn`, inside the transaction of the write it answers: only
+/// while the request still holds its claim (its token) and the key has no answer yet.
+pub(crate) async fn store_answer(
+    conn: &mut PgConnection,
+    answer: &Answer,
+) -> Result<(), StoreError> {
+    let key = &answer.claim.record;
+    let stored = sqlx::query(
+        "UPDATE idempotency_records SET response_status = $4, response_body = $5 \
+         WHERE caller = $1 AND endpoint = $2 AND key = $3 AND claim_token = $6 \
+         AND response_status IS NULL",
+    )
+    .bind(&key.caller)
+    .bind(&key.endpoint)
+    .bind(&key.key)
+    .bind(i32::from(answer.response.status))
+    .bind(&answer.response.body)
+    .bind(&answer.claim.token.as_bytes()[..])
+    .execute(conn)
+    .await
+    .map_err(store_error)?;
+    if stored.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::ClaimLost)
+    }
+}
 
 #[async_trait]
 impl IdempotencyStore for PgIdempotencyStore {
     /// `INSERT ... ON CONFLICT DO NOTHING` decides between concurrent claims: the one whose
-    /// row went in gets `Started`. An expired record is replaced by a conditional `UPDATE`,
-    /// which again only one claimer wins.
-    #[instrument(skip_all, fields(endpoint = %key.endpoint))]
+    /// row went in gets `Started`. An expired record or an abandoned claim is replaced by a
+    /// conditional `UPDATE`, which again only one claimer wins.
+    #[instrument(skip_all, fields(endpoint = %claim.record.endpoint))]
     async fn claim(
         &self,
-        key: &IdempotencyRecordKey,
+        claim: &Claimed,
         fingerprint: &[u8; 32],
         now: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        cutoffs: ClaimCutoffs,
     ) -> Result<Claim, StoreError> {
+        let key = &claim.record;
+        let token = &claim.token.as_bytes()[..];
         for _ in 0..CLAIM_ROUNDS {
             let inserted = sqlx::query(
-                "INSERT INTO idempotency_records (caller, endpoint, key, fingerprint, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                "INSERT INTO idempotency_records \
+                 (caller, endpoint, key, fingerprint, created_at, claim_token) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             )
             .bind(&key.caller)
             .bind(&key.endpoint)
             .bind(&key.key)
             .bind(&fingerprint[..])
             .bind(now)
+            .bind(token)
             .execute(&self.pool)
             .await
             .map_err(store_error)?;
@@ -63,18 +95,19 @@ impl IdempotencyStore for PgIdempotencyStore {
             // Released between the two statements: claim again.
             let Some(row) = row else { continue };
             let created_at: DateTime<Utc> = row.try_get("created_at").map_err(store_error)?;
-            if created_at < expired_before {
+            if created_at < cutoffs.expired_before {
                 let replaced = sqlx::query(
                     "UPDATE idempotency_records SET fingerprint = $4, created_at = $5, \
-                     response_status = NULL, response_body = NULL \
-                     WHERE caller = $1 AND endpoint = $2 AND key = $3 AND created_at < $6",
+                     response_status = NULL, response_body = NULL, claim_token = $6 \
+                     WHERE caller = $1 AND endpoint = $2 AND key = $3 AND created_at < $7",
                 )
                 .bind(&key.caller)
                 .bind(&key.endpoint)
                 .bind(&key.key)
                 .bind(&fingerprint[..])
                 .bind(now)
-                .bind(expired_before)
+                .bind(token)
+                .bind(cutoffs.expired_before)
                 .execute(&self.pool)
                 .await
                 .map_err(store_error)?;
@@ -89,49 +122,57 @@ impl IdempotencyStore for PgIdempotencyStore {
                 return Ok(Claim::Mismatch);
             }
             let status: Option<i32> = row.try_get("response_status").map_err(store_error)?;
-            let Some(status) = status else {
+            if let Some(status) = status {
+                let body: Option<Vec<u8>> = row.try_get("response_body").map_err(store_error)?;
+                return Ok(Claim::Completed(StoredResponse {
+                    status: u16::try_from(status).map_err(|e| corrupt("response_status", e))?,
+                    body: body.unwrap_or_default(),
+                }));
+            }
+            if created_at >= cutoffs.abandoned_before {
                 return Ok(Claim::InProgress);
-            };
-            let body: Option<Vec<u8>> = row.try_get("response_body").map_err(store_error)?;
-            return Ok(Claim::Completed(StoredResponse {
-                status: u16::try_from(status).map_err(|e| corrupt("response_status", e))?,
-                body: body.unwrap_or_default(),
-            }));
+            }
+            let taken = sqlx::query(
+                "UPDATE idempotency_records SET created_at = $4, claim_token = $5 \
+                 WHERE caller = $1 AND endpoint = $2 AND key = $3 \
+                 AND response_status IS NULL AND created_at < $6",
+            )
+            .bind(&key.caller)
+            .bind(&key.endpoint)
+            .bind(&key.key)
+            .bind(now)
+            .bind(token)
+            .bind(cutoffs.abandoned_before)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+            if taken.rows_affected() == 1 {
+                return Ok(Claim::TakenOver);
+            }
+            // Answered, released or taken over by another retry meanwhile: look again.
         }
         Err(StoreError::Unavailable(
             "the idempotency key kept changing under the claim".into(),
         ))
     }
 
-    #[instrument(skip_all, fields(endpoint = %key.endpoint, status = response.status))]
-    async fn complete(
-        &self,
-        key: &IdempotencyRecordKey,
-        response: &StoredResponse,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE idempotency_records SET response_status = $4, response_body = $5 \
-             WHERE caller = $1 AND endpoint = $2 AND key = $3",
-        )
-        .bind(&key.caller)
-        .bind(&key.endpoint)
-        .bind(&key.key)
-        .bind(i32::from(response.status))
-        .bind(&response.body)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+    #[instrument(skip_all, fields(endpoint = %answer.claim.record.endpoint, status = answer.response.status))]
+    async fn complete(&self, answer: &Answer) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        store_answer(&mut conn, answer).await
     }
 
-    #[instrument(skip_all, fields(endpoint = %key.endpoint))]
-    async fn release(&self, key: &IdempotencyRecordKey) -> Result<(), StoreError> {
+    #[instrument(skip_all, fields(endpoint = %claim.record.endpoint))]
+    async fn release(&self, claim: &Claimed) -> Result<(), StoreError> {
+        let key = &claim.record;
         sqlx::query(
-            "DELETE FROM idempotency_records WHERE caller = $1 AND endpoint = $2 AND key = $3",
+            "DELETE FROM idempotency_records WHERE caller = $1 AND endpoint = $2 AND key = $3 \
+             AND claim_token = $4 AND response_status IS NULL",
         )
         .bind(&key.caller)
         .bind(&key.endpoint)
         .bind(&key.key)
+        .bind(&claim.token.as_bytes()[..])
         .execute(&self.pool)
         .await
         .map_err(store_error)?;

@@ -7,6 +7,7 @@ use futures::stream::BoxStream;
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Answer;
 use vodokanal_app::ports::{PaymentCursor, PaymentRepository};
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
@@ -15,6 +16,7 @@ use vodokanal_domain::{
 };
 
 use crate::error::store_error;
+use crate::idempotency::store_answer;
 use crate::pg_store;
 use crate::rows::{corrupt, get, parse, parse_optional, signed, unsigned};
 
@@ -132,17 +134,22 @@ impl PaymentRepository for PgPaymentRepository {
         id: PaymentId,
         provider_payment_id: &str,
         confirmation_url: &str,
+        answer: Option<Answer>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query(
             "UPDATE payments SET provider_payment_id = $2, confirmation_url = $3 WHERE id = $1",
         )
         .bind(id.as_uuid())
         .bind(provider_payment_id)
         .bind(confirmation_url)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     /// One conditional `UPDATE ... WHERE status = 'pending'`: of concurrent settlements, the

@@ -8,6 +8,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Postgres};
 use tracing::instrument;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Answer;
 use vodokanal_app::ports::{ReadingRepository, Saved};
 use vodokanal_domain::{
     AccountNumber, AnonymousSubmitter, MeterNumber, Period, Reading, ReadingId, ReadingSource,
@@ -15,6 +16,7 @@ use vodokanal_domain::{
 };
 
 use crate::error::store_error;
+use crate::idempotency::store_answer;
 use crate::pg_store;
 use crate::rows::{
     corrupt, get, optional_reading_value, parse, parse_optional, period_code, period_from_code,
@@ -177,10 +179,17 @@ impl ReadingRepository for PgReadingRepository {
     /// WHERE voided_at IS NULL DO UPDATE` that replaces every column, so two concurrent
     /// submissions for one meter and period leave exactly one live row.
     #[instrument(skip_all, fields(count = readings.len()))]
-    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
+    async fn save_all(
+        &self,
+        readings: &[Reading],
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         for reading in readings {
             write(&mut *tx, UPSERT, reading).await?;
+        }
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
         }
         tx.commit().await.map_err(store_error)
     }
@@ -188,13 +197,17 @@ impl ReadingRepository for PgReadingRepository {
     /// One upsert whose `DO UPDATE ... WHERE` applies the rule on the row it locked: a
     /// concurrent cabinet reading is either seen and kept, or written after this one.
     #[instrument(skip_all)]
-    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError> {
-        let written = write(&self.pool, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
-        Ok(if written == 0 {
-            Saved::NotReplaced
-        } else {
-            Saved::Stored
-        })
+    async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let written = write(&mut *tx, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
+        if written == 0 {
+            return Ok(Saved::NotReplaced);
+        }
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(Saved::Stored)
     }
 
     #[instrument(skip_all, fields(meter = %meter, period = %period))]

@@ -6,10 +6,12 @@ use futures::stream::BoxStream;
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Answer;
 use vodokanal_app::ports::VisitRequestRepository;
 use vodokanal_domain::{Notes, UserId, VisitRequest, VisitRequestId, VisitSlot, VisitStatus};
 
 use crate::error::store_error;
+use crate::idempotency::store_answer;
 use crate::pg_store;
 use crate::rows::{get, parse, parse_optional};
 
@@ -40,7 +42,12 @@ fn visit_from_row(row: &PgRow) -> Result<VisitRequest, StoreError> {
 #[async_trait]
 impl VisitRequestRepository for PgVisitRequestRepository {
     #[instrument(skip_all, fields(visit = %request.id))]
-    async fn create(&self, request: &VisitRequest) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        request: &VisitRequest,
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query(&format!(
             "INSERT INTO visit_requests ({COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -61,10 +68,13 @@ impl VisitRequestRepository for PgVisitRequestRepository {
         .bind(request.status.code())
         .bind(request.created_at)
         .bind(request.user_id.as_ref().map(UserId::as_uuid))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     #[instrument(skip_all, fields(user = %user))]

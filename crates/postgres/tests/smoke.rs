@@ -133,12 +133,12 @@ async fn a_reading_of_the_same_period_replaces_the_first(pool: PgPool) {
         .unwrap();
     let readings = PgReadingRepository::new(pool);
     readings
-        .save_all(&[reading("ГВС-5678", "2026-11", 5_000, 1)])
+        .save_all(&[reading("ГВС-5678", "2026-11", 5_000, 1)], None)
         .await
         .unwrap();
     let second = reading("ГВС-5678", "2026-11", 6_000, 2);
     readings
-        .save_all(std::slice::from_ref(&second))
+        .save_all(std::slice::from_ref(&second), None)
         .await
         .unwrap();
 
@@ -250,7 +250,10 @@ async fn the_registry_upserts_idempotently_and_keeps_subscriber_readings(pool: P
 
     // A subscriber's reading of the same period is not overwritten by a later registry.
     let own = reading("ВСХ-0011234", "2026-10", 120_000, 3);
-    readings.save_all(std::slice::from_ref(&own)).await.unwrap();
+    readings
+        .save_all(std::slice::from_ref(&own), None)
+        .await
+        .unwrap();
     let mut moved = registry();
     moved[0] = registry_row([
         "654321",

@@ -258,6 +258,10 @@ pub struct ServeArgs {
     /// How many days a login session lives [default: 30].
     #[arg(long, env = "VODOKANAL_SESSION_DAYS")]
     pub session_days: Option<String>,
+    /// Seconds after which an `Idempotency-Key` claim left without an answer (its request's
+    /// process died) is taken over by a retry; at least the request timeout [default: 60].
+    #[arg(long, env = "VODOKANAL_IDEMPOTENCY_LEASE")]
+    pub idempotency_lease: Option<String>,
     /// Failed logins per client network an hour, after which logins from it get 429
     /// [default: 30].
     #[arg(long, env = "VODOKANAL_LOGIN_NETWORK_FAILURES")]

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Answer;
 use vodokanal_app::ports::{PaymentCursor, PaymentRepository};
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
@@ -13,6 +14,7 @@ use vodokanal_domain::{
 use crate::codec::{
     corrupt, get, get_instant, get_optional_instant, instant, paged, parse, parse_optional,
 };
+use crate::idempotency::store_answer;
 use crate::{sqlite_port, store_error};
 
 sqlite_port!(
@@ -132,17 +134,26 @@ impl PaymentRepository for SqlitePaymentRepository {
         id: PaymentId,
         provider_payment_id: &str,
         confirmation_url: &str,
+        answer: Option<Answer>,
     ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
         sqlx::query(
             "UPDATE payments SET provider_payment_id = ?, confirmation_url = ? WHERE id = ?",
         )
         .bind(provider_payment_id)
         .bind(confirmation_url)
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     /// One conditional `UPDATE … WHERE status = 'pending'`: of concurrent calls, one moves the

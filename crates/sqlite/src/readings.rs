@@ -4,6 +4,7 @@ use futures::stream::BoxStream;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, SqliteExecutor};
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Answer;
 use vodokanal_app::ports::{ReadingRepository, Saved};
 use vodokanal_domain::{
     AccountNumber, AnonymousSubmitter, FullName, MeterNumber, Period, Phone, Reading,
@@ -14,6 +15,7 @@ use crate::codec::{
     self, corrupt, get, get_instant, get_optional_instant, get_optional_value, get_period,
     get_value, instant, litres, paged, parse, parse_optional,
 };
+use crate::idempotency::store_answer;
 use crate::{sqlite_port, store_error};
 
 sqlite_port!(
@@ -172,10 +174,11 @@ impl ReadingRepository for SqliteReadingRepository {
     /// One `BEGIN IMMEDIATE` transaction: it waits for the writer in progress (busy timeout)
     /// instead of failing, and commits all the readings or none.
     #[tracing::instrument(skip_all, fields(count = readings.len()))]
-    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
-        if readings.is_empty() {
-            return Ok(());
-        }
+    async fn save_all(
+        &self,
+        readings: &[Reading],
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError> {
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
@@ -184,19 +187,30 @@ impl ReadingRepository for SqliteReadingRepository {
         for reading in readings {
             write(&mut *tx, UPSERT, reading).await?;
         }
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
         tx.commit().await.map_err(store_error)
     }
 
     /// One upsert whose `DO UPDATE ... WHERE` applies the rule: a row written or none, decided
     /// under SQLite's write lock.
     #[tracing::instrument(skip_all)]
-    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError> {
-        let written = write(&self.pool, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
-        Ok(if written == 0 {
-            Saved::NotReplaced
-        } else {
-            Saved::Stored
-        })
+    async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let written = write(&mut *tx, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
+        if written == 0 {
+            return Ok(Saved::NotReplaced);
+        }
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(Saved::Stored)
     }
 
     #[tracing::instrument(skip_all)]

@@ -2,12 +2,14 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::Answer;
 use vodokanal_app::ports::VisitRequestRepository;
 use vodokanal_domain::{UserId, VisitRequest, VisitSlot, VisitStatus};
 
 use crate::codec::{
     date, get_date, get_instant, get_time, instant, paged, parse, parse_optional, time,
 };
+use crate::idempotency::store_answer;
 use crate::{sqlite_port, store_error};
 
 sqlite_port!(
@@ -37,7 +39,16 @@ fn visit(row: &SqliteRow) -> Result<VisitRequest, StoreError> {
 #[async_trait]
 impl VisitRequestRepository for SqliteVisitRequestRepository {
     #[tracing::instrument(skip_all, fields(visit = %request.id))]
-    async fn create(&self, request: &VisitRequest) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        request: &VisitRequest,
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
         sqlx::query(&format!(
             "INSERT INTO visit_requests ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
@@ -52,10 +63,13 @@ impl VisitRequestRepository for SqliteVisitRequestRepository {
         .bind(request.status.code())
         .bind(instant(request.created_at))
         .bind(request.user_id.map(|u| u.to_string()))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        Ok(())
+        if let Some(answer) = &answer {
+            store_answer(&mut tx, answer).await?;
+        }
+        tx.commit().await.map_err(store_error)
     }
 
     async fn for_user(&self, user: UserId) -> Result<Vec<VisitRequest>, StoreError> {

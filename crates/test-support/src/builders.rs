@@ -18,7 +18,10 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rand::Rng;
-use vodokanal_app::idempotency::{IdempotencyRecordKey, StoredResponse};
+use vodokanal_app::idempotency::{
+    Answer, ClaimToken, Claimed, IdempotencyRecordKey, StoredResponse,
+};
+use vodokanal_app::ports::ClaimCutoffs;
 use vodokanal_domain::{
     AccountNumber, Balance, CodeDigest, CodePurpose, Consent, Email, FullName, Meter, MeterNumber,
     MeterService, Money, Notes, PasswordHash, Payment, PaymentId, PaymentPurpose, PaymentStatus,
@@ -311,6 +314,31 @@ pub fn record_key(key: &str) -> IdempotencyRecordKey {
         caller: "ip:127.0.0.1".into(),
         endpoint: "POST /public/readings".into(),
         key: key.into(),
+    }
+}
+
+/// A claim on [`record_key`]`(key)` with a fresh token: each call is another request.
+pub fn claim_of(key: &str) -> Claimed {
+    Claimed {
+        record: record_key(key),
+        token: ClaimToken::from_bytes(random_16()),
+    }
+}
+
+/// The claim cutoffs at `at`: a record of a day ago has expired, a claim of a minute ago
+/// without an answer is abandoned.
+pub fn claim_cutoffs(at: DateTime<Utc>) -> ClaimCutoffs {
+    ClaimCutoffs {
+        expired_before: at - TimeDelta::hours(24),
+        abandoned_before: at - TimeDelta::seconds(60),
+    }
+}
+
+/// The answer of the request that holds `claim`.
+pub fn answer(claim: &Claimed, status: u16, body: &str) -> Answer {
+    Answer {
+        claim: claim.clone(),
+        response: stored_response(status, body),
     }
 }
 

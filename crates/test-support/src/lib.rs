@@ -123,9 +123,13 @@ macro_rules! for_each_contract {
                 another_body_under_the_key_is_a_mismatch,
                 an_expired_record_is_replaced,
                 a_released_key_can_be_claimed_again,
+                an_answer_is_stored_once,
+                an_abandoned_claim_is_taken_over_and_fences_its_request,
+                an_answered_claim_is_never_taken_over,
                 keys_of_other_callers_and_endpoints_are_separate,
                 concurrent_claims_of_one_key_start_once,
                 concurrent_claims_of_an_expired_key_start_once,
+                concurrent_takeovers_of_an_abandoned_claim_take_it_once,
             ],
             meters: [
                 a_meter_is_found_with_its_account,
@@ -160,6 +164,7 @@ macro_rules! for_each_contract {
                 pending_payments_created_before_come_oldest_first,
                 pending_payments_are_read_in_pages_by_key,
                 the_export_holds_the_payments_created_in_the_range,
+                the_providers_id_commits_with_its_answer,
             ],
             readings: [
                 a_saved_reading_keeps_every_field,
@@ -183,6 +188,8 @@ macro_rules! for_each_contract {
                 voiding_frees_the_period_for_a_new_reading,
                 voiding_a_missing_reading_is_none,
                 the_registry_fills_a_period_whose_reading_was_voided,
+                a_batch_commits_with_its_answer,
+                an_anonymous_reading_commits_with_its_answer,
             ],
             registry: [
                 new_rows_are_inserted,
@@ -223,6 +230,7 @@ macro_rules! for_each_contract {
                 a_visit_request_of_an_unknown_account_is_refused,
                 a_users_requests_come_newest_first_and_only_theirs,
                 the_export_by_status_comes_oldest_first,
+                a_visit_request_commits_with_its_answer,
             ],
         }
     };

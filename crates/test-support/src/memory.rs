@@ -12,13 +12,15 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Mutex;
 use vodokanal_app::StoreError;
-use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey, StoredResponse};
+use vodokanal_app::idempotency::{
+    Answer, Caller, ClaimToken, Claimed, IdempotencyRecordKey, StoredResponse,
+};
 use vodokanal_app::ports::{
-    AccountRepository, AttemptCounter, Claim, CodeRepository, CreateUserError, Housekeeping,
-    IdempotencyStore, Limit, LimitState, LinkError, LinkNotice, LocatedMeter, MeterRepository,
-    NewSms, OutboxEntry, PaymentCursor, PaymentRepository, PurgeCutoffs, Purged, ReadingRepository,
-    RegistryStore, Saved, SessionRepository, SmsOutbox, SmsOutcome, SmsPurpose, SmsState,
-    UpsertCounts, UserRepository, VisitRequestRepository,
+    AccountRepository, AttemptCounter, Claim, ClaimCutoffs, CodeRepository, CreateUserError,
+    Housekeeping, IdempotencyStore, Limit, LimitState, LinkError, LinkNotice, LocatedMeter,
+    MeterRepository, NewSms, OutboxEntry, PaymentCursor, PaymentRepository, PurgeCutoffs, Purged,
+    ReadingRepository, RegistryStore, Saved, SessionRepository, SmsOutbox, SmsOutcome, SmsPurpose,
+    SmsState, UpsertCounts, UserRepository, VisitRequestRepository,
 };
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
@@ -55,10 +57,15 @@ struct LinkRow {
 struct IdempotencyRow {
     fingerprint: [u8; 32],
     created_at: DateTime<Utc>,
+    token: ClaimToken,
     response: Option<StoredResponse>,
 }
 
 type IdempotencyKeyParts = (String, String, String);
+
+fn key_parts(key: &IdempotencyRecordKey) -> IdempotencyKeyParts {
+    (key.caller.clone(), key.endpoint.clone(), key.key.clone())
+}
 
 #[derive(Debug, Default)]
 struct State {
@@ -86,6 +93,24 @@ fn foreign_key(what: &str) -> StoreError {
 }
 
 impl State {
+    /// `ClaimLost` unless the answer's request still holds its claim, unanswered.
+    fn check_answer(&self, answer: Option<&Answer>) -> Result<(), StoreError> {
+        let Some(answer) = answer else { return Ok(()) };
+        match self.idempotency.get(&key_parts(&answer.claim.record)) {
+            Some(row) if row.token == answer.claim.token && row.response.is_none() => Ok(()),
+            _ => Err(StoreError::ClaimLost),
+        }
+    }
+
+    /// Stores an answer [`State::check_answer`] passed.
+    fn put_answer(&mut self, answer: Option<&Answer>) {
+        if let Some(answer) = answer
+            && let Some(row) = self.idempotency.get_mut(&key_parts(&answer.claim.record))
+        {
+            row.response = Some(answer.response.clone());
+        }
+    }
+
     fn user_exists(&self, id: UserId) -> bool {
         self.users.iter().any(|u| u.id == id)
     }
@@ -550,19 +575,25 @@ impl ReadingRepository for InMemoryStore {
             .cloned())
     }
 
-    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError> {
+    async fn save_all(
+        &self,
+        readings: &[Reading],
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
         // Check everything before changing anything: all or none.
         for reading in readings {
             state.check_reading(reading)?;
         }
+        state.check_answer(answer.as_ref())?;
         for reading in readings {
             state.put_reading(reading.clone());
         }
+        state.put_answer(answer.as_ref());
         Ok(())
     }
 
-    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError> {
+    async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
         let mut state = self.state.lock().await;
         state.check_reading(reading)?;
         if let Some(existing) = state.live_reading(&reading.meter_number, reading.period)
@@ -570,7 +601,9 @@ impl ReadingRepository for InMemoryStore {
         {
             return Ok(Saved::NotReplaced);
         }
+        state.check_answer(answer.as_ref())?;
         state.put_reading(reading.clone());
+        state.put_answer(answer.as_ref());
         Ok(Saved::Stored)
     }
 
@@ -679,12 +712,15 @@ impl PaymentRepository for InMemoryStore {
         id: PaymentId,
         provider_payment_id: &str,
         confirmation_url: &str,
+        answer: Option<Answer>,
     ) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
+        state.check_answer(answer.as_ref())?;
         if let Some(payment) = state.payments.iter_mut().find(|p| p.id == id) {
             payment.provider_payment_id = Some(provider_payment_id.to_owned());
             payment.confirmation_url = Some(confirmation_url.to_owned());
         }
+        state.put_answer(answer.as_ref());
         Ok(())
     }
 
@@ -792,7 +828,11 @@ impl PaymentRepository for InMemoryStore {
 
 #[async_trait]
 impl VisitRequestRepository for InMemoryStore {
-    async fn create(&self, request: &VisitRequest) -> Result<(), StoreError> {
+    async fn create(
+        &self,
+        request: &VisitRequest,
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
         if !state.accounts.contains_key(&request.account_number) {
             return Err(foreign_key("visit_requests.account_number"));
@@ -805,7 +845,9 @@ impl VisitRequestRepository for InMemoryStore {
         if state.visits.iter().any(|v| v.id == request.id) {
             return Err(StoreError::Corrupt("duplicate visit request".into()));
         }
+        state.check_answer(answer.as_ref())?;
         state.visits.push(request.clone());
+        state.put_answer(answer.as_ref());
         Ok(())
     }
 
@@ -943,52 +985,57 @@ impl RegistryStore for InMemoryStore {
 impl IdempotencyStore for InMemoryStore {
     async fn claim(
         &self,
-        key: &IdempotencyRecordKey,
+        claim: &Claimed,
         fingerprint: &[u8; 32],
         now: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        cutoffs: ClaimCutoffs,
     ) -> Result<Claim, StoreError> {
         let mut state = self.state.lock().await;
-        let parts = (key.caller.clone(), key.endpoint.clone(), key.key.clone());
+        let parts = key_parts(&claim.record);
         let fresh = IdempotencyRow {
             fingerprint: *fingerprint,
             created_at: now,
+            token: claim.token,
             response: None,
         };
-        let Some(existing) = state.idempotency.get(&parts) else {
+        let Some(existing) = state.idempotency.get_mut(&parts) else {
             state.idempotency.insert(parts, fresh);
             return Ok(Claim::Started);
         };
-        if existing.created_at < expired_before {
-            state.idempotency.insert(parts, fresh);
+        if existing.created_at < cutoffs.expired_before {
+            *existing = fresh;
             return Ok(Claim::Started);
         }
         if &existing.fingerprint != fingerprint {
             return Ok(Claim::Mismatch);
         }
         Ok(match &existing.response {
-            None => Claim::InProgress,
             Some(response) => Claim::Completed(response.clone()),
+            None if existing.created_at < cutoffs.abandoned_before => {
+                *existing = fresh;
+                Claim::TakenOver
+            }
+            None => Claim::InProgress,
         })
     }
 
-    async fn complete(
-        &self,
-        key: &IdempotencyRecordKey,
-        response: &StoredResponse,
-    ) -> Result<(), StoreError> {
+    async fn complete(&self, answer: &Answer) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
-        let parts = (key.caller.clone(), key.endpoint.clone(), key.key.clone());
-        if let Some(row) = state.idempotency.get_mut(&parts) {
-            row.response = Some(response.clone());
-        }
+        state.check_answer(Some(answer))?;
+        state.put_answer(Some(answer));
         Ok(())
     }
 
-    async fn release(&self, key: &IdempotencyRecordKey) -> Result<(), StoreError> {
+    async fn release(&self, claim: &Claimed) -> Result<(), StoreError> {
         let mut state = self.state.lock().await;
-        let parts = (key.caller.clone(), key.endpoint.clone(), key.key.clone());
-        state.idempotency.remove(&parts);
+        let parts = key_parts(&claim.record);
+        if state
+            .idempotency
+            .get(&parts)
+            .is_some_and(|row| row.token == claim.token && row.response.is_none())
+        {
+            state.idempotency.remove(&parts);
+        }
         Ok(())
     }
 }

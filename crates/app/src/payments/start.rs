@@ -12,6 +12,7 @@ use vodokanal_domain::{
     Phone, ReceiptContact, UserId,
 };
 
+use crate::idempotency::{Answering, answer_for};
 use crate::ports::{
     AccountRepository, AttemptCounter, Clock, Limit, LimitState, PaymentProvider,
     PaymentRepository, PaymentRequest, ProviderError, Random,
@@ -84,6 +85,10 @@ pub enum StartPaymentError {
 /// only logged: reconciliation cancels a pending payment that never reached the provider).
 /// When the provider created the payment but recording its id fails, the error is `Store` and
 /// the payer never sees the confirmation URL, so nothing can be paid on it.
+///
+/// Under an `Idempotency-Key`, the answer commits with the provider's id: a crash before it
+/// leaves a pending payment whose URL nobody saw (reconciliation cancels it) and a claim that a
+/// retry takes over once its lease has passed.
 pub struct StartPayment {
     accounts: Arc<dyn AccountRepository>,
     payments: Arc<dyn PaymentRepository>,
@@ -128,6 +133,7 @@ impl StartPayment {
     pub async fn execute(
         &self,
         command: StartPaymentCommand,
+        answering: Option<&Answering<Payment>>,
     ) -> Result<Payment, StartPaymentError> {
         let receipt_contact = self.receipt_contact(&command.payer)?;
         if let Payer::Anonymous {
@@ -207,15 +213,17 @@ impl StartPayment {
                 return Err(StartPaymentError::ProviderUnavailable(cause));
             }
         };
+        payment.provider_payment_id = Some(created.provider_payment_id.clone());
+        payment.confirmation_url = Some(created.confirmation_url.clone());
+        let answer = answer_for(answering, &payment);
         self.payments
             .attach_provider(
                 payment.id,
                 &created.provider_payment_id,
                 &created.confirmation_url,
+                answer,
             )
             .await?;
-        payment.provider_payment_id = Some(created.provider_payment_id);
-        payment.confirmation_url = Some(created.confirmation_url);
         info!(payment_id = %payment.id, account = %payment.account_number, "payment started");
         Ok(payment)
     }
@@ -345,9 +353,10 @@ mod tests {
                 eq(payment_id()),
                 eq("prov-1"),
                 eq("https://pay.example/prov-1"),
+                eq(None),
             )
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         payments
     }
 
@@ -417,10 +426,11 @@ mod tests {
                 eq(payment_id()),
                 eq("prov-1"),
                 eq("https://pay.example/prov-1"),
+                eq(None),
             )
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let use_case = use_case(
             accounts_linking(Ok(Some(linked()))),
             payments,
@@ -428,7 +438,7 @@ mod tests {
             true,
         );
 
-        let payment = use_case.execute(command(cabinet())).await.unwrap();
+        let payment = use_case.execute(command(cabinet()), None).await.unwrap();
 
         assert_eq!(payment.id, payment_id());
         assert_eq!(payment.status, PaymentStatus::Pending);
@@ -463,7 +473,7 @@ mod tests {
         command.purpose = PaymentPurpose::Court;
         command.return_url = Some("https://app.example/done".into());
 
-        let payment = use_case.execute(command).await.unwrap();
+        let payment = use_case.execute(command, None).await.unwrap();
         assert_eq!(payment.receipt_contact, None);
     }
 
@@ -475,7 +485,7 @@ mod tests {
         provider.expect_create().never();
         let use_case = use_case(accounts_linking(Ok(None)), payments, provider, false);
 
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::NotFound)),
             "{outcome:?}"
@@ -495,7 +505,7 @@ mod tests {
         payments
             .expect_attach_provider()
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let use_case = use_case(
             accounts_finding(Ok(Some(account()))),
             payments,
@@ -504,7 +514,7 @@ mod tests {
         );
 
         let payment = use_case
-            .execute(command(anonymous(Some(email()), Some(phone()))))
+            .execute(command(anonymous(Some(email()), Some(phone()))), None)
             .await
             .unwrap();
         assert_eq!(payment.user_id, None);
@@ -525,7 +535,7 @@ mod tests {
         payments
             .expect_attach_provider()
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let use_case = use_case(
             accounts_finding(Ok(Some(account()))),
             payments,
@@ -534,7 +544,7 @@ mod tests {
         );
 
         let payment = use_case
-            .execute(command(anonymous(None, Some(phone()))))
+            .execute(command(anonymous(None, Some(phone()))), None)
             .await
             .unwrap();
         assert_eq!(
@@ -551,7 +561,7 @@ mod tests {
         payments.expect_create().never();
         let use_case = use_case(accounts, payments, MockPaymentProvider::new(), true);
 
-        let outcome = use_case.execute(command(anonymous(None, None))).await;
+        let outcome = use_case.execute(command(anonymous(None, None)), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::ReceiptContactRequired)),
             "{outcome:?}"
@@ -569,7 +579,7 @@ mod tests {
         payments
             .expect_attach_provider()
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(()));
         let use_case = use_case(
             accounts_finding(Ok(Some(account()))),
             payments,
@@ -578,7 +588,7 @@ mod tests {
         );
         assert!(
             use_case
-                .execute(command(anonymous(None, None)))
+                .execute(command(anonymous(None, None)), None)
                 .await
                 .is_ok()
         );
@@ -596,7 +606,7 @@ mod tests {
         );
 
         let outcome = use_case
-            .execute(command(anonymous(Some(email()), None)))
+            .execute(command(anonymous(Some(email()), None)), None)
             .await;
         assert!(
             matches!(outcome, Err(StartPaymentError::AccountNotFound)),
@@ -620,7 +630,7 @@ mod tests {
             false,
         );
 
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(
                 outcome,
@@ -647,7 +657,7 @@ mod tests {
             false,
         );
 
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(
                 outcome,
@@ -673,7 +683,7 @@ mod tests {
             false,
         );
 
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::ProviderUnavailable(_))),
             "{outcome:?}"
@@ -697,7 +707,7 @@ mod tests {
             false,
         );
 
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(
                 outcome,
@@ -715,14 +725,14 @@ mod tests {
             MockPaymentProvider::new(),
             false,
         );
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::Store(_))),
             "{outcome:?}"
         );
 
         let use_case = use_case_anonymous_store_down();
-        let outcome = use_case.execute(command(anonymous(None, None))).await;
+        let outcome = use_case.execute(command(anonymous(None, None)), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::Store(_))),
             "{outcome:?}"
@@ -744,7 +754,7 @@ mod tests {
         payments
             .expect_attach_provider()
             .times(1)
-            .returning(|_, _, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _, _, _| Err(StoreError::Unavailable("down".into())));
         let use_case = use_case(
             accounts_linking(Ok(Some(linked()))),
             payments,
@@ -752,7 +762,7 @@ mod tests {
             false,
         );
 
-        let outcome = use_case.execute(command(cabinet())).await;
+        let outcome = use_case.execute(command(cabinet()), None).await;
         assert!(
             matches!(
                 outcome,
@@ -812,7 +822,10 @@ mod tests {
             provider_answering(Ok(created())),
             counting(Ok(LimitState::Allowed)),
         );
-        let payment = use_case.execute(command(from_network())).await.unwrap();
+        let payment = use_case
+            .execute(command(from_network()), None)
+            .await
+            .unwrap();
         assert_eq!(payment.user_id, None);
     }
 
@@ -825,7 +838,7 @@ mod tests {
             MockPaymentProvider::new(),
             counting(Ok(LimitState::Exceeded { retry_after: wait })),
         );
-        let outcome = use_case.execute(command(from_network())).await;
+        let outcome = use_case.execute(command(from_network()), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::TooManyRequests { retry_after }) if retry_after == wait),
             "{outcome:?}"
@@ -840,7 +853,7 @@ mod tests {
             MockPaymentProvider::new(),
             counting(Ok(LimitState::Allowed)),
         );
-        let outcome = use_case.execute(command(from_network())).await;
+        let outcome = use_case.execute(command(from_network()), None).await;
         assert!(
             matches!(outcome, Err(StartPaymentError::AccountNotFound)),
             "{outcome:?}"

@@ -2,13 +2,16 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::StoreError;
-use crate::idempotency::{IdempotencyRecordKey, StoredResponse};
+use crate::idempotency::{Answer, Claimed, StoredResponse};
 
 /// What claiming an idempotency key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// The key is new (or its record expired): this request goes ahead.
     Started,
+    /// A request under the key with the same body was abandoned (no answer within the lease):
+    /// this request took its claim over and goes ahead.
+    TakenOver,
     /// A request under the key with the same body is still running.
     InProgress,
     /// A request under the key with the same body completed: its response.
@@ -17,25 +20,34 @@ pub enum Claim {
     Mismatch,
 }
 
-/// Records of requests made under an `Idempotency-Key`.
+/// When an existing record gives way to a new claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimCutoffs {
+    /// A record created before this counts as absent and is replaced.
+    pub expired_before: DateTime<Utc>,
+    /// A claim without an answer made before this is abandoned and taken over.
+    pub abandoned_before: DateTime<Utc>,
+}
+
+/// Records of requests made under an `Idempotency-Key`. The answer of a request is written by
+/// the store port that does its work, in the same transaction (see [`Answer`]); each store
+/// writes it the same way [`IdempotencyStore::complete`] does.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims the key atomically: of two concurrent claims, one gets `Started`. A record
-    /// created before `expired_before` counts as absent and is replaced.
+    /// Claims the key atomically for `claim.token`: of two concurrent claims, one gets
+    /// `Started` (or `TakenOver`).
     async fn claim(
         &self,
-        key: &IdempotencyRecordKey,
+        claim: &Claimed,
         fingerprint: &[u8; 32],
         now: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        cutoffs: ClaimCutoffs,
     ) -> Result<Claim, StoreError>;
-    /// Stores the response of the request that holds the claim.
-    async fn complete(
-        &self,
-        key: &IdempotencyRecordKey,
-        response: &StoredResponse,
-    ) -> Result<(), StoreError>;
-    /// Drops a claim whose request failed without a response worth replaying.
-    async fn release(&self, key: &IdempotencyRecordKey) -> Result<(), StoreError>;
+    /// Stores the answer of a request that still holds its claim and has none yet;
+    /// [`StoreError::ClaimLost`] otherwise.
+    async fn complete(&self, answer: &Answer) -> Result<(), StoreError>;
+    /// Drops a claim still held and unanswered, whose request failed without a response worth
+    /// replaying; a claim taken over by another request is left alone.
+    async fn release(&self, claim: &Claimed) -> Result<(), StoreError>;
 }

@@ -5,6 +5,7 @@ use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{AccountNumber, Money, Payment, PaymentId, Settlement};
 
 use crate::StoreError;
+use crate::idempotency::Answer;
 
 /// Where a walk through the pending payments stopped: the last payment read, by its place in
 /// the `(created_at, id)` order.
@@ -34,12 +35,14 @@ pub trait PaymentRepository: Send + Sync {
         provider: &str,
         provider_payment_id: &str,
     ) -> Result<Option<Payment>, StoreError>;
-    /// Records the provider's id and confirmation URL once the provider created the payment.
+    /// Records the provider's id and confirmation URL once the provider created the payment,
+    /// with `answer` in the same transaction when given.
     async fn attach_provider(
         &self,
         id: PaymentId,
         provider_payment_id: &str,
         confirmation_url: &str,
+        answer: Option<Answer>,
     ) -> Result<(), StoreError>;
     /// Applies the outcome atomically: a pending payment moves once, whatever the concurrency;
     /// a final one is left as it is (`Settlement::Unchanged`). `None` when there is no such payment.

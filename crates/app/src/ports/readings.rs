@@ -4,6 +4,7 @@ use futures::stream::BoxStream;
 use vodokanal_domain::{AccountNumber, MeterNumber, Period, Reading, Voided};
 
 use crate::StoreError;
+use crate::idempotency::Answer;
 
 /// What [`ReadingRepository::save`] did with a reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +33,17 @@ pub trait ReadingRepository: Send + Sync {
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError>;
     /// Stores the readings in one transaction; each replaces the live reading of its meter and
     /// period, whatever its source (the cabinet's batch: a cabinet reading replaces any). All
-    /// or none: when this returns `Ok`, all of them have committed.
-    async fn save_all(&self, readings: &[Reading]) -> Result<(), StoreError>;
+    /// or none: when this returns `Ok`, all of them have committed, with `answer` when given.
+    async fn save_all(
+        &self,
+        readings: &[Reading],
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError>;
     /// Stores one reading unless the meter's live reading of the period is one it may not
     /// replace (`reading.source.replaces(existing.source)` is false), decided in the write
     /// itself: of a concurrent cabinet and anonymous reading, the cabinet's stands whatever
-    /// the order.
-    async fn save(&self, reading: &Reading) -> Result<Saved, StoreError>;
+    /// the order. `answer` commits with a stored reading; with `NotReplaced`, nothing is written.
+    async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError>;
     /// Voids the meter's live reading of `period`: it is kept with `voided`, leaves the checks,
     /// the export and `last_*`, and frees the period for a new reading. The voided reading;
     /// `None` when there is no live reading to void.

@@ -3,12 +3,18 @@ use futures::stream::BoxStream;
 use vodokanal_domain::{UserId, VisitRequest, VisitStatus};
 
 use crate::StoreError;
+use crate::idempotency::Answer;
 
 /// Visit requests.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait VisitRequestRepository: Send + Sync {
-    async fn create(&self, request: &VisitRequest) -> Result<(), StoreError>;
+    /// Stores a new request, with `answer` in the same transaction when given.
+    async fn create(
+        &self,
+        request: &VisitRequest,
+        answer: Option<Answer>,
+    ) -> Result<(), StoreError>;
     /// The user's requests, newest first.
     async fn for_user(&self, user: UserId) -> Result<Vec<VisitRequest>, StoreError>;
     /// Requests with the status (all when `None`), oldest first, streamed.

@@ -14,6 +14,7 @@ use vodokanal_domain::{
 };
 
 use super::submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
+use crate::idempotency::{Answering, answer_for};
 use crate::ports::{
     AttemptCounter, Clock, Limit, LimitState, MeterRepository, Random, ReadingRepository, Saved,
 };
@@ -151,6 +152,7 @@ impl SubmitAnonymousReading {
     pub async fn execute(
         &self,
         command: SubmitAnonymousReadingCommand,
+        answering: Option<&Answering<AnonymousReceipt>>,
     ) -> Result<AnonymousReceipt, SubmitAnonymousReadingError> {
         let now = self.clock.now();
         if let Some(ip) = command.client_ip {
@@ -199,8 +201,10 @@ impl SubmitAnonymousReading {
             );
             return Err(SubmitAnonymousReadingError::Implausible);
         }
-        match self.readings.save(&reading).await? {
-            Saved::Stored => Ok(reading.into()),
+        let receipt = AnonymousReceipt::from(reading.clone());
+        let answer = answer_for(answering, &receipt);
+        match self.readings.save(&reading, answer).await? {
+            Saved::Stored => Ok(receipt),
             Saved::NotReplaced => {
                 tracing::info!(
                     meter = %reading.meter_number,
@@ -362,7 +366,7 @@ mod tests {
         readings
             .expect_save()
             .times(1)
-            .returning(move |_| Ok(outcome));
+            .returning(move |_, _| Ok(outcome));
         readings
     }
 
@@ -390,11 +394,11 @@ mod tests {
         let expected = stored.clone();
         readings
             .expect_save()
-            .withf(move |saved| *saved == expected)
+            .withf(move |saved, _| *saved == expected)
             .times(1)
-            .returning(|_| Ok(Saved::Stored));
+            .returning(|_, _| Ok(Saved::Stored));
         let outcome = use_case(meters_finding(true), readings, &Settings::default())
-            .execute(command("110"))
+            .execute(command("110"), None)
             .await;
         assert_eq!(
             outcome,
@@ -413,7 +417,7 @@ mod tests {
     async fn a_cabinet_reading_of_the_period_is_never_replaced() {
         let readings = saving(readings_after("100"), Saved::NotReplaced);
         let outcome = use_case(meters_finding(true), readings, &Settings::default())
-            .execute(command("110"))
+            .execute(command("110"), None)
             .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::AlreadySubmitted));
     }
@@ -426,7 +430,7 @@ mod tests {
             readings_after("100"),
             &Settings::default(),
         )
-        .execute(command("999999.999"))
+        .execute(command("999999.999"), None)
         .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Implausible));
     }
@@ -437,7 +441,7 @@ mod tests {
         settings.reading_policy.anonymous_cap = Some("40".parse().unwrap());
         let readings = saving(readings_after("100"), Saved::Stored);
         let receipt = use_case(meters_finding(true), readings, &settings)
-            .execute(command("140"))
+            .execute(command("140"), None)
             .await
             .unwrap();
         assert_eq!(
@@ -445,7 +449,7 @@ mod tests {
             vec![ReadingWarning::ConsumptionUnusuallyHigh]
         );
         let outcome = use_case(meters_finding(true), readings_after("100"), &settings)
-            .execute(command("140.001"))
+            .execute(command("140.001"), None)
             .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Implausible));
     }
@@ -458,7 +462,7 @@ mod tests {
             attempts(Some(LimitState::Allowed), None),
             &Settings::default(),
         )
-        .execute(command("110"))
+        .execute(command("110"), None)
         .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::MeterNotFound));
     }
@@ -472,7 +476,7 @@ mod tests {
             attempts(Some(LimitState::Exceeded { retry_after: wait }), None),
             &Settings::default(),
         )
-        .execute(command("110"))
+        .execute(command("110"), None)
         .await;
         assert_eq!(
             outcome,
@@ -492,7 +496,7 @@ mod tests {
             ),
             &Settings::default(),
         )
-        .execute(command("110"))
+        .execute(command("110"), None)
         .await;
         assert_eq!(
             outcome,
@@ -509,10 +513,13 @@ mod tests {
             attempts(None, Some(LimitState::Allowed)),
             &Settings::default(),
         )
-        .execute(SubmitAnonymousReadingCommand {
-            client_ip: None,
-            ..command("110")
-        })
+        .execute(
+            SubmitAnonymousReadingCommand {
+                client_ip: None,
+                ..command("110")
+            },
+            None,
+        )
         .await;
         assert!(outcome.is_ok(), "{outcome:?}");
     }
@@ -524,7 +531,7 @@ mod tests {
             readings_after("100"),
             &Settings::default(),
         )
-        .execute(command("99"))
+        .execute(command("99"), None)
         .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::BelowPrevious));
     }
@@ -535,7 +542,7 @@ mod tests {
         let mut settings = Settings::default();
         settings.reading_policy.window = Some(window);
         let outcome = use_case(meters_finding(true), readings_after("100"), &settings)
-            .execute(command("110"))
+            .execute(command("110"), None)
             .await;
         assert_eq!(
             outcome,
@@ -553,7 +560,7 @@ mod tests {
             attempts,
             &Settings::default(),
         )
-        .execute(command("110"))
+        .execute(command("110"), None)
         .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
     }
@@ -568,7 +575,7 @@ mod tests {
             attempts(Some(LimitState::Allowed), None),
             &Settings::default(),
         )
-        .execute(command("110"))
+        .execute(command("110"), None)
         .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
     }
@@ -578,7 +585,7 @@ mod tests {
         let mut readings = MockReadingRepository::new();
         readings.expect_last_before().returning(|_, _| Err(down()));
         let outcome = use_case(meters_finding(true), readings, &Settings::default())
-            .execute(command("110"))
+            .execute(command("110"), None)
             .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
     }
@@ -586,9 +593,9 @@ mod tests {
     #[tokio::test]
     async fn a_failing_save_is_reported() {
         let mut readings = readings_after("100");
-        readings.expect_save().returning(|_| Err(down()));
+        readings.expect_save().returning(|_, _| Err(down()));
         let outcome = use_case(meters_finding(true), readings, &Settings::default())
-            .execute(command("110"))
+            .execute(command("110"), None)
             .await;
         assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
     }

@@ -11,6 +11,7 @@ use vodokanal_domain::{
 };
 
 use super::submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
+use crate::idempotency::{Answering, answer_for};
 use crate::ports::{AccountRepository, Clock, Random, ReadingRepository};
 use crate::{Settings, StoreError};
 
@@ -105,6 +106,7 @@ impl SubmitReadings {
     pub async fn execute(
         &self,
         command: SubmitReadingsCommand,
+        answering: Option<&Answering<Vec<Reading>>>,
     ) -> Result<Vec<Reading>, SubmitReadingsError> {
         check_list(&command.readings).map_err(SubmitReadingsError::Invalid)?;
         let linked = self
@@ -151,7 +153,8 @@ impl SubmitReadings {
                 })?;
             prepared.push(reading);
         }
-        self.readings.save_all(&prepared).await?;
+        let answer = answer_for(answering, &prepared);
+        self.readings.save_all(&prepared, answer).await?;
         tracing::info!(user = %command.user_id, count = prepared.len(), "readings stored");
         Ok(prepared)
     }
@@ -265,14 +268,14 @@ mod tests {
         let stored = expected.clone();
         readings
             .expect_save_all()
-            .withf(move |saved| saved == stored.as_slice())
+            .withf(move |saved, _| saved == stored.as_slice())
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_, _| Ok(()));
         let outcome = use_case(linked_two_meters(), readings)
-            .execute(command(vec![
-                (meter_number(), "107.25"),
-                (hot_meter_number(), "3"),
-            ]))
+            .execute(
+                command(vec![(meter_number(), "107.25"), (hot_meter_number(), "3")]),
+                None,
+            )
             .await;
         assert_eq!(outcome, Ok(expected));
     }
@@ -281,10 +284,10 @@ mod tests {
     async fn one_reading_below_its_previous_stores_none() {
         // No save_all expectation: storing anything would fail the test.
         let outcome = use_case(linked_two_meters(), previous_readings())
-            .execute(command(vec![
-                (hot_meter_number(), "3"),
-                (meter_number(), "99"),
-            ]))
+            .execute(
+                command(vec![(hot_meter_number(), "3"), (meter_number(), "99")]),
+                None,
+            )
             .await;
         assert_eq!(
             outcome,
@@ -308,7 +311,7 @@ mod tests {
             &settings,
         );
         let outcome = use_case
-            .execute(command(vec![(meter_number(), "107")]))
+            .execute(command(vec![(meter_number(), "107")]), None)
             .await;
         assert_eq!(outcome, Err(SubmitReadingsError::WindowClosed { window }));
     }
@@ -318,7 +321,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Ok(None));
         let outcome = use_case(accounts, MockReadingRepository::new())
-            .execute(command(vec![(meter_number(), "107")]))
+            .execute(command(vec![(meter_number(), "107")]), None)
             .await;
         assert_eq!(outcome, Err(SubmitReadingsError::NotFound));
     }
@@ -327,10 +330,10 @@ mod tests {
     async fn a_meter_of_another_account_is_not_found_by_name() {
         let stranger: MeterNumber = "ЧУЖОЙ-1".parse().unwrap();
         let outcome = use_case(linked_two_meters(), MockReadingRepository::new())
-            .execute(command(vec![
-                (meter_number(), "107"),
-                (stranger.clone(), "1"),
-            ]))
+            .execute(
+                command(vec![(meter_number(), "107"), (stranger.clone(), "1")]),
+                None,
+            )
             .await;
         assert_eq!(
             outcome,
@@ -343,7 +346,7 @@ mod tests {
     #[tokio::test]
     async fn an_empty_list_is_invalid() {
         let outcome = use_case(MockAccountRepository::new(), MockReadingRepository::new())
-            .execute(command(vec![]))
+            .execute(command(vec![]), None)
             .await;
         assert_eq!(
             outcome,
@@ -354,11 +357,14 @@ mod tests {
     #[tokio::test]
     async fn the_same_meter_twice_is_invalid() {
         let outcome = use_case(MockAccountRepository::new(), MockReadingRepository::new())
-            .execute(command(vec![
-                (meter_number(), "107"),
-                (hot_meter_number(), "3"),
-                (meter_number(), "108"),
-            ]))
+            .execute(
+                command(vec![
+                    (meter_number(), "107"),
+                    (hot_meter_number(), "3"),
+                    (meter_number(), "108"),
+                ]),
+                None,
+            )
             .await;
         assert_eq!(
             outcome,
@@ -373,7 +379,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Err(down()));
         let outcome = use_case(accounts, MockReadingRepository::new())
-            .execute(command(vec![(meter_number(), "107")]))
+            .execute(command(vec![(meter_number(), "107")]), None)
             .await;
         assert_eq!(outcome, Err(SubmitReadingsError::Store(down())));
     }
@@ -383,7 +389,7 @@ mod tests {
         let mut readings = MockReadingRepository::new();
         readings.expect_last_before().returning(|_, _| Err(down()));
         let outcome = use_case(linked_two_meters(), readings)
-            .execute(command(vec![(meter_number(), "107")]))
+            .execute(command(vec![(meter_number(), "107")]), None)
             .await;
         assert_eq!(outcome, Err(SubmitReadingsError::Store(down())));
     }
@@ -394,9 +400,9 @@ mod tests {
         readings
             .expect_save_all()
             .times(1)
-            .returning(|_| Err(down()));
+            .returning(|_, _| Err(down()));
         let outcome = use_case(linked_two_meters(), readings)
-            .execute(command(vec![(meter_number(), "107")]))
+            .execute(command(vec![(meter_number(), "107")]), None)
             .await;
         assert_eq!(outcome, Err(SubmitReadingsError::Store(down())));
     }

@@ -10,6 +10,7 @@ use vodokanal_domain::{
     VisitRequestId, VisitSlot, VisitSlotError, VisitStatus, WorkingHours,
 };
 
+use crate::idempotency::{Answering, answer_for};
 use crate::ports::{AccountRepository, Clock, Random, VisitRequestRepository};
 use crate::{Settings, StoreError};
 
@@ -77,7 +78,11 @@ impl BookVisit {
     }
 
     /// The account, then the meter, then the slot (in the utility's local "today").
-    pub async fn execute(&self, command: BookVisitCommand) -> Result<VisitRequest, BookVisitError> {
+    pub async fn execute(
+        &self,
+        command: BookVisitCommand,
+        answering: Option<&Answering<VisitRequest>>,
+    ) -> Result<VisitRequest, BookVisitError> {
         let linked = self
             .accounts
             .linked_one(command.user_id, &command.account_number)
@@ -112,7 +117,8 @@ impl BookVisit {
             created_at: now,
             user_id: Some(command.user_id),
         };
-        self.visits.create(&request).await?;
+        let answer = answer_for(answering, &request);
+        self.visits.create(&request, answer).await?;
         tracing::info!(
             user = %command.user_id,
             phone = %request.phone.masked(),
@@ -193,11 +199,11 @@ mod tests {
         let mut visits = MockVisitRequestRepository::new();
         visits
             .expect_create()
-            .withf(|request| *request == expected(Some(meter_number())))
+            .withf(|request, _| *request == expected(Some(meter_number())))
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_, _| Ok(()));
         let outcome = book(linked_account(), visits)
-            .execute(command(Some(meter_number())))
+            .execute(command(Some(meter_number())), None)
             .await;
         assert_eq!(outcome, Ok(expected(Some(meter_number()))));
     }
@@ -207,10 +213,12 @@ mod tests {
         let mut visits = MockVisitRequestRepository::new();
         visits
             .expect_create()
-            .withf(|request| *request == expected(None))
+            .withf(|request, _| *request == expected(None))
             .times(1)
-            .returning(|_| Ok(()));
-        let outcome = book(linked_account(), visits).execute(command(None)).await;
+            .returning(|_, _| Ok(()));
+        let outcome = book(linked_account(), visits)
+            .execute(command(None), None)
+            .await;
         assert_eq!(outcome, Ok(expected(None)));
     }
 
@@ -219,7 +227,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Ok(None));
         let outcome = book(accounts, MockVisitRequestRepository::new())
-            .execute(command(None))
+            .execute(command(None), None)
             .await;
         assert_eq!(outcome, Err(BookVisitError::NotFound));
     }
@@ -227,7 +235,7 @@ mod tests {
     #[tokio::test]
     async fn a_meter_of_another_account_is_not_found() {
         let outcome = book(linked_account(), MockVisitRequestRepository::new())
-            .execute(command(Some(hot_meter_number())))
+            .execute(command(Some(hot_meter_number())), None)
             .await;
         assert_eq!(outcome, Err(BookVisitError::MeterNotFound));
     }
@@ -235,10 +243,13 @@ mod tests {
     #[tokio::test]
     async fn today_is_not_bookable() {
         let outcome = book(linked_account(), MockVisitRequestRepository::new())
-            .execute(BookVisitCommand {
-                date: date(16),
-                ..command(None)
-            })
+            .execute(
+                BookVisitCommand {
+                    date: date(16),
+                    ..command(None)
+                },
+                None,
+            )
             .await;
         assert_eq!(
             outcome,
@@ -251,10 +262,13 @@ mod tests {
     #[tokio::test]
     async fn a_time_outside_the_working_hours_is_unavailable() {
         let outcome = book(linked_account(), MockVisitRequestRepository::new())
-            .execute(BookVisitCommand {
-                time: at(18, 30),
-                ..command(None)
-            })
+            .execute(
+                BookVisitCommand {
+                    time: at(18, 30),
+                    ..command(None)
+                },
+                None,
+            )
             .await;
         assert_eq!(
             outcome,
@@ -267,10 +281,13 @@ mod tests {
     #[tokio::test]
     async fn sunday_is_unavailable() {
         let outcome = book(linked_account(), MockVisitRequestRepository::new())
-            .execute(BookVisitCommand {
-                date: date(22),
-                ..command(None)
-            })
+            .execute(
+                BookVisitCommand {
+                    date: date(22),
+                    ..command(None)
+                },
+                None,
+            )
             .await;
         assert_eq!(
             outcome,
@@ -292,7 +309,7 @@ mod tests {
             &Settings::default(),
         );
         assert_eq!(
-            use_case.execute(command(None)).await,
+            use_case.execute(command(None), None).await,
             Err(BookVisitError::SlotUnavailable(
                 VisitSlotError::NotAfterToday
             ))
@@ -304,7 +321,7 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Err(down()));
         let outcome = book(accounts, MockVisitRequestRepository::new())
-            .execute(command(None))
+            .execute(command(None), None)
             .await;
         assert_eq!(outcome, Err(BookVisitError::Store(down())));
     }
@@ -312,8 +329,13 @@ mod tests {
     #[tokio::test]
     async fn a_failing_visit_store_is_reported() {
         let mut visits = MockVisitRequestRepository::new();
-        visits.expect_create().times(1).returning(|_| Err(down()));
-        let outcome = book(linked_account(), visits).execute(command(None)).await;
+        visits
+            .expect_create()
+            .times(1)
+            .returning(|_, _| Err(down()));
+        let outcome = book(linked_account(), visits)
+            .execute(command(None), None)
+            .await;
         assert_eq!(outcome, Err(BookVisitError::Store(down())));
     }
 }

@@ -30,6 +30,10 @@ impl From<StoreError> for Problem {
                 tracing::error!(%cause, "the store holds corrupt data");
                 Self::internal()
             }
+            StoreError::ClaimLost => {
+                tracing::warn!("a request lost its Idempotency-Key claim to a retry");
+                IdempotencyError::InProgress.into()
+            }
         }
     }
 }

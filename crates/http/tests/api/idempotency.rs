@@ -1,20 +1,24 @@
 //! `Idempotency-Key`: replay byte for byte, reuse refused, invalid keys refused, the scope of a
-//! key, and work that outlives its client.
+//! key, work that outlives its client, an answer that commits with its work, and a claim left
+//! by a dead process taken over after its lease.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use axum::http::{Method, StatusCode};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use tokio::sync::Notify;
+use vodokanal_app::StoreError;
+use vodokanal_app::idempotency::{Answer, ClaimToken, Claimed, Idempotency, IdempotencyRecordKey};
 use vodokanal_app::ports::{
-    CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
-    ProviderError, ProviderReport,
+    Claim, ClaimCutoffs, CreatedPayment, IdempotencyStore, Notification, NotificationError,
+    PaymentProvider, PaymentRequest, ProviderError, ProviderReport,
 };
 use vodokanal_http::HttpConfig;
 
-use crate::harness::{ACCOUNT, App, METER, SECOND_ACCOUNT, settings};
+use crate::harness::{ACCOUNT, App, METER, SECOND_ACCOUNT, now, settings};
 
 #[tokio::test]
 async fn a_repeat_replays_the_first_answer_and_stores_nothing_new() {
@@ -242,4 +246,158 @@ async fn a_client_that_goes_away_does_not_cut_the_work_under_its_key() {
     assert_eq!(retry.status, StatusCode::CREATED, "{:?}", retry.json());
     assert_eq!(provider.creates.load(Ordering::SeqCst), 1);
     assert_eq!(request().await.bytes, retry.bytes);
+}
+
+const PAYMENT: &str = r#"{"account_number": "123456", "purpose": "water", "amount": "10"}"#;
+
+/// An anonymous payment under `key`, from the harness's caller (198.51.100.7).
+async fn pay_under(app: &App, key: &str) -> crate::harness::Answer {
+    app.call_raw(
+        Method::POST,
+        "/api/v1/public/payments",
+        None,
+        Some(PAYMENT),
+        &[("idempotency-key", key)],
+    )
+    .await
+}
+
+/// The claim a request under `key` left behind when its process died `seconds` ago.
+async fn left_behind(app: &App, key: &str, seconds: i64) {
+    let claim = Claimed {
+        record: IdempotencyRecordKey {
+            caller: "ip:198.51.100.7".into(),
+            endpoint: "POST /api/v1/public/payments".into(),
+            key: key.into(),
+        },
+        token: ClaimToken::from_bytes([42; 16]),
+    };
+    let at = now() - TimeDelta::seconds(seconds);
+    let cutoffs = ClaimCutoffs {
+        expired_before: at - TimeDelta::hours(24),
+        abandoned_before: at - TimeDelta::seconds(60),
+    };
+    let claimed = app
+        .stores
+        .idempotency
+        .claim(
+            &claim,
+            &Idempotency::fingerprint(PAYMENT.as_bytes()),
+            at,
+            cutoffs,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed, Claim::Started);
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_dead_process_is_taken_over_after_its_lease() {
+    let app = App::new().await;
+    // Within the lease (60 s by default) the first request may still be running.
+    left_behind(&app, "recent", 59).await;
+    pay_under(&app, "recent")
+        .await
+        .problem(409, "idempotency_request_in_progress");
+    // Past it, the retry takes the claim over and does the work, once.
+    left_behind(&app, "abandoned", 61).await;
+    let retry = pay_under(&app, "abandoned").await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{:?}", retry.json());
+    assert_eq!(pay_under(&app, "abandoned").await.bytes, retry.bytes);
+    assert_eq!(app.provider.created.lock().unwrap().len(), 1);
+}
+
+/// The idempotency store, except that storing an answer apart from its work always fails.
+struct NoSeparateAnswers(Arc<dyn IdempotencyStore>);
+
+#[async_trait]
+impl IdempotencyStore for NoSeparateAnswers {
+    async fn claim(
+        &self,
+        claim: &Claimed,
+        fingerprint: &[u8; 32],
+        now: DateTime<Utc>,
+        cutoffs: ClaimCutoffs,
+    ) -> Result<Claim, StoreError> {
+        self.0.claim(claim, fingerprint, now, cutoffs).await
+    }
+    async fn complete(&self, _answer: &Answer) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("the process died here".into()))
+    }
+    async fn release(&self, claim: &Claimed) -> Result<(), StoreError> {
+        self.0.release(claim).await
+    }
+}
+
+#[tokio::test]
+async fn the_answer_commits_with_the_work_it_answers() {
+    let app = App::with(settings(), HttpConfig::default(), |ports| {
+        ports.idempotency = Arc::new(NoSeparateAnswers(ports.idempotency.clone()));
+    })
+    .await;
+    let token = app.with_account().await;
+    let requests = [
+        (
+            "/api/v1/public/payments".to_owned(),
+            None,
+            PAYMENT.to_owned(),
+        ),
+        (
+            "/api/v1/public/readings".to_owned(),
+            None,
+            format!(
+                r#"{{"full_name": "Иванов Иван", "phone": "+79109845003", "meter_number": "{METER}", "value": "101"}}"#
+            ),
+        ),
+        (
+            format!("/api/v1/accounts/{ACCOUNT}/readings"),
+            Some(token.as_str()),
+            format!(r#"{{"readings": [{{"meter_number": "{METER}", "value": "120"}}]}}"#),
+        ),
+        (
+            format!("/api/v1/accounts/{ACCOUNT}/payments"),
+            Some(token.as_str()),
+            r#"{"purpose": "water", "amount": "100"}"#.to_owned(),
+        ),
+        (
+            "/api/v1/visit-requests".to_owned(),
+            Some(token.as_str()),
+            json!({
+                "kind": "meter_acceptance",
+                "account_number": ACCOUNT,
+                "phone": "+79109845003",
+                "visit_date": "2026-11-18",
+                "visit_time": "10:30"
+            })
+            .to_string(),
+        ),
+    ];
+    for (path, token, body) in requests {
+        let send = || {
+            app.call_raw(
+                Method::POST,
+                &path,
+                token,
+                Some(&body),
+                &[("idempotency-key", "once")],
+            )
+        };
+        let first = send().await;
+        assert_eq!(
+            first.status,
+            StatusCode::CREATED,
+            "{path}: {:?}",
+            first.json()
+        );
+        // Had the answer been stored apart from the work, the retry would find the key
+        // running (409) for a day while the work stands.
+        let retry = send().await;
+        assert_eq!(
+            retry.status,
+            StatusCode::CREATED,
+            "{path}: {:?}",
+            retry.json()
+        );
+        assert_eq!(retry.bytes, first.bytes, "{path}");
+    }
 }

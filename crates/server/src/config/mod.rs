@@ -20,6 +20,7 @@ use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
 use vodokanal_auth::HasherPool;
 use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
+use vodokanal_http::HttpConfig;
 use vodokanal_payments::YooKassaConfig;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
@@ -135,6 +136,7 @@ pub struct ServeConfig {
     anonymous_reading_cap: Option<ReadingValue>,
     receipts: Option<bool>,
     session_days: Option<u32>,
+    idempotency_lease: Option<u32>,
     sms_hourly_budget: Option<u32>,
     login_network_failures: Option<u32>,
     sms_daily_budget: Option<u32>,
@@ -395,6 +397,18 @@ impl ServeConfig {
                 .as_deref()
                 .map(|text| number(text, "VODOKANAL_SMS_HOURLY_BUDGET", 1, 1_000_000))
                 .transpose()?,
+            idempotency_lease: args
+                .idempotency_lease
+                .as_deref()
+                .map(|text| {
+                    number(
+                        text,
+                        "VODOKANAL_IDEMPOTENCY_LEASE",
+                        request_timeout_seconds(),
+                        3600,
+                    )
+                })
+                .transpose()?,
             login_network_failures: args
                 .login_network_failures
                 .as_deref()
@@ -423,6 +437,9 @@ impl ServeConfig {
         }
         if let Some(days) = self.session_days {
             settings.session_lifetime = TimeDelta::days(i64::from(days));
+        }
+        if let Some(seconds) = self.idempotency_lease {
+            settings.idempotency_lease = TimeDelta::seconds(i64::from(seconds));
         }
         if let Some(budget) = self.sms_hourly_budget {
             settings.limits.sms_budget.max = budget;
@@ -522,6 +539,12 @@ fn smsru(args: &ServeArgs) -> Result<SmsConfig, ConfigError> {
             .map(str::to_owned),
         url: base_url(&args.smsru_url, "VODOKANAL_SMSRU_URL", "https://sms.ru")?,
     })
+}
+
+/// The HTTP request timeout in whole seconds: the shortest idempotency lease.
+fn request_timeout_seconds() -> u32 {
+    let timeout = HttpConfig::default().request_timeout.as_secs();
+    u32::try_from(timeout).unwrap_or(u32::MAX)
 }
 
 fn number(text: &str, setting: &'static str, min: u32, max: u32) -> Result<u32, ConfigError> {
@@ -704,6 +727,8 @@ mod tests {
             "5",
             "--max-connections",
             "64",
+            "--idempotency-lease",
+            "90",
         ])
         .unwrap();
         assert_eq!(config.listener.header_read_timeout, Duration::from_secs(5));
@@ -759,6 +784,7 @@ mod tests {
         );
         assert!(settings.receipts);
         assert_eq!(settings.session_lifetime, TimeDelta::days(7));
+        assert_eq!(settings.idempotency_lease, TimeDelta::seconds(90));
         assert_eq!(settings.limits.sms_budget.max, 50);
         assert_eq!(settings.limits.login_failures_per_network.max, 12);
         assert_eq!(settings.limits.sms_daily_budget.max, 500);
@@ -1020,6 +1046,7 @@ mod tests {
             ("--max-connections", "none", "VODOKANAL_MAX_CONNECTIONS"),
             ("--statement-timeout", "5s", "VODOKANAL_STATEMENT_TIMEOUT"),
             ("--session-days", "0", "VODOKANAL_SESSION_DAYS"),
+            ("--idempotency-lease", "14", "VODOKANAL_IDEMPOTENCY_LEASE"),
             ("--sms-hourly-budget", "lots", "VODOKANAL_SMS_HOURLY_BUDGET"),
             (
                 "--login-network-failures",

@@ -1,13 +1,13 @@
 //! `Housekeeping`: the purge deletes what expired before its cutoffs and nothing else.
 
 use chrono::TimeDelta;
-use vodokanal_app::idempotency::IdempotencyRecordKey;
 use vodokanal_app::ports::{Claim, Limit, LimitState, NewSms, PurgeCutoffs, Purged, SmsPurpose};
 use vodokanal_domain::{CodePurpose, PendingCode, Phone, Session};
 
+use super::idempotency::{claim_at, retried, started};
 use super::seed_user;
 use crate::Stores;
-use crate::builders::{self, fingerprint, now, phone, record_key, stored_response};
+use crate::builders::{self, answer, claim_of, now, phone, stored_response};
 
 const ONE_PER_DAY: Limit = Limit {
     max: 1,
@@ -29,7 +29,7 @@ struct Seeded {
     live_session: Session,
     expired_code: PendingCode,
     live_code: PendingCode,
-    live_key: IdempotencyRecordKey,
+    live_key: &'static str,
     old_sms: Phone,
     recent_sms: Phone,
 }
@@ -49,32 +49,12 @@ async fn seed_expired_and_live(stores: &Stores) -> Seeded {
     stores.codes.put(&expired_code).await.unwrap();
     stores.codes.put(&live_code).await.unwrap();
 
-    let old_key = record_key("old");
-    let new_key = record_key("new");
     let long_ago = now() - TimeDelta::hours(25);
+    claim_at(stores, &claim_of("old"), 1, long_ago).await;
+    let new_key = started(stores, "new").await;
     stores
         .idempotency
-        .claim(
-            &old_key,
-            &fingerprint(1),
-            long_ago,
-            long_ago - TimeDelta::hours(24),
-        )
-        .await
-        .unwrap();
-    stores
-        .idempotency
-        .claim(
-            &new_key,
-            &fingerprint(1),
-            now(),
-            cutoffs().idempotency_before,
-        )
-        .await
-        .unwrap();
-    stores
-        .idempotency
-        .complete(&new_key, &stored_response(201, "{}"))
+        .complete(&answer(&new_key, 201, "{}"))
         .await
         .unwrap();
 
@@ -113,7 +93,7 @@ async fn seed_expired_and_live(stores: &Stores) -> Seeded {
         live_session,
         expired_code,
         live_code,
-        live_key: new_key,
+        live_key: "new",
         old_sms,
         recent_sms,
     }
@@ -170,16 +150,7 @@ pub async fn purge_deletes_only_what_expired(stores: Stores) {
     );
     // The live record still replays; the attempt inside the window still counts.
     assert_eq!(
-        stores
-            .idempotency
-            .claim(
-                &live_key,
-                &fingerprint(1),
-                now(),
-                cutoffs().idempotency_before
-            )
-            .await
-            .unwrap(),
+        retried(&stores, live_key).await,
         Claim::Completed(stored_response(201, "{}"))
     );
     assert!(matches!(

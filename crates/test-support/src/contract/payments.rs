@@ -5,6 +5,7 @@ use vodokanal_app::ports::PaymentCursor;
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{Payment, PaymentPurpose, PaymentStatus, ReceiptContact, Settlement};
 
+use super::idempotency::a_write_commits_with_its_answer;
 use super::{collect, concurrently, seed_account, seed_user};
 use crate::Stores;
 use crate::builders::{self, money, seconds_from_now};
@@ -74,7 +75,7 @@ pub async fn the_providers_id_finds_the_payment(stores: Stores) {
     stores.payments.create(&other).await.unwrap();
     stores
         .payments
-        .attach_provider(payment.id, "prov-1", "https://pay.example/1")
+        .attach_provider(payment.id, "prov-1", "https://pay.example/1", None)
         .await
         .unwrap();
     let expected = Payment {
@@ -103,7 +104,7 @@ pub async fn an_unknown_provider_id_finds_nothing(stores: Stores) {
     stores.payments.create(&payment).await.unwrap();
     stores
         .payments
-        .attach_provider(payment.id, "prov-1", "https://pay.example/1")
+        .attach_provider(payment.id, "prov-1", "https://pay.example/1", None)
         .await
         .unwrap();
     assert_eq!(
@@ -488,4 +489,35 @@ pub async fn the_export_holds_the_payments_created_in_the_range(stores: Stores) 
         .await
         .is_empty()
     );
+}
+
+pub async fn the_providers_id_commits_with_its_answer(stores: Stores) {
+    let (account, _) = seed_account(&stores).await;
+    let payments: Vec<Payment> = (0..3).map(|_| builders::payment(&account)).collect();
+    for payment in &payments {
+        stores.payments.create(payment).await.unwrap();
+    }
+    let payment = |n: u8| payments[usize::from(n) - 1].id;
+    a_write_commits_with_its_answer(
+        &stores,
+        |answer, n| {
+            let stores = stores.clone();
+            let id = payment(n);
+            async move {
+                stores
+                    .payments
+                    .attach_provider(id, &format!("prov-{n}"), "https://pay.example/1", answer)
+                    .await
+            }
+        },
+        |n| {
+            let stores = stores.clone();
+            let id = payment(n);
+            async move {
+                let found = stores.payments.find(id).await.unwrap().unwrap();
+                found.provider_payment_id.is_some()
+            }
+        },
+    )
+    .await;
 }

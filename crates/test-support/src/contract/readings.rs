@@ -2,9 +2,10 @@
 //! subscriber's reading kept from a stranger's, history newest first, the previous period's
 //! reading, the export of a period, and the operator's void.
 
-use vodokanal_app::ports::Saved;
+use vodokanal_app::ports::{Claim, Saved};
 use vodokanal_domain::{Reading, ReadingSource, ReadingWarning, Voided};
 
+use super::idempotency::{a_write_commits_with_its_answer, retried, started};
 use super::{collect, concurrently, import, seed_account, seed_account_with_two_meters, seed_user};
 use crate::Stores;
 use crate::builders::{self, seconds_from_now, value};
@@ -32,7 +33,7 @@ pub async fn a_saved_reading_keeps_every_field(stores: Stores) {
     };
     stores
         .readings
-        .save_all(&[cabinet.clone(), anonymous.clone()])
+        .save_all(&[cabinet.clone(), anonymous.clone()], None)
         .await
         .unwrap();
     let history = stores.readings.history(&account, 10, None).await.unwrap();
@@ -41,7 +42,7 @@ pub async fn a_saved_reading_keeps_every_field(stores: Stores) {
 
 pub async fn saving_an_empty_batch_changes_nothing(stores: Stores) {
     let (account, _) = seed_account(&stores).await;
-    stores.readings.save_all(&[]).await.unwrap();
+    stores.readings.save_all(&[], None).await.unwrap();
     assert!(
         stores
             .readings
@@ -58,7 +59,7 @@ pub async fn a_second_reading_of_the_period_replaces_the_first(stores: Stores) {
     let earlier_period = builders::reading(&account, &meter, "2026-10", "5");
     stores
         .readings
-        .save_all(&[first.clone(), earlier_period.clone()])
+        .save_all(&[first.clone(), earlier_period.clone()], None)
         .await
         .unwrap();
     let second = Reading {
@@ -69,7 +70,7 @@ pub async fn a_second_reading_of_the_period_replaces_the_first(stores: Stores) {
     };
     stores
         .readings
-        .save_all(std::slice::from_ref(&second))
+        .save_all(std::slice::from_ref(&second), None)
         .await
         .unwrap();
     let history = stores.readings.history(&account, 10, None).await.unwrap();
@@ -81,7 +82,7 @@ pub async fn a_batch_with_one_bad_reading_stores_none(stores: Stores) {
     let kept = builders::reading(&account, &first, "2026-10", "1");
     stores
         .readings
-        .save_all(std::slice::from_ref(&kept))
+        .save_all(std::slice::from_ref(&kept), None)
         .await
         .unwrap();
     let batch = [
@@ -90,13 +91,13 @@ pub async fn a_batch_with_one_bad_reading_stores_none(stores: Stores) {
         // Its meter does not exist: a foreign key the store refuses.
         builders::reading(&account, &builders::fresh_meter_number(), "2026-11", "4"),
     ];
-    assert!(stores.readings.save_all(&batch).await.is_err());
+    assert!(stores.readings.save_all(&batch, None).await.is_err());
     assert_eq!(
         stores.readings.history(&account, 10, None).await.unwrap(),
         vec![kept]
     );
     // The store still works after the failed transaction.
-    stores.readings.save_all(&batch[..2]).await.unwrap();
+    stores.readings.save_all(&batch[..2], None).await.unwrap();
     assert_eq!(
         stores
             .readings
@@ -113,14 +114,14 @@ pub async fn a_batch_replacing_an_earlier_reading_is_rolled_back_whole(stores: S
     let first = builders::reading(&account, &meter, "2026-11", "10");
     stores
         .readings
-        .save_all(std::slice::from_ref(&first))
+        .save_all(std::slice::from_ref(&first), None)
         .await
         .unwrap();
     let batch = [
         builders::reading(&account, &meter, "2026-11", "20"),
         builders::reading(&account, &builders::fresh_meter_number(), "2026-11", "4"),
     ];
-    assert!(stores.readings.save_all(&batch).await.is_err());
+    assert!(stores.readings.save_all(&batch, None).await.is_err());
     assert_eq!(
         stores.readings.history(&account, 10, None).await.unwrap(),
         vec![first]
@@ -138,7 +139,7 @@ pub async fn concurrent_saves_of_one_meter_and_period_leave_one_reading(stores: 
     let results = concurrently(candidates.len(), |i| {
         let readings = stores.readings.clone();
         let reading = candidates[i].clone();
-        async move { readings.save_all(&[reading]).await }
+        async move { readings.save_all(&[reading], None).await }
     })
     .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -156,7 +157,7 @@ pub async fn concurrent_batches_of_different_meters_all_commit(stores: Stores) {
             builders::reading(&account, &first, periods[i], "1"),
             builders::reading(&account, &second, periods[i], "2"),
         ];
-        async move { readings.save_all(&batch).await }
+        async move { readings.save_all(&batch, None).await }
     })
     .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -181,7 +182,7 @@ pub async fn history_is_newest_first_and_limited(stores: Stores) {
             ..builders::reading(&account, &meter, period, "1")
         })
         .collect();
-    stores.readings.save_all(&readings).await.unwrap();
+    stores.readings.save_all(&readings, None).await.unwrap();
     let newest_first: Vec<Reading> = readings.iter().rev().cloned().collect();
     assert_eq!(
         stores.readings.history(&account, 10, None).await.unwrap(),
@@ -203,7 +204,7 @@ pub async fn history_before_pages_back(stores: Stores) {
             ..builders::reading(&account, &meter, period, "1")
         })
         .collect();
-    stores.readings.save_all(&readings).await.unwrap();
+    stores.readings.save_all(&readings, None).await.unwrap();
     // `before` is exclusive.
     assert_eq!(
         stores
@@ -237,10 +238,13 @@ pub async fn history_holds_only_the_accounts_readings(stores: Stores) {
     let mine = builders::reading(&account, &meter, "2026-11", "1");
     stores
         .readings
-        .save_all(&[
-            mine.clone(),
-            builders::reading(&other, &others_meter, "2026-11", "2"),
-        ])
+        .save_all(
+            &[
+                mine.clone(),
+                builders::reading(&other, &others_meter, "2026-11", "2"),
+            ],
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -273,13 +277,16 @@ pub async fn last_before_is_the_latest_earlier_period(stores: Stores) {
     let december = builders::reading(&account, &meter, "2026-12", "12");
     stores
         .readings
-        .save_all(&[
-            august,
-            september.clone(),
-            november.clone(),
-            december,
-            builders::reading(&account, &other_meter, "2026-10", "99"),
-        ])
+        .save_all(
+            &[
+                august,
+                september.clone(),
+                november.clone(),
+                december,
+                builders::reading(&account, &other_meter, "2026-10", "99"),
+            ],
+            None,
+        )
         .await
         .unwrap();
     let period = builders::period("2026-11");
@@ -301,7 +308,7 @@ pub async fn last_before_without_an_earlier_reading_is_none(stores: Stores) {
     let (account, meter) = seed_account(&stores).await;
     stores
         .readings
-        .save_all(&[builders::reading(&account, &meter, "2026-11", "1")])
+        .save_all(&[builders::reading(&account, &meter, "2026-11", "1")], None)
         .await
         .unwrap();
     assert_eq!(
@@ -371,7 +378,7 @@ pub async fn the_export_holds_the_periods_subscriber_readings(stores: Stores) {
     let october = builders::reading(&other, &others_meter, "2026-10", "6");
     stores
         .readings
-        .save_all(&[anonymous.clone(), cabinet.clone(), october])
+        .save_all(&[anonymous.clone(), cabinet.clone(), october], None)
         .await
         .unwrap();
     let exported = collect(stores.readings.export(builders::period("2026-11"))).await;
@@ -394,11 +401,14 @@ pub async fn last_for_meter_is_the_latest_period_of_that_meter(stores: Stores) {
     let november = builders::reading(&account, &meter, "2026-11", "11");
     stores
         .readings
-        .save_all(&[
-            november.clone(),
-            october,
-            builders::reading(&other_account, &other_meter, "2026-12", "99"),
-        ])
+        .save_all(
+            &[
+                november.clone(),
+                october,
+                builders::reading(&other_account, &other_meter, "2026-12", "99"),
+            ],
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -430,7 +440,10 @@ pub async fn save_keeps_a_subscribers_reading_as_the_rule_says(stores: Stores) {
         builders::reading(&account, &meter, "2026-01", "1"),
         Anonymous,
     );
-    assert_eq!(stores.readings.save(&free).await.unwrap(), Saved::Stored);
+    assert_eq!(
+        stores.readings.save(&free, None).await.unwrap(),
+        Saved::Stored
+    );
     for (i, (existing, new)) in [Cabinet, Anonymous, Registry]
         .into_iter()
         .flat_map(|existing| [Cabinet, Anonymous, Registry].map(|new| (existing, new)))
@@ -440,7 +453,7 @@ pub async fn save_keeps_a_subscribers_reading_as_the_rule_says(stores: Stores) {
         let first = from_source(builders::reading(&account, &meter, &period, "5"), existing);
         stores
             .readings
-            .save_all(std::slice::from_ref(&first))
+            .save_all(std::slice::from_ref(&first), None)
             .await
             .unwrap();
         let second = Reading {
@@ -453,7 +466,7 @@ pub async fn save_keeps_a_subscribers_reading_as_the_rule_says(stores: Stores) {
             Saved::NotReplaced
         };
         assert_eq!(
-            stores.readings.save(&second).await.unwrap(),
+            stores.readings.save(&second, None).await.unwrap(),
             expected,
             "{new:?} over {existing:?}"
         );
@@ -494,9 +507,12 @@ pub async fn concurrent_anonymous_and_cabinet_readings_leave_the_cabinets(stores
         let reading = candidates[i].clone();
         async move {
             if reading.source == ReadingSource::Cabinet {
-                readings.save_all(&[reading]).await.map(|()| Saved::Stored)
+                readings
+                    .save_all(&[reading], None)
+                    .await
+                    .map(|()| Saved::Stored)
             } else {
-                readings.save(&reading).await
+                readings.save(&reading, None).await
             }
         }
     })
@@ -520,7 +536,7 @@ pub async fn a_voided_reading_stays_in_the_history_and_leaves_the_base(stores: S
     };
     stores
         .readings
-        .save_all(&[september.clone(), poisoned.clone()])
+        .save_all(&[september.clone(), poisoned.clone()], None)
         .await
         .unwrap();
     let how = void_by_operator(120);
@@ -568,7 +584,7 @@ pub async fn voiding_frees_the_period_for_a_new_reading(stores: Stores) {
     );
     stores
         .readings
-        .save_all(std::slice::from_ref(&first))
+        .save_all(std::slice::from_ref(&first), None)
         .await
         .unwrap();
     let how = void_by_operator(10);
@@ -587,7 +603,7 @@ pub async fn voiding_frees_the_period_for_a_new_reading(stores: Stores) {
         )
     };
     assert_eq!(
-        stores.readings.save(&anonymous).await.unwrap(),
+        stores.readings.save(&anonymous, None).await.unwrap(),
         Saved::Stored
     );
     let cabinet = Reading {
@@ -596,7 +612,7 @@ pub async fn voiding_frees_the_period_for_a_new_reading(stores: Stores) {
     };
     stores
         .readings
-        .save_all(std::slice::from_ref(&cabinet))
+        .save_all(std::slice::from_ref(&cabinet), None)
         .await
         .unwrap();
     let voided = Reading {
@@ -639,7 +655,7 @@ pub async fn voiding_a_missing_reading_is_none(stores: Stores) {
     let (account, meter) = seed_account(&stores).await;
     stores
         .readings
-        .save_all(&[builders::reading(&account, &meter, "2026-10", "1")])
+        .save_all(&[builders::reading(&account, &meter, "2026-10", "1")], None)
         .await
         .unwrap();
     let how = void_by_operator(0);
@@ -704,4 +720,72 @@ pub async fn the_registry_fills_a_period_whose_reading_was_voided(stores: Stores
         .unwrap();
     assert_eq!(live.value, value("321.5"));
     assert_eq!(live.voided, None);
+}
+
+/// The reading of `meter` in the `n`-th month of 2026, from `source`.
+fn monthly(
+    account: &vodokanal_domain::AccountNumber,
+    meter: &vodokanal_domain::MeterNumber,
+    n: u8,
+    source: ReadingSource,
+) -> Reading {
+    from_source(
+        builders::reading(account, meter, &format!("2026-{n:02}"), "1"),
+        source,
+    )
+}
+
+/// Whether the meter has a live reading of the `n`-th month of 2026.
+async fn has_month(stores: &Stores, meter: &vodokanal_domain::MeterNumber, n: u8) -> bool {
+    stores
+        .readings
+        .last_before(meter, builders::period(&format!("2026-{:02}", n + 1)))
+        .await
+        .unwrap()
+        .is_some_and(|reading| reading.period == builders::period(&format!("2026-{n:02}")))
+}
+
+pub async fn a_batch_commits_with_its_answer(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    a_write_commits_with_its_answer(
+        &stores,
+        |answer, n| {
+            let stores = stores.clone();
+            let reading = monthly(&account, &meter, n, ReadingSource::Cabinet);
+            async move { stores.readings.save_all(&[reading], answer).await }
+        },
+        |n| has_month(&stores, &meter, n),
+    )
+    .await;
+}
+
+pub async fn an_anonymous_reading_commits_with_its_answer(stores: Stores) {
+    let (account, meter) = seed_account(&stores).await;
+    a_write_commits_with_its_answer(
+        &stores,
+        |answer, n| {
+            let stores = stores.clone();
+            let reading = monthly(&account, &meter, n, ReadingSource::Anonymous);
+            async move {
+                let saved = stores.readings.save(&reading, answer).await?;
+                assert_eq!(saved, Saved::Stored);
+                Ok(())
+            }
+        },
+        |n| has_month(&stores, &meter, n),
+    )
+    .await;
+    // A reading not stored stores no answer: the claim stays open for the client's retry.
+    let cabinet = monthly(&account, &meter, 7, ReadingSource::Cabinet);
+    stores.readings.save_all(&[cabinet], None).await.unwrap();
+    let claim = started(&stores, "refused").await;
+    let refused = monthly(&account, &meter, 7, ReadingSource::Anonymous);
+    assert_eq!(
+        stores
+            .readings
+            .save(&refused, Some(builders::answer(&claim, 201, "{}")))
+            .await,
+        Ok(Saved::NotReplaced)
+    );
+    assert_eq!(retried(&stores, "refused").await, Claim::InProgress);
 }

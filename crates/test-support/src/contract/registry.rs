@@ -292,7 +292,7 @@ pub async fn a_registry_reading_never_replaces_a_subscribers(stores: Stores) {
     let subscribers = builders::reading(&account, &meter, "2026-10", "150");
     stores
         .readings
-        .save_all(std::slice::from_ref(&subscribers))
+        .save_all(std::slice::from_ref(&subscribers), None)
         .await
         .unwrap();
     stores

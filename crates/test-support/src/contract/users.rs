@@ -1,11 +1,11 @@
 //! `UserRepository`: unique phone and e-mail, look-ups, the password hash, deletion and what it
 //! cascades to.
 
-use chrono::TimeDelta;
-use vodokanal_app::idempotency::{Caller, IdempotencyRecordKey};
+use vodokanal_app::idempotency::{Caller, Claimed, IdempotencyRecordKey};
 use vodokanal_app::ports::{Claim, CreateUserError};
 use vodokanal_domain::{PasswordHash, User};
 
+use super::idempotency::claim_at;
 use super::{concurrently, seed_account, seed_user};
 use crate::Stores;
 use crate::builders::{self, email, phone};
@@ -237,7 +237,7 @@ pub async fn deleting_a_user_keeps_their_readings_payments_and_visits(stores: St
     };
     stores
         .readings
-        .save_all(std::slice::from_ref(&reading))
+        .save_all(std::slice::from_ref(&reading), None)
         .await
         .unwrap();
     let payment = vodokanal_domain::Payment {
@@ -246,7 +246,7 @@ pub async fn deleting_a_user_keeps_their_readings_payments_and_visits(stores: St
     };
     stores.payments.create(&payment).await.unwrap();
     let visit = builders::visit(&account, Some(user.id));
-    stores.visits.create(&visit).await.unwrap();
+    stores.visits.create(&visit, None).await.unwrap();
     // Another payer's payment keeps its receipt contact.
     let others = builders::payment(&account);
     stores.payments.create(&others).await.unwrap();
@@ -283,27 +283,20 @@ pub async fn deleting_a_user_keeps_their_readings_payments_and_visits(stores: St
 
 pub async fn deleting_a_user_forgets_their_idempotency_records(stores: Stores) {
     let user = seed_user(&stores).await;
-    let users = IdempotencyRecordKey::new(
-        &Caller::User(user.id),
-        "POST /api/v1/visit-requests",
-        &"k-1".parse().unwrap(),
-    );
-    let anonymous = builders::record_key("k-1");
-    let expired_before = builders::now() - TimeDelta::hours(24);
-    for key in [&users, &anonymous] {
+    let users = Claimed {
+        record: IdempotencyRecordKey::new(
+            &Caller::User(user.id),
+            "POST /api/v1/visit-requests",
+            &"k-1".parse().unwrap(),
+        ),
+        ..builders::claim_of("k-1")
+    };
+    let anonymous = builders::claim_of("k-1");
+    for claim in [&users, &anonymous] {
+        claim_at(&stores, claim, 1, builders::now()).await;
         stores
             .idempotency
-            .claim(
-                key,
-                &builders::fingerprint(1),
-                builders::now(),
-                expired_before,
-            )
-            .await
-            .unwrap();
-        stores
-            .idempotency
-            .complete(key, &builders::stored_response(201, "{}"))
+            .complete(&builders::answer(claim, 201, "{}"))
             .await
             .unwrap();
     }
@@ -311,23 +304,18 @@ pub async fn deleting_a_user_forgets_their_idempotency_records(stores: Stores) {
     stores.users.delete(user.id).await.unwrap();
 
     // The user's record is gone (the key starts afresh); another caller's replays.
-    let claim = |key: IdempotencyRecordKey| {
-        let stores = stores.clone();
-        async move {
-            stores
-                .idempotency
-                .claim(
-                    &key,
-                    &builders::fingerprint(2),
-                    builders::now(),
-                    expired_before,
-                )
-                .await
-                .unwrap()
-        }
+    let again = |claim: Claimed| Claimed {
+        token: builders::claim_of("k-1").token,
+        ..claim
     };
-    assert_eq!(claim(users).await, Claim::Started);
-    assert_eq!(claim(anonymous).await, Claim::Mismatch);
+    assert_eq!(
+        claim_at(&stores, &again(users), 2, builders::now()).await,
+        Claim::Started
+    );
+    assert_eq!(
+        claim_at(&stores, &again(anonymous), 2, builders::now()).await,
+        Claim::Mismatch
+    );
 }
 
 pub async fn a_deleted_users_phone_and_email_can_register_again(stores: Stores) {

@@ -2,6 +2,7 @@
 
 use vodokanal_domain::{MeterNumber, VisitKind, VisitRequest, VisitStatus};
 
+use super::idempotency::a_write_commits_with_its_answer;
 use super::{collect, seed_account, seed_user};
 use crate::Stores;
 use crate::builders::{self, seconds_from_now};
@@ -20,8 +21,8 @@ pub async fn a_created_visit_request_keeps_every_field(stores: Stores) {
         created_at: seconds_from_now(-10),
         ..builders::visit(&account, Some(user.id))
     };
-    stores.visits.create(&full).await.unwrap();
-    stores.visits.create(&bare).await.unwrap();
+    stores.visits.create(&full, None).await.unwrap();
+    stores.visits.create(&bare, None).await.unwrap();
     assert_eq!(
         stores.visits.for_user(user.id).await.unwrap(),
         vec![full, bare]
@@ -31,7 +32,7 @@ pub async fn a_created_visit_request_keeps_every_field(stores: Stores) {
 pub async fn a_visit_request_of_an_unknown_account_is_refused(stores: Stores) {
     let user = seed_user(&stores).await;
     let request = builders::visit(&builders::fresh_account_number(), Some(user.id));
-    assert!(stores.visits.create(&request).await.is_err());
+    assert!(stores.visits.create(&request, None).await.is_err());
     assert!(stores.visits.for_user(user.id).await.unwrap().is_empty());
 }
 
@@ -47,16 +48,16 @@ pub async fn a_users_requests_come_newest_first_and_only_theirs(stores: Stores) 
         })
         .collect();
     for request in &requests {
-        stores.visits.create(request).await.unwrap();
+        stores.visits.create(request, None).await.unwrap();
     }
     stores
         .visits
-        .create(&builders::visit(&account, Some(other.id)))
+        .create(&builders::visit(&account, Some(other.id)), None)
         .await
         .unwrap();
     stores
         .visits
-        .create(&builders::visit(&account, None))
+        .create(&builders::visit(&account, None), None)
         .await
         .unwrap();
     assert_eq!(
@@ -89,7 +90,7 @@ pub async fn the_export_by_status_comes_oldest_first(stores: Stores) {
     let scheduled = make(0, VisitStatus::Scheduled);
     let done = make(100, VisitStatus::Done);
     for request in [&new_late, &new_early, &scheduled, &done] {
-        stores.visits.create(request).await.unwrap();
+        stores.visits.create(request, None).await.unwrap();
     }
     assert_eq!(
         collect(stores.visits.export(Some(VisitStatus::New))).await,
@@ -108,4 +109,30 @@ pub async fn the_export_by_status_comes_oldest_first(stores: Stores) {
         collect(stores.visits.export(None)).await,
         vec![new_early, scheduled, done, new_late]
     );
+}
+
+pub async fn a_visit_request_commits_with_its_answer(stores: Stores) {
+    let user = seed_user(&stores).await;
+    let (account, _) = seed_account(&stores).await;
+    let requests: Vec<VisitRequest> = (0..3)
+        .map(|_| builders::visit(&account, Some(user.id)))
+        .collect();
+    let request = |n: u8| requests[usize::from(n) - 1].clone();
+    a_write_commits_with_its_answer(
+        &stores,
+        |answer, n| {
+            let stores = stores.clone();
+            let request = request(n);
+            async move { stores.visits.create(&request, answer).await }
+        },
+        |n| {
+            let stores = stores.clone();
+            let id = request(n).id;
+            async move {
+                let mine = stores.visits.for_user(user.id).await.unwrap();
+                mine.iter().any(|visit| visit.id == id)
+            }
+        },
+    )
+    .await;
 }

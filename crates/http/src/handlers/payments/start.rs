@@ -1,15 +1,14 @@
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use vodokanal_app::idempotency::Caller;
 use vodokanal_app::payments::{Payer, StartPaymentCommand};
 use vodokanal_app::profile::ViewProfileCommand;
-use vodokanal_domain::{Money, PaymentPurpose};
+use vodokanal_domain::{Money, Payment, PaymentPurpose};
 
 use crate::dto::{CabinetPaymentRequest, PaymentDto};
 use crate::extract::{AccountPath, Authenticated, JsonBody, ReturnUrl};
 use crate::handlers::missing;
-use crate::idempotency::{IdempotencyHeader, JsonResponse, account_scope, idempotent};
+use crate::idempotency::{IdempotencyHeader, account_scope, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
 
@@ -48,7 +47,8 @@ pub async fn start_cabinet_payment(
         &caller,
         &scope,
         body,
-        |state, body| async move {
+        |payment: &Payment| PaymentDto::from(payment),
+        |state, body, answering| async move {
             let mut form = body.form();
             let purpose = form.required::<PaymentPurpose>("purpose");
             let amount = form.required_decimal::<Money>("amount");
@@ -68,18 +68,21 @@ pub async fn start_cabinet_payment(
             let payment = state
                 .use_cases
                 .start_payment
-                .execute(StartPaymentCommand {
-                    payer: Payer::Cabinet {
-                        user_id: user.user_id,
-                        email: profile.email,
+                .execute(
+                    StartPaymentCommand {
+                        payer: Payer::Cabinet {
+                            user_id: user.user_id,
+                            email: profile.email,
+                        },
+                        account_number,
+                        purpose,
+                        amount,
+                        return_url: return_url.map(ReturnUrl::into_string),
                     },
-                    account_number,
-                    purpose,
-                    amount,
-                    return_url: return_url.map(ReturnUrl::into_string),
-                })
+                    answering.as_deref(),
+                )
                 .await?;
-            JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
+            Ok(payment)
         },
     )
     .await

@@ -1,13 +1,12 @@
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use vodokanal_app::payments::{Payer, StartPaymentCommand};
-use vodokanal_domain::{AccountNumber, Email, Money, PaymentPurpose};
+use vodokanal_domain::{AccountNumber, Email, Money, Payment, PaymentPurpose};
 
 use crate::dto::{AnonymousPaymentRequest, PaymentDto};
 use crate::extract::{ClientIp, JsonBody, ReturnUrl};
 use crate::handlers::{anonymous_caller, missing};
-use crate::idempotency::{IdempotencyHeader, JsonResponse, idempotent};
+use crate::idempotency::{IdempotencyHeader, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
 
@@ -42,7 +41,8 @@ pub async fn start_anonymous_payment(
         &caller,
         ENDPOINT,
         body,
-        |state, body| async move {
+        |payment: &Payment| PaymentDto::from(payment),
+        |state, body, answering| async move {
             let mut form = body.form();
             let account_number = form.required::<AccountNumber>("account_number");
             let purpose = form.required::<PaymentPurpose>("purpose");
@@ -58,19 +58,22 @@ pub async fn start_anonymous_payment(
             let payment = state
                 .use_cases
                 .start_payment
-                .execute(StartPaymentCommand {
-                    payer: Payer::Anonymous {
-                        email,
-                        phone: None,
-                        network: client.network(),
+                .execute(
+                    StartPaymentCommand {
+                        payer: Payer::Anonymous {
+                            email,
+                            phone: None,
+                            network: client.network(),
+                        },
+                        account_number,
+                        purpose,
+                        amount,
+                        return_url: return_url.map(ReturnUrl::into_string),
                     },
-                    account_number,
-                    purpose,
-                    amount,
-                    return_url: return_url.map(ReturnUrl::into_string),
-                })
+                    answering.as_deref(),
+                )
                 .await?;
-            JsonResponse::new(StatusCode::CREATED, &PaymentDto::from(&payment))
+            Ok(payment)
         },
     )
     .await

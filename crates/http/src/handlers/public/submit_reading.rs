@@ -1,13 +1,12 @@
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
-use vodokanal_app::readings::SubmitAnonymousReadingCommand;
+use vodokanal_app::readings::{AnonymousReceipt, SubmitAnonymousReadingCommand};
 use vodokanal_domain::{FullName, MeterNumber, Phone, ReadingValue};
 
 use crate::dto::{AnonymousReadingRequest, ReadingDto};
 use crate::extract::{ClientIp, JsonBody};
 use crate::handlers::{anonymous_caller, missing};
-use crate::idempotency::{IdempotencyHeader, JsonResponse, idempotent};
+use crate::idempotency::{IdempotencyHeader, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
 
@@ -43,7 +42,8 @@ pub async fn submit_anonymous_reading(
         &caller,
         ENDPOINT,
         body,
-        |state, body| async move {
+        |receipt: &AnonymousReceipt| ReadingDto::from(receipt),
+        |state, body, answering| async move {
             let mut form = body.form();
             let full_name = form.required::<FullName>("full_name");
             let phone = form.required::<Phone>("phone");
@@ -58,15 +58,18 @@ pub async fn submit_anonymous_reading(
             let reading = state
                 .use_cases
                 .submit_anonymous_reading
-                .execute(SubmitAnonymousReadingCommand {
-                    full_name,
-                    phone,
-                    meter_number,
-                    value,
-                    client_ip: ip,
-                })
+                .execute(
+                    SubmitAnonymousReadingCommand {
+                        full_name,
+                        phone,
+                        meter_number,
+                        value,
+                        client_ip: ip,
+                    },
+                    answering.as_deref(),
+                )
                 .await?;
-            JsonResponse::new(StatusCode::CREATED, &ReadingDto::from(&reading))
+            Ok(reading)
         },
     )
     .await

@@ -1,13 +1,12 @@
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use vodokanal_app::idempotency::Caller;
 use vodokanal_app::readings::SubmitReadingsCommand;
-use vodokanal_domain::{MeterNumber, ReadingValue};
+use vodokanal_domain::{MeterNumber, Reading, ReadingValue};
 
 use crate::dto::{ReadingDto, SubmitReadingsRequest};
 use crate::extract::{AccountPath, Authenticated, JsonBody};
-use crate::idempotency::{IdempotencyHeader, JsonResponse, account_scope, idempotent};
+use crate::idempotency::{IdempotencyHeader, account_scope, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
 
@@ -46,7 +45,8 @@ pub async fn submit_readings(
         &caller,
         &scope,
         body,
-        |state, body| async move {
+        |stored: &Vec<Reading>| stored.iter().map(ReadingDto::from).collect::<Vec<_>>(),
+        |state, body, answering| async move {
             let mut form = body.form();
             let items = form.objects("readings", "Укажите показания счётчиков");
             let mut readings = Vec::new();
@@ -63,14 +63,16 @@ pub async fn submit_readings(
             let stored = state
                 .use_cases
                 .submit_readings
-                .execute(SubmitReadingsCommand {
-                    user_id: user.user_id,
-                    account_number,
-                    readings,
-                })
+                .execute(
+                    SubmitReadingsCommand {
+                        user_id: user.user_id,
+                        account_number,
+                        readings,
+                    },
+                    answering.as_deref(),
+                )
                 .await?;
-            let stored: Vec<ReadingDto> = stored.iter().map(ReadingDto::from).collect();
-            JsonResponse::new(StatusCode::CREATED, &stored)
+            Ok(stored)
         },
     )
     .await

@@ -1,15 +1,14 @@
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
 use vodokanal_app::idempotency::Caller;
 use vodokanal_app::visits::BookVisitCommand;
-use vodokanal_domain::{AccountNumber, MeterNumber, Notes, Phone, VisitKind};
+use vodokanal_domain::{AccountNumber, MeterNumber, Notes, Phone, VisitKind, VisitRequest};
 
 use crate::dto::{BookVisitRequest, VisitRequestDto};
 use crate::extract::{Authenticated, JsonBody};
 use crate::handlers::missing;
-use crate::idempotency::{IdempotencyHeader, JsonResponse, idempotent};
+use crate::idempotency::{IdempotencyHeader, idempotent};
 use crate::problem::ProblemBody;
 use crate::state::AppState;
 
@@ -45,7 +44,8 @@ pub async fn book_visit(
         &caller,
         ENDPOINT,
         body,
-        |state, body| async move {
+        |visit: &VisitRequest| VisitRequestDto::from(visit),
+        |state, body, answering| async move {
             let mut form = body.form();
             let kind = form.required::<VisitKind>("kind");
             let account_number = form.required::<AccountNumber>("account_number");
@@ -70,18 +70,21 @@ pub async fn book_visit(
             let visit = state
                 .use_cases
                 .book_visit
-                .execute(BookVisitCommand {
-                    user_id: user.user_id,
-                    kind,
-                    account_number,
-                    meter_number,
-                    phone,
-                    date,
-                    time,
-                    notes,
-                })
+                .execute(
+                    BookVisitCommand {
+                        user_id: user.user_id,
+                        kind,
+                        account_number,
+                        meter_number,
+                        phone,
+                        date,
+                        time,
+                        notes,
+                    },
+                    answering.as_deref(),
+                )
                 .await?;
-            JsonResponse::new(StatusCode::CREATED, &VisitRequestDto::from(&visit))
+            Ok(visit)
         },
     )
     .await
