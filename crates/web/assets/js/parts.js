@@ -1,9 +1,10 @@
-// Pieces that several screens show: account cards and choosers, reading and payment lists,
-// the contact center, the payment form.
+// Pieces that several screens show or use: account cards and choosers, reading and payment
+// lists and forms, the contact center, the payment form, the check of a new password, the
+// page of an unknown address. Screens import from here, never from each other.
 
 import * as api from "./api.js";
 import * as fmt from "./format.js";
-import { h, field, form, loading, loadError, fill } from "./ui.js";
+import { h, page, field, form, facts, linkButton, loading, loadError, fill } from "./ui.js";
 
 /** "Дом" or "Лицевой счет 100001". */
 export function accountTitle(account) {
@@ -118,6 +119,16 @@ export function paymentForm({ fields = [], purposes, amount, start }) {
   });
 }
 
+/** The cabinet's payment form of an account ("Оплата" and the "Платежи" tab). */
+export function cabinetPaymentForm(account, info) {
+  const owed = /^-|^0+(\.0+)?$/.test(account.debt) ? "" : account.debt.replace(".", ",");
+  return paymentForm({
+    purposes: info.payment_purposes,
+    amount: owed,
+    start: (values, key) => api.post(`${api.accountPath(account.account_number)}/payments`, { purpose: values.purpose, amount: values.amount }, key),
+  });
+}
+
 /** Loads the user's accounts; the screen shows an invitation to add one when there is none. */
 export async function accountsOrInvite(box) {
   const accounts = await load(box, () => api.get("/accounts"));
@@ -142,4 +153,75 @@ export async function tabAccount(box, { query, go }, route) {
     ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
     : h("p", {}, `Лицевой счет ${account.account_number}`);
   return { account, chooser };
+}
+
+/**
+ * The readings form of an account: fields `readings[i].value`, i the meter's index, so that
+ * the server's errors land under their meter. `done(readings)` gets the stored readings.
+ */
+export function readingsForm(account, done) {
+  const meters = account.meters;
+  let sent = [];
+  return form({
+    fields: [
+      meters.length === 1 ? null : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
+      meters.map((m, i) => field(`readings[${i}].value`, meterTitle(m), {
+        required: meters.length === 1,
+        inputmode: "decimal",
+        autocomplete: "off",
+        hint: m.last_reading ? `Предыдущее: ${fmt.volume(m.last_reading.value)} от ${fmt.date(m.last_reading.date)}` : "В кубометрах, например 123,456",
+      })),
+    ],
+    note: meters.length === 1,
+    submitLabel: "Отправить",
+    check: (values) => meters.some((_, i) => values[`readings[${i}].value`])
+      ? []
+      : [{ field: "readings[0].value", message: "Укажите показание хотя бы одного счетчика" }],
+    submit: (values, key) => {
+      sent = meters.map((m, i) => ({ meter_number: m.meter_number, value: fmt.decimal(values[`readings[${i}].value`]), i })).filter((r) => r.value);
+      return api.post(`${api.accountPath(account.account_number)}/readings`, { readings: sent.map(({ meter_number, value }) => ({ meter_number, value })) }, key)
+        .catch((error) => {
+          // The body's index is not the field's when a meter was left empty.
+          for (const item of error.errors || []) {
+            item.field = item.field.replace(/^readings\[(\d+)\]/, (_, n) => `readings[${sent[Number(n)]?.i ?? n}]`);
+          }
+          throw error;
+        });
+    },
+    codeFields: {
+      // "Показание счётчика ВСХ-0011234 меньше предыдущего": under that meter's field.
+      reading_below_previous: (error) => {
+        const i = meters.findIndex((m) => error.message.includes(m.meter_number));
+        return `readings[${i < 0 ? sent[0]?.i ?? 0 : i}].value`;
+      },
+      meter_not_found: "readings[0].value",
+    },
+    done,
+  });
+}
+
+/** What was stored, with warnings. */
+export function readingsAccepted(readings) {
+  return readings.map((r) => h("div", { class: "card" },
+      facts([
+        ["Счетчик", r.meter_number],
+        ["Показание", fmt.volume(r.value)],
+        ["Период", fmt.period(r.period)],
+        r.consumption ? ["Расход", fmt.volume(r.consumption)] : null,
+      ]),
+      r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w))));
+}
+
+/** The check of a new password's confirmation (the server never sees the confirmation). */
+export function samePasswords(values) {
+  if (!values.confirmation) return [{ field: "confirmation", message: "Повторите пароль" }];
+  if (values.confirmation !== values.new_password) return [{ field: "confirmation", message: "Пароли не совпадают" }];
+  return [];
+}
+
+/** The page of an address the app does not know. */
+export function notFoundPage(root) {
+  page(root, "Страница не найдена",
+    h("p", {}, "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
+    linkButton("#/", "На главную"));
 }

@@ -2,13 +2,7 @@
 
 import * as api from "../api.js";
 import { page, field, form, flash } from "../ui.js";
-
-/** The check of a new password's confirmation (the server never sees the confirmation). */
-export function samePasswords(values) {
-  if (!values.confirmation) return [{ field: "confirmation", message: "Повторите пароль" }];
-  if (values.confirmation !== values.new_password) return [{ field: "confirmation", message: "Пароли не совпадают" }];
-  return [];
-}
+import { samePasswords } from "../parts.js";
 
 export default function changePassword(root, { go }) {
   page(root, "Изменить пароль",

@@ -3,17 +3,7 @@
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, fill } from "../ui.js";
-import { accountTitle, load, paymentForm } from "../parts.js";
-
-/** The cabinet's payment form of an account (also on the "Платежи" tab). */
-export function cabinetPaymentForm(account, info) {
-  const owed = /^-|^0+(\.0+)?$/.test(account.debt) ? "" : account.debt.replace(".", ",");
-  return paymentForm({
-    purposes: info.payment_purposes,
-    amount: owed,
-    start: (values, key) => api.post(`${api.accountPath(account.account_number)}/payments`, { purpose: values.purpose, amount: values.amount }, key),
-  });
-}
+import { accountTitle, cabinetPaymentForm, load } from "../parts.js";
 
 export default async function pay(root, { params }) {
   const box = h("div");

@@ -3,8 +3,7 @@
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, fill } from "../ui.js";
-import { load, paymentList, tabAccount } from "../parts.js";
-import { cabinetPaymentForm } from "./pay.js";
+import { cabinetPaymentForm, load, paymentList, tabAccount } from "../parts.js";
 
 export default async function payments(root, ctx) {
   const box = h("div");

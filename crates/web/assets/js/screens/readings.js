@@ -2,8 +2,7 @@
 
 import * as api from "../api.js";
 import { h, page, fill } from "../ui.js";
-import { load, readingList, tabAccount } from "../parts.js";
-import { readingsForm, readingsAccepted } from "./submit-readings.js";
+import { load, readingList, readingsForm, readingsAccepted, tabAccount } from "../parts.js";
 
 export default async function readings(root, ctx) {
   const box = h("div");

@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, field, form, flash } from "../ui.js";
 import { askCode, resendLine } from "../codes.js";
-import { samePasswords } from "./change-password.js";
+import { samePasswords } from "../parts.js";
 
 export default function recover(root, ctx, first = {}) {
   page(root, "Восстановление пароля",

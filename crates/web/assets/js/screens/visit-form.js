@@ -4,8 +4,7 @@
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, field, form, flash, fill } from "../ui.js";
-import { accountsOrInvite, load, meterTitle } from "../parts.js";
-import notFound from "./not-found.js";
+import { accountsOrInvite, load, meterTitle, notFoundPage } from "../parts.js";
 
 /** Half-hour starts from the earliest opening to the latest closing less half an hour. */
 export function slots(hours) {
@@ -23,7 +22,7 @@ export default async function visitForm(root, ctx) {
   const kind = ctx.params.kind;
   const title = fmt.VISIT_KINDS[kind];
   if (!title) {
-    notFound(root);
+    notFoundPage(root);
     return;
   }
   const box = h("div");
