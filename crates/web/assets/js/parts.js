@@ -1,3 +1,4 @@
+// @ts-check
 // Pieces that several screens show or use: account cards and choosers, reading and payment
 // lists and forms, the contact center, the payment form, the check of a new password, the
 // page of an unknown address. Screens import from here, never from each other.
@@ -6,12 +7,15 @@ import * as api from "./api.js";
 import * as fmt from "./format.js";
 import { h, page, field, form, facts, linkButton, loading, loadError, fill } from "./ui.js";
 
-/** "Дом" or "Лицевой счет 100001". */
+/** @import { Account, Info, Meter, Payment, PaymentPurpose, Reading } from "./api.js" */
+/** @import { Child, Context, FieldProblem, Values } from "./ui.js" */
+
+/** "Дом" or "Лицевой счет 100001". @param {Account} account */
 export function accountTitle(account) {
   return account.label || `Лицевой счет ${account.account_number}`;
 }
 
-/** A linked account in a few lines: title, number, address, debt. */
+/** A linked account in a few lines: title, number, address, debt. @param {Account} account */
 export function accountSummary(account) {
   return [
     h("p", { class: "card-title" }, accountTitle(account)),
@@ -21,7 +25,7 @@ export function accountSummary(account) {
   ];
 }
 
-/** The meter's name: "ВСХ-0011234 (холодная вода)". */
+/** The meter's name: "ВСХ-0011234 (холодная вода)". @param {Meter} meter */
 export function meterTitle(meter) {
   return `${meter.meter_number} (${fmt.SERVICES[meter.service] || meter.service})`;
 }
@@ -30,28 +34,38 @@ export function meterTitle(meter) {
  * Loads something into `box` (a loading line first; on failure the error and a button that
  * shows the screen again).
  * Resolves with the loaded value, or null after a failure.
+ * @template T
+ * @param {HTMLElement} box
+ * @param {() => Promise<T>} fetcher
+ * @returns {Promise<T | null>}
  */
 export async function load(box, fetcher) {
   fill(box, loading());
   try {
     return await fetcher();
   } catch (error) {
-    fill(box, loadError(error, () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
+    fill(box, loadError(/** @type {Error} */ (error), () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
     return null;
   }
 }
 
-/** A chooser of the user's accounts that calls `pick(number)` on change. */
+/**
+ * A chooser of the user's accounts that calls `pick(number)` on change.
+ * @param {Account[]} accounts
+ * @param {string} selected
+ * @param {(number: string) => void} pick
+ */
 export function accountChooser(accounts, selected, pick) {
   const node = field("account", "Лицевой счет", {
     options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${a.label || a.address}` })),
     value: selected,
   });
-  node.querySelector("select").addEventListener("change", (event) => pick(event.target.value));
+  const select = /** @type {HTMLSelectElement} */ (node.querySelector("select"));
+  select.addEventListener("change", () => pick(select.value));
   return node;
 }
 
-/** The newest readings of an account, as a list. */
+/** The newest readings of an account, as a list. @param {Reading[]} readings */
 export function readingList(readings) {
   if (!readings.length) return h("p", { class: "hint" }, "Показаний пока нет.");
   return h("ul", { class: "list" }, readings.map((r) => h("li", { class: "card" },
@@ -63,7 +77,11 @@ export function readingList(readings) {
     r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)))));
 }
 
-/** Payments, newest first. */
+/**
+ * Payments, newest first.
+ * @param {Payment[]} payments
+ * @param {PaymentPurpose[]} purposes
+ */
 export function paymentList(payments, purposes) {
   if (!payments.length) return h("p", { class: "hint" }, "Платежей пока нет.");
   const titles = Object.fromEntries(purposes.map((p) => [p.code, p.title]));
@@ -73,8 +91,11 @@ export function paymentList(payments, purposes) {
     h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)))));
 }
 
-/** The contact center as the guide shows it: Адрес, Режим работы, Телефон (each phone a
- * link that a phone dials). */
+/**
+ * The contact center as the guide shows it: Адрес, Режим работы, Телефон (each phone a
+ * link that a phone dials).
+ * @param {Info} info
+ */
 export function contactCenter(info) {
   const center = info.contact_center;
   return h("div", { class: "contacts" },
@@ -87,7 +108,7 @@ export function contactCenter(info) {
       h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)))));
 }
 
-/** The purpose chooser (Вода, Временный водопровод, Судебные, Отопление). */
+/** The purpose chooser (Вода, Временный водопровод, Судебные, Отопление). @param {PaymentPurpose[]} purposes */
 export function purposeField(purposes) {
   return field("purpose", "Назначение платежа", {
     required: true,
@@ -96,7 +117,7 @@ export function purposeField(purposes) {
   });
 }
 
-/** The amount field, in roubles. */
+/** The amount field, in roubles. @param {string} [value] */
 export function amountField(value) {
   return field("amount", "Сумма, ₽", { required: true, inputmode: "decimal", autocomplete: "off", value, hint: "Например, 1234,50" });
 }
@@ -104,6 +125,12 @@ export function amountField(value) {
 /**
  * A payment form: `fields` before the purpose and amount; `start(values, key)` creates the
  * payment. On success the payer goes to the payment page, which returns to #/payments/{id}.
+ * @param {object} spec
+ * @param {Child[]} [spec.fields]
+ * @param {PaymentPurpose[]} spec.purposes
+ * @param {string} [spec.amount]
+ * @param {(values: Record<string, unknown>, idempotencyKey: string) => Promise<Payment>} spec.start
+ *   gets the form's values with the amount in the contract's form (undefined: not sent)
  */
 export function paymentForm({ fields = [], purposes, amount, start }) {
   return form({
@@ -119,7 +146,11 @@ export function paymentForm({ fields = [], purposes, amount, start }) {
   });
 }
 
-/** The cabinet's payment form of an account ("Оплата" and the "Платежи" tab). */
+/**
+ * The cabinet's payment form of an account ("Оплата" and the "Платежи" tab).
+ * @param {Account} account
+ * @param {Info} info
+ */
 export function cabinetPaymentForm(account, info) {
   const owed = /^-|^0+(\.0+)?$/.test(account.debt) ? "" : account.debt.replace(".", ",");
   return paymentForm({
@@ -129,8 +160,13 @@ export function cabinetPaymentForm(account, info) {
   });
 }
 
-/** Loads the user's accounts; the screen shows an invitation to add one when there is none. */
+/**
+ * Loads the user's accounts; the screen shows an invitation to add one when there is none.
+ * @param {HTMLElement} box
+ * @returns {Promise<Account[] | null>}
+ */
 export async function accountsOrInvite(box) {
+  /** @type {Account[] | null} */
   const accounts = await load(box, () => api.get("/accounts"));
   if (accounts && !accounts.length) {
     fill(box,
@@ -144,6 +180,10 @@ export async function accountsOrInvite(box) {
 /**
  * The account a tab ("Показания", "Платежи") shows: the one named by `?account=`, else the
  * first; with the chooser that opens the tab (`route`) on another. Null when there is none.
+ * @param {HTMLElement} box
+ * @param {Context} ctx
+ * @param {string} route
+ * @returns {Promise<{ account: Account, chooser: HTMLElement } | null>}
  */
 export async function tabAccount(box, { query, go }, route) {
   const accounts = await accountsOrInvite(box);
@@ -158,9 +198,12 @@ export async function tabAccount(box, { query, go }, route) {
 /**
  * The readings form of an account: fields `readings[i].value`, i the meter's index, so that
  * the server's errors land under their meter. `done(readings)` gets the stored readings.
+ * @param {Account} account
+ * @param {(readings: Reading[]) => void} done
  */
 export function readingsForm(account, done) {
   const meters = account.meters;
+  /** @type {{ meter_number: string, value: string | undefined, i: number }[]} */
   let sent = [];
   return form({
     fields: [
@@ -179,10 +222,11 @@ export function readingsForm(account, done) {
       : [{ field: "readings[0].value", message: "Укажите показание хотя бы одного счетчика" }],
     submit: (values, key) => {
       sent = meters.map((m, i) => ({ meter_number: m.meter_number, value: fmt.decimal(values[`readings[${i}].value`]), i })).filter((r) => r.value);
-      return api.post(`${api.accountPath(account.account_number)}/readings`, { readings: sent.map(({ meter_number, value }) => ({ meter_number, value })) }, key)
-        .catch((error) => {
+      /** @type {Promise<Reading[]>} */
+      const stored = api.post(`${api.accountPath(account.account_number)}/readings`, { readings: sent.map(({ meter_number, value }) => ({ meter_number, value })) }, key);
+      return stored.catch((error) => {
           // The body's index is not the field's when a meter was left empty.
-          for (const item of error.errors || []) {
+          for (const item of error instanceof api.ApiError ? error.errors : []) {
             item.field = item.field.replace(/^readings\[(\d+)\]/, (_, n) => `readings[${sent[Number(n)]?.i ?? n}]`);
           }
           throw error;
@@ -200,7 +244,7 @@ export function readingsForm(account, done) {
   });
 }
 
-/** What was stored, with warnings. */
+/** What was stored, with warnings. @param {Reading[]} readings */
 export function readingsAccepted(readings) {
   return readings.map((r) => h("div", { class: "card" },
       facts([
@@ -212,14 +256,18 @@ export function readingsAccepted(readings) {
       r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w))));
 }
 
-/** The check of a new password's confirmation (the server never sees the confirmation). */
+/**
+ * The check of a new password's confirmation (the server never sees the confirmation).
+ * @param {Values} values
+ * @returns {FieldProblem[]}
+ */
 export function samePasswords(values) {
   if (!values.confirmation) return [{ field: "confirmation", message: "Повторите пароль" }];
   if (values.confirmation !== values.new_password) return [{ field: "confirmation", message: "Пароли не совпадают" }];
   return [];
 }
 
-/** The page of an address the app does not know. */
+/** The page of an address the app does not know. @param {HTMLElement} root */
 export function notFoundPage(root) {
   page(root, "Страница не найдена",
     h("p", {}, "Такой страницы нет. Проверьте адрес или вернитесь на главную."),

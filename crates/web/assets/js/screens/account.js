@@ -1,19 +1,27 @@
+// @ts-check
 // An account's details: debt, meters, and its readings and payments.
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
-import { h, page, linkButton, facts, fill } from "../ui.js";
+import { h, page, retitle, linkButton, facts, fill } from "../ui.js";
 import { accountTitle, meterTitle, load, readingList, paymentList } from "../parts.js";
 
+/** @import { Account, Info, Payment, Reading } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function account(root, { params }) {
   const box = h("div");
   const section = page(root, `Лицевой счет ${params.number}`, box);
   const path = api.accountPath(params.number);
-  const data = await load(box, () => Promise.all([api.get(path), api.get(`${path}/readings?limit=10`), api.get(`${path}/payments`), api.getInfo()]));
+  const data = await load(box, () => {
+    /** @type {[Promise<Account>, Promise<Reading[]>, Promise<Payment[]>, Promise<Info>]} */
+    const asked = [api.get(path), api.get(`${path}/readings?limit=10`), api.get(`${path}/payments`), api.getInfo()];
+    return Promise.all(asked);
+  });
   if (!data) return;
   const [acc, readings, payments, info] = data;
-  section.querySelector("h1").textContent = accountTitle(acc);
-  document.title = `${accountTitle(acc)} — Водоканал`;
+  retitle(section, accountTitle(acc));
   fill(box,
     facts([
       ["Лицевой счет", acc.account_number],

@@ -1,9 +1,13 @@
+// @ts-check
 // "Изменить пароль": the current password, the new one and its confirmation, "Сохранить".
 
 import * as api from "../api.js";
 import { page, field, form, flash } from "../ui.js";
 import { samePasswords } from "../parts.js";
 
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default function changePassword(root, { go }) {
   page(root, "Изменить пароль",
     form({

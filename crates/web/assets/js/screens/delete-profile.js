@@ -1,8 +1,12 @@
+// @ts-check
 // "Удалить профиль" (beyond the guide): the password confirms it.
 
 import * as api from "../api.js";
 import { h, page, field, form, flash } from "../ui.js";
 
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default function deleteProfile(root, { go }) {
   page(root, "Удалить профиль",
     h("p", {}, "Профиль, привязки лицевых счетов и сеансы будут удалены. Переданные показания и платежи останутся в водоканале."),

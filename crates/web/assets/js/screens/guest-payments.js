@@ -1,3 +1,4 @@
+// @ts-check
 // "Платежи" without registration: the ways to pay, and the form with the account, the
 // "Назначение платежа" list (Вода, Временный водопровод, Судебные, Отопление) and the amount.
 
@@ -5,6 +6,9 @@ import * as api from "../api.js";
 import { h, page, field, fill } from "../ui.js";
 import { load, paymentForm } from "../parts.js";
 
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function guestPayments(root) {
   const box = h("div");
   page(root, "Платежи", box);
@@ -21,6 +25,7 @@ export default async function guestPayments(root) {
         field("email", "Электронная почта для чека", { type: "email", autocomplete: "email", hint: "Если укажете, пришлем на нее чек об оплате" }),
       ],
       start: (values, key) => {
+        /** @type {Record<string, unknown>} */
         const body = { account_number: values.account_number, purpose: values.purpose, amount: values.amount };
         if (values.email) body.email = values.email;
         return api.post("/public/payments", body, key);

@@ -1,3 +1,4 @@
+// @ts-check
 // "Показания" without registration, as the guide shows it: the ways to submit, and the form
 // ФИО, Номер телефона, Номер ИПУ, Показания счётчика, "Отправить".
 
@@ -6,6 +7,10 @@ import * as fmt from "../format.js";
 import { h, page, field, form, facts, linkButton, fill } from "../ui.js";
 import { load } from "../parts.js";
 
+/** @import { Reading } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function guestReadings(root) {
   const box = h("div");
   page(root, "Показания", box);
@@ -22,7 +27,7 @@ export default async function guestReadings(root) {
     submitLabel: "Отправить",
     submit: (values, key) => api.post("/public/readings", { ...values, value: fmt.decimal(values.value) }, key),
     codeFields: { meter_not_found: "meter_number", reading_below_previous: "value", reading_implausible: "value", reading_already_submitted: "meter_number" },
-    done: (reading) => {
+    done: (/** @type {Reading} */ reading) => {
       const result = page(root, "Показания приняты",
         facts([
           ["Номер ИПУ", reading.meter_number],
@@ -32,7 +37,7 @@ export default async function guestReadings(root) {
         ]),
         reading.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)),
         h("div", { class: "stack" }, linkButton("#/guest", "Готово")));
-      result.querySelector("h1").focus();
+      result.querySelector("h1")?.focus();
     },
   });
   fill(box,

@@ -1,3 +1,4 @@
+// @ts-check
 // "Главная": the linked accounts with label, address and debt, each to open, pay, send
 // readings or edit; "Новый счет".
 
@@ -5,6 +6,9 @@ import * as api from "../api.js";
 import { h, page, linkButton, fill } from "../ui.js";
 import { accountSummary, accountsOrInvite } from "../parts.js";
 
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function home(root) {
   const box = h("div");
   page(root, "Главная", box);

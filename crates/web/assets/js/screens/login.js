@@ -1,8 +1,13 @@
+// @ts-check
 // "Вход": Телефон/E-mail, Пароль with a show/hide eye, "Войти", "Забыли пароль?".
 
 import * as api from "../api.js";
 import { h, page, field, form } from "../ui.js";
 
+/** @import { Session } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default function login(root, { go }) {
   page(root, "Вход",
     form({
@@ -14,7 +19,7 @@ export default function login(root, { go }) {
       submitLabel: "Войти",
       submit: (values) => api.post("/auth/login", values),
       codeFields: { invalid_credentials: "password" },
-      done: (session) => {
+      done: (/** @type {Session} */ session) => {
         api.setToken(session.token);
         go("/home");
       },

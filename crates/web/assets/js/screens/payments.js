@@ -1,3 +1,4 @@
+// @ts-check
 // "Платежи": per account, the payment form and the history.
 
 import * as api from "../api.js";
@@ -5,13 +6,21 @@ import * as fmt from "../format.js";
 import { h, page, fill } from "../ui.js";
 import { cabinetPaymentForm, load, paymentList, tabAccount } from "../parts.js";
 
+/** @import { Info, Payment } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function payments(root, ctx) {
   const box = h("div");
   page(root, "Платежи", box);
   const chosen = await tabAccount(box, ctx, "/payments");
   if (!chosen) return;
   const { account, chooser } = chosen;
-  const data = await load(box, () => Promise.all([api.get(`${api.accountPath(account.account_number)}/payments`), api.getInfo()]));
+  const data = await load(box, () => {
+    /** @type {[Promise<Payment[]>, Promise<Info>]} */
+    const asked = [api.get(`${api.accountPath(account.account_number)}/payments`), api.getInfo()];
+    return Promise.all(asked);
+  });
   if (!data) return;
   const [list, info] = data;
   fill(box,

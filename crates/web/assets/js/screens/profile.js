@@ -1,3 +1,4 @@
+// @ts-check
 // "Профиль", as the guide shows it: Номер телефона, Электронная почта, "Изменить пароль",
 // "Выход"; beyond the guide, the date of registration and "Удалить профиль".
 
@@ -6,9 +7,14 @@ import * as fmt from "../format.js";
 import { h, page, linkButton, facts, setBusy, flash, fill } from "../ui.js";
 import { load } from "../parts.js";
 
+/** @import { Profile } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function profile(root, { go }) {
   const box = h("div");
   page(root, "Профиль", box);
+  /** @type {Profile | null} */
   const me = await load(box, () => api.get("/profile"));
   if (!me) return;
   const logout = h("button", { type: "button", class: "button secondary" }, "Выход");

@@ -1,3 +1,4 @@
+// @ts-check
 // "Восстановление пароля", as the guide shows it: Номер телефона, "Получить код"; then the
 // same screen with the phone, "Повторная отправка кода через MM:SS", Код подтверждения,
 // Новый пароль, Подтвердить новый пароль, "Сохранить".
@@ -8,12 +9,19 @@ import { h, page, field, form, flash } from "../ui.js";
 import { askCode, resendLine } from "../codes.js";
 import { samePasswords } from "../parts.js";
 
+/** @import { Context, Values } from "../ui.js" */
+
+/**
+ * @param {HTMLElement} root
+ * @param {Context} ctx
+ * @param {Values} [first] what was typed before "Изменить номер телефона"
+ */
 export default function recover(root, ctx, first = {}) {
   page(root, "Восстановление пароля",
     h("p", {}, "Укажите номер телефона, на который будет выслан код подтверждения."),
     form({
       fields: [
-        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: first.phone, hint: "Например, +7 (910) 984-50-03" }),
+        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: /** @type {string | undefined} */ (first.phone), hint: "Например, +7 (910) 984-50-03" }),
       ],
       note: true,
       submitLabel: "Получить код",
@@ -22,8 +30,14 @@ export default function recover(root, ctx, first = {}) {
     }));
 }
 
+/**
+ * @param {HTMLElement} root
+ * @param {Context} ctx
+ * @param {Values} first the values of the first step
+ * @param {number} resendAfter
+ */
 function codeStep(root, ctx, first, resendAfter) {
-  const phone = field("phone", "Номер телефона", { required: true, readonly: true, value: fmt.phone(first.phone) });
+  const phone = field("phone", "Номер телефона", { required: true, readonly: true, value: fmt.phone(/** @type {string} */ (first.phone)) });
   const step = form({
     fields: [
       phone,
@@ -45,5 +59,5 @@ function codeStep(root, ctx, first, resendAfter) {
   });
   const resend = () => askCode("/auth/password-reset", first).then((x) => x.resendAfter);
   phone.after(resendLine(resendAfter, resend, step));
-  page(root, "Восстановление пароля", step).querySelector("h1").focus();
+  page(root, "Восстановление пароля", step).querySelector("h1")?.focus();
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // "Регистрация": Номер телефона, Электронная почта and consent, "Зарегистрироваться"; then,
 // as password recovery does, the code from the SMS and the password, "Сохранить".
 
@@ -7,12 +8,20 @@ import { h, page, field, checkbox, form, flash } from "../ui.js";
 import { askCode, resendLine } from "../codes.js";
 import { samePasswords } from "../parts.js";
 
+/** @import { Session } from "../api.js" */
+/** @import { Context, Values } from "../ui.js" */
+
+/**
+ * @param {HTMLElement} root
+ * @param {Context} ctx
+ * @param {Values} [first] what was typed before "Изменить номер телефона или почту"
+ */
 export default function register(root, ctx, first = {}) {
   page(root, "Регистрация",
     form({
       fields: [
-        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: first.phone, hint: "На него будет выслан код подтверждения, например +7 (910) 984-50-03" }),
-        field("email", "Электронная почта", { required: true, type: "email", autocomplete: "email", value: first.email }),
+        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: /** @type {string | undefined} */ (first.phone), hint: "На него будет выслан код подтверждения, например +7 (910) 984-50-03" }),
+        field("email", "Электронная почта", { required: true, type: "email", autocomplete: "email", value: /** @type {string | undefined} */ (first.email) }),
         checkbox("consent_personal_data", "Я даю согласие на обработку персональных данных", { required: true }),
       ],
       note: true,
@@ -23,8 +32,14 @@ export default function register(root, ctx, first = {}) {
     h("p", {}, "Уже зарегистрированы? ", h("a", { href: "#/login" }, "Войти в личный кабинет")));
 }
 
+/**
+ * @param {HTMLElement} root
+ * @param {Context} ctx
+ * @param {Values} first the values of the first step
+ * @param {number} resendAfter
+ */
 function confirmStep(root, ctx, first, resendAfter) {
-  const phone = field("phone", "Номер телефона", { required: true, readonly: true, value: fmt.phone(first.phone) });
+  const phone = field("phone", "Номер телефона", { required: true, readonly: true, value: fmt.phone(/** @type {string} */ (first.phone)) });
   const step = form({
     fields: [
       phone,
@@ -38,7 +53,7 @@ function confirmStep(root, ctx, first, resendAfter) {
     check: (values) => samePasswords({ new_password: values.password, confirmation: values.confirmation }),
     submit: (values) => api.post("/auth/registration/confirm", { phone: first.phone, code: values.code, password: values.password }),
     codeFields: { code_invalid: "code", code_expired: "code" },
-    done: (session) => {
+    done: (/** @type {Session} */ session) => {
       api.setToken(session.token);
       flash("Вы зарегистрированы. Добавьте лицевой счет, чтобы видеть задолженность и передавать показания.");
       ctx.go("/home");
@@ -47,5 +62,5 @@ function confirmStep(root, ctx, first, resendAfter) {
   });
   const resend = () => askCode("/auth/registration", first).then((x) => x.resendAfter);
   phone.after(resendLine(resendAfter, resend, step));
-  page(root, "Регистрация", step).querySelector("h1").focus();
+  page(root, "Регистрация", step).querySelector("h1")?.focus();
 }

@@ -1,7 +1,11 @@
+// @ts-check
 // The start screen: log in, register, or go on without registration.
 
 import { h, page, linkButton } from "../ui.js";
 
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default function start(root, { go, loggedIn }) {
   if (loggedIn) {
     go("/home");

@@ -1,3 +1,4 @@
+// @ts-check
 // "Приемка ИПУ" and "Сверка ИПУ", as the guide shows them: Лицевой счет, Счётчик, Номер
 // телефона, Дата визита, Время визита, Примечания, "Отправить".
 
@@ -6,9 +7,12 @@ import * as fmt from "../format.js";
 import { h, page, field, form, flash, fill } from "../ui.js";
 import { accountsOrInvite, load, meterTitle, notFoundPage } from "../parts.js";
 
-/** Half-hour starts from the earliest opening to the latest closing less half an hour. */
+/** @import { Account, Info, Hours, Profile, VisitRequest } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** Half-hour starts from the earliest opening to the latest closing less half an hour. @param {Hours[]} hours */
 export function slots(hours) {
-  const minutes = (hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  const minutes = (/** @type {string} */ hhmm) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
   const from = Math.min(...hours.map((x) => minutes(x.opens)));
   const to = Math.max(...hours.map((x) => minutes(x.closes)));
   const result = [];
@@ -18,6 +22,7 @@ export function slots(hours) {
   return result;
 }
 
+/** @type {Screen} */
 export default async function visitForm(root, ctx) {
   const kind = ctx.params.kind;
   const title = fmt.VISIT_KINDS[kind];
@@ -29,10 +34,14 @@ export default async function visitForm(root, ctx) {
   page(root, title, box);
   const accounts = await accountsOrInvite(box);
   if (!accounts) return;
-  const loaded = await load(box, () => Promise.all([api.getInfo(), api.get("/profile")]));
+  const loaded = await load(box, () => {
+    /** @type {[Promise<Info>, Promise<Profile>]} */
+    const asked = [api.getInfo(), api.get("/profile")];
+    return Promise.all(asked);
+  });
   if (!loaded) return;
   const [info, profile] = loaded;
-  const meterField = (account) => field("meter_number", "Счётчик", {
+  const meterField = (/** @type {Account} */ account) => field("meter_number", "Счётчик", {
     options: account.meters.map((m) => ({ value: m.meter_number, title: meterTitle(m) })),
     placeholder: kind === "meter_acceptance" ? "Новый счетчик, номера еще нет" : null,
   });
@@ -41,8 +50,10 @@ export default async function visitForm(root, ctx) {
     required: true,
     options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${a.label || a.address}` })),
   });
-  accountSelect.querySelector("select").addEventListener("change", (event) => {
-    const next = meterField(accounts.find((a) => a.account_number === event.target.value));
+  const select = /** @type {HTMLSelectElement} */ (accountSelect.querySelector("select"));
+  select.addEventListener("change", () => {
+    // The select's options are the accounts: the number is always found.
+    const next = meterField(/** @type {Account} */ (accounts.find((a) => a.account_number === select.value)));
     meter.replaceWith(next);
     meter = next;
   });
@@ -61,13 +72,14 @@ export default async function visitForm(root, ctx) {
       note: true,
       submitLabel: "Отправить",
       submit: (values, key) => {
+        /** @type {Record<string, unknown>} */
         const body = { kind, account_number: values.account_number, phone: values.phone, visit_date: values.visit_date, visit_time: values.visit_time };
         if (values.meter_number) body.meter_number = values.meter_number;
         if (values.notes) body.notes = values.notes;
         return api.post("/visit-requests", body, key);
       },
       codeFields: { visit_slot_unavailable: (error) => (/врем|час/i.test(error.message) ? "visit_time" : "visit_date"), meter_not_found: "meter_number" },
-      done: (visit) => {
+      done: (/** @type {VisitRequest} */ visit) => {
         flash(`Заявление отправлено: ${title}, ${fmt.date(visit.visit_date)} в ${visit.visit_time}.`);
         ctx.go("/visits");
       },

@@ -1,3 +1,4 @@
+// @ts-check
 // "Мои заявления" (beyond the guide): the user's requests for Приемка ИПУ and Сверка ИПУ.
 
 import * as api from "../api.js";
@@ -5,9 +6,14 @@ import * as fmt from "../format.js";
 import { h, page, linkButton, fill } from "../ui.js";
 import { load } from "../parts.js";
 
+/** @import { VisitRequest } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default async function visits(root) {
   const box = h("div");
   page(root, "Мои заявления", box);
+  /** @type {VisitRequest[] | null} */
   const list = await load(box, () => api.get("/visit-requests"));
   if (!list) return;
   fill(box,
