@@ -16,7 +16,8 @@ const SHELL = ["__SHELL__"];
 
 worker.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE)
+    caches
+      .open(CACHE)
       .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" }))))
       .then(() => worker.skipWaiting()),
   );
@@ -24,8 +25,13 @@ worker.addEventListener("install", (event) => {
 
 worker.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys()
-      .then((keys) => Promise.all(keys.filter((key) => key.startsWith("vodokanal-shell-") && key !== CACHE).map((key) => caches.delete(key))))
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys.filter((key) => key.startsWith("vodokanal-shell-") && key !== CACHE).map((key) => caches.delete(key)),
+        ),
+      )
       .then(() => worker.clients.claim()),
   );
 });
@@ -48,6 +54,11 @@ worker.addEventListener("fetch", (event) => {
         }
         return response;
       })
-      .catch(() => caches.open(CACHE).then((cache) => cache.match(navigation ? "/" : url.pathname)).then((cached) => cached || Response.error())),
+      .catch(() =>
+        caches
+          .open(CACHE)
+          .then((cache) => cache.match(navigation ? "/" : url.pathname))
+          .then((cached) => cached || Response.error()),
+      ),
   );
 });

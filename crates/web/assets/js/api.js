@@ -100,7 +100,9 @@ export class ApiError extends Error {
 /** The request never got an answer: no connection, or the server could not be reached. */
 export class NetworkError extends Error {
   constructor() {
-    super("Нет соединения с сервером. Проверьте подключение к интернету и попробуйте ещё раз: введённые данные сохранены.");
+    super(
+      "Нет соединения с сервером. Проверьте подключение к интернету и попробуйте ещё раз: введённые данные сохранены.",
+    );
   }
 }
 
@@ -190,7 +192,10 @@ export async function request(method, path, { body, idempotencyKey } = {}) {
     data = null;
   }
   if (response.ok) return data;
-  const error = new ApiError(response.status, data || { detail: "Сервис временно недоступен. Попробуйте ещё раз через минуту." });
+  const error = new ApiError(
+    response.status,
+    data || { detail: "Сервис временно недоступен. Попробуйте ещё раз через минуту." },
+  );
   const retryAfter = Number.parseInt(response.headers.get("retry-after") || "", 10);
   if (Number.isFinite(retryAfter)) error.retryAfter = retryAfter;
   if (error.code === "unauthorized" && sent) {
@@ -216,7 +221,8 @@ export const get = (path) => /** @type {Promise<T>} */ (request("GET", path));
  * @param {string} [idempotencyKey]
  * @returns {Promise<T>}
  */
-export const post = (path, body, idempotencyKey) => /** @type {Promise<T>} */ (request("POST", path, { body, idempotencyKey }));
+export const post = (path, body, idempotencyKey) =>
+  /** @type {Promise<T>} */ (request("POST", path, { body, idempotencyKey }));
 
 /**
  * @template [T=unknown]

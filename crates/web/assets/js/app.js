@@ -95,7 +95,8 @@ function match(path) {
 // Every date and time is shown in the utility's time zone (GET /info), also offline: the last
 // one seen is kept.
 const ZONE_KEY = "vodokanal.timezone";
-const zoneKnown = api.getInfo()
+const zoneKnown = api
+  .getInfo()
   .then((info) => {
     localStorage.setItem(ZONE_KEY, info.timezone);
     return info.timezone;

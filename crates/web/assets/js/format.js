@@ -54,7 +54,13 @@ function parts(moment, options) {
 
 /** An RFC 3339 instant in the utility's time zone: "07.12.2026, 01:25". @param {string} text */
 export function instant(text) {
-  const p = parts(new Date(text), { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const p = parts(new Date(text), {
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   return `${p.day}.${p.month}.${p.year}, ${p.hour}:${p.minute}`;
 }
 
@@ -75,7 +81,20 @@ export function hours(line) {
   return `${line.days}: ${clock(line.opens)}-${clock(line.closes)}`;
 }
 
-const MONTHS = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"];
+const MONTHS = [
+  "январь",
+  "февраль",
+  "март",
+  "апрель",
+  "май",
+  "июнь",
+  "июль",
+  "август",
+  "сентябрь",
+  "октябрь",
+  "ноябрь",
+  "декабрь",
+];
 
 /** "2026-11" -> "ноябрь 2026" @param {string} text */
 export function period(text) {
@@ -124,6 +143,8 @@ export const WARNINGS = {
  * @param {unknown} text a form's value
  */
 export function decimal(text) {
-  const value = String(text ?? "").replace(/\s/g, "").replace(",", ".");
+  const value = String(text ?? "")
+    .replace(/\s/g, "")
+    .replace(",", ".");
   return value || undefined;
 }

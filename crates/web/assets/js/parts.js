@@ -21,7 +21,12 @@ export function accountSummary(account) {
     h("p", { class: "card-title" }, accountTitle(account)),
     h("p", {}, `Лицевой счет ${account.account_number}`),
     h("p", {}, account.address),
-    h("p", { class: "debt" }, fmt.debt(account.debt), h("span", { class: "hint" }, ` (на ${fmt.date(account.balance_as_of)})`)),
+    h(
+      "p",
+      { class: "debt" },
+      fmt.debt(account.debt),
+      h("span", { class: "hint" }, ` (на ${fmt.date(account.balance_as_of)})`),
+    ),
   ];
 }
 
@@ -44,7 +49,10 @@ export async function load(box, fetcher) {
   try {
     return await fetcher();
   } catch (error) {
-    fill(box, loadError(/** @type {Error} */ (error), () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
+    fill(
+      box,
+      loadError(/** @type {Error} */ (error), () => window.dispatchEvent(new HashChangeEvent("hashchange"))),
+    );
     return null;
   }
 }
@@ -68,13 +76,22 @@ export function accountChooser(accounts, selected, pick) {
 /** The newest readings of an account, as a list. @param {Reading[]} readings */
 export function readingList(readings) {
   if (!readings.length) return h("p", { class: "hint" }, "Показаний пока нет.");
-  return h("ul", { class: "list" }, readings.map((r) => h("li", { class: "card" },
-    h("p", { class: "card-title" }, `${fmt.volume(r.value)} — ${fmt.period(r.period)}`),
-    h("p", {}, `Счетчик ${r.meter_number}`),
-    r.consumption ? h("p", {}, `Расход ${fmt.volume(r.consumption)}`) : null,
-    h("p", { class: "hint" }, `Передано ${fmt.instant(r.submitted_at)}, ${fmt.SOURCES[r.source] || r.source}`),
-    r.voided_at ? h("p", { class: "warning" }, `Аннулировано водоканалом ${fmt.instant(r.voided_at)}`) : null,
-    r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)))));
+  return h(
+    "ul",
+    { class: "list" },
+    readings.map((r) =>
+      h(
+        "li",
+        { class: "card" },
+        h("p", { class: "card-title" }, `${fmt.volume(r.value)} — ${fmt.period(r.period)}`),
+        h("p", {}, `Счетчик ${r.meter_number}`),
+        r.consumption ? h("p", {}, `Расход ${fmt.volume(r.consumption)}`) : null,
+        h("p", { class: "hint" }, `Передано ${fmt.instant(r.submitted_at)}, ${fmt.SOURCES[r.source] || r.source}`),
+        r.voided_at ? h("p", { class: "warning" }, `Аннулировано водоканалом ${fmt.instant(r.voided_at)}`) : null,
+        r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)),
+      ),
+    ),
+  );
 }
 
 /**
@@ -85,10 +102,19 @@ export function readingList(readings) {
 export function paymentList(payments, purposes) {
   if (!payments.length) return h("p", { class: "hint" }, "Платежей пока нет.");
   const titles = Object.fromEntries(purposes.map((p) => [p.code, p.title]));
-  return h("ul", { class: "list" }, payments.map((p) => h("li", { class: "card" },
-    h("p", { class: "card-title" }, `${fmt.money(p.amount)} — ${titles[p.purpose] || p.purpose}`),
-    h("p", { class: `status status-${p.status}` }, fmt.PAYMENT_STATUSES[p.status] || p.status),
-    h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)))));
+  return h(
+    "ul",
+    { class: "list" },
+    payments.map((p) =>
+      h(
+        "li",
+        { class: "card" },
+        h("p", { class: "card-title" }, `${fmt.money(p.amount)} — ${titles[p.purpose] || p.purpose}`),
+        h("p", { class: `status status-${p.status}` }, fmt.PAYMENT_STATUSES[p.status] || p.status),
+        h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)),
+      ),
+    ),
+  );
 }
 
 /**
@@ -98,14 +124,26 @@ export function paymentList(payments, purposes) {
  */
 export function contactCenter(info) {
   const center = info.contact_center;
-  return h("div", { class: "contacts" },
+  return h(
+    "div",
+    { class: "contacts" },
     h("h2", {}, "Адрес"),
     h("p", {}, center.address),
     h("h2", {}, "Режим работы"),
-    h("ul", { class: "plain" }, center.hours.map((line) => h("li", {}, fmt.hours(line)))),
+    h(
+      "ul",
+      { class: "plain" },
+      center.hours.map((line) => h("li", {}, fmt.hours(line))),
+    ),
     h("h2", {}, "Телефон"),
-    h("ul", { class: "plain" }, center.phones.map((phone) => h("li", {},
-      h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)))));
+    h(
+      "ul",
+      { class: "plain" },
+      center.phones.map((phone) =>
+        h("li", {}, h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)),
+      ),
+    ),
+  );
 }
 
 /** The purpose chooser (Вода, Временный водопровод, Судебные, Отопление). @param {PaymentPurpose[]} purposes */
@@ -119,7 +157,13 @@ export function purposeField(purposes) {
 
 /** The amount field, in roubles. @param {string} [value] */
 export function amountField(value) {
-  return field("amount", "Сумма, ₽", { required: true, inputmode: "decimal", autocomplete: "off", value, hint: "Например, 1234,50" });
+  return field("amount", "Сумма, ₽", {
+    required: true,
+    inputmode: "decimal",
+    autocomplete: "off",
+    value,
+    hint: "Например, 1234,50",
+  });
 }
 
 /**
@@ -156,7 +200,12 @@ export function cabinetPaymentForm(account, info) {
   return paymentForm({
     purposes: info.payment_purposes,
     amount: owed,
-    start: (values, key) => api.post(`${api.accountPath(account.account_number)}/payments`, { purpose: values.purpose, amount: values.amount }, key),
+    start: (values, key) =>
+      api.post(
+        `${api.accountPath(account.account_number)}/payments`,
+        { purpose: values.purpose, amount: values.amount },
+        key,
+      ),
   });
 }
 
@@ -169,9 +218,11 @@ export async function accountsOrInvite(box) {
   /** @type {Account[] | null} */
   const accounts = await load(box, () => api.get("/accounts"));
   if (accounts && !accounts.length) {
-    fill(box,
+    fill(
+      box,
       h("p", {}, "Лицевые счета еще не добавлены."),
-      h("a", { class: "button primary", href: "#/accounts/new" }, "Новый счет"));
+      h("a", { class: "button primary", href: "#/accounts/new" }, "Новый счет"),
+    );
     return null;
   }
   return accounts;
@@ -189,9 +240,10 @@ export async function tabAccount(box, { query, go }, route) {
   const accounts = await accountsOrInvite(box);
   if (!accounts) return null;
   const account = accounts.find((a) => a.account_number === query.get("account")) || accounts[0];
-  const chooser = accounts.length > 1
-    ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
-    : h("p", {}, `Лицевой счет ${account.account_number}`);
+  const chooser =
+    accounts.length > 1
+      ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
+      : h("p", {}, `Лицевой счет ${account.account_number}`);
   return { account, chooser };
 }
 
@@ -207,36 +259,49 @@ export function readingsForm(account, done) {
   let sent = [];
   return form({
     fields: [
-      meters.length === 1 ? null : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
-      meters.map((m, i) => field(`readings[${i}].value`, meterTitle(m), {
-        required: meters.length === 1,
-        inputmode: "decimal",
-        autocomplete: "off",
-        hint: m.last_reading ? `Предыдущее: ${fmt.volume(m.last_reading.value)} от ${fmt.date(m.last_reading.date)}` : "В кубометрах, например 123,456",
-      })),
+      meters.length === 1
+        ? null
+        : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
+      meters.map((m, i) =>
+        field(`readings[${i}].value`, meterTitle(m), {
+          required: meters.length === 1,
+          inputmode: "decimal",
+          autocomplete: "off",
+          hint: m.last_reading
+            ? `Предыдущее: ${fmt.volume(m.last_reading.value)} от ${fmt.date(m.last_reading.date)}`
+            : "В кубометрах, например 123,456",
+        }),
+      ),
     ],
     note: meters.length === 1,
     submitLabel: "Отправить",
-    check: (values) => meters.some((_, i) => values[`readings[${i}].value`])
-      ? []
-      : [{ field: "readings[0].value", message: "Укажите показание хотя бы одного счетчика" }],
+    check: (values) =>
+      meters.some((_, i) => values[`readings[${i}].value`])
+        ? []
+        : [{ field: "readings[0].value", message: "Укажите показание хотя бы одного счетчика" }],
     submit: (values, key) => {
-      sent = meters.map((m, i) => ({ meter_number: m.meter_number, value: fmt.decimal(values[`readings[${i}].value`]), i })).filter((r) => r.value);
+      sent = meters
+        .map((m, i) => ({ meter_number: m.meter_number, value: fmt.decimal(values[`readings[${i}].value`]), i }))
+        .filter((r) => r.value);
       /** @type {Promise<Reading[]>} */
-      const stored = api.post(`${api.accountPath(account.account_number)}/readings`, { readings: sent.map(({ meter_number, value }) => ({ meter_number, value })) }, key);
+      const stored = api.post(
+        `${api.accountPath(account.account_number)}/readings`,
+        { readings: sent.map(({ meter_number, value }) => ({ meter_number, value })) },
+        key,
+      );
       return stored.catch((error) => {
-          // The body's index is not the field's when a meter was left empty.
-          for (const item of error instanceof api.ApiError ? error.errors : []) {
-            item.field = item.field.replace(/^readings\[(\d+)\]/, (_, n) => `readings[${sent[Number(n)]?.i ?? n}]`);
-          }
-          throw error;
-        });
+        // The body's index is not the field's when a meter was left empty.
+        for (const item of error instanceof api.ApiError ? error.errors : []) {
+          item.field = item.field.replace(/^readings\[(\d+)\]/, (_, n) => `readings[${sent[Number(n)]?.i ?? n}]`);
+        }
+        throw error;
+      });
     },
     codeFields: {
       // "Показание счётчика ВСХ-0011234 меньше предыдущего": under that meter's field.
       reading_below_previous: (error) => {
         const i = meters.findIndex((m) => error.message.includes(m.meter_number));
-        return `readings[${i < 0 ? sent[0]?.i ?? 0 : i}].value`;
+        return `readings[${i < 0 ? (sent[0]?.i ?? 0) : i}].value`;
       },
       meter_not_found: "readings[0].value",
     },
@@ -246,14 +311,19 @@ export function readingsForm(account, done) {
 
 /** What was stored, with warnings. @param {Reading[]} readings */
 export function readingsAccepted(readings) {
-  return readings.map((r) => h("div", { class: "card" },
+  return readings.map((r) =>
+    h(
+      "div",
+      { class: "card" },
       facts([
         ["Счетчик", r.meter_number],
         ["Показание", fmt.volume(r.value)],
         ["Период", fmt.period(r.period)],
         r.consumption ? ["Расход", fmt.volume(r.consumption)] : null,
       ]),
-      r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w))));
+      r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)),
+    ),
+  );
 }
 
 /**
@@ -269,7 +339,10 @@ export function samePasswords(values) {
 
 /** The page of an address the app does not know. @param {HTMLElement} root */
 export function notFoundPage(root) {
-  page(root, "Страница не найдена",
+  page(
+    root,
+    "Страница не найдена",
     h("p", {}, "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
-    linkButton("#/", "На главную"));
+    linkButton("#/", "На главную"),
+  );
 }

@@ -140,9 +140,10 @@ export function loading() {
  * @param {() => void} [retry]
  */
 export function loadError(error, retry) {
-  const message = error instanceof NetworkError
-    ? "Нет соединения с сервером. Проверьте подключение к интернету и нажмите «Повторить»."
-    : error.message;
+  const message =
+    error instanceof NetworkError
+      ? "Нет соединения с сервером. Проверьте подключение к интернету и нажмите «Повторить»."
+      : error.message;
   const box = h("div", { class: "form-error", role: "alert" }, h("p", {}, message));
   if (retry) box.append(h("button", { type: "button", class: "button secondary", onclick: retry }, "Повторить"));
   return box;
@@ -204,9 +205,12 @@ export function field(name, label, options = {}) {
     readonly: options.readonly || false,
   };
   if (options.options) {
-    control = h("select", common,
+    control = h(
+      "select",
+      common,
       options.placeholder ? h("option", { value: "" }, options.placeholder) : null,
-      options.options.map((o) => h("option", { value: o.value, selected: o.value === options.value }, o.title)));
+      options.options.map((o) => h("option", { value: o.value, selected: o.value === options.value }, o.title)),
+    );
   } else if (options.type === "textarea") {
     control = h("textarea", { ...common, rows: options.rows || 3, maxlength: options.maxlength || false });
     control.value = options.value || "";
@@ -222,10 +226,21 @@ export function field(name, label, options = {}) {
     });
     if (options.value !== undefined && options.value !== null) control.value = options.value;
   }
-  const labelNode = h("label", { for: id }, label, options.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null);
+  const labelNode = h(
+    "label",
+    { for: id },
+    label,
+    options.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null,
+  );
   const wrapper = h("div", { class: "field" }, labelNode);
   if (options.password) {
-    const eye = h("button", { type: "button", class: "eye", "aria-label": "Показать пароль", "aria-pressed": "false", "aria-controls": id });
+    const eye = h("button", {
+      type: "button",
+      class: "eye",
+      "aria-label": "Показать пароль",
+      "aria-pressed": "false",
+      "aria-controls": id,
+    });
     const icon = h("img", { src: "/assets/icons/eye.svg", alt: "", width: "24", height: "24" });
     eye.append(icon);
     const input = /** @type {HTMLInputElement} */ (control);
@@ -254,10 +269,29 @@ export function field(name, label, options = {}) {
 export function checkbox(name, label, options = {}) {
   const id = uid("f");
   const errorId = `${id}-error`;
-  const box = h("input", { type: "checkbox", id, name, "data-error": errorId, "aria-required": options.required ? "true" : false });
-  return h("div", { class: "field check" },
-    h("div", { class: "check-row" }, box, h("label", { for: id }, label, options.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null)),
-    h("p", { class: "field-error", id: errorId, hidden: true }));
+  const box = h("input", {
+    type: "checkbox",
+    id,
+    name,
+    "data-error": errorId,
+    "aria-required": options.required ? "true" : false,
+  });
+  return h(
+    "div",
+    { class: "field check" },
+    h(
+      "div",
+      { class: "check-row" },
+      box,
+      h(
+        "label",
+        { for: id },
+        label,
+        options.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null,
+      ),
+    ),
+    h("p", { class: "field-error", id: errorId, hidden: true }),
+  );
 }
 
 /** The guide's note under a form that explains the asterisks. */
@@ -379,7 +413,9 @@ export function values(form) {
   for (const control of /** @type {Iterable<HTMLInputElement>} */ (form.elements)) {
     if (!control.name) continue;
     if (control.type === "checkbox") result[control.name] = control.checked;
-    else result[control.name] = control.type === "password" || control.dataset.password ? control.value : control.value.trim();
+    else
+      result[control.name] =
+        control.type === "password" || control.dataset.password ? control.value : control.value.trim();
   }
   return result;
 }
@@ -406,10 +442,27 @@ export function values(form) {
  * @param {boolean} [spec.note]
  * @returns {HTMLFormElement}
  */
-export function form({ fields, submitLabel, submit, done, check, codeFields = {}, extra = [], danger = false, note = false }) {
+export function form({
+  fields,
+  submitLabel,
+  submit,
+  done,
+  check,
+  codeFields = {},
+  extra = [],
+  danger = false,
+  note = false,
+}) {
   const button = h("button", { type: "submit", class: `button ${danger ? "danger" : "primary"}` }, submitLabel);
   const alert = h("div", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
-  const node = h("form", { novalidate: true }, fields, alert, h("div", { class: "actions" }, button, extra), note ? requiredNote() : null);
+  const node = h(
+    "form",
+    { novalidate: true },
+    fields,
+    alert,
+    h("div", { class: "actions" }, button, extra),
+    note ? requiredNote() : null,
+  );
   /** @type {{ body: string, key: string } | null} */
   let pending = null;
   node.addEventListener("submit", async (event) => {
@@ -506,5 +559,9 @@ export function countdown(seconds, whenDone) {
  * @param {([string, Child] | null)[]} pairs
  */
 export function facts(pairs) {
-  return h("dl", { class: "facts" }, pairs.filter((pair) => pair !== null).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.filter((pair) => pair !== null).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+  );
 }

@@ -10,25 +10,36 @@ import { load } from "../parts.js";
 /** @import { Account, Meter } from "../api.js" */
 /** @import { Screen } from "../ui.js" */
 
-const HINT = "Номер лицевого счета указан в квитанции. Последние 4 цифры счетчика — это последние цифры заводского номера, который написан на корпусе счетчика.";
+const HINT =
+  "Номер лицевого счета указан в квитанции. Последние 4 цифры счетчика — это последние цифры заводского номера, который написан на корпусе счетчика.";
 
 // The guide's hint, word for word.
-const LABEL_HINT = "Вы можете указать свое наименование для счета, например, \"Моя квартира\" или \"Квартира бабушки\". Если вы не хотите указывать свое наименование - оставьте поле пустым";
+const LABEL_HINT =
+  'Вы можете указать свое наименование для счета, например, "Моя квартира" или "Квартира бабушки". Если вы не хотите указывать свое наименование - оставьте поле пустым';
 
-const labelField = (/** @type {string} */ value) => field("label", "Наименование для счета", { autocomplete: "off", value, maxlength: "50", hint: LABEL_HINT });
+const labelField = (/** @type {string} */ value) =>
+  field("label", "Наименование для счета", { autocomplete: "off", value, maxlength: "50", hint: LABEL_HINT });
 
 // The last 4 digits of each of the account's meters, as the subscriber typed one of them.
-const lastDigits = (/** @type {Meter[] | undefined} */ meters) => (meters || []).map((m) => m.meter_number.slice(-4)).join(", ");
+const lastDigits = (/** @type {Meter[] | undefined} */ meters) =>
+  (meters || []).map((m) => m.meter_number.slice(-4)).join(", ");
 
 /** @type {Screen} */
 export default async function accountForm(root, { params, go }) {
   if (!params.number) {
-    page(root, "Новый счет",
+    page(
+      root,
+      "Новый счет",
       h("p", { class: "hint" }, HINT),
       form({
         fields: [
           field("account_number", "Лицевой счет", { required: true, inputmode: "numeric", autocomplete: "off" }),
-          field("meter_last4", "Последние 4 цифры счетчика", { required: true, inputmode: "numeric", autocomplete: "off", maxlength: "4" }),
+          field("meter_last4", "Последние 4 цифры счетчика", {
+            required: true,
+            inputmode: "numeric",
+            autocomplete: "off",
+            maxlength: "4",
+          }),
           labelField(""),
         ],
         note: true,
@@ -44,7 +55,8 @@ export default async function accountForm(root, { params, go }) {
           flash(`Лицевой счет ${account.account_number} добавлен.`);
           go("/home");
         },
-      }));
+      }),
+    );
     return;
   }
   const box = h("div");
@@ -56,8 +68,17 @@ export default async function accountForm(root, { params, go }) {
   const unlink = h("button", { type: "button", class: "button danger" }, "Удалить счет из кабинета");
   const edit = form({
     fields: [
-      field("account_number", "Лицевой счет", { required: true, readonly: true, value: account.account_number, hint: "Чтобы добавить другой лицевой счет, удалите этот и добавьте новый." }),
-      field("meter_last4", "Последние 4 цифры счетчика", { required: true, readonly: true, value: lastDigits(account.meters) }),
+      field("account_number", "Лицевой счет", {
+        required: true,
+        readonly: true,
+        value: account.account_number,
+        hint: "Чтобы добавить другой лицевой счет, удалите этот и добавьте новый.",
+      }),
+      field("meter_last4", "Последние 4 цифры счетчика", {
+        required: true,
+        readonly: true,
+        value: lastDigits(account.meters),
+      }),
       labelField(account.label || ""),
     ],
     submitLabel: "Принять",
@@ -69,7 +90,12 @@ export default async function accountForm(root, { params, go }) {
     extra: [unlink],
   });
   unlink.addEventListener("click", async () => {
-    if (!window.confirm(`Удалить лицевой счет ${account.account_number} из личного кабинета? Данные счета в водоканале останутся.`)) return;
+    if (
+      !window.confirm(
+        `Удалить лицевой счет ${account.account_number} из личного кабинета? Данные счета в водоканале останутся.`,
+      )
+    )
+      return;
     setBusy(unlink, true);
     try {
       await api.del(path);

@@ -8,11 +8,22 @@ import { h, page, field, form, flash } from "../ui.js";
 
 /** @type {Screen} */
 export default function deleteProfile(root, { go }) {
-  page(root, "Удалить профиль",
-    h("p", {}, "Профиль, привязки лицевых счетов и сеансы будут удалены. Переданные показания и платежи останутся в водоканале."),
+  page(
+    root,
+    "Удалить профиль",
+    h(
+      "p",
+      {},
+      "Профиль, привязки лицевых счетов и сеансы будут удалены. Переданные показания и платежи останутся в водоканале.",
+    ),
     form({
       fields: [
-        field("password", "Пароль", { required: true, type: "password", password: true, autocomplete: "current-password" }),
+        field("password", "Пароль", {
+          required: true,
+          type: "password",
+          password: true,
+          autocomplete: "current-password",
+        }),
       ],
       note: true,
       submitLabel: "Удалить профиль",
@@ -24,5 +35,6 @@ export default function deleteProfile(root, { go }) {
         flash("Профиль удален.");
         go("/");
       },
-    }));
+    }),
+  );
 }

@@ -14,15 +14,25 @@ export default async function guestPayments(root) {
   page(root, "Платежи", box);
   const info = await load(box, api.getInfo);
   if (!info) return;
-  fill(box,
+  fill(
+    box,
     h("h2", {}, "Способы оплаты"),
     h("p", {}, info.payments_help),
     h("h2", {}, "Оплатить"),
     paymentForm({
       purposes: info.payment_purposes,
       fields: [
-        field("account_number", "Лицевой счет", { required: true, inputmode: "numeric", autocomplete: "off", hint: "Номер из квитанции, от 4 до 20 цифр" }),
-        field("email", "Электронная почта для чека", { type: "email", autocomplete: "email", hint: "Если укажете, пришлем на нее чек об оплате" }),
+        field("account_number", "Лицевой счет", {
+          required: true,
+          inputmode: "numeric",
+          autocomplete: "off",
+          hint: "Номер из квитанции, от 4 до 20 цифр",
+        }),
+        field("email", "Электронная почта для чека", {
+          type: "email",
+          autocomplete: "email",
+          hint: "Если укажете, пришлем на нее чек об оплате",
+        }),
       ],
       start: (values, key) => {
         /** @type {Record<string, unknown>} */
@@ -30,5 +40,6 @@ export default async function guestPayments(root) {
         if (values.email) body.email = values.email;
         return api.post("/public/payments", body, key);
       },
-    }));
+    }),
+  );
 }

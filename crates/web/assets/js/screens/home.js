@@ -14,16 +14,28 @@ export default async function home(root) {
   page(root, "Главная", box);
   const accounts = await accountsOrInvite(box);
   if (!accounts) return;
-  fill(box,
-    h("ul", { class: "list" }, accounts.map((account) => {
-      const path = api.accountPath(account.account_number).slice(1);
-      return h("li", { class: "card" },
-        accountSummary(account),
-        h("div", { class: "row" },
-          linkButton(`#/${path}`, "Подробнее", "secondary"),
-          linkButton(`#/${path}/pay`, "Оплатить", "secondary"),
-          linkButton(`#/${path}/readings`, "Отправить показания", "secondary"),
-          linkButton(`#/${path}/edit`, "Редактировать", "secondary")));
-    })),
-    linkButton("#/accounts/new", "Новый счет"));
+  fill(
+    box,
+    h(
+      "ul",
+      { class: "list" },
+      accounts.map((account) => {
+        const path = api.accountPath(account.account_number).slice(1);
+        return h(
+          "li",
+          { class: "card" },
+          accountSummary(account),
+          h(
+            "div",
+            { class: "row" },
+            linkButton(`#/${path}`, "Подробнее", "secondary"),
+            linkButton(`#/${path}/pay`, "Оплатить", "secondary"),
+            linkButton(`#/${path}/readings`, "Отправить показания", "secondary"),
+            linkButton(`#/${path}/edit`, "Редактировать", "secondary"),
+          ),
+        );
+      }),
+    ),
+    linkButton("#/accounts/new", "Новый счет"),
+  );
 }

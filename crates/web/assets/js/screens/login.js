@@ -9,10 +9,16 @@ import { h, page, field, form } from "../ui.js";
 
 /** @type {Screen} */
 export default function login(root, { go }) {
-  page(root, "Вход",
+  page(
+    root,
+    "Вход",
     form({
       fields: [
-        field("login", "Телефон/E-mail", { required: true, autocomplete: "username", hint: "Номер телефона либо E-mail, указанные при регистрации" }),
+        field("login", "Телефон/E-mail", {
+          required: true,
+          autocomplete: "username",
+          hint: "Номер телефона либо E-mail, указанные при регистрации",
+        }),
         // The guide marks no asterisk here; the server still says when it is empty.
         field("password", "Пароль", { type: "password", password: true, autocomplete: "current-password" }),
       ],
@@ -25,5 +31,6 @@ export default function login(root, { go }) {
       },
     }),
     h("p", {}, h("a", { href: "#/recover" }, "Забыли пароль?")),
-    h("p", {}, "Нет личного кабинета? ", h("a", { href: "#/register" }, "Регистрация")));
+    h("p", {}, "Нет личного кабинета? ", h("a", { href: "#/register" }, "Регистрация")),
+  );
 }

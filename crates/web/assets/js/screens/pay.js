@@ -20,8 +20,10 @@ export default async function pay(root, { params }) {
   });
   if (!data) return;
   const [account, info] = data;
-  fill(box,
+  fill(
+    box,
     h("p", {}, `${accountTitle(account)}, лицевой счет ${account.account_number}`),
     h("p", { class: "debt" }, fmt.debt(account.debt)),
-    cabinetPaymentForm(account, info));
+    cabinetPaymentForm(account, info),
+  );
 }

@@ -28,13 +28,22 @@ export default async function paymentResult(root, { params, loggedIn }) {
   const title = TITLES[payment.status] || "Платеж";
   retitle(section, title);
   /** @type {PaymentPurpose[]} */
-  const purposes = await api.getInfo().then((info) => info.payment_purposes, () => []);
+  const purposes = await api.getInfo().then(
+    (info) => info.payment_purposes,
+    () => [],
+  );
   const purpose = purposes.find((p) => p.code === payment.purpose);
-  fill(box,
-    h("p", { class: `status status-${payment.status}`, role: "status" },
-      payment.status === "succeeded" ? "Спасибо! Оплата прошла успешно." :
-        payment.status === "canceled" ? "Оплата не состоялась, деньги не списаны." :
-          "Платеж еще не завершен. Обновите страницу чуть позже."),
+  fill(
+    box,
+    h(
+      "p",
+      { class: `status status-${payment.status}`, role: "status" },
+      payment.status === "succeeded"
+        ? "Спасибо! Оплата прошла успешно."
+        : payment.status === "canceled"
+          ? "Оплата не состоялась, деньги не списаны."
+          : "Платеж еще не завершен. Обновите страницу чуть позже.",
+    ),
     facts([
       ["Лицевой счет", payment.account_number],
       ["Назначение платежа", purpose ? purpose.title : payment.purpose],
@@ -44,5 +53,6 @@ export default async function paymentResult(root, { params, loggedIn }) {
     ]),
     loggedIn
       ? linkButton(`#${api.accountPath(payment.account_number)}`, "К лицевому счету")
-      : linkButton("#/", "На начальный экран"));
+      : linkButton("#/", "На начальный экран"),
+  );
 }

@@ -23,11 +23,13 @@ export default async function payments(root, ctx) {
   });
   if (!data) return;
   const [list, info] = data;
-  fill(box,
+  fill(
+    box,
     chooser,
     h("p", { class: "debt" }, fmt.debt(account.debt)),
     h("h2", {}, "Оплатить"),
     cabinetPaymentForm(account, info),
     h("h2", {}, "История платежей"),
-    paymentList(list, info.payment_purposes));
+    paymentList(list, info.payment_purposes),
+  );
 }

@@ -26,14 +26,19 @@ export default async function profile(root, { go }) {
     flash("Вы вышли из личного кабинета.");
     go("/");
   });
-  fill(box,
+  fill(
+    box,
     facts([
       ["Номер телефона", fmt.phone(me.phone)],
       ["Электронная почта", me.email],
       ["Дата регистрации", fmt.instant(me.created_at)],
     ]),
-    h("div", { class: "stack" },
+    h(
+      "div",
+      { class: "stack" },
       linkButton("#/profile/password", "Изменить пароль", "secondary"),
       logout,
-      linkButton("#/profile/delete", "Удалить профиль", "danger")));
+      linkButton("#/profile/delete", "Удалить профиль", "danger"),
+    ),
+  );
 }

@@ -18,23 +18,22 @@ export default async function readings(root, ctx) {
   const path = api.accountPath(account.account_number);
   const history = h("div");
   const submission = h("div");
-  const showForm = () => fill(submission, readingsForm(account, (stored) => {
-    const notice = h("p", { class: "notice", role: "status", tabindex: "-1" }, "Показания приняты.");
-    fill(submission, notice, readingsAccepted(stored));
-    notice.focus();
-    showHistory();
-  }));
+  const showForm = () =>
+    fill(
+      submission,
+      readingsForm(account, (stored) => {
+        const notice = h("p", { class: "notice", role: "status", tabindex: "-1" }, "Показания приняты.");
+        fill(submission, notice, readingsAccepted(stored));
+        notice.focus();
+        showHistory();
+      }),
+    );
   const showHistory = async () => {
     /** @type {Reading[] | null} */
     const list = await load(history, () => api.get(`${path}/readings?limit=20`));
     if (list) fill(history, readingList(list));
   };
-  fill(box,
-    chooser,
-    h("h2", {}, "Отправить показания"),
-    submission,
-    h("h2", {}, "История показаний"),
-    history);
+  fill(box, chooser, h("h2", {}, "Отправить показания"), submission, h("h2", {}, "История показаний"), history);
   showForm();
   await showHistory();
 }

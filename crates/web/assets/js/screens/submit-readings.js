@@ -15,11 +15,17 @@ export default async function submitReadings(root, { params }) {
   /** @type {Account | null} */
   const account = await load(box, () => api.get(api.accountPath(params.number)));
   if (!account) return;
-  fill(box,
+  fill(
+    box,
     h("p", {}, `${accountTitle(account)}, лицевой счет ${account.account_number}`),
     readingsForm(account, (readings) => {
-      const done = page(root, "Показания приняты", readingsAccepted(readings),
-        linkButton(`#${api.accountPath(account.account_number)}`, "К лицевому счету"));
+      const done = page(
+        root,
+        "Показания приняты",
+        readingsAccepted(readings),
+        linkButton(`#${api.accountPath(account.account_number)}`, "К лицевому счету"),
+      );
       done.querySelector("h1")?.focus();
-    }));
+    }),
+  );
 }

@@ -41,10 +41,11 @@ export default async function visitForm(root, ctx) {
   });
   if (!loaded) return;
   const [info, profile] = loaded;
-  const meterField = (/** @type {Account} */ account) => field("meter_number", "Счётчик", {
-    options: account.meters.map((m) => ({ value: m.meter_number, title: meterTitle(m) })),
-    placeholder: kind === "meter_acceptance" ? "Новый счетчик, номера еще нет" : null,
-  });
+  const meterField = (/** @type {Account} */ account) =>
+    field("meter_number", "Счётчик", {
+      options: account.meters.map((m) => ({ value: m.meter_number, title: meterTitle(m) })),
+      placeholder: kind === "meter_acceptance" ? "Новый счетчик, номера еще нет" : null,
+    });
   let meter = meterField(accounts[0]);
   const accountSelect = field("account_number", "Лицевой счет", {
     required: true,
@@ -58,30 +59,56 @@ export default async function visitForm(root, ctx) {
     meter = next;
   });
   const hours = info.contact_center.hours.map(fmt.hours).join(", ");
-  fill(box,
+  fill(
+    box,
     h("p", {}, "Укажите лицевой счет, номер телефона, дату и время визита и нажмите «Отправить»."),
     form({
       fields: [
         accountSelect,
         meter,
-        field("phone", "Номер телефона", { required: true, type: "tel", autocomplete: "tel", value: fmt.phone(profile.phone) }),
-        field("visit_date", "Дата визита", { required: true, type: "date", min: fmt.today(1), hint: "Начиная с завтрашнего дня" }),
-        field("visit_time", "Время визита", { required: true, options: slots(info.contact_center.hours).map((t) => ({ value: t, title: t })), placeholder: "Выберите время", hint: `Режим работы: ${hours}` }),
+        field("phone", "Номер телефона", {
+          required: true,
+          type: "tel",
+          autocomplete: "tel",
+          value: fmt.phone(profile.phone),
+        }),
+        field("visit_date", "Дата визита", {
+          required: true,
+          type: "date",
+          min: fmt.today(1),
+          hint: "Начиная с завтрашнего дня",
+        }),
+        field("visit_time", "Время визита", {
+          required: true,
+          options: slots(info.contact_center.hours).map((t) => ({ value: t, title: t })),
+          placeholder: "Выберите время",
+          hint: `Режим работы: ${hours}`,
+        }),
         field("notes", "Примечания", { type: "textarea", maxlength: "1000", hint: "Например, код домофона" }),
       ],
       note: true,
       submitLabel: "Отправить",
       submit: (values, key) => {
         /** @type {Record<string, unknown>} */
-        const body = { kind, account_number: values.account_number, phone: values.phone, visit_date: values.visit_date, visit_time: values.visit_time };
+        const body = {
+          kind,
+          account_number: values.account_number,
+          phone: values.phone,
+          visit_date: values.visit_date,
+          visit_time: values.visit_time,
+        };
         if (values.meter_number) body.meter_number = values.meter_number;
         if (values.notes) body.notes = values.notes;
         return api.post("/visit-requests", body, key);
       },
-      codeFields: { visit_slot_unavailable: (error) => (/врем|час/i.test(error.message) ? "visit_time" : "visit_date"), meter_not_found: "meter_number" },
+      codeFields: {
+        visit_slot_unavailable: (error) => (/врем|час/i.test(error.message) ? "visit_time" : "visit_date"),
+        meter_not_found: "meter_number",
+      },
       done: (/** @type {VisitRequest} */ visit) => {
         flash(`Заявление отправлено: ${title}, ${fmt.date(visit.visit_date)} в ${visit.visit_time}.`);
         ctx.go("/visits");
       },
-    }));
+    }),
+  );
 }
