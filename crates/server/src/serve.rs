@@ -40,7 +40,7 @@ const RESTART_AFTER: Duration = Duration::from_secs(30);
 const DRAIN_FOR: Duration = Duration::from_secs(20);
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (for at most
-/// [`DRAIN_FOR`]) and returns `Ok`.
+/// `DRAIN_FOR`) and returns `Ok`.
 pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> Result<(), Error> {
     let machine = Machine::real(config.hasher);
     if config.provider.sandbox_in_public() {

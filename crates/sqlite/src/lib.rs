@@ -4,7 +4,7 @@
 //! `Sqlite…` struct per port (each holding the pool) implements the port.
 //!
 //! May depend on `vodokanal-app`, `vodokanal-domain` and sqlx; `sqlx::Error` never leaves this
-//! crate (see [`store_error`]). [`SqliteStores::new`] bundles every port as the app's
+//! crate (see `store_error`). [`SqliteStores::new`] bundles every port as the app's
 //! `Stores`, which the server wires and the contract suite runs against.
 //!
 //! SQLite serialises writers: a write transaction (`BEGIN IMMEDIATE`, through

@@ -165,7 +165,7 @@ fn random_reading_id() -> ReadingId {
 impl RegistryStore for SqliteRegistryStore {
     /// One `BEGIN IMMEDIATE` transaction: which accounts and meters exist is read first (to
     /// count), then accounts, meters and last readings go in by multi-row `INSERT … ON
-    /// CONFLICT DO UPDATE` statements of [`CHUNK`] rows.
+    /// CONFLICT DO UPDATE` statements of `CHUNK` rows.
     #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     async fn upsert(&self, rows: &[RegistryRecord]) -> Result<UpsertCounts, StoreError> {
         if rows.is_empty() {

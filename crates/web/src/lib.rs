@@ -6,7 +6,9 @@
 //! `/favicon.ico` and `/payments/{id}` (where a payment provider sends the payer back: a
 //! redirect to the client's `#/payments/{id}` screen). Every answer carries an `ETag` (a
 //! `304` for a matching `If-None-Match`), `Cache-Control: no-cache` and a
-//! [`CONTENT_SECURITY_POLICY`] that allows nothing from other origins. The client's routing is in the URL's fragment, so nothing else
+//! [`CONTENT_SECURITY_POLICY`] that allows nothing from other origins. The service worker gets
+//! a digest of the embedded files as its cache name and their paths as the list it caches, so
+//! neither is kept by hand. The client's routing is in the URL's fragment, so nothing else
 //! needs the server. May depend on axum, rust-embed and sha2; knows nothing of the contract
 //! beyond the return path of payments. Why no build step: `docs/adr/0008`.
 
@@ -46,6 +48,10 @@ const CACHE_CONTROL: &str = "no-cache";
 /// The service worker's placeholder for [`VERSION`].
 const VERSION_PLACEHOLDER: &str = "__VERSION__";
 
+/// The service worker's placeholder for the paths of [`shell`]: the one item of its array, so
+/// that `sw.js` as stored stays valid (and type-checked) JavaScript.
+const SHELL_PLACEHOLDER: &str = "\"__SHELL__\"";
+
 /// A digest of every embedded file: the service worker's cache name, so that a binary with
 /// other files installs a new worker, which caches the new shell and drops the old one.
 static VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -74,6 +80,37 @@ fn embedded<E: RustEmbed>() -> Vec<(String, [u8; 32])> {
     files.sort();
     files
 }
+
+/// What the service worker caches: the page, the manifest and every served file under
+/// `/assets/`, sorted. Made from the embedded files, so adding one can't leave it stale.
+fn shell() -> Vec<String> {
+    let mut paths = vec!["/".to_owned(), "/manifest.webmanifest".to_owned()];
+    paths.extend(
+        embedded::<Assets>()
+            .into_iter()
+            .map(|(path, _)| path)
+            .filter(|path| content_type(path).is_some())
+            .map(|path| format!("/assets/{path}")),
+    );
+    paths
+}
+
+/// `sw.js` as served, and its `ETag`: [`VERSION`] and the paths of [`shell`] in place of
+/// their placeholders. `None` if the file is missing.
+static WORKER: LazyLock<Option<(String, String)>> = LazyLock::new(|| {
+    let file = Root::get("sw.js")?;
+    // One path a line; a Rust string literal of a path is a JavaScript one too.
+    let paths: String = shell()
+        .iter()
+        .map(|path| format!("\n  {path:?},"))
+        .chain(std::iter::once("\n".to_owned()))
+        .collect();
+    let text = String::from_utf8_lossy(&file.data)
+        .replace(VERSION_PLACEHOLDER, &VERSION)
+        .replace(SHELL_PLACEHOLDER, &paths);
+    let etag = format!("\"{}\"", hex(&Sha256::digest(text.as_bytes())[..16]));
+    Some((text, etag))
+});
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut out, byte| {
@@ -112,14 +149,12 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     from_folder::<Assets>(&path, &headers)
 }
 
-/// The worker, with [`VERSION`] in place of its placeholder.
+/// The worker: [`WORKER`].
 async fn service_worker(headers: HeaderMap) -> Response {
-    let Some(file) = Root::get("sw.js") else {
+    let Some((text, etag)) = WORKER.as_ref() else {
         return not_found();
     };
-    let text = String::from_utf8_lossy(&file.data).replace(VERSION_PLACEHOLDER, &VERSION);
-    let etag = format!("\"{}\"", hex(&Sha256::digest(text.as_bytes())[..16]));
-    respond("sw.js", Cow::Owned(text.into_bytes()), &etag, &headers)
+    respond("sw.js", Cow::Borrowed(text.as_bytes()), etag, &headers)
 }
 
 /// A payment provider's return: on to the client's screen of the payment, which asks the API
@@ -341,6 +376,14 @@ mod tests {
         assert!(!html.contains("<script>") && !html.contains("<style") && !html.contains("style="));
     }
 
+    #[test]
+    fn the_workers_placeholders_appear_once_each() {
+        let source = source::<Root>("sw.js");
+        for placeholder in [VERSION_PLACEHOLDER, SHELL_PLACEHOLDER] {
+            assert_eq!(source.matches(placeholder).count(), 1, "{placeholder}");
+        }
+    }
+
     #[tokio::test]
     async fn the_worker_carries_the_version_of_the_files() {
         let worker = text(get("/sw.js", &[]).await).await;
@@ -349,27 +392,128 @@ mod tests {
         assert_eq!(VERSION.len(), 16);
     }
 
-    #[test]
-    fn the_worker_caches_exactly_the_shell() {
-        let worker = String::from_utf8(Root::get("sw.js").unwrap().data.to_vec()).unwrap();
-        let listed: Vec<&str> = worker
-            .lines()
+    /// The paths of the served worker's `SHELL` array.
+    async fn served_shell() -> Vec<String> {
+        let worker = text(get("/sw.js", &[]).await).await;
+        assert!(!worker.contains("__SHELL__"), "{worker}");
+        let list = worker
+            .split_once("const SHELL = [")
+            .and_then(|(_, rest)| rest.split_once("];"))
+            .map(|(list, _)| list)
+            .expect("a SHELL array in sw.js");
+        list.split(',')
             .map(str::trim)
-            .filter_map(|line| line.strip_prefix('"')?.strip_suffix("\","))
-            .collect();
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                let path = item.strip_prefix('"').and_then(|i| i.strip_suffix('"'));
+                path.unwrap_or_else(|| panic!("not a plain string: {item}"))
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_worker_caches_every_embedded_file_and_nothing_else() {
+        let listed = served_shell().await;
         let mut expected = vec!["/".to_owned(), "/manifest.webmanifest".to_owned()];
-        expected.extend(Assets::iter().map(|path| format!("/assets/{path}")));
-        for path in &expected {
+        let mut assets: Vec<String> = Assets::iter().map(|p| format!("/assets/{p}")).collect();
+        assets.sort();
+        expected.extend(assets);
+        assert_eq!(listed, expected);
+        for path in &listed {
+            let response = get(path, &[]).await;
+            assert_eq!(response.status(), StatusCode::OK, "sw.js caches {path}");
+        }
+    }
+
+    /// Every path that the page, the manifest, the style sheet and the modules name: `/...` in
+    /// the page's `href` and `src`, `"/assets/..."` literals, `url(/...)`, and the modules'
+    /// relative imports resolved.
+    fn named_by_the_client() -> Vec<String> {
+        let mut texts: Vec<(String, String)> = ["index.html", "manifest.webmanifest"]
+            .into_iter()
+            .map(|path| (format!("/{path}"), source::<Root>(path)))
+            .collect();
+        texts.extend(
+            Assets::iter()
+                .filter(|path| content_type(path).is_some_and(|kind| kind.starts_with("text/")))
+                .map(|path| (format!("/assets/{path}"), source::<Assets>(&path))),
+        );
+        let mut named = Vec::new();
+        for (path, text) in texts {
+            // Each opening, and how much of it comes before the path.
+            for (opening, skip) in [
+                ("href=\"", 6),
+                ("src=\"", 5),
+                ("\"/assets/", 1),
+                ("url(/", 4),
+            ] {
+                for (at, _) in text.match_indices(opening) {
+                    let rest = &text[at + skip..];
+                    let end = rest.find(['"', ')']).unwrap_or(rest.len());
+                    if rest.starts_with('/') {
+                        named.push(rest[..end].to_owned());
+                    }
+                }
+            }
+            for opening in ["from \"", "import(\""] {
+                for (at, _) in text.match_indices(opening) {
+                    let rest = &text[at + opening.len()..];
+                    let specifier = &rest[..rest.find('"').unwrap_or(rest.len())];
+                    if specifier.starts_with('.') {
+                        named.push(resolve(&path, specifier));
+                    }
+                }
+            }
+        }
+        named.sort();
+        named.dedup();
+        named
+    }
+
+    fn source<E: RustEmbed>(path: &str) -> String {
+        String::from_utf8(E::get(path).unwrap().data.to_vec()).unwrap()
+    }
+
+    /// A relative import of the module at `from`, as an absolute path.
+    fn resolve(from: &str, specifier: &str) -> String {
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        for part in specifier.split('/') {
+            match part {
+                "." => {}
+                ".." => {
+                    parts.pop();
+                }
+                _ => parts.push(part),
+            }
+        }
+        parts.join("/")
+    }
+
+    #[tokio::test]
+    async fn every_file_the_client_names_is_cached_by_the_worker() {
+        let listed = served_shell().await;
+        let named = named_by_the_client();
+        assert!(named.contains(&"/assets/js/app.js".to_owned()), "{named:?}");
+        assert!(
+            named.contains(&"/assets/js/screens/login.js".to_owned()),
+            "{named:?}"
+        );
+        assert!(
+            named.contains(&"/assets/icons/eye-off.svg".to_owned()),
+            "{named:?}"
+        );
+        assert!(
+            named.contains(&"/assets/icons/icon-512.png".to_owned()),
+            "{named:?}"
+        );
+        for path in &named {
             assert!(
-                listed.contains(&path.as_str()),
-                "sw.js does not cache {path}"
+                listed.contains(path),
+                "{path} is named by the client but not cached by sw.js"
             );
         }
-        assert_eq!(
-            listed.len(),
-            expected.len(),
-            "sw.js lists files that don't exist: {listed:?}"
-        );
     }
 
     #[tokio::test]

@@ -1,3 +1,4 @@
+// @ts-check
 // The HTTP contract's client: JSON in and out, the bearer token, Idempotency-Key, and the
 // mapping of problem+json answers and lost connections to errors the screens can show.
 //
@@ -5,16 +6,93 @@
 // and back in the same tab, but not the closing of the browser, so a subscriber who forgets
 // to log out on a shared computer leaves no open cabinet behind (see docs/adr/0008).
 
+// The contract's shapes as the client reads them (crates/http/src/dto.rs): money, volumes,
+// dates and instants are strings; `null` where the contract says so.
+
+/** @typedef {{ days: string, opens: string, closes: string }} Hours */
+/** @typedef {{ address: string, hours: Hours[], phones: string[] }} ContactCenter */
+/** @typedef {{ code: string, title: string }} PaymentPurpose */
+/** @typedef {{ from_day: number, to_day: number }} ReadingWindow */
+/**
+ * @typedef {object} Info GET /info.
+ * @property {ContactCenter} contact_center
+ * @property {PaymentPurpose[]} payment_purposes
+ * @property {string} readings_help
+ * @property {string} payments_help
+ * @property {ReadingWindow | null} reading_window
+ * @property {string} timezone
+ */
+/** @typedef {{ value: string, date: string }} LastReading */
+/** @typedef {{ meter_number: string, service: string, last_reading: LastReading | null, verification_due: string | null }} Meter */
+/**
+ * @typedef {object} Account
+ * @property {string} account_number
+ * @property {string | null} label
+ * @property {string} address
+ * @property {string} debt
+ * @property {string} balance_as_of
+ * @property {Meter[]} meters
+ * @property {number} other_holders
+ */
+/**
+ * @typedef {object} Reading
+ * @property {string} id
+ * @property {string | null} account_number
+ * @property {string} meter_number
+ * @property {string} value
+ * @property {string | null} previous_value
+ * @property {string | null} consumption
+ * @property {string} period
+ * @property {string} submitted_at
+ * @property {string} source
+ * @property {string[]} warnings
+ * @property {string | null} voided_at
+ */
+/**
+ * @typedef {object} Payment
+ * @property {string} id
+ * @property {string} account_number
+ * @property {string} purpose
+ * @property {string} amount
+ * @property {string} status
+ * @property {string | null} confirmation_url
+ * @property {string} created_at
+ * @property {string | null} paid_at
+ */
+/**
+ * @typedef {object} VisitRequest
+ * @property {string} id
+ * @property {string} kind
+ * @property {string} account_number
+ * @property {string | null} meter_number
+ * @property {string} phone
+ * @property {string} visit_date
+ * @property {string} visit_time
+ * @property {string | null} notes
+ * @property {string} status
+ * @property {string} created_at
+ */
+/** @typedef {{ resend_after: number, expires_in: number }} CodeSent */
+/** @typedef {{ token: string, expires_at: string, user: { phone: string, email: string } }} Session */
+/** @typedef {{ phone: string, email: string, created_at: string }} Profile */
+/** @typedef {{ field: string, code: string, message: string }} FieldError */
+/** @typedef {{ title?: string, code?: string, detail?: string, errors?: FieldError[] | null }} Problem */
+
 const BASE = "/api/v1";
 const TOKEN_KEY = "vodokanal.token";
 
 /** A problem+json answer: `status`, `code`, `detail`, and `errors` ([{field, code, message}]). */
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {Problem} problem
+   */
   constructor(status, problem) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
     this.code = problem.code || "unknown";
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+    /** @type {number | null} */
     this.retryAfter = null;
   }
 }
@@ -22,18 +100,33 @@ export class ApiError extends Error {
 /** The request never got an answer: no connection, or the server could not be reached. */
 export class NetworkError extends Error {
   constructor() {
-    super("Нет соединения с сервером. Проверьте подключение к интернету и попробуйте ещё раз: введённые данные сохранены.");
+    super(
+      "Нет соединения с сервером. Проверьте подключение к интернету и попробуйте ещё раз: введённые данные сохранены.",
+    );
   }
 }
 
+/** @typedef {{ unauthorized: void, network: boolean }} Events */
+
+/** @type {{ [E in keyof Events]: ((value: Events[E]) => void)[] }} */
 const listeners = { unauthorized: [], network: [] };
 
-/** `unauthorized`: the session ended; `network`: true when a request failed for want of a
- * connection, false when one got through. */
+/**
+ * `unauthorized`: the session ended; `network`: true when a request failed for want of a
+ * connection, false when one got through.
+ * @template {keyof Events} E
+ * @param {E} event
+ * @param {(value: Events[E]) => void} callback
+ */
 export function on(event, callback) {
   listeners[event].push(callback);
 }
 
+/**
+ * @template {keyof Events} E
+ * @param {E} event
+ * @param {Events[E]} value
+ */
 function emit(event, value) {
   for (const callback of listeners[event]) callback(value);
 }
@@ -42,6 +135,7 @@ export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** @param {string | null} value */
 export function setToken(value) {
   if (value) sessionStorage.setItem(TOKEN_KEY, value);
   else sessionStorage.removeItem(TOKEN_KEY);
@@ -60,12 +154,17 @@ export function newIdempotencyKey() {
 /**
  * Calls the API. `body` is sent as JSON; `idempotencyKey` as the header. Resolves with the
  * parsed body (null for 204); rejects with ApiError or NetworkError.
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, idempotencyKey?: string }} [options]
+ * @returns {Promise<unknown>}
  */
 export async function request(method, path, { body, idempotencyKey } = {}) {
   if (!navigator.onLine) {
     emit("network", true);
     throw new NetworkError();
   }
+  /** @type {Record<string, string>} */
   const headers = { accept: "application/json" };
   const sent = token();
   if (sent) headers.authorization = `Bearer ${sent}`;
@@ -93,27 +192,66 @@ export async function request(method, path, { body, idempotencyKey } = {}) {
     data = null;
   }
   if (response.ok) return data;
-  const error = new ApiError(response.status, data || { detail: "Сервис временно недоступен. Попробуйте ещё раз через минуту." });
+  const error = new ApiError(
+    response.status,
+    data || { detail: "Сервис временно недоступен. Попробуйте ещё раз через минуту." },
+  );
   const retryAfter = Number.parseInt(response.headers.get("retry-after") || "", 10);
   if (Number.isFinite(retryAfter)) error.retryAfter = retryAfter;
   if (error.code === "unauthorized" && sent) {
     setToken(null);
-    emit("unauthorized");
+    emit("unauthorized", undefined);
   }
   return Promise.reject(error);
 }
 
-export const get = (path) => request("GET", path);
-export const post = (path, body, idempotencyKey) => request("POST", path, { body, idempotencyKey });
-export const patch = (path, body) => request("PATCH", path, { body });
-export const del = (path, body) => request("DELETE", path, { body });
+// The answer's type is the caller's: the contract's shape of that path (see the typedefs).
 
+/**
+ * @template [T=unknown]
+ * @param {string} path
+ * @returns {Promise<T>}
+ */
+export const get = (path) => /** @type {Promise<T>} */ (request("GET", path));
+
+/**
+ * @template [T=unknown]
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {string} [idempotencyKey]
+ * @returns {Promise<T>}
+ */
+export const post = (path, body, idempotencyKey) =>
+  /** @type {Promise<T>} */ (request("POST", path, { body, idempotencyKey }));
+
+/**
+ * @template [T=unknown]
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<T>}
+ */
+export const patch = (path, body) => /** @type {Promise<T>} */ (request("PATCH", path, { body }));
+
+/**
+ * @template [T=unknown]
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<T>}
+ */
+export const del = (path, body) => /** @type {Promise<T>} */ (request("DELETE", path, { body }));
+
+/** @type {Promise<Info> | null} */
 let info = null;
 
-/** GET /info, once per page load. */
+/**
+ * GET /info, once per page load.
+ * @returns {Promise<Info>}
+ */
 export async function getInfo() {
   if (!info) {
-    info = get("/info").catch((error) => {
+    /** @type {Promise<Info>} */
+    const answer = get("/info");
+    info = answer.catch((error) => {
       info = null;
       throw error;
     });
@@ -122,4 +260,4 @@ export async function getInfo() {
 }
 
 /** The account number as a path segment. */
-export const accountPath = (number) => `/accounts/${encodeURIComponent(number)}`;
+export const accountPath = (/** @type {string} */ number) => `/accounts/${encodeURIComponent(number)}`;

@@ -1,3 +1,4 @@
+// @ts-check
 // The shell: hash routes to screens, the cabinet's bottom menu, the back link, the offline
 // banner and the service worker. Routes live in the fragment (#/login), so every screen
 // works from the one cached page, offline too.
@@ -29,8 +30,12 @@ import changePassword from "./screens/change-password.js";
 import deleteProfile from "./screens/delete-profile.js";
 import notFound from "./screens/not-found.js";
 
+/** @import { Screen } from "./ui.js" */
+/** @typedef {{ auth?: boolean, tab?: string, back?: string | true }} RouteOptions */
+
 // [pattern, screen, options]: `auth` needs a session; `tab` is the bottom menu's item;
 // `back` the header's back link (`true`: back in the history).
+/** @type {[string, Screen, RouteOptions][]} */
 const ROUTES = [
   ["/", start, {}],
   ["/guest", guest, { back: "/" }],
@@ -57,18 +62,23 @@ const ROUTES = [
   ["/profile/delete", deleteProfile, { auth: true, tab: "more", back: "/profile" }],
 ];
 
-/** Goes to a screen: go("/home"). */
+/** Goes to a screen: go("/home"). @param {string} path */
 export function go(path) {
   const target = `#${path}`;
   if (location.hash === target) render();
   else location.hash = target;
 }
 
+/**
+ * @param {string} path
+ * @returns {{ screen: Screen, options: RouteOptions, params: Record<string, string> }}
+ */
 function match(path) {
   const parts = path.split("/").filter(Boolean);
   for (const [pattern, screen, options] of ROUTES) {
     const names = pattern.split("/").filter(Boolean);
     if (names.length !== parts.length) continue;
+    /** @type {Record<string, string>} */
     const params = {};
     const ok = names.every((name, i) => {
       if (name.startsWith(":")) {
@@ -85,7 +95,8 @@ function match(path) {
 // Every date and time is shown in the utility's time zone (GET /info), also offline: the last
 // one seen is kept.
 const ZONE_KEY = "vodokanal.timezone";
-const zoneKnown = api.getInfo()
+const zoneKnown = api
+  .getInfo()
   .then((info) => {
     localStorage.setItem(ZONE_KEY, info.timezone);
     return info.timezone;
@@ -93,9 +104,10 @@ const zoneKnown = api.getInfo()
   .catch(() => localStorage.getItem(ZONE_KEY))
   .then(fmt.setTimeZone);
 
-const main = document.getElementById("main");
-const tabs = document.getElementById("tabs");
-const back = document.getElementById("back");
+// The page's fixed parts (root/index.html).
+const main = /** @type {HTMLElement} */ (document.getElementById("main"));
+const tabs = /** @type {HTMLElement} */ (document.getElementById("tabs"));
+const back = /** @type {HTMLElement} */ (document.getElementById("back"));
 let rendered = 0;
 
 async function render() {
@@ -132,7 +144,8 @@ back.addEventListener("click", (event) => {
 });
 
 // The skip link moves the focus without touching the route in the fragment.
-document.querySelector(".skip").addEventListener("click", (event) => {
+const skip = /** @type {HTMLElement} */ (document.querySelector(".skip"));
+skip.addEventListener("click", (event) => {
   event.preventDefault();
   main.focus();
 });
@@ -142,7 +155,7 @@ api.on("unauthorized", () => {
   go("/login");
 });
 
-const banner = document.getElementById("offline");
+const banner = /** @type {HTMLElement} */ (document.getElementById("offline"));
 let failed = false;
 function showConnection() {
   banner.hidden = navigator.onLine && !failed;

@@ -1,26 +1,36 @@
-// Pieces that several screens show: account cards and choosers, reading and payment lists,
-// the contact center, the payment form.
+// @ts-check
+// Pieces that several screens show or use: account cards and choosers, reading and payment
+// lists and forms, the contact center, the payment form, the check of a new password, the
+// page of an unknown address. Screens import from here, never from each other.
 
 import * as api from "./api.js";
 import * as fmt from "./format.js";
-import { h, field, form, loading, loadError, fill } from "./ui.js";
+import { h, page, field, form, facts, linkButton, loading, loadError, fill } from "./ui.js";
 
-/** "Дом" or "Лицевой счет 100001". */
+/** @import { Account, Info, Meter, Payment, PaymentPurpose, Reading } from "./api.js" */
+/** @import { Child, Context, FieldProblem, Values } from "./ui.js" */
+
+/** "Дом" or "Лицевой счет 100001". @param {Account} account */
 export function accountTitle(account) {
   return account.label || `Лицевой счет ${account.account_number}`;
 }
 
-/** A linked account in a few lines: title, number, address, debt. */
+/** A linked account in a few lines: title, number, address, debt. @param {Account} account */
 export function accountSummary(account) {
   return [
     h("p", { class: "card-title" }, accountTitle(account)),
     h("p", {}, `Лицевой счет ${account.account_number}`),
     h("p", {}, account.address),
-    h("p", { class: "debt" }, fmt.debt(account.debt), h("span", { class: "hint" }, ` (на ${fmt.date(account.balance_as_of)})`)),
+    h(
+      "p",
+      { class: "debt" },
+      fmt.debt(account.debt),
+      h("span", { class: "hint" }, ` (на ${fmt.date(account.balance_as_of)})`),
+    ),
   ];
 }
 
-/** The meter's name: "ВСХ-0011234 (холодная вода)". */
+/** The meter's name: "ВСХ-0011234 (холодная вода)". @param {Meter} meter */
 export function meterTitle(meter) {
   return `${meter.meter_number} (${fmt.SERVICES[meter.service] || meter.service})`;
 }
@@ -29,64 +39,114 @@ export function meterTitle(meter) {
  * Loads something into `box` (a loading line first; on failure the error and a button that
  * shows the screen again).
  * Resolves with the loaded value, or null after a failure.
+ * @template T
+ * @param {HTMLElement} box
+ * @param {() => Promise<T>} fetcher
+ * @returns {Promise<T | null>}
  */
 export async function load(box, fetcher) {
   fill(box, loading());
   try {
     return await fetcher();
   } catch (error) {
-    fill(box, loadError(error, () => window.dispatchEvent(new HashChangeEvent("hashchange"))));
+    fill(
+      box,
+      loadError(/** @type {Error} */ (error), () => window.dispatchEvent(new HashChangeEvent("hashchange"))),
+    );
     return null;
   }
 }
 
-/** A chooser of the user's accounts that calls `pick(number)` on change. */
+/**
+ * A chooser of the user's accounts that calls `pick(number)` on change.
+ * @param {Account[]} accounts
+ * @param {string} selected
+ * @param {(number: string) => void} pick
+ */
 export function accountChooser(accounts, selected, pick) {
   const node = field("account", "Лицевой счет", {
     options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${a.label || a.address}` })),
     value: selected,
   });
-  node.querySelector("select").addEventListener("change", (event) => pick(event.target.value));
+  const select = /** @type {HTMLSelectElement} */ (node.querySelector("select"));
+  select.addEventListener("change", () => pick(select.value));
   return node;
 }
 
-/** The newest readings of an account, as a list. */
+/** The newest readings of an account, as a list. @param {Reading[]} readings */
 export function readingList(readings) {
   if (!readings.length) return h("p", { class: "hint" }, "Показаний пока нет.");
-  return h("ul", { class: "list" }, readings.map((r) => h("li", { class: "card" },
-    h("p", { class: "card-title" }, `${fmt.volume(r.value)} — ${fmt.period(r.period)}`),
-    h("p", {}, `Счетчик ${r.meter_number}`),
-    r.consumption ? h("p", {}, `Расход ${fmt.volume(r.consumption)}`) : null,
-    h("p", { class: "hint" }, `Передано ${fmt.instant(r.submitted_at)}, ${fmt.SOURCES[r.source] || r.source}`),
-    r.voided_at ? h("p", { class: "warning" }, `Аннулировано водоканалом ${fmt.instant(r.voided_at)}`) : null,
-    r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)))));
+  return h(
+    "ul",
+    { class: "list" },
+    readings.map((r) =>
+      h(
+        "li",
+        { class: "card" },
+        h("p", { class: "card-title" }, `${fmt.volume(r.value)} — ${fmt.period(r.period)}`),
+        h("p", {}, `Счетчик ${r.meter_number}`),
+        r.consumption ? h("p", {}, `Расход ${fmt.volume(r.consumption)}`) : null,
+        h("p", { class: "hint" }, `Передано ${fmt.instant(r.submitted_at)}, ${fmt.SOURCES[r.source] || r.source}`),
+        r.voided_at ? h("p", { class: "warning" }, `Аннулировано водоканалом ${fmt.instant(r.voided_at)}`) : null,
+        r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)),
+      ),
+    ),
+  );
 }
 
-/** Payments, newest first. */
+/**
+ * Payments, newest first.
+ * @param {Payment[]} payments
+ * @param {PaymentPurpose[]} purposes
+ */
 export function paymentList(payments, purposes) {
   if (!payments.length) return h("p", { class: "hint" }, "Платежей пока нет.");
   const titles = Object.fromEntries(purposes.map((p) => [p.code, p.title]));
-  return h("ul", { class: "list" }, payments.map((p) => h("li", { class: "card" },
-    h("p", { class: "card-title" }, `${fmt.money(p.amount)} — ${titles[p.purpose] || p.purpose}`),
-    h("p", { class: `status status-${p.status}` }, fmt.PAYMENT_STATUSES[p.status] || p.status),
-    h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)))));
+  return h(
+    "ul",
+    { class: "list" },
+    payments.map((p) =>
+      h(
+        "li",
+        { class: "card" },
+        h("p", { class: "card-title" }, `${fmt.money(p.amount)} — ${titles[p.purpose] || p.purpose}`),
+        h("p", { class: `status status-${p.status}` }, fmt.PAYMENT_STATUSES[p.status] || p.status),
+        h("p", { class: "hint" }, fmt.instant(p.paid_at || p.created_at)),
+      ),
+    ),
+  );
 }
 
-/** The contact center as the guide shows it: Адрес, Режим работы, Телефон (each phone a
- * link that a phone dials). */
+/**
+ * The contact center as the guide shows it: Адрес, Режим работы, Телефон (each phone a
+ * link that a phone dials).
+ * @param {Info} info
+ */
 export function contactCenter(info) {
   const center = info.contact_center;
-  return h("div", { class: "contacts" },
+  return h(
+    "div",
+    { class: "contacts" },
     h("h2", {}, "Адрес"),
     h("p", {}, center.address),
     h("h2", {}, "Режим работы"),
-    h("ul", { class: "plain" }, center.hours.map((line) => h("li", {}, fmt.hours(line)))),
+    h(
+      "ul",
+      { class: "plain" },
+      center.hours.map((line) => h("li", {}, fmt.hours(line))),
+    ),
     h("h2", {}, "Телефон"),
-    h("ul", { class: "plain" }, center.phones.map((phone) => h("li", {},
-      h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)))));
+    h(
+      "ul",
+      { class: "plain" },
+      center.phones.map((phone) =>
+        h("li", {}, h("a", { class: "phone", href: `tel:${phone.replace(/[^\d+]/g, "")}` }, phone)),
+      ),
+    ),
+  );
 }
 
-/** The purpose chooser (Вода, Временный водопровод, Судебные, Отопление). */
+/** The purpose chooser (Вода, Временный водопровод, Судебные, Отопление). @param {PaymentPurpose[]} purposes */
 export function purposeField(purposes) {
   return field("purpose", "Назначение платежа", {
     required: true,
@@ -95,14 +155,26 @@ export function purposeField(purposes) {
   });
 }
 
-/** The amount field, in roubles. */
+/** The amount field, in roubles. @param {string} [value] */
 export function amountField(value) {
-  return field("amount", "Сумма, ₽", { required: true, inputmode: "decimal", autocomplete: "off", value, hint: "Например, 1234,50" });
+  return field("amount", "Сумма, ₽", {
+    required: true,
+    inputmode: "decimal",
+    autocomplete: "off",
+    value,
+    hint: "Например, 1234,50",
+  });
 }
 
 /**
  * A payment form: `fields` before the purpose and amount; `start(values, key)` creates the
  * payment. On success the payer goes to the payment page, which returns to #/payments/{id}.
+ * @param {object} spec
+ * @param {Child[]} [spec.fields]
+ * @param {PaymentPurpose[]} spec.purposes
+ * @param {string} [spec.amount]
+ * @param {(values: Record<string, unknown>, idempotencyKey: string) => Promise<Payment>} spec.start
+ *   gets the form's values with the amount in the contract's form (undefined: not sent)
  */
 export function paymentForm({ fields = [], purposes, amount, start }) {
   return form({
@@ -118,13 +190,39 @@ export function paymentForm({ fields = [], purposes, amount, start }) {
   });
 }
 
-/** Loads the user's accounts; the screen shows an invitation to add one when there is none. */
+/**
+ * The cabinet's payment form of an account ("Оплата" and the "Платежи" tab).
+ * @param {Account} account
+ * @param {Info} info
+ */
+export function cabinetPaymentForm(account, info) {
+  const owed = /^-|^0+(\.0+)?$/.test(account.debt) ? "" : account.debt.replace(".", ",");
+  return paymentForm({
+    purposes: info.payment_purposes,
+    amount: owed,
+    start: (values, key) =>
+      api.post(
+        `${api.accountPath(account.account_number)}/payments`,
+        { purpose: values.purpose, amount: values.amount },
+        key,
+      ),
+  });
+}
+
+/**
+ * Loads the user's accounts; the screen shows an invitation to add one when there is none.
+ * @param {HTMLElement} box
+ * @returns {Promise<Account[] | null>}
+ */
 export async function accountsOrInvite(box) {
+  /** @type {Account[] | null} */
   const accounts = await load(box, () => api.get("/accounts"));
   if (accounts && !accounts.length) {
-    fill(box,
+    fill(
+      box,
       h("p", {}, "Лицевые счета еще не добавлены."),
-      h("a", { class: "button primary", href: "#/accounts/new" }, "Новый счет"));
+      h("a", { class: "button primary", href: "#/accounts/new" }, "Новый счет"),
+    );
     return null;
   }
   return accounts;
@@ -133,13 +231,118 @@ export async function accountsOrInvite(box) {
 /**
  * The account a tab ("Показания", "Платежи") shows: the one named by `?account=`, else the
  * first; with the chooser that opens the tab (`route`) on another. Null when there is none.
+ * @param {HTMLElement} box
+ * @param {Context} ctx
+ * @param {string} route
+ * @returns {Promise<{ account: Account, chooser: HTMLElement } | null>}
  */
 export async function tabAccount(box, { query, go }, route) {
   const accounts = await accountsOrInvite(box);
   if (!accounts) return null;
   const account = accounts.find((a) => a.account_number === query.get("account")) || accounts[0];
-  const chooser = accounts.length > 1
-    ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
-    : h("p", {}, `Лицевой счет ${account.account_number}`);
+  const chooser =
+    accounts.length > 1
+      ? accountChooser(accounts, account.account_number, (n) => go(`${route}?account=${encodeURIComponent(n)}`))
+      : h("p", {}, `Лицевой счет ${account.account_number}`);
   return { account, chooser };
+}
+
+/**
+ * The readings form of an account: fields `readings[i].value`, i the meter's index, so that
+ * the server's errors land under their meter. `done(readings)` gets the stored readings.
+ * @param {Account} account
+ * @param {(readings: Reading[]) => void} done
+ */
+export function readingsForm(account, done) {
+  const meters = account.meters;
+  /** @type {{ meter_number: string, value: string | undefined, i: number }[]} */
+  let sent = [];
+  return form({
+    fields: [
+      meters.length === 1
+        ? null
+        : h("p", { class: "hint" }, "Заполните показания тех счетчиков, которые хотите передать."),
+      meters.map((m, i) =>
+        field(`readings[${i}].value`, meterTitle(m), {
+          required: meters.length === 1,
+          inputmode: "decimal",
+          autocomplete: "off",
+          hint: m.last_reading
+            ? `Предыдущее: ${fmt.volume(m.last_reading.value)} от ${fmt.date(m.last_reading.date)}`
+            : "В кубометрах, например 123,456",
+        }),
+      ),
+    ],
+    note: meters.length === 1,
+    submitLabel: "Отправить",
+    check: (values) =>
+      meters.some((_, i) => values[`readings[${i}].value`])
+        ? []
+        : [{ field: "readings[0].value", message: "Укажите показание хотя бы одного счетчика" }],
+    submit: (values, key) => {
+      sent = meters
+        .map((m, i) => ({ meter_number: m.meter_number, value: fmt.decimal(values[`readings[${i}].value`]), i }))
+        .filter((r) => r.value);
+      /** @type {Promise<Reading[]>} */
+      const stored = api.post(
+        `${api.accountPath(account.account_number)}/readings`,
+        { readings: sent.map(({ meter_number, value }) => ({ meter_number, value })) },
+        key,
+      );
+      return stored.catch((error) => {
+        // The body's index is not the field's when a meter was left empty.
+        for (const item of error instanceof api.ApiError ? error.errors : []) {
+          item.field = item.field.replace(/^readings\[(\d+)\]/, (_, n) => `readings[${sent[Number(n)]?.i ?? n}]`);
+        }
+        throw error;
+      });
+    },
+    codeFields: {
+      // "Показание счётчика ВСХ-0011234 меньше предыдущего": under that meter's field.
+      reading_below_previous: (error) => {
+        const i = meters.findIndex((m) => error.message.includes(m.meter_number));
+        return `readings[${i < 0 ? (sent[0]?.i ?? 0) : i}].value`;
+      },
+      meter_not_found: "readings[0].value",
+    },
+    done,
+  });
+}
+
+/** What was stored, with warnings. @param {Reading[]} readings */
+export function readingsAccepted(readings) {
+  return readings.map((r) =>
+    h(
+      "div",
+      { class: "card" },
+      facts([
+        ["Счетчик", r.meter_number],
+        ["Показание", fmt.volume(r.value)],
+        ["Период", fmt.period(r.period)],
+        r.consumption ? ["Расход", fmt.volume(r.consumption)] : null,
+      ]),
+      r.warnings.map((w) => h("p", { class: "warning" }, fmt.WARNINGS[w] || w)),
+    ),
+  );
+}
+
+/**
+ * The check of a new password's confirmation (the server never sees the confirmation).
+ * @param {Values} values
+ * @returns {FieldProblem[]}
+ */
+export function samePasswords(values) {
+  if (!values.confirmation) return [{ field: "confirmation", message: "Повторите пароль" }];
+  if (values.confirmation !== values.new_password) return [{ field: "confirmation", message: "Пароли не совпадают" }];
+  return [];
+}
+
+/** The page of an address the app does not know. @param {HTMLElement} root */
+export function notFoundPage(root) {
+  page(
+    root,
+    "Страница не найдена",
+    h("p", {}, "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
+    linkButton("#/", "На главную"),
+  );
 }

@@ -1,9 +1,11 @@
+// @ts-check
 // An address the app does not know.
 
-import { h, page, linkButton } from "../ui.js";
+import { notFoundPage } from "../parts.js";
 
+/** @import { Screen } from "../ui.js" */
+
+/** @type {Screen} */
 export default function notFound(root) {
-  page(root, "Страница не найдена",
-    h("p", {}, "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
-    linkButton("#/", "На главную"));
+  notFoundPage(root);
 }

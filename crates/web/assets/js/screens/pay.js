@@ -1,28 +1,29 @@
+// @ts-check
 // Paying for one account from the cabinet.
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, fill } from "../ui.js";
-import { accountTitle, load, paymentForm } from "../parts.js";
+import { accountTitle, cabinetPaymentForm, load } from "../parts.js";
 
-/** The cabinet's payment form of an account (also on the "Платежи" tab). */
-export function cabinetPaymentForm(account, info) {
-  const owed = /^-|^0+(\.0+)?$/.test(account.debt) ? "" : account.debt.replace(".", ",");
-  return paymentForm({
-    purposes: info.payment_purposes,
-    amount: owed,
-    start: (values, key) => api.post(`${api.accountPath(account.account_number)}/payments`, { purpose: values.purpose, amount: values.amount }, key),
-  });
-}
+/** @import { Account, Info } from "../api.js" */
+/** @import { Screen } from "../ui.js" */
 
+/** @type {Screen} */
 export default async function pay(root, { params }) {
   const box = h("div");
   page(root, "Оплата", box);
-  const data = await load(box, () => Promise.all([api.get(api.accountPath(params.number)), api.getInfo()]));
+  const data = await load(box, () => {
+    /** @type {[Promise<Account>, Promise<Info>]} */
+    const asked = [api.get(api.accountPath(params.number)), api.getInfo()];
+    return Promise.all(asked);
+  });
   if (!data) return;
   const [account, info] = data;
-  fill(box,
+  fill(
+    box,
     h("p", {}, `${accountTitle(account)}, лицевой счет ${account.account_number}`),
     h("p", { class: "debt" }, fmt.debt(account.debt)),
-    cabinetPaymentForm(account, info));
+    cabinetPaymentForm(account, info),
+  );
 }
