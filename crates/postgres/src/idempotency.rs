@@ -49,6 +49,38 @@ pub(crate) async fn store_answer(
     }
 }
 
+impl PgIdempotencyStore {
+    /// Gives the key's record to `claim` if it expired or is an abandoned claim (no answer),
+    /// decided in the `UPDATE` itself: of concurrent claimers, one replaces it.
+    async fn replace(
+        &self,
+        claim: &Claimed,
+        fingerprint: &[u8; 32],
+        now: DateTime<Utc>,
+        cutoffs: ClaimCutoffs,
+    ) -> Result<bool, StoreError> {
+        let key = &claim.record;
+        let replaced = sqlx::query(
+            "UPDATE idempotency_records SET fingerprint = $4, created_at = $5, \
+             response_status = NULL, response_body = NULL, claim_token = $6 \
+             WHERE caller = $1 AND endpoint = $2 AND key = $3 \
+             AND (created_at < $7 OR (created_at < $8 AND response_status IS NULL))",
+        )
+        .bind(&key.caller)
+        .bind(&key.endpoint)
+        .bind(&key.key)
+        .bind(&fingerprint[..])
+        .bind(now)
+        .bind(&claim.token.as_bytes()[..])
+        .bind(cutoffs.expired_before)
+        .bind(cutoffs.abandoned_before)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(replaced.rows_affected() == 1)
+    }
+}
+
 #[async_trait]
 impl IdempotencyStore for PgIdempotencyStore {
     /// `INSERT ... ON CONFLICT DO NOTHING` decides between concurrent claims: the one whose
@@ -96,22 +128,7 @@ impl IdempotencyStore for PgIdempotencyStore {
             let Some(row) = row else { continue };
             let created_at: DateTime<Utc> = row.try_get("created_at").map_err(store_error)?;
             if created_at < cutoffs.expired_before {
-                let replaced = sqlx::query(
-                    "UPDATE idempotency_records SET fingerprint = $4, created_at = $5, \
-                     response_status = NULL, response_body = NULL, claim_token = $6 \
-                     WHERE caller = $1 AND endpoint = $2 AND key = $3 AND created_at < $7",
-                )
-                .bind(&key.caller)
-                .bind(&key.endpoint)
-                .bind(&key.key)
-                .bind(&fingerprint[..])
-                .bind(now)
-                .bind(token)
-                .bind(cutoffs.expired_before)
-                .execute(&self.pool)
-                .await
-                .map_err(store_error)?;
-                if replaced.rows_affected() == 1 {
+                if self.replace(claim, fingerprint, now, cutoffs).await? {
                     return Ok(Claim::Started);
                 }
                 // Another claimer replaced it first: look again.
@@ -132,21 +149,7 @@ impl IdempotencyStore for PgIdempotencyStore {
             if created_at >= cutoffs.abandoned_before {
                 return Ok(Claim::InProgress);
             }
-            let taken = sqlx::query(
-                "UPDATE idempotency_records SET created_at = $4, claim_token = $5 \
-                 WHERE caller = $1 AND endpoint = $2 AND key = $3 \
-                 AND response_status IS NULL AND created_at < $6",
-            )
-            .bind(&key.caller)
-            .bind(&key.endpoint)
-            .bind(&key.key)
-            .bind(now)
-            .bind(token)
-            .bind(cutoffs.abandoned_before)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-            if taken.rows_affected() == 1 {
+            if self.replace(claim, fingerprint, now, cutoffs).await? {
                 return Ok(Claim::TakenOver);
             }
             // Answered, released or taken over by another retry meanwhile: look again.

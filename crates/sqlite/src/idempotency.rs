@@ -45,6 +45,41 @@ pub(crate) async fn store_answer(
     }
 }
 
+impl SqliteIdempotencyStore {
+    /// Gives the key's record, as read (`created_at` is `seen`), to `claim`: the caller found
+    /// it `expired`, or else an abandoned claim, which only goes while it has no answer.
+    /// `false` when it changed meanwhile (another claimer replaced it, or the abandoned claim
+    /// got its answer after all).
+    async fn replace(
+        &self,
+        claim: &Claimed,
+        fingerprint: &[u8; 32],
+        now: DateTime<Utc>,
+        seen: &str,
+        expired: bool,
+    ) -> Result<bool, StoreError> {
+        let key = &claim.record;
+        let replaced = sqlx::query(
+            "UPDATE idempotency_records SET fingerprint = ?, created_at = ?, \
+                 response_status = NULL, response_body = NULL, claim_token = ? \
+             WHERE caller = ? AND endpoint = ? AND key = ? AND created_at = ? \
+             AND (response_status IS NULL OR ?)",
+        )
+        .bind(fingerprint.as_slice())
+        .bind(instant(now))
+        .bind(claim.token.as_bytes().as_slice())
+        .bind(&key.caller)
+        .bind(&key.endpoint)
+        .bind(&key.key)
+        .bind(seen)
+        .bind(expired)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(replaced.rows_affected() == 1)
+    }
+}
+
 #[async_trait]
 impl IdempotencyStore for SqliteIdempotencyStore {
     /// `INSERT … ON CONFLICT DO NOTHING` decides between concurrent claims of a new key (one
@@ -94,22 +129,10 @@ impl IdempotencyStore for SqliteIdempotencyStore {
             let created_at = get_instant(&row, "created_at")?;
             let created_text: String = get(&row, "created_at")?;
             if created_at < cutoffs.expired_before {
-                let replaced = sqlx::query(
-                    "UPDATE idempotency_records SET fingerprint = ?, created_at = ?, \
-                         response_status = NULL, response_body = NULL, claim_token = ? \
-                     WHERE caller = ? AND endpoint = ? AND key = ? AND created_at = ?",
-                )
-                .bind(fingerprint.as_slice())
-                .bind(instant(now))
-                .bind(token)
-                .bind(&key.caller)
-                .bind(&key.endpoint)
-                .bind(&key.key)
-                .bind(created_text)
-                .execute(&self.pool)
-                .await
-                .map_err(store_error)?;
-                if replaced.rows_affected() == 1 {
+                if self
+                    .replace(claim, fingerprint, now, &created_text, true)
+                    .await?
+                {
                     return Ok(Claim::Started);
                 }
                 continue;
@@ -128,21 +151,10 @@ impl IdempotencyStore for SqliteIdempotencyStore {
             if created_at >= cutoffs.abandoned_before {
                 return Ok(Claim::InProgress);
             }
-            let taken = sqlx::query(
-                "UPDATE idempotency_records SET created_at = ?, claim_token = ? \
-                 WHERE caller = ? AND endpoint = ? AND key = ? \
-                 AND response_status IS NULL AND created_at = ?",
-            )
-            .bind(instant(now))
-            .bind(token)
-            .bind(&key.caller)
-            .bind(&key.endpoint)
-            .bind(&key.key)
-            .bind(created_text)
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-            if taken.rows_affected() == 1 {
+            if self
+                .replace(claim, fingerprint, now, &created_text, false)
+                .await?
+            {
                 return Ok(Claim::TakenOver);
             }
             // Answered, released or taken over by another retry meanwhile: look again.
