@@ -1,13 +1,17 @@
 //! The composition root: the one place that turns the configuration into adapters and builds
 //! [`UseCases`] on them, for `serve` ([`for_serve`]) and for the other commands
-//! ([`for_command`]). Nothing else in the workspace names a concrete adapter.
+//! ([`for_command`]), and the registry files' reader and writer for the commands. Nothing
+//! else in the workspace names a concrete adapter, but the sandbox's own pay page
+//! (`sandbox_page`, which exists only with the sandbox and is wired here).
 
 use std::sync::Arc;
 
 use axum::Router;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::warn;
 use vodokanal_app::ports::{
-    Clock, PasswordHasher, PaymentProvider, Random, SmsGateway, StoreHealth,
+    Clock, ExportSink, PasswordHasher, PaymentProvider, Random, RegistrySource, SmsGateway,
+    StoreHealth,
 };
 use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{Services, Settings, StoreError, Stores, UseCases};
@@ -15,6 +19,7 @@ use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemCloc
 use vodokanal_payments::{
     HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
 };
+use vodokanal_registry_csv::{CsvExportSink, CsvRegistrySource};
 use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, ServeConfig, SmsConfig};
@@ -139,6 +144,16 @@ pub fn for_command(
         provider,
     };
     Ok(UseCases::new(stores, &services, settings))
+}
+
+/// The billing system's registry file (`;`-CSV), read from `input`.
+pub fn registry_source(input: impl AsyncRead + Unpin + Send) -> impl RegistrySource {
+    CsvRegistrySource::new(input)
+}
+
+/// An export file for the billing system (`;`-CSV), written to `output`.
+pub fn export_sink(output: impl AsyncWrite + Unpin + Send) -> impl ExportSink {
+    CsvExportSink::new(output)
 }
 
 /// The operating system's randomness.

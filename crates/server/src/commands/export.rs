@@ -9,7 +9,6 @@ use vodokanal_app::registry::{
     ExportPaymentsCommand, ExportReadingsCommand, ExportVisitRequestsCommand,
 };
 use vodokanal_domain::{Period, VisitStatus};
-use vodokanal_registry_csv::CsvExportSink;
 
 use crate::cli::ExportCommand;
 use crate::error::Error;
@@ -132,7 +131,7 @@ impl Job {
         use_cases: &UseCases,
         output: W,
     ) -> Result<u64, Error> {
-        let mut sink = CsvExportSink::new(output);
+        let mut sink = crate::wiring::export_sink(output);
         let failed = |e: &dyn std::fmt::Display| Error::Command(format!("the export failed: {e}"));
         match self {
             Self::Readings(command) => use_cases

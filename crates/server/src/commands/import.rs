@@ -6,7 +6,6 @@ use std::path::Path;
 use tokio::fs::File;
 use vodokanal_app::UseCases;
 use vodokanal_app::registry::ImportRegistryError;
-use vodokanal_registry_csv::CsvRegistrySource;
 
 use crate::error::Error;
 
@@ -22,7 +21,7 @@ pub async fn import_registry(
     let file = File::open(path)
         .await
         .map_err(|e| Error::Command(format!("{} can't be read: {e}", path.display())))?;
-    let mut source = CsvRegistrySource::new(file);
+    let mut source = crate::wiring::registry_source(file);
     let report = use_cases
         .import_registry
         .execute(&mut source)

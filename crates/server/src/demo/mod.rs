@@ -12,7 +12,6 @@
 use vodokanal_app::UseCases;
 use vodokanal_app::registry::SeedRegistryError;
 use vodokanal_domain::AccountNumber;
-use vodokanal_registry_csv::CsvRegistrySource;
 
 use crate::error::Error;
 
@@ -33,7 +32,7 @@ pub async fn load_if_absent(use_cases: &UseCases) -> Result<bool, Error> {
     let first: AccountNumber = FIRST_ACCOUNT
         .parse()
         .map_err(|e| Error::Command(format!("the demo registry's account number: {e}")))?;
-    let mut source = CsvRegistrySource::new(REGISTRY.as_bytes());
+    let mut source = crate::wiring::registry_source(REGISTRY.as_bytes());
     let seeded = use_cases
         .seed_registry
         .execute(&first, &mut source)
