@@ -4,14 +4,14 @@
 /// message is for the log, never for the subscriber.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    /// The database can't be reached or timed out: worth retrying later (503).
+    /// The database can't be reached or timed out: worth retrying later.
     #[error("store unavailable: {0}")]
     Unavailable(String),
-    /// The store holds data the domain refuses: a bug or a manual edit (500).
+    /// The store holds data the domain refuses: a bug or a manual edit.
     #[error("store data is corrupt: {0}")]
     Corrupt(String),
     /// The request's claim on its `Idempotency-Key` was taken over by a retry after its lease:
-    /// nothing was written (409, the retry is running).
+    /// nothing was written, and the retry is running.
     #[error("the Idempotency-Key claim was taken over by another request")]
     ClaimLost,
 }

@@ -177,10 +177,10 @@ pub fn answer_for<T>(answering: Option<&Answering<T>>, result: &T) -> Option<Ans
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdempotencyError {
-    /// The key was used with another body (422 `idempotency_key_reused`).
+    /// The key was used with another body.
     #[error("the Idempotency-Key was used with another request body")]
     KeyReused,
-    /// The first request under the key is still running (409).
+    /// The first request under the key is still running.
     #[error("a request with this Idempotency-Key is still in progress")]
     InProgress,
     #[error(transparent)]

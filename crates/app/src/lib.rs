@@ -1,5 +1,6 @@
 //! The subscriber cabinet's use cases, one module per area (auth, profile, accounts, readings,
-//! payments, visits, info, registry, housekeeping), and the port traits they need (`ports`).
+//! payments, visits, info, registry, housekeeping), the port traits they need (`ports`), and
+//! [`UseCases`], which builds them all.
 //!
 //! A use case is a struct holding the ports it needs as `Arc<dyn Port>`, with one `execute`
 //! method and one error enum. Nothing here knows HTTP, SQL or a provider's protocol. May
@@ -21,11 +22,13 @@ pub mod registry;
 pub mod settings;
 pub mod sms;
 pub mod stores;
+pub mod use_cases;
 pub mod visits;
 
 pub use error::StoreError;
 pub use settings::Settings;
 pub use stores::Stores;
+pub use use_cases::{Services, UseCases};
 
 #[cfg(test)]
 pub mod testing;

@@ -40,8 +40,8 @@ pub struct Limits {
     pub sms_per_phone: Limit,
     /// Codes sent per client address.
     pub sms_per_ip: Limit,
-    /// SMS queued in all (the hourly budget): past this, codes are refused with 503 and an
-    /// error log line.
+    /// SMS queued in all (the hourly budget): past this, codes are refused (the service is
+    /// unavailable to them) with an error log line.
     pub sms_budget: Limit,
     /// Anonymous readings per meter, refused ones counted.
     pub anonymous_readings_per_meter: Limit,

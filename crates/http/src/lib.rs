@@ -49,4 +49,4 @@ mod state;
 pub use openapi::document as openapi_document;
 pub use problem::{FieldError, Problem, ProblemCode};
 pub use router::{BASE_PATH, router};
-pub use state::{AppState, HttpConfig, Ports};
+pub use state::{AppState, HttpConfig};

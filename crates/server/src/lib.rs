@@ -21,17 +21,12 @@ pub mod wiring;
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::config::{CommonConfig, ProviderConfig, ServeConfig};
 use crate::error::Error;
-use vodokanal_app::ports::Clock;
-use vodokanal_auth::{OsRandom, SystemClock};
-
-use crate::wiring::Provider;
 
 /// Parses the command line and the environment, runs the command, and turns a failure into
 /// one line on standard error (`error: …`) and exit code 1. `--help`, `--version` and a
@@ -93,7 +88,7 @@ impl Checked {
             Self::Serve(config) => config.statement_timeout,
             _ => None,
         };
-        let store = wiring::open_store(&common.database, statement_timeout).await?;
+        let stores = wiring::open_store(&common.database, statement_timeout).await?;
         let mut settings = common.settings.clone();
         match self {
             Self::Serve(config) => {
@@ -101,9 +96,10 @@ impl Checked {
                 settings.code_key = config::secret::code_key(
                     config.secret.as_ref(),
                     &common.database.url,
-                    &OsRandom,
+                    wiring::system_random().as_ref(),
                 )?;
-                serve::serve(&config, &settings, store).await
+                let wired = wiring::for_serve(&config, &settings, &stores).await?;
+                serve::serve(&config, &settings, wired).await
             }
             Self::Migrate => writeln!(
                 out,
@@ -111,25 +107,22 @@ impl Checked {
                 common.database.url.redacted()
             )
             .map_err(|e| Error::Command(format!("the report can't be written: {e}"))),
-            Self::ImportRegistry(file) => commands::import_registry(&store, &file, out).await,
-            Self::Export(export) => commands::export(&store, &settings, &export)
-                .await
-                .map(|_| ()),
+            Self::ImportRegistry(file) => {
+                let use_cases = wiring::for_command(&stores, &settings, None)?;
+                commands::import_registry(&use_cases, &file, out).await
+            }
+            Self::Export(export) => {
+                let use_cases = wiring::for_command(&stores, &settings, None)?;
+                commands::export(&use_cases, &export).await.map(|_| ())
+            }
             Self::Readings(readings) => {
-                commands::readings(&store, Arc::new(SystemClock), &readings, out).await
+                let use_cases = wiring::for_command(&stores, &settings, None)?;
+                commands::readings(&use_cases, &readings, out).await
             }
             Self::ReconcilePayments(config) => {
                 config.apply_to(&mut settings);
-                let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                let provider = Provider::new(&config, &settings.receipt_rules, clock.clone())?;
-                commands::reconcile_payments(
-                    &store,
-                    provider.port(),
-                    clock,
-                    config.reconcile_after,
-                    out,
-                )
-                .await
+                let use_cases = wiring::for_command(&stores, &settings, Some(&config))?;
+                commands::reconcile_payments(&use_cases, config.reconcile_after, out).await
             }
         }
     }

@@ -4,7 +4,7 @@
 //! `GET` shows the payment (amount, purpose, account) with "Оплатить" and "Отменить";
 //! `POST` with the form field `result=succeeded` or `result=canceled` records the payer's
 //! choice with [`SandboxProvider::decide`] and then settles the payment through
-//! [`SettlePayment`], the same path a provider's notification takes (it asks the provider,
+//! `SettlePayment`, the same path a provider's notification takes (it asks the provider,
 //! here the sandbox, for the state). The page then shows the result with a link back, and
 //! once settled, returns to the payment's `return_url` by itself after a few seconds (a
 //! `Refresh` header).
@@ -25,8 +25,11 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tracing::warn;
-use vodokanal_app::payments::{PaymentRef, SettlePayment, SettlePaymentCommand};
-use vodokanal_app::ports::{Clock, PaymentRepository};
+use vodokanal_app::UseCases;
+use vodokanal_app::payments::{
+    GetPaymentStatusCommand, GetPaymentStatusError, PaymentRef, SettlePaymentCommand,
+};
+use vodokanal_app::ports::Clock;
 use vodokanal_domain::{Payment, PaymentId, PaymentStatus};
 use vodokanal_payments::SandboxProvider;
 
@@ -34,7 +37,8 @@ use vodokanal_payments::SandboxProvider;
 #[derive(Clone)]
 pub struct SandboxPage {
     pub sandbox: Arc<SandboxProvider>,
-    pub payments: Arc<dyn PaymentRepository>,
+    /// Built on [`SandboxPage::sandbox`] as the payment provider.
+    pub use_cases: Arc<UseCases>,
     pub clock: Arc<dyn Clock>,
     /// Where "back" goes when the sandbox no longer knows the payment's return URL.
     pub public_url: String,
@@ -85,8 +89,9 @@ async fn decide(State(page): State<SandboxPage>, Path(id): Path<String>, body: B
     {
         return page.render(&payment, Some(FORGOTTEN));
     }
-    let settle = SettlePayment::new(page.payments.clone(), page.sandbox.clone());
-    let settled = settle
+    let settled = page
+        .use_cases
+        .settle_payment
         .execute(SettlePaymentCommand {
             payment: PaymentRef::Ours(payment.id),
         })
@@ -121,10 +126,15 @@ impl SandboxPage {
             )
         };
         let id: PaymentId = id.parse().map_err(|_| not_found())?;
-        match self.payments.find(id).await {
-            Ok(Some(payment)) if payment.provider == SandboxProvider::NAME => Ok(payment),
-            Ok(_) => Err(not_found()),
-            Err(error) => {
+        let found = self
+            .use_cases
+            .payment_status
+            .execute(GetPaymentStatusCommand { id })
+            .await;
+        match found {
+            Ok(payment) if payment.provider == SandboxProvider::NAME => Ok(payment),
+            Ok(_) | Err(GetPaymentStatusError::NotFound) => Err(not_found()),
+            Err(GetPaymentStatusError::Store(error)) => {
                 warn!(payment_id = %id, %error, "the sandbox page can't read the payment");
                 Err(unavailable("Сервис недоступен"))
             }

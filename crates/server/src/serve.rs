@@ -10,18 +10,14 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
-use vodokanal_app::Settings;
-use vodokanal_app::housekeeping::PurgeExpired;
-use vodokanal_app::payments::{ReconcilePayments, ReconcilePaymentsCommand};
-use vodokanal_app::ports::SmsGateway;
-use vodokanal_app::sms::{DeliverSms, DeliveryPolicy};
+use vodokanal_app::payments::ReconcilePaymentsCommand;
+use vodokanal_app::{Settings, UseCases};
 use vodokanal_http::{AppState, HttpConfig};
 
 use crate::config::{ConfigError, ServeConfig};
 use crate::error::Error;
 use crate::listener::stopped;
-use crate::sandbox_page::{self, SandboxPage};
-use crate::wiring::{self, Machine, Provider, Store};
+use crate::wiring::Wired;
 
 /// How often the background job reconciles pending payments.
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
@@ -39,27 +35,17 @@ const RESTART_AFTER: Duration = Duration::from_secs(30);
 /// How long in-flight requests may take to finish after a stop signal.
 const DRAIN_FOR: Duration = Duration::from_secs(20);
 
-/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish (for at most
-/// `DRAIN_FOR`) and returns `Ok`.
-pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> Result<(), Error> {
-    let machine = Machine::real(config.hasher);
-    if config.provider.sandbox_in_public() {
-        warn!(
-            public_url = %config.provider.public_url,
-            "VODOKANAL_PAYMENTS=sandbox on a public URL that is not loopback: payments go to \
-             the sandbox page and move no money; choose yookassa or tbank for real payments"
-        );
-    }
-    if config.demo && crate::demo::load_if_absent(&store).await? {
+/// Serves `wired`'s use cases until SIGTERM or Ctrl-C, then lets in-flight requests finish
+/// (for at most `DRAIN_FOR`) and returns `Ok`.
+pub async fn serve(config: &ServeConfig, settings: &Settings, wired: Wired) -> Result<(), Error> {
+    let Wired {
+        use_cases,
+        health,
+        sandbox_page,
+    } = wired;
+    if config.demo && crate::demo::load_if_absent(&use_cases).await? {
         info!("VODOKANAL_DEMO: the demo registry was loaded (accounts 100001..100005)");
     }
-    let sms = wiring::sms_gateway(&config.sms, machine.clock.clone()).await?;
-    let provider = Provider::new(
-        &config.provider,
-        &settings.receipt_rules,
-        machine.clock.clone(),
-    )?;
-    let ports = wiring::http_ports(&store, &machine, provider.port());
     let http = HttpConfig {
         trusted_proxies: config.trusted_proxies.clone(),
         cors_origins: config.cors_origins.clone(),
@@ -67,19 +53,10 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
         ..HttpConfig::default()
     };
     // The web client's files first; every other path (the API's, and its 404) to the API.
-    let api = vodokanal_http::router(AppState::new(ports, settings, http));
+    let api = vodokanal_http::router(AppState::new(use_cases.clone(), health, settings, http));
     let mut app: Router = vodokanal_web::router().fallback_service(api);
-    match &provider {
-        Provider::Sandbox(sandbox) => {
-            let page = sandbox_page::router(SandboxPage {
-                sandbox: sandbox.clone(),
-                payments: store.stores.payments.clone(),
-                clock: machine.clock.clone(),
-                public_url: config.provider.public_url.clone(),
-            });
-            app = page.fallback_service(app);
-        }
-        Provider::YooKassa(_) | Provider::TBank(_) => {}
+    if let Some(page) = sandbox_page {
+        app = page.fallback_service(app);
     }
 
     let listener = TcpListener::bind(config.listen).await.map_err(|e| {
@@ -93,9 +70,9 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
 
     let (stop, stop_rx) = watch::channel(false);
     let jobs = [
-        reconciliation(&store, &machine, &provider, config, &stop_rx),
-        purge(&store, &machine, settings, &stop_rx),
-        sms_sender(&store, &machine, sms, &stop_rx),
+        reconciliation(&use_cases, config, &stop_rx),
+        purge(&use_cases, &stop_rx),
+        sms_sender(&use_cases, &stop_rx),
     ];
 
     let server = crate::listener::serve(listener, app, config.listener, stop_rx);
@@ -121,17 +98,11 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, store: Store) -> R
 
 /// The payment reconciliation, supervised, until told to stop.
 fn reconciliation(
-    store: &Store,
-    machine: &Machine,
-    provider: &Provider,
+    use_cases: &Arc<UseCases>,
     config: &ServeConfig,
     stop: &watch::Receiver<bool>,
 ) -> JoinHandle<()> {
-    let reconcile = Arc::new(ReconcilePayments::new(
-        store.stores.payments.clone(),
-        provider.port(),
-        machine.clock.clone(),
-    ));
+    let use_cases = use_cases.clone();
     let older_than = config.provider.reconcile_after;
     let stop = stop.clone();
     tokio::spawn(supervised(
@@ -139,48 +110,29 @@ fn reconciliation(
         RESTART_AFTER,
         stop.clone(),
         move || {
-            reconcile_in_background(reconcile.clone(), older_than, RECONCILE_EVERY, stop.clone())
+            reconcile_in_background(use_cases.clone(), older_than, RECONCILE_EVERY, stop.clone())
         },
     ))
 }
 
 /// The purge of expired records, supervised, until told to stop.
-fn purge(
-    store: &Store,
-    machine: &Machine,
-    settings: &Settings,
-    stop: &watch::Receiver<bool>,
-) -> JoinHandle<()> {
-    let purge = Arc::new(PurgeExpired::new(
-        store.stores.housekeeping.clone(),
-        machine.clock.clone(),
-        settings,
-    ));
+fn purge(use_cases: &Arc<UseCases>, stop: &watch::Receiver<bool>) -> JoinHandle<()> {
+    let use_cases = use_cases.clone();
     let stop = stop.clone();
     tokio::spawn(supervised(
         "purge",
         RESTART_AFTER,
         stop.clone(),
-        move || purge_in_background(purge.clone(), PURGE_EVERY, stop.clone()),
+        move || purge_in_background(use_cases.clone(), PURGE_EVERY, stop.clone()),
     ))
 }
 
 /// The SMS outbox's sender, supervised, until told to stop.
-fn sms_sender(
-    store: &Store,
-    machine: &Machine,
-    sms: Arc<dyn SmsGateway>,
-    stop: &watch::Receiver<bool>,
-) -> JoinHandle<()> {
-    let deliver = Arc::new(DeliverSms::new(
-        store.stores.outbox.clone(),
-        sms,
-        machine.clock.clone(),
-        DeliveryPolicy::default(),
-    ));
+fn sms_sender(use_cases: &Arc<UseCases>, stop: &watch::Receiver<bool>) -> JoinHandle<()> {
+    let use_cases = use_cases.clone();
     let stop = stop.clone();
     tokio::spawn(supervised("sms", RESTART_AFTER, stop.clone(), move || {
-        deliver_in_background(deliver.clone(), DELIVER_EVERY, stop.clone())
+        deliver_in_background(use_cases.clone(), DELIVER_EVERY, stop.clone())
     }))
 }
 
@@ -188,12 +140,12 @@ fn sms_sender(
 /// tried. A stop also ends a run in progress: each payment is settled atomically, so one cut
 /// off between the provider's report and the store is simply checked again next time.
 async fn reconcile_in_background(
-    reconcile: Arc<ReconcilePayments>,
+    use_cases: Arc<UseCases>,
     older_than: chrono::TimeDelta,
     every: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let reconcile = reconcile.as_ref();
+    let reconcile = &use_cases.reconcile_payments;
     repeat(every, stop, move || async move {
         if let Err(e) = reconcile
             .execute(ReconcilePaymentsCommand { older_than })
@@ -209,11 +161,11 @@ async fn reconcile_in_background(
 /// next one tried. A stop also ends a run in progress: a message claimed but not recorded is
 /// claimed again once its lease ends (by this process after a restart, or by another).
 async fn deliver_in_background(
-    deliver: Arc<DeliverSms>,
+    use_cases: Arc<UseCases>,
     every: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let deliver = deliver.as_ref();
+    let deliver = &use_cases.deliver_sms;
     repeat(every, stop, move || async move {
         if let Err(e) = deliver.execute().await {
             error!(error = %e, "delivering the SMS outbox failed");
@@ -226,11 +178,11 @@ async fn deliver_in_background(
 /// failing run is logged and the next one tried. Each table is purged by one statement, so a
 /// stop in the middle leaves the rest for the next process.
 async fn purge_in_background(
-    purge: Arc<PurgeExpired>,
+    use_cases: Arc<UseCases>,
     every: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let purge = purge.as_ref();
+    let purge = &use_cases.purge_expired;
     repeat(every, stop, move || async move {
         if let Err(e) = purge.execute().await {
             error!(error = %e, "purging expired records failed");
@@ -329,9 +281,11 @@ mod tests {
     use chrono::{DateTime, TimeDelta, Utc};
     use tokio::sync::Notify;
     use vodokanal_app::ports::{
-        Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRepository,
-        PaymentRequest, ProviderError, ProviderReport,
+        Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
+        ProviderError, ProviderReport, SmsGateway,
     };
+    use vodokanal_app::{Services, Stores};
+    use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool, OsRandom};
     use vodokanal_domain::{Payment, PaymentPurpose, PaymentStatus};
     use vodokanal_payments::SandboxProvider;
     use vodokanal_test_support::builders::{
@@ -389,8 +343,27 @@ mod tests {
         }
     }
 
-    /// The payments of a store that holds [`pending`]'s account and `payment`.
-    async fn payments_holding(payment: &Payment) -> Arc<dyn PaymentRepository> {
+    /// The use cases on `stores`, `provider` and `sms`, with the clock [`Stopped`].
+    fn use_cases(
+        stores: &Stores,
+        provider: Arc<dyn PaymentProvider>,
+        sms: Arc<dyn SmsGateway>,
+    ) -> Arc<UseCases> {
+        let services = Services {
+            clock: Arc::new(Stopped),
+            random: Arc::new(OsRandom),
+            hasher: Arc::new(Argon2Hasher::new(HashWorkers::start(HasherPool {
+                workers: 1,
+                queue: 0,
+            }))),
+            sms,
+            provider,
+        };
+        Arc::new(UseCases::new(stores, &services, &Settings::default()))
+    }
+
+    /// A store that holds [`pending`]'s account and `payment`.
+    async fn stores_holding(payment: &Payment) -> Stores {
         let stores = in_memory_stores();
         stores
             .registry
@@ -398,20 +371,16 @@ mod tests {
             .await
             .unwrap();
         stores.payments.create(payment).await.unwrap();
-        stores.payments
+        stores
     }
 
     fn job(
-        payments: Arc<dyn PaymentRepository>,
+        stores: &Stores,
         provider: Arc<dyn PaymentProvider>,
         stop: watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(reconcile_in_background(
-            Arc::new(ReconcilePayments::new(
-                payments,
-                provider,
-                Arc::new(Stopped),
-            )),
+            use_cases(stores, provider, Arc::new(Kept::default())),
             TimeDelta::minutes(10),
             Duration::from_secs(3600),
             stop,
@@ -421,7 +390,8 @@ mod tests {
     #[tokio::test]
     async fn the_background_job_settles_what_the_provider_reports_then_stops() {
         let payment = pending();
-        let payments = payments_holding(&payment).await;
+        let stores = stores_holding(&payment).await;
+        let payments = stores.payments.clone();
         let sandbox = Arc::new(SandboxProvider::new("http://127.0.0.1:8080"));
         let request = PaymentRequest {
             payment_id: payment.id,
@@ -438,7 +408,7 @@ mod tests {
             .unwrap();
 
         let (stop, stop_rx) = watch::channel(false);
-        let handle = job(payments.clone(), sandbox, stop_rx);
+        let handle = job(&stores, sandbox, stop_rx);
         // The first run starts at once.
         loop {
             let found = payments.find(payment.id).await.unwrap().unwrap();
@@ -455,10 +425,11 @@ mod tests {
     #[tokio::test]
     async fn a_stop_ends_a_run_waiting_on_the_provider() {
         let payment = pending();
-        let payments = payments_holding(&payment).await;
+        let stores = stores_holding(&payment).await;
+        let payments = stores.payments.clone();
         let asked = Arc::new(Notify::new());
         let (stop, stop_rx) = watch::channel(false);
-        let handle = job(payments.clone(), Arc::new(Silent(asked.clone())), stop_rx);
+        let handle = job(&stores, Arc::new(Silent(asked.clone())), stop_rx);
         asked.notified().await;
         stop.send(true).unwrap();
         handle.await.unwrap();
@@ -470,13 +441,9 @@ mod tests {
     async fn a_stop_sent_before_the_start_ends_the_job_at_once() {
         let (stop, stop_rx) = watch::channel(false);
         stop.send(true).unwrap();
-        job(
-            in_memory_stores().payments,
-            Arc::new(Silent::default()),
-            stop_rx,
-        )
-        .await
-        .unwrap();
+        job(&in_memory_stores(), Arc::new(Silent::default()), stop_rx)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
@@ -490,11 +457,11 @@ mod tests {
 
         let (stop, stop_rx) = watch::channel(false);
         let handle = tokio::spawn(purge_in_background(
-            Arc::new(PurgeExpired::new(
-                stores.housekeeping.clone(),
-                Arc::new(Stopped),
-                &Settings::default(),
-            )),
+            use_cases(
+                &stores,
+                Arc::new(Silent::default()),
+                Arc::new(Kept::default()),
+            ),
             Duration::from_secs(3600),
             stop_rx,
         ));
@@ -586,12 +553,7 @@ mod tests {
 
         let (stop, stop_rx) = watch::channel(false);
         let handle = tokio::spawn(deliver_in_background(
-            Arc::new(DeliverSms::new(
-                stores.outbox.clone(),
-                gateway.clone(),
-                Arc::new(Stopped),
-                DeliveryPolicy::default(),
-            )),
+            use_cases(&stores, Arc::new(Silent::default()), gateway.clone()),
             Duration::from_secs(3600),
             stop_rx,
         ));

@@ -1,33 +1,31 @@
-//! The composition root: the one place that turns the configuration into adapters and hands
-//! them to the use cases as ports. Nothing else in the workspace names a concrete adapter.
+//! The composition root: the one place that turns the configuration into adapters and builds
+//! [`UseCases`] on them, for `serve` ([`for_serve`]) and for the other commands
+//! ([`for_command`]), and the registry files' reader and writer for the commands. Nothing
+//! else in the workspace names a concrete adapter, but the sandbox's own pay page
+//! (`sandbox_page`, which exists only with the sandbox and is wired here).
 
 use std::sync::Arc;
 
-use vodokanal_app::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
+use axum::Router;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tracing::warn;
+use vodokanal_app::ports::{
+    Clock, ExportSink, PasswordHasher, PaymentProvider, Random, RegistrySource, SmsGateway,
+    StoreHealth,
+};
 use vodokanal_app::receipts::ReceiptRules;
-use vodokanal_app::{StoreError, Stores};
+use vodokanal_app::{Services, Settings, StoreError, Stores, UseCases};
 use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
-use vodokanal_http::Ports;
 use vodokanal_payments::{
     HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
 };
+use vodokanal_registry_csv::{CsvExportSink, CsvRegistrySource};
 use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
 
-use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
+use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, ServeConfig, SmsConfig};
 use crate::error::Error;
+use crate::sandbox_page::{self, SandboxPage};
 use crate::secret::DatabaseUrl;
-
-/// One store, opened and migrated: every store port, its health check included.
-#[derive(Clone)]
-pub struct Store {
-    pub stores: Stores,
-}
-
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Store")
-    }
-}
 
 /// Opens the database the URL names (SQLite or PostgreSQL) and applies its pending
 /// migrations. A database that can't be reached or migrated is [`Error::Database`]. On
@@ -35,7 +33,7 @@ impl std::fmt::Debug for Store {
 pub async fn open_store(
     config: &DatabaseConfig,
     statement_timeout: Option<std::time::Duration>,
-) -> Result<Store, Error> {
+) -> Result<Stores, Error> {
     let failed = |e: StoreError| Error::Database {
         url: config.url.redacted(),
         reason: e.to_string(),
@@ -60,33 +58,112 @@ pub async fn open_store(
             vodokanal_sqlite::SqliteStores::new(pool)
         }
     };
-    Ok(Store { stores })
+    Ok(stores)
 }
 
-/// The machine: clock, randomness, the password hasher.
-#[derive(Clone)]
-pub struct Machine {
-    pub clock: Arc<dyn Clock>,
-    pub random: Arc<dyn Random>,
-    pub hasher: Arc<dyn PasswordHasher>,
+/// Everything `serve` runs on: the use cases, and what the HTTP front and the sandbox's page
+/// need besides.
+pub struct Wired {
+    pub use_cases: Arc<UseCases>,
+    /// The store's health check, for `/health/ready`.
+    pub health: Arc<dyn StoreHealth>,
+    /// The sandbox's pay page, when the sandbox is the payment provider.
+    pub sandbox_page: Option<Router>,
 }
 
-impl Machine {
-    /// The system's clock and randomness, and argon2 on `hasher`'s threads (each takes
-    /// ~19 MiB and tens of milliseconds a hash).
-    pub fn real(hasher: HasherPool) -> Self {
-        Self {
-            clock: Arc::new(SystemClock),
-            random: Arc::new(OsRandom),
-            hasher: Arc::new(Argon2Hasher::new(HashWorkers::start(hasher))),
-        }
-    }
-}
-
-impl std::fmt::Debug for Machine {
+impl std::fmt::Debug for Wired {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Machine")
+        f.debug_struct("Wired")
+            .field("sandbox_page", &self.sandbox_page.is_some())
+            .finish_non_exhaustive()
     }
+}
+
+/// `serve`'s use cases on `stores`: the system's clock and randomness, argon2 on the configured
+/// threads, and the configured SMS gateway and payment provider.
+pub async fn for_serve(
+    config: &ServeConfig,
+    settings: &Settings,
+    stores: &Stores,
+) -> Result<Wired, Error> {
+    if config.provider.sandbox_in_public() {
+        warn!(
+            public_url = %config.provider.public_url,
+            "VODOKANAL_PAYMENTS=sandbox on a public URL that is not loopback: payments go to \
+             the sandbox page and move no money; choose yookassa or tbank for real payments"
+        );
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let sms = sms_gateway(&config.sms, clock.clone()).await?;
+    let provider = Provider::new(&config.provider, &settings.receipt_rules, clock.clone())?;
+    let services = Services {
+        clock: clock.clone(),
+        random: system_random(),
+        hasher: argon2(config.hasher),
+        sms,
+        provider: provider.port(),
+    };
+    let use_cases = Arc::new(UseCases::new(stores, &services, settings));
+    let sandbox_page = match &provider {
+        Provider::Sandbox(sandbox) => Some(sandbox_page::router(SandboxPage {
+            sandbox: sandbox.clone(),
+            use_cases: use_cases.clone(),
+            clock,
+            public_url: config.provider.public_url.clone(),
+        })),
+        Provider::YooKassa(_) | Provider::TBank(_) => None,
+    };
+    Ok(Wired {
+        use_cases,
+        health: stores.health.clone(),
+        sandbox_page,
+    })
+}
+
+/// A command's use cases on `stores`: with the configured payment provider when the command
+/// has one (`reconcile-payments`). The other commands neither pay, send SMS nor check
+/// passwords: they get the sandbox provider, the log as SMS gateway and one idle hasher thread.
+pub fn for_command(
+    stores: &Stores,
+    settings: &Settings,
+    provider: Option<&ProviderConfig>,
+) -> Result<UseCases, Error> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let provider: Arc<dyn PaymentProvider> = match provider {
+        Some(config) => Provider::new(config, &settings.receipt_rules, clock.clone())?.port(),
+        None => Arc::new(SandboxProvider::new(&settings.public_url)),
+    };
+    let services = Services {
+        clock: clock.clone(),
+        random: system_random(),
+        hasher: argon2(HasherPool {
+            workers: 1,
+            queue: 0,
+        }),
+        sms: Arc::new(LogSmsGateway::new(clock)),
+        provider,
+    };
+    Ok(UseCases::new(stores, &services, settings))
+}
+
+/// The billing system's registry file (`;`-CSV), read from `input`.
+pub fn registry_source(input: impl AsyncRead + Unpin + Send) -> impl RegistrySource {
+    CsvRegistrySource::new(input)
+}
+
+/// An export file for the billing system (`;`-CSV), written to `output`.
+pub fn export_sink(output: impl AsyncWrite + Unpin + Send) -> impl ExportSink {
+    CsvExportSink::new(output)
+}
+
+/// The operating system's randomness.
+pub fn system_random() -> Arc<dyn Random> {
+    Arc::new(OsRandom)
+}
+
+/// argon2 on `pool`'s threads (each takes ~19 MiB and tens of milliseconds a hash).
+fn argon2(pool: HasherPool) -> Arc<dyn PasswordHasher> {
+    Arc::new(Argon2Hasher::new(HashWorkers::start(pool)))
 }
 
 /// The configured payment provider, as the port and, for the sandbox, as itself (its page
@@ -201,30 +278,6 @@ pub async fn sms_gateway(
             tracing::info!(url = %url, sender = sender.as_deref().unwrap_or("-"), "SMS through SMS.ru");
             Ok(Arc::new(gateway))
         }
-    }
-}
-
-/// Every port the HTTP front needs (the SMS gateway is not among them: requests queue SMS in
-/// the outbox, and `serve`'s background sender delivers them).
-pub fn http_ports(store: &Store, machine: &Machine, provider: Arc<dyn PaymentProvider>) -> Ports {
-    let stores = store.stores.clone();
-    Ports {
-        users: stores.users,
-        sessions: stores.sessions,
-        codes: stores.codes,
-        accounts: stores.accounts,
-        meters: stores.meters,
-        readings: stores.readings,
-        payments: stores.payments,
-        visits: stores.visits,
-        idempotency: stores.idempotency,
-        attempts: stores.attempts,
-        health: stores.health,
-        outbox: stores.outbox,
-        provider,
-        hasher: machine.hasher.clone(),
-        clock: machine.clock.clone(),
-        random: machine.random.clone(),
     }
 }
 

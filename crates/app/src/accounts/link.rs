@@ -43,14 +43,14 @@ pub struct LinkAccountCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkAccountError {
-    /// 429 `too_many_requests` (with `Retry-After`): too many failed links by this user or for
-    /// this account number. The correct digits are refused too until the window passes.
+    /// Too many failed links by this user or for this account number; another try may come
+    /// after `retry_after`. The correct digits are refused too until the window passes.
     #[error("too many failed attempts to link an account")]
     TooManyAttempts { retry_after: TimeDelta },
-    /// 422 `account_link_failed`: no such account, or none of its meters ends with the digits.
+    /// No such account, or none of its meters ends with the digits.
     #[error("no account with that number has a meter ending with those digits")]
     LinkFailed,
-    /// 409 `account_already_linked`.
+    /// The account is already linked to this user.
     #[error("the account is already linked to this user")]
     AlreadyLinked,
     #[error(transparent)]

@@ -19,7 +19,7 @@ pub struct RelabelAccountCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RelabelAccountError {
-    /// 404 `not_found`: the account is not linked to the caller.
+    /// The account is not linked to the caller.
     #[error("the account is not linked to the user")]
     NotFound,
     #[error(transparent)]

@@ -16,7 +16,7 @@ pub struct UnlinkAccountCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnlinkAccountError {
-    /// 404 `not_found`: the account is not linked to the caller.
+    /// The account is not linked to the caller.
     #[error("the account is not linked to the user")]
     NotFound,
     #[error(transparent)]

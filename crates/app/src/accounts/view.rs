@@ -128,7 +128,7 @@ pub struct ViewAccountCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ViewAccountError {
-    /// 404 `not_found`: the account is not linked to the caller (or does not exist).
+    /// The account is not linked to the caller (or does not exist).
     #[error("the account is not linked to the user")]
     NotFound,
     #[error(transparent)]

@@ -24,16 +24,16 @@ pub struct CurrentUser {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthenticateError {
-    /// 401 `unauthorized`: an unknown, expired or revoked token.
+    /// An unknown, expired or revoked token.
     #[error("the token is unknown, expired or revoked")]
     Unauthorized,
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Turns a bearer token into the current user. An expired session is revoked on sight (a
-/// failure to revoke it is only logged: the answer is 401 either way).
+/// failure to revoke it is only logged: the token is refused either way).
 pub struct Authenticate {
     sessions: Arc<dyn SessionRepository>,
     clock: Arc<dyn Clock>,

@@ -84,23 +84,22 @@ pub struct LoginCommand {
     pub client_network: Option<ClientNetwork>,
 }
 
-/// 200 `{token, expires_at, user}`.
+/// The subscriber, signed in.
 pub type LoginOutput = SignedIn;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
-    /// 429 `too_many_requests` with `Retry-After`: too many failures for this user (or login)
-    /// or from this client network.
+    /// Too many failures for this user (or login) or from this client network; another try
+    /// may come after `retry_after`.
     #[error("too many failed logins")]
     TooManyAttempts { retry_after: TimeDelta },
-    /// 401 `invalid_credentials`: no such login or a wrong password (one answer for both).
+    /// No such login or a wrong password (one error for both).
     #[error("invalid login or password")]
     InvalidCredentials,
-    /// 503 `service_unavailable` when the hasher is busy, else 500 `internal`; the attempt
-    /// is not counted.
+    /// The password hasher is busy or failed; the attempt is not counted.
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

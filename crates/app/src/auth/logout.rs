@@ -16,12 +16,12 @@ pub struct LogoutCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LogoutError {
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Revokes the caller's session (204).
+/// Revokes the caller's session.
 pub struct Logout {
     sessions: Arc<dyn SessionRepository>,
 }

@@ -33,8 +33,8 @@ pub use registration::{
 };
 pub use send_code::{CodeRequested, Delivery, SendCode, SendCodeCommand, SendCodeError};
 
-/// A new session: what registration confirm (201) and login (200) answer,
-/// `{token, expires_at, user}`.
+/// A new session, as registration and login open it: its token, when it expires, and the
+/// user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedIn {
     /// The bearer token; only its digest is stored.

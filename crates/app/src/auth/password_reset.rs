@@ -21,23 +21,22 @@ pub struct RequestPasswordResetCommand {
     pub client_ip: Option<IpAddr>,
 }
 
-/// 202 `{resend_after, expires_in}`.
+/// The code was requested (see [`CodeRequested`]).
 pub type RequestPasswordResetOutput = CodeRequested;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestPasswordResetError {
-    /// The codes of [`SendCodeError`]: 429 `too_many_requests`, 503 `service_unavailable`,
-    /// 422 `validation_failed`.
+    /// The code was not sent: see [`SendCodeError`].
     #[error(transparent)]
     Send(#[from] SendCodeError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Sends a password-reset code to a registered phone. A phone nobody registered gets no SMS,
 /// but a decoy code is stored for it all the same ([`Delivery::Silent`]): the answer, the
-/// resend pause (a second request within it is a 429) and the per-phone and per-IP limits are
+/// resend pause (a second request within it is refused) and the per-phone and per-IP limits are
 /// those of a registered phone, so no one learns who is registered from them.
 pub struct RequestPasswordReset {
     users: Arc<dyn UserRepository>,
@@ -87,17 +86,17 @@ pub struct ConfirmPasswordResetCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfirmPasswordResetError {
-    /// 422 `code_invalid`: no code, a wrong one, one tried too often, one already used, a
-    /// decoy, or a user deleted meanwhile.
+    /// No code, a wrong one, one tried too often, one already used, a decoy, or a user
+    /// deleted meanwhile.
     #[error("the code is invalid")]
     CodeInvalid,
-    /// 422 `code_expired`.
+    /// The code has expired.
     #[error("the code has expired")]
     CodeExpired,
-    /// 500 `internal`.
+    /// The password hasher failed or is busy.
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -113,7 +112,7 @@ impl From<CodeCheckError> for ConfirmPasswordResetError {
 }
 
 /// Confirms a password-reset code, sets the new password and revokes every session of the
-/// user (204; no session is opened: the subscriber logs in with the new password).
+/// user (no session is opened: the subscriber logs in with the new password).
 pub struct ConfirmPasswordReset {
     codes: Arc<dyn CodeRepository>,
     users: Arc<dyn UserRepository>,

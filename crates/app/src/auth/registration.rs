@@ -33,19 +33,18 @@ pub struct RequestRegistrationCommand {
     pub client_ip: Option<IpAddr>,
 }
 
-/// 202 `{resend_after, expires_in}`.
+/// The code was requested (see [`CodeRequested`]).
 pub type RequestRegistrationOutput = CodeRequested;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestRegistrationError {
-    /// 422 `validation_failed` (field `consent_personal_data`).
+    /// The subscriber did not consent to the processing of their personal data.
     #[error("consent to the processing of personal data is required")]
     ConsentRequired,
-    /// The codes of [`SendCodeError`]: 429 `too_many_requests`, 503 `service_unavailable`,
-    /// 422 `validation_failed`.
+    /// The code was not sent: see [`SendCodeError`].
     #[error(transparent)]
     Send(#[from] SendCodeError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -104,25 +103,25 @@ pub struct ConfirmRegistrationCommand {
     pub password: Password,
 }
 
-/// 201 `{token, expires_at, user}`.
+/// The new subscriber, signed in.
 pub type ConfirmRegistrationOutput = SignedIn;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfirmRegistrationError {
-    /// 422 `code_invalid`: no code, a wrong one, one tried too often, one already used, or a
-    /// phone that got registered meanwhile.
+    /// No code, a wrong one, one tried too often, one already used, or a phone that got
+    /// registered meanwhile.
     #[error("the code is invalid")]
     CodeInvalid,
-    /// 422 `code_expired`.
+    /// The code has expired.
     #[error("the code has expired")]
     CodeExpired,
-    /// 409 `email_taken`: the e-mail requested with the code belongs to another user.
+    /// The e-mail requested with the code belongs to another user.
     #[error("the e-mail belongs to another user")]
     EmailTaken,
-    /// 500 `internal`.
+    /// The password hasher failed or is busy.
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

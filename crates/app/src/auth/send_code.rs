@@ -54,7 +54,7 @@ pub enum Delivery {
     /// confirms nothing.
     AlreadyRegistered,
     /// Password reset of a phone nobody registered: no SMS, only a decoy code, so that a second
-    /// request within the pause gets the same 429 as for a registered phone. It counts under
+    /// request within the pause is refused as for a registered phone. It counts under
     /// the per-phone and per-IP limits like a real send, and is refused like one when a
     /// budget is spent, but does not spend the budgets (it costs nothing).
     Silent,
@@ -69,7 +69,8 @@ pub struct SendCodeCommand {
     pub client_ip: Option<IpAddr>,
 }
 
-/// The 202 answer of a code request: `{resend_after, expires_in}` in seconds.
+/// A code request accepted: when another may be asked for and how long the code lives, in
+/// seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeRequested {
     pub resend_after: i64,
@@ -80,18 +81,17 @@ pub struct CodeRequested {
 /// background sender's (recorded in the outbox and logged for the operator).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendCodeError {
-    /// 429 `too_many_requests`: the last code for this phone and purpose is younger than the
-    /// resend pause.
+    /// The last code for this phone and purpose is younger than the resend pause.
     #[error("a code was sent less than the resend pause ago")]
     TooSoon { retry_after: TimeDelta },
-    /// 429 `too_many_requests`: too many codes for this phone or from this address.
+    /// Too many codes for this phone or from this address.
     #[error("too many codes for this phone or address")]
     TooManyRequests { retry_after: TimeDelta },
-    /// 503 `service_unavailable`: the hourly or daily SMS budget is spent; an operator must
-    /// look.
+    /// The hourly or daily SMS budget is spent: no code goes out until it renews; an operator
+    /// must look.
     #[error("the SMS budget is exhausted")]
     BudgetExhausted { retry_after: TimeDelta },
-    /// 503 `service_unavailable` / 500 `internal`, as `StoreError` says.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -18,10 +18,10 @@ pub struct PaymentHistoryCommand {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentHistoryError {
-    /// 404 `not_found`: the account is not linked to the user.
+    /// The account is not linked to the user.
     #[error("the account is not linked to the user")]
     NotFound,
-    /// 503 `service_unavailable` (`Unavailable`) or 500 internal (`Corrupt`).
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -29,24 +29,23 @@ pub enum NotificationOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandleNotificationError {
-    /// 403, no problem code (not a subscriber-facing error): not from the provider (source
-    /// address or signature). The HTTP layer answers without changing anything.
+    /// Not from the provider (source address or signature); nothing changed.
     #[error("the notification is not from the provider: {0}")]
     Untrusted(String),
-    /// 422 `validation_failed` (field `body`): the body can't be read.
+    /// The body can't be read.
     #[error("the notification can't be read: {0}")]
     Malformed(String),
-    /// 404 `not_found`: the provider's id matches none of our payments (logged).
+    /// The provider's id matches none of our payments (logged).
     #[error("the notification is about a payment we do not know")]
     UnknownPayment,
-    /// 500 internal: the provider holds another amount than ours; nothing settled (logged).
+    /// The provider holds another amount than ours; nothing settled (logged).
     #[error("the provider reports {reported} for a payment of {ours}")]
     AmountMismatch { ours: Money, reported: Money },
-    /// 503 `payment_provider_unavailable`: the provider could not be asked; nothing changed, so
-    /// the provider's next delivery of the notification retries.
+    /// The provider could not be asked; nothing changed, so the provider's next delivery of
+    /// the notification retries.
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    /// 503 `service_unavailable` (`Unavailable`) or 500 internal (`Corrupt`).
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -91,6 +90,11 @@ impl HandleNotification {
             payments,
             provider,
         }
+    }
+
+    /// The name of the provider whose notifications this handles (the configured one).
+    pub fn provider_name(&self) -> &'static str {
+        self.provider.name()
     }
 
     pub async fn execute(

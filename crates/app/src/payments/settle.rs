@@ -27,22 +27,22 @@ pub struct SettlePaymentCommand {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettlePaymentError {
-    /// 404 `not_found`: we have no such payment.
+    /// We have no such payment.
     #[error("no such payment")]
     NotFound,
-    /// 500 internal: the provider holds another amount than ours; nothing is settled and an
-    /// error line is logged for an operator.
+    /// The provider holds another amount than ours; nothing is settled and an error line is
+    /// logged for an operator.
     #[error("the provider reports {reported} for a payment of {ours}")]
     AmountMismatch { ours: Money, reported: Money },
-    /// 503 `payment_provider_unavailable`: the payment belongs to a provider other than the
-    /// configured one (the configuration changed), so there is no one to ask; logged.
+    /// The payment belongs to a provider other than the configured one (the configuration
+    /// changed), so there is no one to ask; logged.
     #[error("the payment belongs to the provider {0}, which is not configured")]
     OtherProvider(String),
-    /// 503 `payment_provider_unavailable`: the provider could not be asked (or does not know
-    /// the payment); nothing changed, a later notification or reconciliation will retry.
+    /// The provider could not be asked (or does not know the payment); nothing changed, a
+    /// later notification or reconciliation will retry.
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    /// 503 `service_unavailable` (`Unavailable`) or 500 internal (`Corrupt`).
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -15,7 +15,7 @@ use vodokanal_domain::{
 use crate::idempotency::{Answering, answer_for};
 use crate::ports::{
     AccountRepository, AttemptCounter, Clock, Limit, LimitState, PaymentProvider,
-    PaymentRepository, PaymentRequest, ProviderError, Random,
+    PaymentRepository, PaymentRequest, ProviderError, Random, UserRepository,
 };
 use crate::{Settings, StoreError};
 
@@ -23,8 +23,8 @@ use crate::{Settings, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payer {
     /// A subscriber in the cabinet: the account must be linked to them; the receipt goes to
-    /// their e-mail.
-    Cabinet { user_id: UserId, email: Email },
+    /// their e-mail (read from their profile).
+    Cabinet { user_id: UserId },
     /// Anyone who knows the account number: the account must exist in the registry; the
     /// receipt goes to the e-mail, else the phone given. Payments are counted per client
     /// network when it is known.
@@ -47,25 +47,30 @@ pub struct StartPaymentCommand {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartPaymentError {
-    /// 404 `not_found`: the account is not linked to the cabinet user.
+    /// The cabinet payer no longer exists (deleted since their session was checked); nothing
+    /// was stored.
+    #[error("the user no longer exists")]
+    UserGone,
+    /// The account is not linked to the cabinet user.
     #[error("the account is not linked to the user")]
     NotFound,
-    /// 404 `not_found`: an anonymous payment to an account the registry does not know. The same
-    /// code as `NotFound`: the contract has no other for it, and "not found" is what it is.
+    /// An anonymous payment to an account the registry does not know: to the payer, as unknown
+    /// as an account not linked ([`StartPaymentError::NotFound`]).
     #[error("the registry has no such account")]
     AccountNotFound,
-    /// 429 `too_many_requests`: too many anonymous payments from this client network.
+    /// Too many anonymous payments from this client network; another may be started after
+    /// `retry_after`.
     #[error("too many anonymous payments from this network")]
     TooManyRequests { retry_after: TimeDelta },
-    /// 422 `validation_failed` naming `email`: receipts are on and the anonymous payer gave
-    /// neither an e-mail nor a phone to send one to.
+    /// Receipts are on and the anonymous payer gave neither an e-mail nor a phone to send one
+    /// to.
     #[error("an e-mail or a phone is required for the receipt")]
     ReceiptContactRequired,
-    /// 503 `payment_provider_unavailable`: the provider failed or refused to create the payment;
-    /// ours was settled as canceled (the cause is in the log).
+    /// The provider failed or refused to create the payment; ours was settled as canceled (the
+    /// cause is in the log).
     #[error("the payment provider could not create the payment: {0}")]
     ProviderUnavailable(#[source] ProviderError),
-    /// 503 `service_unavailable` (`Unavailable`) or 500 internal (`Corrupt`).
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -90,6 +95,7 @@ pub enum StartPaymentError {
 /// leaves a pending payment whose URL nobody saw (reconciliation cancels it) and a claim that a
 /// retry takes over once its lease has passed.
 pub struct StartPayment {
+    users: Arc<dyn UserRepository>,
     accounts: Arc<dyn AccountRepository>,
     payments: Arc<dyn PaymentRepository>,
     provider: Arc<dyn PaymentProvider>,
@@ -108,7 +114,12 @@ impl fmt::Debug for StartPayment {
 }
 
 impl StartPayment {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the ports the use case talks to, each its own"
+    )]
     pub fn new(
+        users: Arc<dyn UserRepository>,
         accounts: Arc<dyn AccountRepository>,
         payments: Arc<dyn PaymentRepository>,
         provider: Arc<dyn PaymentProvider>,
@@ -118,6 +129,7 @@ impl StartPayment {
         settings: &Settings,
     ) -> Self {
         Self {
+            users,
             accounts,
             payments,
             provider,
@@ -135,39 +147,8 @@ impl StartPayment {
         command: StartPaymentCommand,
         answering: Option<&Answering<Payment>>,
     ) -> Result<Payment, StartPaymentError> {
-        let receipt_contact = self.receipt_contact(&command.payer)?;
-        if let Payer::Anonymous {
-            network: Some(network),
-            ..
-        } = &command.payer
-        {
-            let key = network.limit_key("payments");
-            let now = self.clock.now();
-            if let LimitState::Exceeded { retry_after } = self
-                .counter
-                .acquire(&key, self.anonymous_limit, now)
-                .await?
-            {
-                info!(network = %network, "anonymous payment refused: too many from the network");
-                return Err(StartPaymentError::TooManyRequests { retry_after });
-            }
-        }
-        let user_id = match &command.payer {
-            Payer::Cabinet { user_id, .. } => {
-                self.accounts
-                    .linked_one(*user_id, &command.account_number)
-                    .await?
-                    .ok_or(StartPaymentError::NotFound)?;
-                Some(*user_id)
-            }
-            Payer::Anonymous { .. } => {
-                self.accounts
-                    .find(&command.account_number)
-                    .await?
-                    .ok_or(StartPaymentError::AccountNotFound)?;
-                None
-            }
-        };
+        let receipt_contact = self.receipt_contact(&command.payer).await?;
+        let user_id = self.admit(&command).await?;
 
         let mut payment = Payment {
             id: PaymentId::from_random_bytes(self.random.id_bytes()),
@@ -228,28 +209,72 @@ impl StartPayment {
         Ok(payment)
     }
 
-    /// Where the receipt goes when receipts are on: the cabinet user's e-mail, or the anonymous
-    /// payer's e-mail, else phone.
-    fn receipt_contact(&self, payer: &Payer) -> Result<Option<ReceiptContact>, StartPaymentError> {
+    /// Where the receipt goes when receipts are on: the cabinet user's e-mail (read from
+    /// their profile, whatever the receipts), or the anonymous payer's e-mail, else phone.
+    async fn receipt_contact(
+        &self,
+        payer: &Payer,
+    ) -> Result<Option<ReceiptContact>, StartPaymentError> {
+        let (email, phone) = match payer {
+            Payer::Cabinet { user_id } => {
+                let user = self
+                    .users
+                    .by_id(*user_id)
+                    .await?
+                    .ok_or(StartPaymentError::UserGone)?;
+                (Some(user.email), None)
+            }
+            Payer::Anonymous { email, phone, .. } => (email.clone(), phone.clone()),
+        };
         if !self.receipts {
             return Ok(None);
         }
-        match payer {
-            Payer::Cabinet { email, .. }
-            | Payer::Anonymous {
-                email: Some(email), ..
-            } => Ok(Some(ReceiptContact::Email(email.clone()))),
-            Payer::Anonymous {
-                email: None,
-                phone: Some(phone),
-                ..
-            } => Ok(Some(ReceiptContact::Phone(phone.clone()))),
-            Payer::Anonymous {
-                email: None,
-                phone: None,
-                ..
-            } => Err(StartPaymentError::ReceiptContactRequired),
+        match (email, phone) {
+            (Some(email), _) => Ok(Some(ReceiptContact::Email(email))),
+            (None, Some(phone)) => Ok(Some(ReceiptContact::Phone(phone))),
+            (None, None) => Err(StartPaymentError::ReceiptContactRequired),
         }
+    }
+
+    /// Checks that the payer may pay to the account: counts an anonymous payment against its
+    /// network, then checks that the account is the cabinet user's, or for anyone that it
+    /// exists. Returns the payment's user.
+    async fn admit(
+        &self,
+        command: &StartPaymentCommand,
+    ) -> Result<Option<UserId>, StartPaymentError> {
+        if let Payer::Anonymous {
+            network: Some(network),
+            ..
+        } = &command.payer
+        {
+            let key = network.limit_key("payments");
+            let now = self.clock.now();
+            if let LimitState::Exceeded { retry_after } = self
+                .counter
+                .acquire(&key, self.anonymous_limit, now)
+                .await?
+            {
+                info!(network = %network, "anonymous payment refused: too many from the network");
+                return Err(StartPaymentError::TooManyRequests { retry_after });
+            }
+        }
+        Ok(match &command.payer {
+            Payer::Cabinet { user_id } => {
+                self.accounts
+                    .linked_one(*user_id, &command.account_number)
+                    .await?
+                    .ok_or(StartPaymentError::NotFound)?;
+                Some(*user_id)
+            }
+            Payer::Anonymous { .. } => {
+                self.accounts
+                    .find(&command.account_number)
+                    .await?
+                    .ok_or(StartPaymentError::AccountNotFound)?;
+                None
+            }
+        })
     }
 }
 
@@ -259,11 +284,11 @@ mod tests {
     use crate::payments::fixtures::{amount, payment_id};
     use crate::ports::{
         CreatedPayment, MockAccountRepository, MockAttemptCounter, MockPaymentProvider,
-        MockPaymentRepository,
+        MockPaymentRepository, MockUserRepository,
     };
     use crate::testing::{self, account, account_number, email, now, phone, user_id};
     use mockall::predicate::eq;
-    use vodokanal_domain::{LinkedAccount, Settlement};
+    use vodokanal_domain::{LinkedAccount, Settlement, User};
 
     fn created() -> CreatedPayment {
         CreatedPayment {
@@ -273,10 +298,7 @@ mod tests {
     }
 
     fn cabinet() -> Payer {
-        Payer::Cabinet {
-            user_id: user_id(),
-            email: email(),
-        }
+        Payer::Cabinet { user_id: user_id() }
     }
 
     fn anonymous(email: Option<Email>, phone: Option<Phone>) -> Payer {
@@ -360,7 +382,27 @@ mod tests {
         payments
     }
 
+    /// Users that know the cabinet payer ([`testing::user`], whose e-mail is [`email`]).
+    fn users_knowing() -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_by_id()
+            .with(eq(user_id()))
+            .returning(|_| Ok(Some(testing::user())));
+        users
+    }
+
     fn use_case(
+        accounts: MockAccountRepository,
+        payments: MockPaymentRepository,
+        provider: MockPaymentProvider,
+        receipts: bool,
+    ) -> StartPayment {
+        use_case_with(users_knowing(), accounts, payments, provider, receipts)
+    }
+
+    fn use_case_with(
+        users: MockUserRepository,
         accounts: MockAccountRepository,
         payments: MockPaymentRepository,
         provider: MockPaymentProvider,
@@ -372,6 +414,7 @@ mod tests {
             ..Settings::default()
         };
         StartPayment::new(
+            Arc::new(users),
             Arc::new(accounts),
             Arc::new(payments),
             Arc::new(provider),
@@ -448,6 +491,82 @@ mod tests {
             Some("https://pay.example/prov-1")
         );
         assert_eq!(payment.user_id, Some(user_id()));
+    }
+
+    #[tokio::test]
+    async fn a_cabinet_receipt_goes_to_the_email_of_the_payers_profile() {
+        let changed: Email = "novyi@example.ru".parse().unwrap();
+        let mut users = MockUserRepository::new();
+        let profile = User {
+            email: changed.clone(),
+            ..testing::user()
+        };
+        users
+            .expect_by_id()
+            .with(eq(user_id()))
+            .times(1)
+            .return_once(move |_| Ok(Some(profile)));
+        let mut payments = payments_creating();
+        payments
+            .expect_attach_provider()
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        let expected = Some(ReceiptContact::Email(changed.clone()));
+        provider
+            .expect_create()
+            .withf(move |r| r.receipt_contact == expected)
+            .times(1)
+            .returning(|_| Ok(created()));
+        let use_case = use_case_with(
+            users,
+            accounts_linking(Ok(Some(linked()))),
+            payments,
+            provider,
+            true,
+        );
+
+        let payment = use_case.execute(command(cabinet()), None).await.unwrap();
+        assert_eq!(
+            payment.receipt_contact,
+            Some(ReceiptContact::Email(changed))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cabinet_payer_who_is_gone_or_unreadable_starts_nothing() {
+        for (found, gone) in [
+            (Ok(None), true),
+            (Err(StoreError::Unavailable("down".into())), false),
+        ] {
+            let mut users = MockUserRepository::new();
+            users
+                .expect_by_id()
+                .with(eq(user_id()))
+                .times(1)
+                .return_once(move |_| found);
+            // The strict mocks fail on any call: no account is checked, nothing is stored.
+            let use_case = use_case_with(
+                users,
+                MockAccountRepository::new(),
+                MockPaymentRepository::new(),
+                MockPaymentProvider::new(),
+                false,
+            );
+            let outcome = use_case.execute(command(cabinet()), None).await;
+            if gone {
+                assert!(
+                    matches!(outcome, Err(StartPaymentError::UserGone)),
+                    "{outcome:?}"
+                );
+            } else {
+                assert!(
+                    matches!(outcome, Err(StartPaymentError::Store(_))),
+                    "{outcome:?}"
+                );
+            }
+        }
     }
 
     #[tokio::test]
@@ -804,6 +923,8 @@ mod tests {
         counter: MockAttemptCounter,
     ) -> StartPayment {
         StartPayment::new(
+            // An anonymous payer's profile is never read: any call fails the test.
+            Arc::new(MockUserRepository::new()),
             Arc::new(accounts),
             Arc::new(payments),
             Arc::new(provider),

@@ -15,10 +15,10 @@ pub struct GetPaymentStatusCommand {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetPaymentStatusError {
-    /// 404 `not_found`.
+    /// We have no such payment.
     #[error("no such payment")]
     NotFound,
-    /// 503 `service_unavailable` (`Unavailable`) or 500 internal (`Corrupt`).
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

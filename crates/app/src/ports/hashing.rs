@@ -7,7 +7,7 @@ pub enum HashError {
     #[error("password hashing failed: {0}")]
     Failed(String),
     /// Every worker is busy and the queue is full: refused at once, so that a flood of logins
-    /// is 503 `service_unavailable` with `Retry-After` rather than requests that wait.
+    /// is refused (to retry shortly) rather than left waiting.
     #[error("the password hasher is busy")]
     Busy,
 }

@@ -22,24 +22,24 @@ pub struct ChangePasswordCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChangePasswordError {
-    /// 401 `invalid_credentials`: the current password is wrong.
+    /// The current password is wrong.
     #[error("the current password is wrong")]
     InvalidCredentials,
-    /// 429 `too_many_requests`: too many wrong passwords for this user's login.
+    /// Too many wrong passwords for this user's login.
     #[error("too many wrong passwords; retry after {retry_after}")]
     TooManyAttempts { retry_after: TimeDelta },
-    /// 401 `unauthorized`: the session's user is gone.
+    /// The session's user is gone.
     #[error("the user no longer exists")]
     NotFound,
-    /// 500 `internal`.
+    /// The password hasher failed or is busy.
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Changes the password (204) and revokes every session of the user but the caller's.
+/// Changes the password and revokes every session of the user but the caller's.
 pub struct ChangePassword {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,

@@ -19,24 +19,24 @@ pub struct DeleteProfileCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeleteProfileError {
-    /// 401 `invalid_credentials`: the password is wrong.
+    /// The password is wrong.
     #[error("the password is wrong")]
     InvalidCredentials,
-    /// 429 `too_many_requests`: too many wrong passwords for this user's login.
+    /// Too many wrong passwords for this user's login.
     #[error("too many wrong passwords; retry after {retry_after}")]
     TooManyAttempts { retry_after: TimeDelta },
-    /// 401 `unauthorized`: the session's user is gone.
+    /// The session's user is gone.
     #[error("the user no longer exists")]
     NotFound,
-    /// 500 `internal`.
+    /// The password hasher failed or is busy.
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Deletes the profile (204) once the password is confirmed.
+/// Deletes the profile once the password is confirmed.
 pub struct DeleteProfile {
     users: Arc<dyn UserRepository>,
     password_check: PasswordCheck,

@@ -15,16 +15,16 @@ pub struct ViewProfileCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ViewProfileError {
-    /// 401 `unauthorized`: the session is valid but its user is gone (deleted between the
-    /// authentication and this call); to the client this is a token that no longer works.
+    /// The session is valid but its user is gone (deleted between the authentication and
+    /// this call).
     #[error("the user no longer exists")]
     NotFound,
-    /// 503 `service_unavailable` / 500 `internal`.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Shows the profile (200 `{phone, email, created_at}`).
+/// Shows the profile: the subscriber's phone, e-mail and registration time.
 pub struct ViewProfile {
     users: Arc<dyn UserRepository>,
 }

@@ -26,7 +26,7 @@ pub struct ReadingHistoryCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadingHistoryError {
-    /// 404 `not_found`: the account is not linked to the caller.
+    /// The account is not linked to the caller.
     #[error("the account is not linked to the user")]
     NotFound,
     #[error(transparent)]

@@ -58,25 +58,25 @@ impl From<Reading> for AnonymousReceipt {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmitAnonymousReadingError {
-    /// 429 `too_many_requests`: too many anonymous readings of the meter, or from the client
-    /// network.
+    /// Too many anonymous readings of the meter, or from the client network; another may
+    /// come after `retry_after`.
     #[error("too many anonymous readings")]
     TooManyRequests { retry_after: TimeDelta },
-    /// 404 `meter_not_found`: no meter with that number in the registry.
+    /// No meter with that number in the registry.
     #[error("no meter with that number")]
     MeterNotFound,
-    /// 422 `reading_window_closed`.
+    /// Today is outside the month's reading window.
     #[error("readings are taken from day {} to day {} of the month", window.from_day(), window.to_day())]
     WindowClosed { window: ReadingWindow },
-    /// 422 `reading_below_previous`, naming no value: the previous reading is the
+    /// The reading is below the previous one, whose value is not told: it is the
     /// subscriber's.
     #[error("the reading is below the previous reading")]
     BelowPrevious,
-    /// 422 `reading_implausible`: the consumption is above the hard cap for strangers.
+    /// The consumption is above the hard cap for strangers.
     #[error("the consumption is above the cap for anonymous readings")]
     Implausible,
-    /// 409 `reading_already_submitted`: the subscriber gave this period's reading from the
-    /// cabinet, and a stranger's never replaces it.
+    /// The subscriber gave this period's reading from the cabinet, and a stranger's never
+    /// replaces it.
     #[error("the period's reading was given from the cabinet")]
     AlreadySubmitted,
     #[error(transparent)]
@@ -146,7 +146,7 @@ impl SubmitAnonymousReading {
 
     /// Counts the attempt against the client network (an unknown meter too), then against the
     /// meter, before any check: a refused reading counts as much as a stored one, so that
-    /// neither `meter_not_found` nor the refusals are a free oracle. Then assesses the reading
+    /// neither an unknown meter nor the refusals are a free oracle. Then assesses the reading
     /// as the cabinet would, refuses an implausible consumption, and stores it unless the
     /// period's reading came from the cabinet.
     pub async fn execute(

@@ -34,20 +34,19 @@ pub enum InvalidReadings {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmitReadingsError {
-    /// 404 `not_found`: the account is not linked to the caller.
+    /// The account is not linked to the caller.
     #[error("the account is not linked to the user")]
     NotFound,
-    /// 422 `validation_failed`, on the field `readings`: the list is empty or names a meter
-    /// twice.
+    /// The list of readings is empty or names a meter twice.
     #[error(transparent)]
     Invalid(InvalidReadings),
-    /// 404 `meter_not_found`: the account has no such meter.
+    /// The account has no such meter.
     #[error("the account has no meter {meter_number}")]
     MeterNotFound { meter_number: MeterNumber },
-    /// 422 `reading_window_closed`.
+    /// Today is outside the month's reading window.
     #[error("readings are taken from day {} to day {} of the month", window.from_day(), window.to_day())]
     WindowClosed { window: ReadingWindow },
-    /// 422 `reading_below_previous`: the reading of `meter_number` is below its previous one.
+    /// The reading of `meter_number` is below its previous one.
     #[error("the reading of meter {meter_number} is below the previous reading {previous}")]
     BelowPrevious {
         meter_number: MeterNumber,

@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod import;
+pub mod seed;
 
 pub use export::{
     ExportPayments, ExportPaymentsCommand, ExportPaymentsError, ExportReadings,
@@ -11,3 +12,4 @@ pub use export::{
     ExportVisitRequestsError,
 };
 pub use import::{ImportRegistry, ImportRegistryError, ImportReport, Rejected};
+pub use seed::{SeedRegistry, SeedRegistryError};

@@ -23,7 +23,7 @@ pub const DAILY_WARNED_KEY: &str = "sms:budget:warned:daily";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BudgetError {
-    /// 503 `service_unavailable`: a budget is spent; an operator must look.
+    /// A budget is spent: nothing may be sent until it renews; an operator must look.
     #[error("the SMS budget is exhausted")]
     Exhausted { retry_after: TimeDelta },
     #[error(transparent)]

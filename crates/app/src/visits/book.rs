@@ -29,14 +29,14 @@ pub struct BookVisitCommand {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BookVisitError {
-    /// 404 `not_found`: the account is not linked to the caller.
+    /// The account is not linked to the caller.
     #[error("the account is not linked to the user")]
     NotFound,
-    /// 404 `meter_not_found`: the account has no such meter.
+    /// The account has no such meter.
     #[error("the account has no such meter")]
     MeterNotFound,
-    /// 422 `visit_slot_unavailable`: not after today, too far ahead, a day off, outside the
-    /// working hours or not on a half-hour boundary.
+    /// The slot is not after today, too far ahead, on a day off, outside the working hours or
+    /// not on a half-hour boundary.
     #[error("the visit time is unavailable: {0}")]
     SlotUnavailable(VisitSlotError),
     #[error(transparent)]

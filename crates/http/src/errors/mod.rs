@@ -1,6 +1,12 @@
 //! Every use-case error becomes a [`Problem`] here, in one exhaustive `match` per error enum
-//! (no `_` arm), so that a new variant forces a decision. A 5xx body says nothing of the
-//! cause; the cause goes to the log with `tracing::error!`.
+//! (no `_` arm), so that a new variant forces a decision. The use cases name what happened;
+//! the status is decided here: each [`ProblemCode`] has its own (`ProblemCode::status`), and
+//! `Problem::unavailable` is 503 `service_unavailable` with `Retry-After`,
+//! `Problem::internal` 500, `Problem::unauthorized` 401 and `Problem::validation` 422. A store
+//! that is unavailable is 503, one that holds corrupt data 500, a lost `Idempotency-Key` claim
+//! 409; a busy password hasher is 503, a failing one 500; a provider that can't be asked or
+//! refuses is 503 `payment_provider_unavailable`. A 5xx body says nothing of the cause; the
+//! cause goes to the log with `tracing::error!`.
 
 mod accounts;
 mod auth;

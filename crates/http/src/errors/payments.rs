@@ -35,6 +35,9 @@ impl From<ProviderError> for Problem {
 impl From<StartPaymentError> for Problem {
     fn from(error: StartPaymentError) -> Self {
         match error {
+            // The session's user was deleted meanwhile: to the client, a token that no longer
+            // works.
+            StartPaymentError::UserGone => Self::unauthorized(),
             StartPaymentError::NotFound => account_not_found_problem(),
             StartPaymentError::AccountNotFound => Self::new(
                 ProblemCode::NotFound,

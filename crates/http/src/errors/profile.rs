@@ -1,4 +1,6 @@
-//! The signed-in subscriber's profile.
+//! The signed-in subscriber's profile. A session whose user is gone (deleted between the
+//! authentication and the use case) is a 401 `unauthorized`: to the client, a token that no
+//! longer works.
 
 use vodokanal_app::profile::{ChangePasswordError, DeleteProfileError, ViewProfileError};
 

@@ -19,12 +19,11 @@ use vodokanal_app::ports::{
     PaymentProvider, PaymentRequest, ProviderError, ProviderReport, Random, SmsError, SmsGateway,
     StoreHealth, Verification,
 };
-use vodokanal_app::sms::{DeliverSms, DeliveryPolicy};
-use vodokanal_app::{Settings, StoreError};
+use vodokanal_app::{Services, Settings, StoreError, Stores, UseCases};
 use vodokanal_domain::payment::{Outcome, ReceiptContact};
 use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, RegistryRecord};
 use vodokanal_domain::{LoginPassword, MobilePhone, Money, OneTimeCode, Password, PasswordHash};
-use vodokanal_http::{AppState, HttpConfig, Ports, router};
+use vodokanal_http::{AppState, HttpConfig, router};
 
 use vodokanal_test_support::memory::in_memory_stores;
 
@@ -229,14 +228,20 @@ fn registry_rows() -> [RegistryRecord; 2] {
     [first, second]
 }
 
+/// What the use cases are built on: a test may replace any store or service of it.
+pub struct Parts {
+    pub stores: Stores,
+    pub services: Services,
+}
+
 pub struct App {
     pub router: Router,
     /// The SMS the gateway took; see [`App::deliver`].
     pub sms: Arc<Outbox>,
-    /// The background sender of `serve`, over this app's outbox and [`App::sms`].
-    pub sender: DeliverSms,
-    /// The store behind the ports.
-    pub stores: vodokanal_app::Stores,
+    /// The use cases behind the router (the SMS sender of `serve` among them).
+    pub use_cases: Arc<UseCases>,
+    /// The in-memory store (before any replacement by the test).
+    pub stores: Stores,
     pub health: Arc<Health>,
     pub provider: Arc<FakeProvider>,
 }
@@ -304,11 +309,12 @@ impl App {
         Self::with(settings(), HttpConfig::default(), |_| {}).await
     }
 
-    /// An app with the accounts [`ACCOUNT`] and [`SECOND_ACCOUNT`] in the registry; `tweak` may replace ports.
+    /// An app with the accounts [`ACCOUNT`] and [`SECOND_ACCOUNT`] in the registry; `tweak` may
+    /// replace stores and services before the use cases are built.
     pub async fn with(
         settings: Settings,
         config: HttpConfig,
-        tweak: impl FnOnce(&mut Ports),
+        tweak: impl FnOnce(&mut Parts),
     ) -> Self {
         let stores = in_memory_stores();
         stores.registry.upsert(&registry_rows()).await.unwrap();
@@ -319,36 +325,26 @@ impl App {
             created: Mutex::new(Vec::new()),
             receipt_contacts: Mutex::new(Vec::new()),
         });
-        let mut ports = Ports {
-            users: stores.users.clone(),
-            sessions: stores.sessions.clone(),
-            codes: stores.codes.clone(),
-            accounts: stores.accounts.clone(),
-            meters: stores.meters.clone(),
-            readings: stores.readings.clone(),
-            payments: stores.payments.clone(),
-            visits: stores.visits.clone(),
-            idempotency: stores.idempotency.clone(),
-            attempts: stores.attempts.clone(),
-            health: health.clone(),
-            outbox: stores.outbox.clone(),
-            provider: provider.clone(),
-            hasher: Arc::new(PlainHasher),
-            clock: Arc::new(FixedClock(now())),
-            random: Arc::new(CountingRandom::default()),
+        let mut parts = Parts {
+            stores: Stores {
+                health: health.clone(),
+                ..stores.clone()
+            },
+            services: Services {
+                clock: Arc::new(FixedClock(now())),
+                random: Arc::new(CountingRandom::default()),
+                hasher: Arc::new(PlainHasher),
+                sms: sms.clone(),
+                provider: provider.clone(),
+            },
         };
-        tweak(&mut ports);
-        let sender = DeliverSms::new(
-            stores.outbox.clone(),
-            sms.clone(),
-            ports.clock.clone(),
-            DeliveryPolicy::default(),
-        );
-        let router = router(AppState::new(ports, &settings, config));
+        tweak(&mut parts);
+        let use_cases = Arc::new(UseCases::new(&parts.stores, &parts.services, &settings));
+        let state = AppState::new(use_cases.clone(), parts.stores.health, &settings, config);
         Self {
-            router,
+            router: router(state),
             sms,
-            sender,
+            use_cases,
             stores,
             health,
             provider,
@@ -357,7 +353,7 @@ impl App {
 
     /// Runs the background sender once: the SMS queued so far reach [`App::sms`].
     pub async fn deliver(&self) {
-        self.sender.execute().await.unwrap();
+        self.use_cases.deliver_sms.execute().await.unwrap();
     }
 
     /// The texts the gateway took for `phone` (E.164), after a run of the sender.

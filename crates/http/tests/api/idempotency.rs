@@ -214,8 +214,8 @@ impl PaymentProvider for HeldProvider {
 async fn a_client_that_goes_away_does_not_cut_the_work_under_its_key() {
     let provider = Arc::new(HeldProvider::default());
     let held = provider.clone();
-    let app = App::with(settings(), HttpConfig::default(), move |ports| {
-        ports.provider = held;
+    let app = App::with(settings(), HttpConfig::default(), move |parts| {
+        parts.services.provider = held;
     })
     .await;
     let request = || {
@@ -331,8 +331,8 @@ impl IdempotencyStore for NoSeparateAnswers {
 
 #[tokio::test]
 async fn the_answer_commits_with_the_work_it_answers() {
-    let app = App::with(settings(), HttpConfig::default(), |ports| {
-        ports.idempotency = Arc::new(NoSeparateAnswers(ports.idempotency.clone()));
+    let app = App::with(settings(), HttpConfig::default(), |parts| {
+        parts.stores.idempotency = Arc::new(NoSeparateAnswers(parts.stores.idempotency.clone()));
     })
     .await;
     let token = app.with_account().await;

@@ -39,14 +39,14 @@ async fn the_probes() {
 
 #[tokio::test]
 async fn a_store_that_is_down_is_503_with_retry_after() {
-    let app = App::with(settings(), vodokanal_http::HttpConfig::default(), |ports| {
+    let app = App::with(settings(), vodokanal_http::HttpConfig::default(), |parts| {
         let mut sessions = MockSessionRepository::new();
         sessions.expect_find().returning(|_| {
             Err(StoreError::Unavailable(
                 "connection refused to db:5432".into(),
             ))
         });
-        ports.sessions = Arc::new(sessions);
+        parts.stores.sessions = Arc::new(sessions);
     })
     .await;
     let answer = app.get("/api/v1/profile", Some("c29tZS10b2tlbg")).await;
@@ -207,8 +207,8 @@ async fn a_request_that_takes_too_long_is_503() {
         request_timeout: std::time::Duration::from_millis(20),
         ..vodokanal_http::HttpConfig::default()
     };
-    let app = App::with(settings(), config, |ports| {
-        ports.health = Arc::new(SlowHealth);
+    let app = App::with(settings(), config, |parts| {
+        parts.stores.health = Arc::new(SlowHealth);
     })
     .await;
     let answer = app.get("/health/ready", None).await;

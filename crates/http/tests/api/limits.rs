@@ -169,8 +169,8 @@ async fn a_flood_of_logins_past_the_hashers_queue_is_503_and_the_cabinet_still_a
     });
     let hasher = Arc::new(Argon2Hasher::new(workers.clone()));
     let app = Arc::new(
-        App::with(settings(), HttpConfig::default(), |ports| {
-            ports.hasher = hasher;
+        App::with(settings(), HttpConfig::default(), |parts| {
+            parts.services.hasher = hasher;
         })
         .await,
     );

@@ -117,7 +117,7 @@ async fn a_voided_reading_shows_when_it_was_voided() {
     let app = App::with(
         crate::harness::settings(),
         vodokanal_http::HttpConfig::default(),
-        |ports| store = Some(ports.readings.clone()),
+        |parts| store = Some(parts.stores.readings.clone()),
     )
     .await;
     let token = app.with_account().await;

@@ -4,17 +4,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use tokio::io::AsyncWrite;
-use vodokanal_app::Settings;
+use vodokanal_app::UseCases;
 use vodokanal_app::registry::{
-    ExportPayments, ExportPaymentsCommand, ExportReadings, ExportReadingsCommand,
-    ExportVisitRequests, ExportVisitRequestsCommand,
+    ExportPaymentsCommand, ExportReadingsCommand, ExportVisitRequestsCommand,
 };
 use vodokanal_domain::{Period, VisitStatus};
-use vodokanal_registry_csv::CsvExportSink;
 
 use crate::cli::ExportCommand;
 use crate::error::Error;
-use crate::wiring::Store;
 
 /// Checks the command's arguments, then streams the export to standard output, or with
 /// `--out FILE` to `FILE.partial`, renamed over `FILE` only when whole: a failed export leaves
@@ -22,14 +19,10 @@ use crate::wiring::Store;
 /// created readable by its owner only (0600), and reaches the disk before the rename, whose
 /// directory is synced after it, so that a crash leaves the old file or the whole new one.
 /// Returns the number of rows written (the header not counted).
-pub async fn export(
-    store: &Store,
-    settings: &Settings,
-    command: &ExportCommand,
-) -> Result<u64, Error> {
+pub async fn export(use_cases: &UseCases, command: &ExportCommand) -> Result<u64, Error> {
     let (job, out) = Job::parse(command)?;
     let Some(path) = out else {
-        return job.run(store, settings, tokio::io::stdout()).await;
+        return job.run(use_cases, tokio::io::stdout()).await;
     };
     let partial = partial_path(&path);
     let mut file = tokio::fs::OpenOptions::new()
@@ -41,7 +34,7 @@ pub async fn export(
         .await
         .map_err(|e| Error::Command(format!("{} can't be created: {e}", partial.display())))?;
     let written =
-        match job.run(store, settings, &mut file).await {
+        match job.run(use_cases, &mut file).await {
             Ok(rows) => file.sync_all().await.map(|()| rows).map_err(|e| {
                 Error::Command(format!("{} can't be written: {e}", partial.display()))
             }),
@@ -135,23 +128,24 @@ impl Job {
 
     async fn run<W: AsyncWrite + Unpin + Send>(
         self,
-        store: &Store,
-        settings: &Settings,
+        use_cases: &UseCases,
         output: W,
     ) -> Result<u64, Error> {
-        let mut sink = CsvExportSink::new(output);
-        let stores = &store.stores;
+        let mut sink = crate::wiring::export_sink(output);
         let failed = |e: &dyn std::fmt::Display| Error::Command(format!("the export failed: {e}"));
         match self {
-            Self::Readings(command) => ExportReadings::new(stores.readings.clone())
+            Self::Readings(command) => use_cases
+                .export_readings
                 .execute(command, &mut sink)
                 .await
                 .map_err(|e| failed(&e)),
-            Self::Payments(command) => ExportPayments::new(stores.payments.clone(), settings)
+            Self::Payments(command) => use_cases
+                .export_payments
                 .execute(command, &mut sink)
                 .await
                 .map_err(|e| failed(&e)),
-            Self::VisitRequests(command) => ExportVisitRequests::new(stores.visits.clone())
+            Self::VisitRequests(command) => use_cases
+                .export_visit_requests
                 .execute(command, &mut sink)
                 .await
                 .map_err(|e| failed(&e)),

@@ -4,22 +4,26 @@ use std::io::Write;
 use std::path::Path;
 
 use tokio::fs::File;
-use vodokanal_app::registry::{ImportRegistry, ImportRegistryError};
-use vodokanal_registry_csv::CsvRegistrySource;
+use vodokanal_app::UseCases;
+use vodokanal_app::registry::ImportRegistryError;
 
 use crate::error::Error;
-use crate::wiring::Store;
 
 /// Streams the file through the registry reader into the store, then prints
 /// `inserted: N`, `updated: N`, `rejected: N` and each rejected row as `line N: reason`.
 /// Rows rejected are not an error; a file that can't be read, or a store that fails, is (what
 /// was stored before stays, and running the import again is safe).
-pub async fn import_registry(store: &Store, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+pub async fn import_registry(
+    use_cases: &UseCases,
+    path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let file = File::open(path)
         .await
         .map_err(|e| Error::Command(format!("{} can't be read: {e}", path.display())))?;
-    let mut source = CsvRegistrySource::new(file);
-    let report = ImportRegistry::new(store.stores.registry.clone())
+    let mut source = crate::wiring::registry_source(file);
+    let report = use_cases
+        .import_registry
         .execute(&mut source)
         .await
         .map_err(|e| match e {

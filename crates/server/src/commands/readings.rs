@@ -1,21 +1,18 @@
 //! `vodokanal readings void --meter M --period P --reason TEXT`.
 
 use std::io::Write;
-use std::sync::Arc;
 
-use vodokanal_app::ports::Clock;
-use vodokanal_app::readings::{VoidReading, VoidReadingCommand, VoidReadingError};
+use vodokanal_app::UseCases;
+use vodokanal_app::readings::{VoidReadingCommand, VoidReadingError};
 use vodokanal_domain::{MeterNumber, Period, VoidReason};
 
 use crate::cli::ReadingsCommand;
 use crate::error::Error;
-use crate::wiring::Store;
 
 /// Checks the arguments, voids the reading and prints what was voided; a missing reading is
 /// an error (exit code 1).
 pub async fn readings(
-    store: &Store,
-    clock: Arc<dyn Clock>,
+    use_cases: &UseCases,
     command: &ReadingsCommand,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -36,7 +33,8 @@ pub async fn readings(
             .parse::<VoidReason>()
             .map_err(|e| bad("--reason", e.to_string()))?,
     };
-    let voided = VoidReading::new(store.stores.readings.clone(), clock)
+    let voided = use_cases
+        .void_reading
         .execute(command)
         .await
         .map_err(|error| match error {

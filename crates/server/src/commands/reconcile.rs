@@ -1,25 +1,22 @@
 //! `vodokanal reconcile-payments`.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use chrono::TimeDelta;
-use vodokanal_app::payments::{ReconcilePayments, ReconcilePaymentsCommand};
-use vodokanal_app::ports::{Clock, PaymentProvider};
+use vodokanal_app::UseCases;
+use vodokanal_app::payments::ReconcilePaymentsCommand;
 
 use crate::error::Error;
-use crate::wiring::Store;
 
 /// Asks the provider once about every pending payment older than `older_than`, settles what
 /// it reports, and prints the counts.
 pub async fn reconcile_payments(
-    store: &Store,
-    provider: Arc<dyn PaymentProvider>,
-    clock: Arc<dyn Clock>,
+    use_cases: &UseCases,
     older_than: TimeDelta,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let report = ReconcilePayments::new(store.stores.payments.clone(), provider, clock)
+    let report = use_cases
+        .reconcile_payments
         .execute(ReconcilePaymentsCommand { older_than })
         .await
         .map_err(|e| Error::Command(format!("payments could not be reconciled: {e}")))?;

@@ -9,12 +9,11 @@
 //! | 100004 | cold `6789` | 5870.00 |
 //! | 100005 | none | 312.40 |
 
-use vodokanal_app::registry::ImportRegistry;
+use vodokanal_app::UseCases;
+use vodokanal_app::registry::SeedRegistryError;
 use vodokanal_domain::AccountNumber;
-use vodokanal_registry_csv::CsvRegistrySource;
 
 use crate::error::Error;
-use crate::wiring::Store;
 
 /// The demo registry, in the contract's registry format.
 pub const REGISTRY: &str = include_str!("registry.csv");
@@ -29,24 +28,26 @@ const FIRST_ACCOUNT: &str = "100001";
 /// The store ports offer no "is the registry empty" question, so "an empty database" is read
 /// as "no demo account yet": a database that already holds the demo is left alone, and a
 /// restart does not reset what the demo's subscribers did.
-pub async fn load_if_absent(store: &Store) -> Result<bool, Error> {
+pub async fn load_if_absent(use_cases: &UseCases) -> Result<bool, Error> {
     let first: AccountNumber = FIRST_ACCOUNT
         .parse()
         .map_err(|e| Error::Command(format!("the demo registry's account number: {e}")))?;
-    let present = store
-        .stores
-        .accounts
-        .find(&first)
+    let mut source = crate::wiring::registry_source(REGISTRY.as_bytes());
+    let seeded = use_cases
+        .seed_registry
+        .execute(&first, &mut source)
         .await
-        .map_err(|e| Error::Command(format!("the demo registry can't be checked: {e}")))?;
-    if present.is_some() {
+        .map_err(|e| match e {
+            SeedRegistryError::Check(e) => {
+                Error::Command(format!("the demo registry can't be checked: {e}"))
+            }
+            SeedRegistryError::Import(e) => {
+                Error::Command(format!("the demo registry could not be loaded: {e}"))
+            }
+        })?;
+    let Some(report) = seeded else {
         return Ok(false);
-    }
-    let mut source = CsvRegistrySource::new(REGISTRY.as_bytes());
-    let report = ImportRegistry::new(store.stores.registry.clone())
-        .execute(&mut source)
-        .await
-        .map_err(|e| Error::Command(format!("the demo registry could not be loaded: {e}")))?;
+    };
     if report.rejected_count > 0 {
         return Err(Error::Command(format!(
             "the demo registry has {} bad rows",

@@ -17,7 +17,7 @@ use crate::state::AppState;
     )
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<JsonResponse, Problem> {
-    state.use_cases.health.ping().await?;
+    state.health.ping().await?;
     JsonResponse::new(
         StatusCode::OK,
         &HealthDto {

@@ -31,7 +31,7 @@ pub async fn payment_notification(
     ClientIp(remote_addr): ClientIp,
     body: Bytes,
 ) -> Response {
-    if provider != state.use_cases.provider_name {
+    if provider != state.use_cases.handle_notification.provider_name() {
         return Problem::new(ProblemCode::NotFound, "Неизвестный платёжный сервис.")
             .into_response();
     }

@@ -2,7 +2,6 @@ use axum::extract::State;
 use axum::response::Response;
 use vodokanal_app::idempotency::Caller;
 use vodokanal_app::payments::{Payer, StartPaymentCommand};
-use vodokanal_app::profile::ViewProfileCommand;
 use vodokanal_domain::{Money, Payment, PaymentPurpose};
 
 use crate::dto::{CabinetPaymentRequest, PaymentDto};
@@ -58,13 +57,6 @@ pub async fn start_cabinet_payment(
             else {
                 return Err(missing());
             };
-            let profile = state
-                .use_cases
-                .view_profile
-                .execute(ViewProfileCommand {
-                    user_id: user.user_id,
-                })
-                .await?;
             let payment = state
                 .use_cases
                 .start_payment
@@ -72,7 +64,6 @@ pub async fn start_cabinet_payment(
                     StartPaymentCommand {
                         payer: Payer::Cabinet {
                             user_id: user.user_id,
-                            email: profile.email,
                         },
                         account_number,
                         purpose,

@@ -1,0 +1,271 @@
+//! [`UseCases`]: every use case of the cabinet, built once from the store's ports, the
+//! [`Services`] and the utility's [`Settings`]. The HTTP router, `serve`'s background jobs and
+//! the operator's commands all run on it.
+//!
+//! A new use case is one field here and one line in [`UseCases::new`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::accounts::{LinkAccount, ListAccounts, RelabelAccount, UnlinkAccount, ViewAccount};
+use crate::auth::{
+    Authenticate, ConfirmPasswordReset, ConfirmRegistration, Login, Logout, RequestPasswordReset,
+    RequestRegistration, SendCode,
+};
+use crate::housekeeping::PurgeExpired;
+use crate::idempotency::Idempotency;
+use crate::info::Info;
+use crate::payments::{
+    GetPaymentStatus, HandleNotification, PaymentHistory, ReconcilePayments, SettlePayment,
+    StartPayment,
+};
+use crate::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
+use crate::profile::{ChangePassword, DeleteProfile, PasswordCheck, ViewProfile};
+use crate::readings::{ReadingHistory, SubmitAnonymousReading, SubmitReadings, VoidReading};
+use crate::registry::{
+    ExportPayments, ExportReadings, ExportVisitRequests, ImportRegistry, SeedRegistry,
+};
+use crate::sms::{DeliverSms, DeliveryPolicy};
+use crate::visits::{BookVisit, ListVisits};
+use crate::{Settings, Stores};
+
+/// What the use cases need besides the store: the machine (clock, randomness, the password
+/// hasher) and the outside providers.
+#[derive(Clone)]
+pub struct Services {
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Only the SMS sender ([`DeliverSms`]) talks to it: requests queue their SMS in the
+    /// store's outbox.
+    pub sms: Arc<dyn SmsGateway>,
+    pub provider: Arc<dyn PaymentProvider>,
+}
+
+impl fmt::Debug for Services {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Services")
+            .field("provider", &self.provider.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every use case, by area.
+pub struct UseCases {
+    // The subscriber's cabinet and the public pages.
+    pub info: Info,
+    pub authenticate: Authenticate,
+    pub request_registration: RequestRegistration,
+    pub confirm_registration: ConfirmRegistration,
+    pub login: Login,
+    pub logout: Logout,
+    pub request_password_reset: RequestPasswordReset,
+    pub confirm_password_reset: ConfirmPasswordReset,
+    pub view_profile: ViewProfile,
+    pub change_password: ChangePassword,
+    pub delete_profile: DeleteProfile,
+    pub list_accounts: ListAccounts,
+    pub link_account: LinkAccount,
+    pub view_account: ViewAccount,
+    pub relabel_account: RelabelAccount,
+    pub unlink_account: UnlinkAccount,
+    pub reading_history: ReadingHistory,
+    pub submit_readings: SubmitReadings,
+    pub submit_anonymous_reading: SubmitAnonymousReading,
+    pub start_payment: StartPayment,
+    pub payment_status: GetPaymentStatus,
+    pub payment_history: PaymentHistory,
+    pub handle_notification: HandleNotification,
+    pub settle_payment: SettlePayment,
+    pub book_visit: BookVisit,
+    pub list_visits: ListVisits,
+    pub idempotency: Idempotency,
+    // In the background.
+    pub reconcile_payments: ReconcilePayments,
+    pub deliver_sms: DeliverSms,
+    pub purge_expired: PurgeExpired,
+    // The operator's and the billing system's.
+    pub import_registry: ImportRegistry,
+    pub seed_registry: SeedRegistry,
+    pub export_readings: ExportReadings,
+    pub export_payments: ExportPayments,
+    pub export_visit_requests: ExportVisitRequests,
+    pub void_reading: VoidReading,
+}
+
+impl fmt::Debug for UseCases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UseCases")
+    }
+}
+
+impl UseCases {
+    /// Builds every use case on `stores` and `services` with the utility's `settings`.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one constructor call per use case: splitting it would only scatter them"
+    )]
+    pub fn new(stores: &Stores, services: &Services, settings: &Settings) -> Self {
+        let Stores {
+            users,
+            sessions,
+            codes,
+            outbox,
+            accounts,
+            meters,
+            readings,
+            payments,
+            visits,
+            registry,
+            idempotency,
+            attempts,
+            health: _,
+            housekeeping,
+        } = stores;
+        let Services {
+            clock,
+            random,
+            hasher,
+            sms,
+            provider,
+        } = services;
+        let send_code = SendCode::new(
+            codes.clone(),
+            outbox.clone(),
+            attempts.clone(),
+            clock.clone(),
+            random.clone(),
+            settings,
+        );
+        let password_check =
+            PasswordCheck::new(hasher.clone(), attempts.clone(), clock.clone(), settings);
+        Self {
+            info: Info::new(settings),
+            authenticate: Authenticate::new(sessions.clone(), clock.clone()),
+            request_registration: RequestRegistration::new(users.clone(), send_code.clone()),
+            confirm_registration: ConfirmRegistration::new(
+                codes.clone(),
+                users.clone(),
+                sessions.clone(),
+                hasher.clone(),
+                clock.clone(),
+                random.clone(),
+                settings,
+            ),
+            login: Login::new(
+                users.clone(),
+                sessions.clone(),
+                hasher.clone(),
+                attempts.clone(),
+                clock.clone(),
+                random.clone(),
+                settings,
+            ),
+            logout: Logout::new(sessions.clone()),
+            request_password_reset: RequestPasswordReset::new(users.clone(), send_code),
+            confirm_password_reset: ConfirmPasswordReset::new(
+                codes.clone(),
+                users.clone(),
+                hasher.clone(),
+                clock.clone(),
+                settings,
+            ),
+            view_profile: ViewProfile::new(users.clone()),
+            change_password: ChangePassword::new(
+                users.clone(),
+                hasher.clone(),
+                password_check.clone(),
+            ),
+            delete_profile: DeleteProfile::new(users.clone(), password_check),
+            list_accounts: ListAccounts::new(
+                accounts.clone(),
+                readings.clone(),
+                payments.clone(),
+                settings,
+            ),
+            link_account: LinkAccount::new(
+                accounts.clone(),
+                readings.clone(),
+                payments.clone(),
+                attempts.clone(),
+                clock.clone(),
+                settings,
+            ),
+            view_account: ViewAccount::new(
+                accounts.clone(),
+                readings.clone(),
+                payments.clone(),
+                settings,
+            ),
+            relabel_account: RelabelAccount::new(
+                accounts.clone(),
+                readings.clone(),
+                payments.clone(),
+                settings,
+            ),
+            unlink_account: UnlinkAccount::new(accounts.clone()),
+            reading_history: ReadingHistory::new(accounts.clone(), readings.clone()),
+            submit_readings: SubmitReadings::new(
+                accounts.clone(),
+                readings.clone(),
+                random.clone(),
+                clock.clone(),
+                settings,
+            ),
+            submit_anonymous_reading: SubmitAnonymousReading::new(
+                meters.clone(),
+                readings.clone(),
+                attempts.clone(),
+                random.clone(),
+                clock.clone(),
+                settings,
+            ),
+            start_payment: StartPayment::new(
+                users.clone(),
+                accounts.clone(),
+                payments.clone(),
+                provider.clone(),
+                attempts.clone(),
+                clock.clone(),
+                random.clone(),
+                settings,
+            ),
+            payment_status: GetPaymentStatus::new(payments.clone()),
+            payment_history: PaymentHistory::new(accounts.clone(), payments.clone()),
+            handle_notification: HandleNotification::new(payments.clone(), provider.clone()),
+            settle_payment: SettlePayment::new(payments.clone(), provider.clone()),
+            book_visit: BookVisit::new(
+                accounts.clone(),
+                visits.clone(),
+                random.clone(),
+                clock.clone(),
+                settings,
+            ),
+            list_visits: ListVisits::new(visits.clone()),
+            idempotency: Idempotency::new(
+                idempotency.clone(),
+                clock.clone(),
+                random.clone(),
+                settings.idempotency_lease,
+            ),
+            reconcile_payments: ReconcilePayments::new(
+                payments.clone(),
+                provider.clone(),
+                clock.clone(),
+            ),
+            deliver_sms: DeliverSms::new(
+                outbox.clone(),
+                sms.clone(),
+                clock.clone(),
+                DeliveryPolicy::default(),
+            ),
+            purge_expired: PurgeExpired::new(housekeeping.clone(), clock.clone(), settings),
+            import_registry: ImportRegistry::new(registry.clone()),
+            seed_registry: SeedRegistry::new(accounts.clone(), registry.clone()),
+            export_readings: ExportReadings::new(readings.clone()),
+            export_payments: ExportPayments::new(payments.clone(), settings),
+            export_visit_requests: ExportVisitRequests::new(visits.clone()),
+            void_reading: VoidReading::new(readings.clone(), clock.clone()),
+        }
+    }
+}
