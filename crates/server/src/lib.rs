@@ -29,7 +29,7 @@ use crate::cli::{Cli, Command};
 use crate::config::{CommonConfig, ProviderConfig, ServeConfig};
 use crate::error::Error;
 use vodokanal_app::ports::Clock;
-use vodokanal_auth::{OsRandom, SystemClock};
+use vodokanal_system::{OsRandom, SystemClock};
 
 use crate::wiring::Provider;
 

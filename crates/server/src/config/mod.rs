@@ -18,7 +18,7 @@ use chrono::TimeDelta;
 use ipnet::IpNet;
 use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
-use vodokanal_auth::HasherPool;
+use vodokanal_system::HasherPool;
 use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_http::HttpConfig;
 use vodokanal_payments::YooKassaConfig;
