@@ -488,6 +488,7 @@ mod tests {
         assert_eq!(payment_method(PaymentMode::FullPayment), "full_payment");
     }
 
+    #[derive(Debug)]
     struct Never;
 
     impl Clock for Never {

@@ -31,19 +31,13 @@ use vodokanal_domain::{Payment, PaymentId, PaymentStatus};
 use vodokanal_payments::SandboxProvider;
 
 /// What the page needs.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SandboxPage {
     pub sandbox: Arc<SandboxProvider>,
     pub payments: Arc<dyn PaymentRepository>,
     pub clock: Arc<dyn Clock>,
     /// Where "back" goes when the sandbox no longer knows the payment's return URL.
     pub public_url: String,
-}
-
-impl std::fmt::Debug for SandboxPage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SandboxPage")
-    }
 }
 
 /// The page's routes.

@@ -341,6 +341,7 @@ mod tests {
 
     use super::*;
 
+    #[derive(Debug)]
     struct Stopped;
 
     impl Clock for Stopped {
@@ -350,7 +351,7 @@ mod tests {
     }
 
     /// A provider whose `report` never answers, and says when it was asked.
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     struct Silent(Arc<Notify>);
 
     #[async_trait]
@@ -545,7 +546,7 @@ mod tests {
     }
 
     /// A gateway that keeps what it is given.
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     struct Kept(std::sync::Mutex<Vec<String>>);
 
     #[async_trait]

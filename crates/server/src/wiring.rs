@@ -6,12 +6,12 @@ use std::sync::Arc;
 use vodokanal_app::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
 use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{StoreError, Stores};
-use vodokanal_system::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
 use vodokanal_http::Ports;
 use vodokanal_payments::{
     HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
 };
 use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
+use vodokanal_system::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, SmsConfig};
 use crate::error::Error;

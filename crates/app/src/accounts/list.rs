@@ -1,6 +1,5 @@
 //! GET `/accounts`: the caller's linked accounts.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::UserId;
@@ -21,15 +20,10 @@ pub enum ListAccountsError {
 }
 
 /// The caller's linked accounts, in the order they were linked.
+#[derive(Debug)]
 pub struct ListAccounts {
     accounts: Arc<dyn AccountRepository>,
     views: AccountViews,
-}
-
-impl fmt::Debug for ListAccounts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ListAccounts")
-    }
 }
 
 impl ListAccounts {

@@ -3,7 +3,6 @@
 //! GET `/accounts/{number}`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -53,18 +52,12 @@ impl AccountView {
 
 /// Builds [`AccountView`]s: the debt from the payments since the balance date, the last
 /// reading of each meter, the count of other holders.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AccountViews {
     accounts: Arc<dyn AccountRepository>,
     readings: Arc<dyn ReadingRepository>,
     payments: Arc<dyn PaymentRepository>,
     calendar: UtilityCalendar,
-}
-
-impl fmt::Debug for AccountViews {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccountViews")
-    }
 }
 
 impl AccountViews {
@@ -136,15 +129,10 @@ pub enum ViewAccountError {
 }
 
 /// GET `/accounts/{number}`: one of the caller's linked accounts.
+#[derive(Debug)]
 pub struct ViewAccount {
     accounts: Arc<dyn AccountRepository>,
     views: AccountViews,
-}
-
-impl fmt::Debug for ViewAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ViewAccount")
-    }
 }
 
 impl ViewAccount {

@@ -118,7 +118,7 @@ pub enum SmsOutcome {
 /// and a background sender delivers it (ADR 0010).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait SmsOutbox: Send + Sync {
+pub trait SmsOutbox: std::fmt::Debug + Send + Sync {
     /// Stores `code` (replacing the earlier one of its phone and purpose) and queues `message`
     /// in one transaction: both or neither.
     async fn store_code(

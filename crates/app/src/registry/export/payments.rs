@@ -1,6 +1,5 @@
 //! `vodokanal export payments --from D --to D`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -51,15 +50,10 @@ pub enum ExportPaymentsError {
 /// `purpose` and `status` as their codes (`water`, `succeeded`), `amount` in roubles with two
 /// decimals, instants RFC 3339 UTC, `paid_at` and `provider_payment_id` empty when unknown.
 /// Returns the number of payments written (the header not counted).
+#[derive(Debug)]
 pub struct ExportPayments {
     payments: Arc<dyn PaymentRepository>,
     calendar: UtilityCalendar,
-}
-
-impl fmt::Debug for ExportPayments {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExportPayments")
-    }
 }
 
 impl ExportPayments {

@@ -1,6 +1,5 @@
 //! `vodokanal export readings --period YYYY-MM`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -46,14 +45,9 @@ pub enum ExportReadingsError {
 /// empty when unknown, `submitted_at` RFC 3339 UTC, `source` `cabinet` or `anonymous`, and the
 /// name and phone (E.164) given with an anonymous reading (empty for the cabinet's). Returns the
 /// number of readings written (the header not counted).
+#[derive(Debug)]
 pub struct ExportReadings {
     readings: Arc<dyn ReadingRepository>,
-}
-
-impl fmt::Debug for ExportReadings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExportReadings")
-    }
 }
 
 impl ExportReadings {

@@ -1,6 +1,5 @@
 //! `vodokanal export visit-requests [--status new]`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -46,14 +45,9 @@ pub enum ExportVisitRequestsError {
 /// `visit_date` `YYYY-MM-DD`, `visit_time` `HH:MM` (local), `created_at` RFC 3339 UTC, and
 /// `meter_number` and `notes` empty when not given. Returns the number of requests written (the
 /// header not counted).
+#[derive(Debug)]
 pub struct ExportVisitRequests {
     visits: Arc<dyn VisitRequestRepository>,
-}
-
-impl fmt::Debug for ExportVisitRequests {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExportVisitRequests")
-    }
 }
 
 impl ExportVisitRequests {
