@@ -18,12 +18,14 @@ pub mod profile;
 pub mod readings;
 pub mod receipts;
 pub mod registry;
+pub mod secret;
 pub mod settings;
 pub mod sms;
 pub mod stores;
 pub mod visits;
 
 pub use error::StoreError;
+pub use secret::Secret;
 pub use settings::Settings;
 pub use stores::Stores;
 

@@ -119,7 +119,7 @@ impl Provider {
                 YooKassaProvider::new(YooKassaConfig {
                     base_url: url.clone(),
                     shop_id: shop_id.clone(),
-                    secret_key: secret_key.expose().to_owned(),
+                    secret_key: secret_key.clone(),
                     notify_networks: notify_nets.clone(),
                     receipt_rules: receipt_rules.clone(),
                     http: HttpPolicy::default(),
@@ -135,7 +135,7 @@ impl Provider {
                     TBankConfig {
                         base_url: url.clone(),
                         terminal_key: terminal_key.clone(),
-                        password: password.expose().to_owned(),
+                        password: password.clone(),
                         notification_url: tbank_notification_url(&config.public_url),
                         receipt_rules: receipt_rules.clone(),
                         http: HttpPolicy::default(),
