@@ -9,9 +9,7 @@ use ipnet::IpNet;
 
 use crate::extract::ReturnOrigins;
 use vodokanal_app::Settings;
-use vodokanal_app::accounts::{
-    LinkAccount, ListAccounts, RelabelAccount, UnlinkAccount, ViewAccount,
-};
+use vodokanal_app::accounts::{AccountViews, LinkAccount, RelabelAccount, UnlinkAccount};
 use vodokanal_app::auth::{
     Authenticate, ConfirmPasswordReset, ConfirmRegistration, Login, Logout, RequestPasswordReset,
     RequestRegistration, SendCode,
@@ -97,9 +95,9 @@ pub(crate) struct UseCases {
     pub view_profile: ViewProfile,
     pub change_password: ChangePassword,
     pub delete_profile: DeleteProfile,
-    pub list_accounts: ListAccounts,
+    /// The list of the caller's accounts and one of them.
+    pub account_views: AccountViews,
     pub link_account: LinkAccount,
-    pub view_account: ViewAccount,
     pub relabel_account: RelabelAccount,
     pub unlink_account: UnlinkAccount,
     pub reading_history: ReadingHistory,
@@ -202,7 +200,7 @@ impl AppState {
             view_profile: ViewProfile::new(users.clone()),
             change_password: ChangePassword::new(users.clone(), hasher, password_check.clone()),
             delete_profile: DeleteProfile::new(users, password_check),
-            list_accounts: ListAccounts::new(
+            account_views: AccountViews::new(
                 accounts.clone(),
                 readings.clone(),
                 payments.clone(),
@@ -214,12 +212,6 @@ impl AppState {
                 payments.clone(),
                 attempts.clone(),
                 clock.clone(),
-                settings,
-            ),
-            view_account: ViewAccount::new(
-                accounts.clone(),
-                readings.clone(),
-                payments.clone(),
                 settings,
             ),
             relabel_account: RelabelAccount::new(
