@@ -3,7 +3,6 @@
 //! outbox messages a day after their validity ended).
 //! `vodokanal serve` runs it; nothing a subscriber does waits for it.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -18,16 +17,11 @@ use crate::settings::Settings;
 pub const OUTBOX_KEPT: TimeDelta = TimeDelta::hours(24);
 
 /// Deletes the expired records of the store, as of the clock's now.
+#[derive(Debug)]
 pub struct PurgeExpired {
     store: Arc<dyn Housekeeping>,
     clock: Arc<dyn Clock>,
     attempts_window: TimeDelta,
-}
-
-impl fmt::Debug for PurgeExpired {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PurgeExpired")
-    }
 }
 
 impl PurgeExpired {

@@ -198,18 +198,12 @@ pub enum Begin {
 }
 
 /// The idempotency use case: claim a key before the work; the work's write stores the answer.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Idempotency {
     store: Arc<dyn IdempotencyStore>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     lease: TimeDelta,
-}
-
-impl fmt::Debug for Idempotency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Idempotency")
-    }
 }
 
 impl Idempotency {

@@ -19,6 +19,7 @@ pub mod profile;
 pub mod readings;
 pub mod receipts;
 pub mod registry;
+pub mod secret;
 pub mod settings;
 pub mod sms;
 pub mod stores;
@@ -26,6 +27,7 @@ pub mod use_cases;
 pub mod visits;
 
 pub use error::StoreError;
+pub use secret::Secret;
 pub use settings::Settings;
 pub use stores::Stores;
 pub use use_cases::{Services, UseCases};

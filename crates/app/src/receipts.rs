@@ -8,8 +8,6 @@
 //! `another`, without VAT.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use vodokanal_domain::PaymentPurpose;
 
@@ -21,154 +19,89 @@ pub struct ReceiptRuleError {
     expected: String,
 }
 
-/// Text values with a fixed spelling: `FromStr` and `Display` through the list.
-macro_rules! spelled {
-    ($type:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $type {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The spelling in the configuration file.
-            pub const fn code(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
+impl ReceiptRuleError {
+    fn unknown(got: &str, expected: &str) -> Self {
+        Self {
+            got: got.to_owned(),
+            expected: expected.to_owned(),
         }
-
-        impl FromStr for $type {
-            type Err = ReceiptRuleError;
-            fn from_str(input: &str) -> Result<Self, Self::Err> {
-                let input = input.trim();
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.code() == input)
-                    .ok_or_else(|| ReceiptRuleError {
-                        got: input.to_owned(),
-                        expected: Self::ALL
-                            .iter()
-                            .map(|value| value.code())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })
-            }
-        }
-
-        impl fmt::Display for $type {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.code())
-            }
-        }
-    };
+    }
 }
 
-/// The VAT rate of an item (ставка НДС); the fractions are the calculated rates of advances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VatRate {
-    None,
-    Vat0,
-    Vat5,
-    Vat7,
-    Vat10,
-    Vat20,
-    Vat22,
-    Vat5Of105,
-    Vat7Of107,
-    Vat10Of110,
-    Vat20Of120,
-    Vat22Of122,
+vodokanal_domain::code_enum! {
+    /// The VAT rate of an item (ставка НДС); the fractions are the calculated rates of advances.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum VatRate {
+        None => "none",
+        Vat0 => "0",
+        Vat5 => "5",
+        Vat7 => "7",
+        Vat10 => "10",
+        Vat20 => "20",
+        Vat22 => "22",
+        Vat5Of105 => "5/105",
+        Vat7Of107 => "7/107",
+        Vat10Of110 => "10/110",
+        Vat20Of120 => "20/120",
+        Vat22Of122 => "22/122",
+    }
+    impl FromStr with ReceiptRuleError::unknown;
+    impl Display;
 }
 
-spelled!(VatRate {
-    None => "none",
-    Vat0 => "0",
-    Vat5 => "5",
-    Vat7 => "7",
-    Vat10 => "10",
-    Vat20 => "20",
-    Vat22 => "22",
-    Vat5Of105 => "5/105",
-    Vat7Of107 => "7/107",
-    Vat10Of110 => "10/110",
-    Vat20Of120 => "20/120",
-    Vat22Of122 => "22/122",
-});
-
-/// What is paid for (признак предмета расчёта).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PaymentSubject {
-    Commodity,
-    Excise,
-    Job,
-    Service,
-    GamblingBet,
-    GamblingPrize,
-    Lottery,
-    LotteryPrize,
-    IntellectualActivity,
-    Payment,
-    AgentCommission,
-    Composite,
-    Another,
+vodokanal_domain::code_enum! {
+    /// What is paid for (признак предмета расчёта).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PaymentSubject {
+        Commodity => "commodity",
+        Excise => "excise",
+        Job => "job",
+        Service => "service",
+        GamblingBet => "gambling_bet",
+        GamblingPrize => "gambling_prize",
+        Lottery => "lottery",
+        LotteryPrize => "lottery_prize",
+        IntellectualActivity => "intellectual_activity",
+        Payment => "payment",
+        AgentCommission => "agent_commission",
+        Composite => "composite",
+        Another => "another",
+    }
+    impl FromStr with ReceiptRuleError::unknown;
+    impl Display;
 }
 
-spelled!(PaymentSubject {
-    Commodity => "commodity",
-    Excise => "excise",
-    Job => "job",
-    Service => "service",
-    GamblingBet => "gambling_bet",
-    GamblingPrize => "gambling_prize",
-    Lottery => "lottery",
-    LotteryPrize => "lottery_prize",
-    IntellectualActivity => "intellectual_activity",
-    Payment => "payment",
-    AgentCommission => "agent_commission",
-    Composite => "composite",
-    Another => "another",
-});
-
-/// How it is paid (признак способа расчёта).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PaymentMode {
-    FullPrepayment,
-    PartialPrepayment,
-    Advance,
-    FullPayment,
-    PartialPayment,
-    Credit,
-    CreditPayment,
+vodokanal_domain::code_enum! {
+    /// How it is paid (признак способа расчёта).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum PaymentMode {
+        FullPrepayment => "full_prepayment",
+        PartialPrepayment => "partial_prepayment",
+        Advance => "advance",
+        FullPayment => "full_payment",
+        PartialPayment => "partial_payment",
+        Credit => "credit",
+        CreditPayment => "credit_payment",
+    }
+    impl FromStr with ReceiptRuleError::unknown;
+    impl Display;
 }
 
-spelled!(PaymentMode {
-    FullPrepayment => "full_prepayment",
-    PartialPrepayment => "partial_prepayment",
-    Advance => "advance",
-    FullPayment => "full_payment",
-    PartialPayment => "partial_payment",
-    Credit => "credit",
-    CreditPayment => "credit_payment",
-});
-
-/// The utility's tax system (система налогообложения).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TaxSystem {
-    /// General (ОСН).
-    Osn,
-    UsnIncome,
-    UsnIncomeOutcome,
-    /// Unified agricultural tax (ЕСХН).
-    Esn,
-    Patent,
+vodokanal_domain::code_enum! {
+    /// The utility's tax system (система налогообложения).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum TaxSystem {
+        /// General (ОСН).
+        Osn => "osn",
+        UsnIncome => "usn_income",
+        UsnIncomeOutcome => "usn_income_outcome",
+        /// Unified agricultural tax (ЕСХН).
+        Esn => "esn",
+        Patent => "patent",
+    }
+    impl FromStr with ReceiptRuleError::unknown;
+    impl Display;
 }
-
-spelled!(TaxSystem {
-    Osn => "osn",
-    UsnIncome => "usn_income",
-    UsnIncomeOutcome => "usn_income_outcome",
-    Esn => "esn",
-    Patent => "patent",
-});
 
 /// The receipt item of one payment purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,16 +174,16 @@ mod tests {
     #[test]
     fn every_value_reads_back_its_own_spelling() {
         for vat in VatRate::ALL {
-            assert_eq!(vat.code().parse::<VatRate>(), Ok(*vat));
+            assert_eq!(vat.code().parse::<VatRate>(), Ok(vat));
         }
         for subject in PaymentSubject::ALL {
-            assert_eq!(subject.to_string().parse::<PaymentSubject>(), Ok(*subject));
+            assert_eq!(subject.to_string().parse::<PaymentSubject>(), Ok(subject));
         }
         for mode in PaymentMode::ALL {
-            assert_eq!(mode.code().parse::<PaymentMode>(), Ok(*mode));
+            assert_eq!(mode.code().parse::<PaymentMode>(), Ok(mode));
         }
         for tax in TaxSystem::ALL {
-            assert_eq!(tax.code().parse::<TaxSystem>(), Ok(*tax));
+            assert_eq!(tax.code().parse::<TaxSystem>(), Ok(tax));
         }
         assert_eq!(" 20/120 ".parse::<VatRate>(), Ok(VatRate::Vat20Of120));
     }

@@ -1,7 +1,6 @@
 //! The bundle of every store port of one store (SQLite, PostgreSQL or the in-memory fake), as
 //! the server wires them into the use cases and the contract suite tests them.
 
-use std::fmt;
 use std::sync::Arc;
 
 use crate::ports::{
@@ -11,7 +10,7 @@ use crate::ports::{
 };
 
 /// Every store port of one store.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Stores {
     pub users: Arc<dyn UserRepository>,
     pub sessions: Arc<dyn SessionRepository>,
@@ -28,10 +27,4 @@ pub struct Stores {
     pub attempts: Arc<dyn AttemptCounter>,
     pub health: Arc<dyn StoreHealth>,
     pub housekeeping: Arc<dyn Housekeeping>,
-}
-
-impl fmt::Debug for Stores {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Stores")
-    }
 }

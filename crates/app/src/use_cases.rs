@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::accounts::{LinkAccount, ListAccounts, RelabelAccount, UnlinkAccount, ViewAccount};
+use crate::accounts::{AccountViews, LinkAccount, RelabelAccount, UnlinkAccount};
 use crate::auth::{
     Authenticate, ConfirmPasswordReset, ConfirmRegistration, Login, Logout, RequestPasswordReset,
     RequestRegistration, SendCode,
@@ -64,9 +64,9 @@ pub struct UseCases {
     pub view_profile: ViewProfile,
     pub change_password: ChangePassword,
     pub delete_profile: DeleteProfile,
-    pub list_accounts: ListAccounts,
+    /// The list of the caller's accounts and one of them.
+    pub account_views: AccountViews,
     pub link_account: LinkAccount,
-    pub view_account: ViewAccount,
     pub relabel_account: RelabelAccount,
     pub unlink_account: UnlinkAccount,
     pub reading_history: ReadingHistory,
@@ -177,7 +177,7 @@ impl UseCases {
                 password_check.clone(),
             ),
             delete_profile: DeleteProfile::new(users.clone(), password_check),
-            list_accounts: ListAccounts::new(
+            account_views: AccountViews::new(
                 accounts.clone(),
                 readings.clone(),
                 payments.clone(),
@@ -189,12 +189,6 @@ impl UseCases {
                 payments.clone(),
                 attempts.clone(),
                 clock.clone(),
-                settings,
-            ),
-            view_account: ViewAccount::new(
-                accounts.clone(),
-                readings.clone(),
-                payments.clone(),
                 settings,
             ),
             relabel_account: RelabelAccount::new(

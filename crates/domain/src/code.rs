@@ -56,27 +56,12 @@ impl fmt::Debug for OneTimeCode {
     }
 }
 
-/// What a code confirms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CodePurpose {
-    Registration,
-    PasswordReset,
-}
-
-impl CodePurpose {
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Registration => "registration",
-            Self::PasswordReset => "password_reset",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "registration" => Some(Self::Registration),
-            "password_reset" => Some(Self::PasswordReset),
-            _ => None,
-        }
+crate::code_enum! {
+    /// What a code confirms.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum CodePurpose {
+        Registration => "registration",
+        PasswordReset => "password_reset",
     }
 }
 

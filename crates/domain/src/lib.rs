@@ -24,6 +24,7 @@ pub mod account;
 pub mod calendar;
 pub mod client;
 pub mod code;
+mod code_enum;
 pub mod email;
 pub mod full_name;
 pub mod ids;

@@ -1,6 +1,5 @@
 //! Meters (ИПУ): their numbers, the last-4-digits proof used for account linking, the service.
 
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -81,22 +80,19 @@ impl FromStr for MeterLast4 {
     }
 }
 
-/// What a meter measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MeterService {
-    ColdWater,
-    HotWater,
+crate::code_enum! {
+    /// What a meter measures.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum MeterService {
+        ColdWater => "cold_water",
+        HotWater => "hot_water",
+    }
+    impl FromStr with MeterServiceError;
+    impl Display;
 }
 
 impl MeterService {
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::ColdWater => "cold_water",
-            Self::HotWater => "hot_water",
-        }
-    }
-
     pub const fn title(self) -> &'static str {
         match self {
             Self::ColdWater => "Холодная вода",
@@ -108,23 +104,6 @@ impl MeterService {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("meter service must be cold_water or hot_water")]
 pub struct MeterServiceError;
-
-impl FromStr for MeterService {
-    type Err = MeterServiceError;
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        match input.trim() {
-            "cold_water" => Ok(Self::ColdWater),
-            "hot_water" => Ok(Self::HotWater),
-            _ => Err(MeterServiceError),
-        }
-    }
-}
-
-impl fmt::Display for MeterService {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
 
 /// A meter of an account, as the registry describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,5 @@
 //! Payments and their one-way life: pending, then succeeded or canceled, never back.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,12 +10,16 @@ use crate::money::Money;
 use crate::phone::Phone;
 use crate::purpose::PaymentPurpose;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    Pending,
-    Succeeded,
-    Canceled,
+crate::code_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PaymentStatus {
+        Pending => "pending",
+        Succeeded => "succeeded",
+        Canceled => "canceled",
+    }
+    impl FromStr with PaymentStatusError;
+    impl Display;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,32 +27,8 @@ pub enum PaymentStatus {
 pub struct PaymentStatusError;
 
 impl PaymentStatus {
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Succeeded => "succeeded",
-            Self::Canceled => "canceled",
-        }
-    }
-
     pub const fn is_final(self) -> bool {
         !matches!(self, Self::Pending)
-    }
-}
-
-impl FromStr for PaymentStatus {
-    type Err = PaymentStatusError;
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        [Self::Pending, Self::Succeeded, Self::Canceled]
-            .into_iter()
-            .find(|s| s.code() == input.trim())
-            .ok_or(PaymentStatusError)
-    }
-}
-
-impl fmt::Display for PaymentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 

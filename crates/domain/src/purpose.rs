@@ -1,17 +1,18 @@
 //! Payment purposes (назначение платежа), in the order the app lists them.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentPurpose {
-    Water,
-    TemporaryWaterSupply,
-    Court,
-    Heating,
+crate::code_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum PaymentPurpose {
+        Water => "water",
+        TemporaryWaterSupply => "temporary_water_supply",
+        Court => "court",
+        Heating => "heating",
+    }
+    impl FromStr with PaymentPurposeError;
+    impl Display;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,23 +20,6 @@ pub enum PaymentPurpose {
 pub struct PaymentPurposeError;
 
 impl PaymentPurpose {
-    /// Every purpose, in the order the app shows them.
-    pub const ALL: [Self; 4] = [
-        Self::Water,
-        Self::TemporaryWaterSupply,
-        Self::Court,
-        Self::Heating,
-    ];
-
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Water => "water",
-            Self::TemporaryWaterSupply => "temporary_water_supply",
-            Self::Court => "court",
-            Self::Heating => "heating",
-        }
-    }
-
     /// The title shown to subscribers.
     pub const fn title(self) -> &'static str {
         match self {
@@ -44,22 +28,6 @@ impl PaymentPurpose {
             Self::Court => "Судебные",
             Self::Heating => "Отопление",
         }
-    }
-}
-
-impl FromStr for PaymentPurpose {
-    type Err = PaymentPurposeError;
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|purpose| purpose.code() == input.trim())
-            .ok_or(PaymentPurposeError)
-    }
-}
-
-impl fmt::Display for PaymentPurpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 

@@ -177,33 +177,21 @@ impl fmt::Display for ReadingWindow {
     }
 }
 
-/// Where a reading came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadingSource {
-    /// A subscriber in the cabinet.
-    Cabinet,
-    /// Anyone, without registration.
-    Anonymous,
-    /// The billing system's registry (the meter's last reading it knows).
-    Registry,
+crate::code_enum! {
+    /// Where a reading came from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ReadingSource {
+        /// A subscriber in the cabinet.
+        Cabinet => "cabinet",
+        /// Anyone, without registration.
+        Anonymous => "anonymous",
+        /// The billing system's registry (the meter's last reading it knows).
+        Registry => "registry",
+    }
 }
 
 impl ReadingSource {
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Cabinet => "cabinet",
-            Self::Anonymous => "anonymous",
-            Self::Registry => "registry",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Cabinet, Self::Anonymous, Self::Registry]
-            .into_iter()
-            .find(|source| source.code() == code)
-    }
-
     /// Whether a new reading from `self` replaces `existing`, the live reading of the same
     /// meter and period. A subscriber's own word stands: an anonymous reading never replaces a
     /// cabinet one, and the registry never replaces a subscriber's (cabinet or anonymous); a
@@ -216,23 +204,13 @@ impl ReadingSource {
     }
 }
 
-/// A reading accepted with a remark for the subscriber.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadingWarning {
-    /// The consumption since the previous reading is above the configured threshold.
-    ConsumptionUnusuallyHigh,
-}
-
-impl ReadingWarning {
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::ConsumptionUnusuallyHigh => "consumption_unusually_high",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        (code == "consumption_unusually_high").then_some(Self::ConsumptionUnusuallyHigh)
+crate::code_enum! {
+    /// A reading accepted with a remark for the subscriber.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ReadingWarning {
+        /// The consumption since the previous reading is above the configured threshold.
+        ConsumptionUnusuallyHigh => "consumption_unusually_high",
     }
 }
 

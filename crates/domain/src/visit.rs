@@ -1,9 +1,6 @@
 //! Visit requests: a technician's visit for meter acceptance (Приемка ИПУ) or meter
 //! verification (Сверка ИПУ), booked into the contact center's working hours.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -19,13 +16,17 @@ pub const BOOKING_HORIZON_DAYS: i64 = 60;
 /// Visits start on the hour or the half hour and take this long.
 pub const SLOT_MINUTES: u32 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VisitKind {
-    /// Приемка ИПУ: a new or replaced meter is accepted into service.
-    MeterAcceptance,
-    /// Сверка ИПУ: the meter's readings are checked on site.
-    MeterVerification,
+crate::code_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum VisitKind {
+        /// Приемка ИПУ: a new or replaced meter is accepted into service.
+        MeterAcceptance => "meter_acceptance",
+        /// Сверка ИПУ: the meter's readings are checked on site.
+        MeterVerification => "meter_verification",
+    }
+    impl FromStr with VisitKindError;
+    impl Display;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,36 +34,11 @@ pub enum VisitKind {
 pub struct VisitKindError;
 
 impl VisitKind {
-    pub const ALL: [Self; 2] = [Self::MeterAcceptance, Self::MeterVerification];
-
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::MeterAcceptance => "meter_acceptance",
-            Self::MeterVerification => "meter_verification",
-        }
-    }
-
     pub const fn title(self) -> &'static str {
         match self {
             Self::MeterAcceptance => "Приемка ИПУ",
             Self::MeterVerification => "Сверка ИПУ",
         }
-    }
-}
-
-impl FromStr for VisitKind {
-    type Err = VisitKindError;
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.code() == input.trim())
-            .ok_or(VisitKindError)
-    }
-}
-
-impl fmt::Display for VisitKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }
 
@@ -131,42 +107,22 @@ impl VisitSlot {
     }
 }
 
-/// Where a visit request is in the utility's handling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VisitStatus {
-    New,
-    Scheduled,
-    Done,
-    Canceled,
+crate::code_enum! {
+    /// Where a visit request is in the utility's handling.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum VisitStatus {
+        New => "new",
+        Scheduled => "scheduled",
+        Done => "done",
+        Canceled => "canceled",
+    }
+    impl FromStr with VisitStatusError;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("visit status must be one of new, scheduled, done, canceled")]
 pub struct VisitStatusError;
-
-impl VisitStatus {
-    pub const ALL: [Self; 4] = [Self::New, Self::Scheduled, Self::Done, Self::Canceled];
-
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Scheduled => "scheduled",
-            Self::Done => "done",
-            Self::Canceled => "canceled",
-        }
-    }
-}
-
-impl FromStr for VisitStatus {
-    type Err = VisitStatusError;
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.code() == input.trim())
-            .ok_or(VisitStatusError)
-    }
-}
 
 /// A request for a technician's visit.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,6 @@
 //! second payment form for the same `OrderId`, but only the reply we read is shown to the
 //! payer, so nothing can be paid twice; an unused form expires at the provider.
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -22,6 +21,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tracing::{instrument, warn};
+use vodokanal_app::Secret;
 use vodokanal_app::ports::{
     Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
     ProviderError, ProviderReport,
@@ -40,12 +40,12 @@ const ITEM_NAME_MAX: usize = 128;
 const PROVIDER_FAILURES: [&str; 2] = ["3", "9999"];
 
 /// What the adapter needs. `Debug` never shows the password.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct TBankConfig {
     /// E.g. `https://securepay.tinkoff.ru/v2` (no trailing slash needed).
     pub base_url: String,
     pub terminal_key: String,
-    pub password: String,
+    pub password: Secret,
     /// Our notification endpoint (`{public_url}/api/v1/payments/notifications/tbank`), sent
     /// with each `Init`; `None` leaves the one set in the merchant cabinet.
     pub notification_url: Option<String>,
@@ -53,38 +53,17 @@ pub struct TBankConfig {
     pub http: HttpPolicy,
 }
 
-impl fmt::Debug for TBankConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TBankConfig")
-            .field("base_url", &self.base_url)
-            .field("terminal_key", &self.terminal_key)
-            .field("password", &"<redacted>")
-            .field("notification_url", &self.notification_url)
-            .field("receipt_rules", &self.receipt_rules)
-            .field("http", &self.http)
-            .finish()
-    }
-}
-
 /// The T-Bank adapter (`name()` = `tbank`). `GetState` gives no time of payment: a confirmed
 /// payment is paid at the moment we learn it, by the clock.
+#[derive(Debug)]
 pub struct TBankProvider {
     api: Api,
     base_url: String,
     terminal_key: String,
-    password: String,
+    password: Secret,
     notification_url: Option<String>,
     receipt_rules: ReceiptRules,
     clock: Arc<dyn Clock>,
-}
-
-impl fmt::Debug for TBankProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TBankProvider")
-            .field("base_url", &self.base_url)
-            .field("terminal_key", &self.terminal_key)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The `Token` of a request or a notification: SHA-256, in lowercase hex, of the values of the
@@ -229,7 +208,7 @@ impl TBankProvider {
         mut fields: Map<String, Value>,
     ) -> Result<ReplyBody, ProviderError> {
         fields.insert("TerminalKey".into(), self.terminal_key.clone().into());
-        let signed = token(&fields, &self.password);
+        let signed = token(&fields, self.password.expose());
         fields.insert("Token".into(), signed.into());
         let url = format!("{}/{method}", self.base_url);
         let reply = self
@@ -389,7 +368,7 @@ impl PaymentProvider for TBankProvider {
                 "TerminalKey is not ours".into(),
             ));
         }
-        let expected = token(&body, &self.password);
+        let expected = token(&body, self.password.expose());
         if !bool::from(
             expected
                 .as_bytes()
@@ -488,6 +467,7 @@ mod tests {
         assert_eq!(payment_method(PaymentMode::FullPayment), "full_payment");
     }
 
+    #[derive(Debug)]
     struct Never;
 
     impl Clock for Never {

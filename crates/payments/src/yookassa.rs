@@ -9,14 +9,13 @@
 //! - `read_notification`: the source address must be in the configured networks (the
 //!   provider's published ones by default); the body only names the payment.
 
-use std::fmt;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use tracing::{instrument, warn};
+use vodokanal_app::Secret;
 use vodokanal_app::ports::{
     CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
     ProviderError, ProviderReport,
@@ -42,12 +41,12 @@ pub const PUBLISHED_NETWORKS: [&str; 7] = [
 const DESCRIPTION_MAX: usize = 128;
 
 /// What the adapter needs. `Debug` never shows the secret key.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct YooKassaConfig {
     /// E.g. `https://api.yookassa.ru/v3` (no trailing slash needed).
     pub base_url: String,
     pub shop_id: String,
-    pub secret_key: String,
+    pub secret_key: Secret,
     /// Where notifications may come from.
     pub notify_networks: Vec<IpNet>,
     pub receipt_rules: ReceiptRules,
@@ -64,36 +63,15 @@ impl YooKassaConfig {
     }
 }
 
-impl fmt::Debug for YooKassaConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("YooKassaConfig")
-            .field("base_url", &self.base_url)
-            .field("shop_id", &self.shop_id)
-            .field("secret_key", &"<redacted>")
-            .field("notify_networks", &self.notify_networks)
-            .field("receipt_rules", &self.receipt_rules)
-            .field("http", &self.http)
-            .finish()
-    }
-}
-
 /// The YooKassa adapter (`name()` = `yookassa`).
+#[derive(Debug)]
 pub struct YooKassaProvider {
     api: Api,
     base_url: String,
     shop_id: String,
-    secret_key: String,
+    secret_key: Secret,
     notify_networks: Vec<IpNet>,
     receipt_rules: ReceiptRules,
-}
-
-impl fmt::Debug for YooKassaProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("YooKassaProvider")
-            .field("base_url", &self.base_url)
-            .field("shop_id", &self.shop_id)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -324,7 +302,7 @@ impl PaymentProvider for YooKassaProvider {
             .send(|client| {
                 client
                     .post(&url)
-                    .basic_auth(&self.shop_id, Some(&self.secret_key))
+                    .basic_auth(&self.shop_id, Some(self.secret_key.expose()))
                     .header("Idempotence-Key", &key)
                     .json(&body)
             })
@@ -356,7 +334,7 @@ impl PaymentProvider for YooKassaProvider {
             .send(|client| {
                 client
                     .get(&url)
-                    .basic_auth(&self.shop_id, Some(&self.secret_key))
+                    .basic_auth(&self.shop_id, Some(self.secret_key.expose()))
             })
             .await?;
         if reply.status == StatusCode::NOT_FOUND {

@@ -23,6 +23,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const TERMINAL: &str = "1321054611234DEMO";
 const PASSWORD: &str = "Dfsfh56dgKl";
 
+#[derive(Debug)]
 struct Stopped;
 
 impl Clock for Stopped {

@@ -34,7 +34,7 @@ use vodokanal_domain::{Payment, PaymentId, PaymentStatus};
 use vodokanal_payments::SandboxProvider;
 
 /// What the page needs.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SandboxPage {
     pub sandbox: Arc<SandboxProvider>,
     /// Built on [`SandboxPage::sandbox`] as the payment provider.
@@ -42,12 +42,6 @@ pub struct SandboxPage {
     pub clock: Arc<dyn Clock>,
     /// Where "back" goes when the sandbox no longer knows the payment's return URL.
     pub public_url: String,
-}
-
-impl std::fmt::Debug for SandboxPage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SandboxPage")
-    }
 }
 
 /// The page's routes.

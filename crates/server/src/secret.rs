@@ -3,32 +3,7 @@
 
 use std::fmt;
 
-/// A credential: its `Debug` and `Display` say `<redacted>`; [`Secret::expose`] is the only
-/// way to the text.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+pub use vodokanal_app::Secret;
 
 /// Where the data lives, chosen by the URL's scheme.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,14 +69,6 @@ fn redact_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_secret_never_shows() {
-        let secret = Secret::new("hunter2");
-        assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
-        assert_eq!(secret.to_string(), "<redacted>");
-        assert_eq!(secret.expose(), "hunter2");
-    }
 
     #[test]
     fn a_database_password_never_shows() {

@@ -285,9 +285,9 @@ mod tests {
         ProviderError, ProviderReport, SmsGateway,
     };
     use vodokanal_app::{Services, Stores};
-    use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool, OsRandom};
     use vodokanal_domain::{Payment, PaymentPurpose, PaymentStatus};
     use vodokanal_payments::SandboxProvider;
+    use vodokanal_system::{Argon2Hasher, HashWorkers, HasherPool, OsRandom};
     use vodokanal_test_support::builders::{
         account_number, money, now, payment_id, registry_account,
     };
@@ -295,6 +295,7 @@ mod tests {
 
     use super::*;
 
+    #[derive(Debug)]
     struct Stopped;
 
     impl Clock for Stopped {
@@ -304,7 +305,7 @@ mod tests {
     }
 
     /// A provider whose `report` never answers, and says when it was asked.
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     struct Silent(Arc<Notify>);
 
     #[async_trait]
@@ -512,7 +513,7 @@ mod tests {
     }
 
     /// A gateway that keeps what it is given.
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     struct Kept(std::sync::Mutex<Vec<String>>);
 
     #[async_trait]

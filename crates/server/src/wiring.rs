@@ -15,12 +15,12 @@ use vodokanal_app::ports::{
 };
 use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{Services, Settings, StoreError, Stores, UseCases};
-use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
 use vodokanal_payments::{
     HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
 };
 use vodokanal_registry_csv::{CsvExportSink, CsvRegistrySource};
 use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
+use vodokanal_system::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
 
 use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, ServeConfig, SmsConfig};
 use crate::error::Error;
@@ -196,7 +196,7 @@ impl Provider {
                 YooKassaProvider::new(YooKassaConfig {
                     base_url: url.clone(),
                     shop_id: shop_id.clone(),
-                    secret_key: secret_key.expose().to_owned(),
+                    secret_key: secret_key.clone(),
                     notify_networks: notify_nets.clone(),
                     receipt_rules: receipt_rules.clone(),
                     http: HttpPolicy::default(),
@@ -212,7 +212,7 @@ impl Provider {
                     TBankConfig {
                         base_url: url.clone(),
                         terminal_key: terminal_key.clone(),
-                        password: password.expose().to_owned(),
+                        password: password.clone(),
                         notification_url: tbank_notification_url(&config.public_url),
                         receipt_rules: receipt_rules.clone(),
                         http: HttpPolicy::default(),

@@ -117,6 +117,7 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
 
+    #[derive(Debug)]
     struct FixedClock;
 
     impl Clock for FixedClock {

@@ -8,7 +8,6 @@
 //! operator what to do. The phone is logged masked; the `api_id` never.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use async_trait::async_trait;
 use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 use tracing::{error, info, warn};
+use vodokanal_app::Secret;
 use vodokanal_app::ports::{SmsError, SmsGateway};
 use vodokanal_domain::MobilePhone;
 
@@ -24,12 +24,12 @@ pub const MAX_RETRIES: u32 = 2;
 
 /// How to reach SMS.ru. The defaults keep the worst case (three tries that each time out, and
 /// the pauses between them) under the HTTP front's 15-second request timeout.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SmsRuConfig {
     /// `https://sms.ru`, or a mock server's address in tests; a trailing slash is ignored.
     pub base_url: String,
-    /// The account's API key: a secret, never logged (`Debug` leaves it out).
-    pub api_id: String,
+    /// The account's API key: a secret, never logged.
+    pub api_id: Secret,
     /// An approved sender name (`from`); the account's default when `None`.
     pub sender: Option<String>,
     /// The most one try may take, connection included.
@@ -44,7 +44,7 @@ pub struct SmsRuConfig {
 
 impl SmsRuConfig {
     /// The defaults: 4 s per try, 2 s to connect, 2 retries after 300 ms and 600 ms.
-    pub fn new(base_url: impl Into<String>, api_id: impl Into<String>) -> Self {
+    pub fn new(base_url: impl Into<String>, api_id: impl Into<Secret>) -> Self {
         Self {
             base_url: base_url.into(),
             api_id: api_id.into(),
@@ -57,20 +57,6 @@ impl SmsRuConfig {
     }
 }
 
-impl fmt::Debug for SmsRuConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmsRuConfig")
-            .field("base_url", &self.base_url)
-            .field("api_id", &"<redacted>")
-            .field("sender", &self.sender)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retries", &self.retries)
-            .field("backoff", &self.backoff)
-            .finish()
-    }
-}
-
 /// The gateway can't be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SmsRuSetupError {
@@ -80,24 +66,15 @@ pub enum SmsRuSetupError {
 }
 
 /// Sends through SMS.ru: see the module documentation.
+#[derive(Debug)]
 pub struct SmsRuGateway {
     client: reqwest::Client,
     endpoint: String,
-    api_id: String,
+    api_id: Secret,
     sender: Option<String>,
     timeout: Duration,
     retries: u32,
     backoff: Duration,
-}
-
-impl fmt::Debug for SmsRuGateway {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmsRuGateway")
-            .field("endpoint", &self.endpoint)
-            .field("sender", &self.sender)
-            .field("retries", &self.retries)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SmsRuGateway {
@@ -175,7 +152,7 @@ impl SmsGateway for SmsRuGateway {
         let recipient = Recipient::new(to);
         let ip = client_ip.map(|ip| ip.to_string());
         let mut form = vec![
-            ("api_id", self.api_id.as_str()),
+            ("api_id", self.api_id.expose()),
             ("to", recipient.number.as_str()),
             ("msg", text),
             ("json", "1"),

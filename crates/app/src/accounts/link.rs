@@ -6,7 +6,6 @@
 //! (with the contact center's phone), through the SMS outbox in the link's own transaction:
 //! a link is never left untold, and a refused link tells no one.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -68,6 +67,7 @@ fn account_key(number: &AccountNumber) -> String {
 }
 
 /// Links an account to the caller.
+#[derive(Debug)]
 pub struct LinkAccount {
     accounts: Arc<dyn AccountRepository>,
     attempts: Arc<dyn AttemptCounter>,
@@ -77,12 +77,6 @@ pub struct LinkAccount {
     budget: SmsBudget,
     /// The contact center's first phone, for the notice.
     contact_phone: Option<String>,
-}
-
-impl fmt::Debug for LinkAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("LinkAccount")
-    }
 }
 
 impl LinkAccount {

@@ -1,13 +1,9 @@
 //! GET `/accounts`: the caller's linked accounts.
 
-use std::fmt;
-use std::sync::Arc;
-
 use vodokanal_domain::UserId;
 
 use super::view::{AccountView, AccountViews};
-use crate::ports::{AccountRepository, PaymentRepository, ReadingRepository};
-use crate::{Settings, StoreError};
+use crate::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListAccountsCommand {
@@ -20,43 +16,16 @@ pub enum ListAccountsError {
     Store(#[from] StoreError),
 }
 
-/// The caller's linked accounts, in the order they were linked.
-pub struct ListAccounts {
-    accounts: Arc<dyn AccountRepository>,
-    views: AccountViews,
-}
-
-impl fmt::Debug for ListAccounts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ListAccounts")
-    }
-}
-
-impl ListAccounts {
-    pub fn new(
-        accounts: Arc<dyn AccountRepository>,
-        readings: Arc<dyn ReadingRepository>,
-        payments: Arc<dyn PaymentRepository>,
-        settings: &Settings,
-    ) -> Self {
-        Self {
-            views: AccountViews::new(accounts.clone(), readings, payments, settings),
-            accounts,
-        }
-    }
-
-    pub async fn execute(
+impl AccountViews {
+    /// GET `/accounts`: the caller's linked accounts, in the order they were linked.
+    pub async fn list(
         &self,
         command: ListAccountsCommand,
     ) -> Result<Vec<AccountView>, ListAccountsError> {
         let linked = self.accounts.linked(command.user_id).await?;
         let mut views = Vec::with_capacity(linked.len());
         for one in linked {
-            views.push(
-                self.views
-                    .build(command.user_id, one.account, one.label)
-                    .await?,
-            );
+            views.push(self.build(command.user_id, one.account, one.label).await?);
         }
         Ok(views)
     }
@@ -64,17 +33,13 @@ impl ListAccounts {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, holders, label, linked, views};
+    use crate::Settings;
+    use crate::accounts::view::fixtures::{down, expected_view, label, linked, over, views};
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::testing::user_id;
-
-    fn list(accounts: MockAccountRepository, views: AccountViews) -> ListAccounts {
-        ListAccounts {
-            accounts: Arc::new(accounts),
-            views,
-        }
-    }
 
     #[tokio::test]
     async fn every_linked_account_is_listed_in_order() {
@@ -99,19 +64,18 @@ mod tests {
                 })
             });
         // The second account has 3 other holders, the first none.
-        let mut holders = MockAccountRepository::new();
-        holders
+        accounts
             .expect_other_holders()
             .withf(|user, _| *user == user_id())
             .returning(|_, number| Ok(if number.as_str() == "654321" { 3 } else { 0 }));
         let views = AccountViews::new(
-            Arc::new(holders),
+            Arc::new(accounts),
             Arc::new(crate::accounts::view::fixtures::readings_with_last()),
             Arc::new(payments),
             &Settings::default(),
         );
-        let listed = list(accounts, views)
-            .execute(ListAccountsCommand { user_id: user_id() })
+        let listed = views
+            .list(ListAccountsCommand { user_id: user_id() })
             .await
             .unwrap();
         assert_eq!(listed.len(), 2);
@@ -127,14 +91,12 @@ mod tests {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked().returning(|_| Ok(vec![]));
         let views = AccountViews::new(
-            holders(0),
+            Arc::new(accounts),
             Arc::new(MockReadingRepository::new()),
             Arc::new(MockPaymentRepository::new()),
             &Settings::default(),
         );
-        let listed = list(accounts, views)
-            .execute(ListAccountsCommand { user_id: user_id() })
-            .await;
+        let listed = views.list(ListAccountsCommand { user_id: user_id() }).await;
         assert_eq!(listed, Ok(vec![]));
     }
 
@@ -142,8 +104,8 @@ mod tests {
     async fn a_failing_account_store_is_reported() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked().returning(|_| Err(down()));
-        let listed = list(accounts, views())
-            .execute(ListAccountsCommand { user_id: user_id() })
+        let listed = over(accounts, &views())
+            .list(ListAccountsCommand { user_id: user_id() })
             .await;
         assert_eq!(listed, Err(ListAccountsError::Store(down())));
     }
@@ -159,14 +121,12 @@ mod tests {
             .expect_succeeded_since()
             .returning(|_, _| Err(down()));
         let views = AccountViews::new(
-            holders(0),
+            Arc::new(accounts),
             Arc::new(MockReadingRepository::new()),
             Arc::new(payments),
             &Settings::default(),
         );
-        let listed = list(accounts, views)
-            .execute(ListAccountsCommand { user_id: user_id() })
-            .await;
+        let listed = views.list(ListAccountsCommand { user_id: user_id() }).await;
         assert_eq!(listed, Err(ListAccountsError::Store(down())));
     }
 }

@@ -8,9 +8,7 @@ pub mod unlink;
 pub mod view;
 
 pub use link::{LinkAccount, LinkAccountCommand, LinkAccountError};
-pub use list::{ListAccounts, ListAccountsCommand, ListAccountsError};
+pub use list::{ListAccountsCommand, ListAccountsError};
 pub use relabel::{RelabelAccount, RelabelAccountCommand, RelabelAccountError};
 pub use unlink::{UnlinkAccount, UnlinkAccountCommand, UnlinkAccountError};
-pub use view::{
-    AccountView, AccountViews, LastReading, ViewAccount, ViewAccountCommand, ViewAccountError,
-};
+pub use view::{AccountView, AccountViews, LastReading, ViewAccountCommand, ViewAccountError};

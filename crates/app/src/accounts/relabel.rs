@@ -1,6 +1,5 @@
 //! PATCH `/accounts/{number}`: the subscriber's own label for a linked account.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{AccountNumber, Label, UserId};
@@ -27,15 +26,10 @@ pub enum RelabelAccountError {
 }
 
 /// Sets or clears the label of one of the caller's accounts.
+#[derive(Debug)]
 pub struct RelabelAccount {
     accounts: Arc<dyn AccountRepository>,
     views: AccountViews,
-}
-
-impl fmt::Debug for RelabelAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RelabelAccount")
-    }
 }
 
 impl RelabelAccount {

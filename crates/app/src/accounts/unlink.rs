@@ -1,6 +1,5 @@
 //! DELETE `/accounts/{number}`: unlink an account; nothing of the account itself is deleted.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{AccountNumber, UserId};
@@ -24,14 +23,9 @@ pub enum UnlinkAccountError {
 }
 
 /// Removes the caller's link to an account.
+#[derive(Debug)]
 pub struct UnlinkAccount {
     accounts: Arc<dyn AccountRepository>,
-}
-
-impl fmt::Debug for UnlinkAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("UnlinkAccount")
-    }
 }
 
 impl UnlinkAccount {

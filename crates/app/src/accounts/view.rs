@@ -1,9 +1,8 @@
 //! The account as the cabinet shows it (the contract's `account` object), built by
-//! [`AccountViews`] for every use case that answers with an account, and [`ViewAccount`]:
-//! GET `/accounts/{number}`.
+//! [`AccountViews`] for every use case that answers with an account, and
+//! [`AccountViews::view`]: GET `/accounts/{number}`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -52,19 +51,14 @@ impl AccountView {
 }
 
 /// Builds [`AccountView`]s: the debt from the payments since the balance date, the last
-/// reading of each meter, the count of other holders.
-#[derive(Clone)]
+/// reading of each meter, the count of other holders. Also the use cases that only show
+/// accounts: [`AccountViews::list`] and [`AccountViews::view`].
+#[derive(Debug, Clone)]
 pub struct AccountViews {
-    accounts: Arc<dyn AccountRepository>,
+    pub(super) accounts: Arc<dyn AccountRepository>,
     readings: Arc<dyn ReadingRepository>,
     payments: Arc<dyn PaymentRepository>,
     calendar: UtilityCalendar,
-}
-
-impl fmt::Debug for AccountViews {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AccountViews")
-    }
 }
 
 impl AccountViews {
@@ -135,42 +129,15 @@ pub enum ViewAccountError {
     Store(#[from] StoreError),
 }
 
-/// GET `/accounts/{number}`: one of the caller's linked accounts.
-pub struct ViewAccount {
-    accounts: Arc<dyn AccountRepository>,
-    views: AccountViews,
-}
-
-impl fmt::Debug for ViewAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ViewAccount")
-    }
-}
-
-impl ViewAccount {
-    pub fn new(
-        accounts: Arc<dyn AccountRepository>,
-        readings: Arc<dyn ReadingRepository>,
-        payments: Arc<dyn PaymentRepository>,
-        settings: &Settings,
-    ) -> Self {
-        Self {
-            views: AccountViews::new(accounts.clone(), readings, payments, settings),
-            accounts,
-        }
-    }
-
-    pub async fn execute(
-        &self,
-        command: ViewAccountCommand,
-    ) -> Result<AccountView, ViewAccountError> {
+impl AccountViews {
+    /// GET `/accounts/{number}`: one of the caller's linked accounts.
+    pub async fn view(&self, command: ViewAccountCommand) -> Result<AccountView, ViewAccountError> {
         let linked = self
             .accounts
             .linked_one(command.user_id, &command.number)
             .await?
             .ok_or(ViewAccountError::NotFound)?;
         Ok(self
-            .views
             .build(command.user_id, linked.account, linked.label)
             .await?)
     }
@@ -255,11 +222,24 @@ pub(crate) mod fixtures {
     /// Accounts in which the fixture account has `count` holders besides the fixture user.
     pub fn holders(count: u32) -> Arc<MockAccountRepository> {
         let mut accounts = MockAccountRepository::new();
+        holding(&mut accounts, count);
+        Arc::new(accounts)
+    }
+
+    /// Adds to `accounts` that the fixture account has `count` holders besides the fixture user.
+    pub fn holding(accounts: &mut MockAccountRepository, count: u32) {
         accounts
             .expect_other_holders()
             .withf(|user, number| *user == user_id() && *number == account_number())
             .return_const(Ok(count));
-        Arc::new(accounts)
+    }
+
+    /// `views` over `accounts` instead of its own.
+    pub fn over(accounts: MockAccountRepository, views: &AccountViews) -> AccountViews {
+        AccountViews {
+            accounts: Arc::new(accounts),
+            ..views.clone()
+        }
     }
 
     /// A view builder over the fixture account: 300.00 paid, last reading 123.456, no other
@@ -307,13 +287,6 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn view_account(accounts: MockAccountRepository, views: &AccountViews) -> ViewAccount {
-        ViewAccount {
-            accounts: Arc::new(accounts),
-            views: views.clone(),
-        }
     }
 
     fn command() -> ViewAccountCommand {
@@ -406,10 +379,8 @@ mod tests {
             .withf(|user, number| *user == user_id() && *number == account_number())
             .times(1)
             .returning(|_, _| Ok(Some(linked(Some(label())))));
-        let view = view_account(accounts, &views())
-            .execute(command())
-            .await
-            .unwrap();
+        holding(&mut accounts, 0);
+        let view = over(accounts, &views()).view(command()).await.unwrap();
         assert_eq!(view, expected_view(Some(label())));
     }
 
@@ -419,16 +390,8 @@ mod tests {
         accounts
             .expect_linked_one()
             .returning(|_, _| Ok(Some(linked(None))));
-        let views = AccountViews::new(
-            holders(2),
-            Arc::new(readings_with_last()),
-            Arc::new(payments_paying("300.00")),
-            &Settings::default(),
-        );
-        let view = view_account(accounts, &views)
-            .execute(command())
-            .await
-            .unwrap();
+        holding(&mut accounts, 2);
+        let view = over(accounts, &views()).view(command()).await.unwrap();
         assert_eq!(view.other_holders, 2);
     }
 
@@ -436,7 +399,7 @@ mod tests {
     async fn an_account_not_linked_to_the_caller_is_not_found() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Ok(None));
-        let outcome = view_account(accounts, &views()).execute(command()).await;
+        let outcome = over(accounts, &views()).view(command()).await;
         assert_eq!(outcome, Err(ViewAccountError::NotFound));
     }
 
@@ -444,7 +407,7 @@ mod tests {
     async fn a_failing_account_store_is_reported() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_linked_one().returning(|_, _| Err(down()));
-        let outcome = view_account(accounts, &views()).execute(command()).await;
+        let outcome = over(accounts, &views()).view(command()).await;
         assert_eq!(outcome, Err(ViewAccountError::Store(down())));
     }
 
@@ -464,7 +427,7 @@ mod tests {
             Arc::new(payments),
             &Settings::default(),
         );
-        let outcome = view_account(accounts, &views).execute(command()).await;
+        let outcome = over(accounts, &views).view(command()).await;
         assert_eq!(outcome, Err(ViewAccountError::Store(down())));
     }
 
@@ -482,7 +445,7 @@ mod tests {
             Arc::new(payments_paying("1.00")),
             &Settings::default(),
         );
-        let outcome = view_account(accounts, &views).execute(command()).await;
+        let outcome = over(accounts, &views).view(command()).await;
         assert_eq!(outcome, Err(ViewAccountError::Store(down())));
     }
 }

@@ -1,6 +1,5 @@
 //! Bearer-token authentication of every cabinet request.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{SessionToken, TokenDigest, UserId};
@@ -34,15 +33,10 @@ pub enum AuthenticateError {
 
 /// Turns a bearer token into the current user. An expired session is revoked on sight (a
 /// failure to revoke it is only logged: the token is refused either way).
+#[derive(Debug)]
 pub struct Authenticate {
     sessions: Arc<dyn SessionRepository>,
     clock: Arc<dyn Clock>,
-}
-
-impl fmt::Debug for Authenticate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Authenticate")
-    }
 }
 
 impl Authenticate {

@@ -1,6 +1,5 @@
 //! `POST /auth/login`: a phone or an e-mail and a password give a new session.
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -113,6 +112,7 @@ pub enum LoginError {
 /// An unknown login is verified against a dummy hash so that it takes the time of a wrong
 /// password. A success, when the hash was made with older parameters, stores a new one (a
 /// failure there is logged, not fatal).
+#[derive(Debug)]
 pub struct Login {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
@@ -123,12 +123,6 @@ pub struct Login {
     limit: Limit,
     network_limit: Limit,
     session_lifetime: TimeDelta,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Login")
-    }
 }
 
 impl Login {

@@ -1,6 +1,5 @@
 //! `POST /auth/logout`: the caller's token stops working.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::TokenDigest;
@@ -22,14 +21,9 @@ pub enum LogoutError {
 }
 
 /// Revokes the caller's session.
+#[derive(Debug)]
 pub struct Logout {
     sessions: Arc<dyn SessionRepository>,
-}
-
-impl fmt::Debug for Logout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Logout")
-    }
 }
 
 impl Logout {

@@ -2,7 +2,6 @@
 //! answers the same for any phone), `POST /auth/password-reset/confirm` sets a new password
 //! and ends every session of the user.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -38,15 +37,10 @@ pub enum RequestPasswordResetError {
 /// but a decoy code is stored for it all the same ([`Delivery::Silent`]): the answer, the
 /// resend pause (a second request within it is refused) and the per-phone and per-IP limits are
 /// those of a registered phone, so no one learns who is registered from them.
+#[derive(Debug)]
 pub struct RequestPasswordReset {
     users: Arc<dyn UserRepository>,
     send_code: SendCode,
-}
-
-impl fmt::Debug for RequestPasswordReset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RequestPasswordReset")
-    }
 }
 
 impl RequestPasswordReset {
@@ -113,6 +107,7 @@ impl From<CodeCheckError> for ConfirmPasswordResetError {
 
 /// Confirms a password-reset code, sets the new password and revokes every session of the
 /// user (no session is opened: the subscriber logs in with the new password).
+#[derive(Debug)]
 pub struct ConfirmPasswordReset {
     codes: Arc<dyn CodeRepository>,
     users: Arc<dyn UserRepository>,
@@ -120,12 +115,6 @@ pub struct ConfirmPasswordReset {
     clock: Arc<dyn Clock>,
     policy: CodePolicy,
     code_key: CodeKey,
-}
-
-impl fmt::Debug for ConfirmPasswordReset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ConfirmPasswordReset")
-    }
 }
 
 impl ConfirmPasswordReset {

@@ -2,7 +2,6 @@
 //! a hint to use password recovery, with the same answer), `POST /auth/registration/confirm`
 //! creates the user and its first session.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -52,15 +51,10 @@ pub enum RequestRegistrationError {
 /// Sends a registration code. A phone already registered gets the same answer and an SMS that
 /// points to password recovery (a decoy code that confirms nothing), so no one learns who is
 /// registered.
+#[derive(Debug)]
 pub struct RequestRegistration {
     users: Arc<dyn UserRepository>,
     send_code: SendCode,
-}
-
-impl fmt::Debug for RequestRegistration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RequestRegistration")
-    }
 }
 
 impl RequestRegistration {
@@ -142,6 +136,7 @@ impl From<CodeCheckError> for ConfirmRegistrationError {
 /// The code is consumed before the user is created, so it confirms once even when two
 /// requests race; if a later step fails (e-mail taken, store down), the subscriber asks for a
 /// new code, which the consumed one no longer delays.
+#[derive(Debug)]
 pub struct ConfirmRegistration {
     codes: Arc<dyn CodeRepository>,
     users: Arc<dyn UserRepository>,
@@ -152,12 +147,6 @@ pub struct ConfirmRegistration {
     policy: CodePolicy,
     code_key: CodeKey,
     session_lifetime: TimeDelta,
-}
-
-impl fmt::Debug for ConfirmRegistration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ConfirmRegistration")
-    }
 }
 
 impl ConfirmRegistration {

@@ -7,7 +7,6 @@
 //! request answers alike in time and body whatever the gateway does, and whether the phone is
 //! registered or not.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -107,7 +106,7 @@ impl From<BudgetError> for SendCodeError {
 
 /// Queues a code (or a decoy), in this order: resend pause, per-phone limit, per-IP limit,
 /// the budgets, then the code and its message stored in one transaction.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SendCode {
     codes: Arc<dyn CodeRepository>,
     outbox: Arc<dyn SmsOutbox>,
@@ -118,12 +117,6 @@ pub struct SendCode {
     policy: CodePolicy,
     code_key: CodeKey,
     limits: Limits,
-}
-
-impl fmt::Debug for SendCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendCode")
-    }
 }
 
 impl SendCode {

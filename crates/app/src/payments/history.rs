@@ -1,6 +1,5 @@
 //! The account's payments: `GET /accounts/{number}/payments`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{AccountNumber, Payment, UserId};
@@ -29,15 +28,10 @@ pub enum PaymentHistoryError {
 /// Lists the payments of an account linked to the user, newest first: all of the account's
 /// payments, including anonymous ones and those of other subscribers linked to it, since the
 /// debt shown depends on all of them.
+#[derive(Debug)]
 pub struct PaymentHistory {
     accounts: Arc<dyn AccountRepository>,
     payments: Arc<dyn PaymentRepository>,
-}
-
-impl fmt::Debug for PaymentHistory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PaymentHistory")
-    }
 }
 
 impl PaymentHistory {

@@ -1,6 +1,5 @@
 //! The provider's notifications: `POST /payments/notifications/{provider}`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use tracing::{info, warn};
@@ -71,16 +70,11 @@ impl From<SettlePaymentError> for HandleNotificationError {
 /// provider's payment id; the body is trusted for nothing more. The payment is then settled
 /// through [`SettlePayment`], which asks the provider for the state, so a forged or repeated
 /// notification changes nothing.
+#[derive(Debug)]
 pub struct HandleNotification {
     payments: Arc<dyn PaymentRepository>,
     provider: Arc<dyn PaymentProvider>,
     settle: SettlePayment,
-}
-
-impl fmt::Debug for HandleNotification {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("HandleNotification")
-    }
 }
 
 impl HandleNotification {

@@ -1,7 +1,6 @@
 //! Reconciliation: `vodokanal reconcile-payments`, and the same job in the background of
 //! `serve`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -54,16 +53,11 @@ pub enum ReconcilePaymentsError {
 /// after the last payment of the one before (keyset pagination), so every payment is checked
 /// once per run, whether it settles or stays pending, and no page reads again what an earlier
 /// one held.
+#[derive(Debug)]
 pub struct ReconcilePayments {
     payments: Arc<dyn PaymentRepository>,
     clock: Arc<dyn Clock>,
     settle: SettlePayment,
-}
-
-impl fmt::Debug for ReconcilePayments {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ReconcilePayments")
-    }
 }
 
 impl ReconcilePayments {

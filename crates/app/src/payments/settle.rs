@@ -2,7 +2,6 @@
 //! status, shared by notifications ([`crate::payments::HandleNotification`]), the sandbox's
 //! pay page and reconciliation ([`crate::payments::ReconcilePayments`]).
 
-use std::fmt;
 use std::sync::Arc;
 
 use tracing::{error, info, warn};
@@ -57,15 +56,10 @@ pub enum SettlePaymentError {
 /// - a report whose amount differs from ours is refused (`AmountMismatch`, logged);
 /// - otherwise the outcome is applied atomically by `PaymentRepository::settle`, which moves a
 ///   pending payment once whatever the concurrency, so a repeated notification changes nothing.
+#[derive(Debug)]
 pub struct SettlePayment {
     payments: Arc<dyn PaymentRepository>,
     provider: Arc<dyn PaymentProvider>,
-}
-
-impl fmt::Debug for SettlePayment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SettlePayment")
-    }
 }
 
 impl SettlePayment {

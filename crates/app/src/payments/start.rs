@@ -1,7 +1,6 @@
 //! Starting a payment: `POST /accounts/{number}/payments` (cabinet) and
 //! `POST /public/payments` (without registration).
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -94,6 +93,7 @@ pub enum StartPaymentError {
 /// Under an `Idempotency-Key`, the answer commits with the provider's id: a crash before it
 /// leaves a pending payment whose URL nobody saw (reconciliation cancels it) and a claim that a
 /// retry takes over once its lease has passed.
+#[derive(Debug)]
 pub struct StartPayment {
     users: Arc<dyn UserRepository>,
     accounts: Arc<dyn AccountRepository>,
@@ -105,12 +105,6 @@ pub struct StartPayment {
     receipts: bool,
     public_url: String,
     anonymous_limit: Limit,
-}
-
-impl fmt::Debug for StartPayment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StartPayment")
-    }
 }
 
 impl StartPayment {

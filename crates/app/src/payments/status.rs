@@ -1,6 +1,5 @@
 //! A payment's state: `GET /payments/{id}`, open to anyone who holds the unguessable id.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{Payment, PaymentId};
@@ -25,14 +24,9 @@ pub enum GetPaymentStatusError {
 
 /// Shows a payment as stored. It never asks the provider: the state changes only through
 /// notifications and reconciliation (`SettlePayment`).
+#[derive(Debug)]
 pub struct GetPaymentStatus {
     payments: Arc<dyn PaymentRepository>,
-}
-
-impl fmt::Debug for GetPaymentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("GetPaymentStatus")
-    }
 }
 
 impl GetPaymentStatus {

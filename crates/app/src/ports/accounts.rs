@@ -16,7 +16,7 @@ pub enum LinkError {
 /// The registry's accounts with their meters, and subscribers' links to them.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait AccountRepository: Send + Sync {
+pub trait AccountRepository: std::fmt::Debug + Send + Sync {
     async fn find(&self, number: &AccountNumber) -> Result<Option<Account>, StoreError>;
     /// The user's linked accounts, in the order they were linked.
     async fn linked(&self, user: UserId) -> Result<Vec<LinkedAccount>, StoreError>;

@@ -6,7 +6,7 @@ use crate::StoreError;
 /// One-time codes waiting for confirmation: at most one per phone and purpose.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait CodeRepository: Send + Sync {
+pub trait CodeRepository: std::fmt::Debug + Send + Sync {
     /// Stores the code, replacing an earlier one for the same phone and purpose.
     async fn put(&self, code: &PendingCode) -> Result<(), StoreError>;
     async fn find(

@@ -7,7 +7,7 @@ pub struct SinkError(pub String);
 /// Where an export's rows go: the adapter encodes them (`;`-separated CSV) and writes them out.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait ExportSink: Send {
+pub trait ExportSink: std::fmt::Debug + Send {
     async fn write_row(&mut self, fields: &[String]) -> Result<(), SinkError>;
     /// Flushes what was written; called once at the end.
     async fn finish(&mut self) -> Result<(), SinkError>;

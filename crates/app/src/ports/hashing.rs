@@ -26,7 +26,7 @@ pub enum Verification {
 /// bounded queue ([`HashError::Busy`] when it is full).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait PasswordHasher: Send + Sync {
+pub trait PasswordHasher: std::fmt::Debug + Send + Sync {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError>;
     async fn verify(
         &self,

@@ -30,7 +30,7 @@ pub struct Purged {
 /// and responses in them, do not grow for ever.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait Housekeeping: Send + Sync {
+pub trait Housekeeping: std::fmt::Debug + Send + Sync {
     /// Deletes expired sessions and codes, idempotency records past their key's lifetime and
     /// attempts outside every window, and SMS outbox messages long past their validity; what is still valid is left alone.
     async fn purge_expired(&self, cutoffs: PurgeCutoffs) -> Result<Purged, StoreError>;

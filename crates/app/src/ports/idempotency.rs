@@ -34,7 +34,7 @@ pub struct ClaimCutoffs {
 /// writes it the same way [`IdempotencyStore::complete`] does.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait IdempotencyStore: Send + Sync {
+pub trait IdempotencyStore: std::fmt::Debug + Send + Sync {
     /// Claims the key atomically for `claim.token`: of two concurrent claims, one gets
     /// `Started` (or `TakenOver`).
     async fn claim(

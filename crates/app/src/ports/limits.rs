@@ -23,7 +23,7 @@ pub struct Limit {
 /// Attempt counters shared by every server process (they live in the database).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait AttemptCounter: Send + Sync {
+pub trait AttemptCounter: std::fmt::Debug + Send + Sync {
     /// Whether another attempt under `key` is allowed, without counting one.
     async fn check(
         &self,

@@ -13,6 +13,6 @@ pub struct LocatedMeter {
 /// Meters by number: a meter number is unique in the registry.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait MeterRepository: Send + Sync {
+pub trait MeterRepository: std::fmt::Debug + Send + Sync {
     async fn find(&self, number: &MeterNumber) -> Result<Option<LocatedMeter>, StoreError>;
 }

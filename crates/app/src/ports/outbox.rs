@@ -6,58 +6,29 @@ use vodokanal_domain::{PendingCode, Phone};
 
 use crate::StoreError;
 
-/// Why an SMS is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SmsPurpose {
-    /// A registration code, or the hint sent to a phone already registered.
-    Registration,
-    /// A password-reset code.
-    PasswordReset,
-    /// A notice to the other holders of an account that a new profile linked it.
-    AccountLinked,
-}
-
-impl SmsPurpose {
-    /// The name stored in the `purpose` column.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Registration => "registration",
-            Self::PasswordReset => "password_reset",
-            Self::AccountLinked => "account_linked",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Registration, Self::PasswordReset, Self::AccountLinked]
-            .into_iter()
-            .find(|purpose| purpose.code() == code)
+vodokanal_domain::code_enum! {
+    /// Why an SMS is sent; the code is the name stored in the `purpose` column.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum SmsPurpose {
+        /// A registration code, or the hint sent to a phone already registered.
+        Registration => "registration",
+        /// A password-reset code.
+        PasswordReset => "password_reset",
+        /// A notice to the other holders of an account that a new profile linked it.
+        AccountLinked => "account_linked",
     }
 }
 
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SmsState {
-    /// Waiting for its (next) attempt.
-    Pending,
-    /// The gateway accepted it.
-    Sent,
-    /// Given up: refused by the gateway, or no longer valid.
-    Failed,
-}
-
-impl SmsState {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Pending, Self::Sent, Self::Failed]
-            .into_iter()
-            .find(|state| state.code() == code)
+vodokanal_domain::code_enum! {
+    /// Where a message stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum SmsState {
+        /// Waiting for its (next) attempt.
+        Pending => "pending",
+        /// The gateway accepted it.
+        Sent => "sent",
+        /// Given up: refused by the gateway, or no longer valid.
+        Failed => "failed",
     }
 }
 
@@ -118,7 +89,7 @@ pub enum SmsOutcome {
 /// and a background sender delivers it (ADR 0010).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait SmsOutbox: Send + Sync {
+pub trait SmsOutbox: std::fmt::Debug + Send + Sync {
     /// Stores `code` (replacing the earlier one of its phone and purpose) and queues `message`
     /// in one transaction: both or neither.
     async fn store_code(

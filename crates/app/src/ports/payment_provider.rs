@@ -73,7 +73,7 @@ pub enum NotificationError {
 /// A payment provider (the sandbox, YooKassa, T-Bank).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait PaymentProvider: Send + Sync {
+pub trait PaymentProvider: std::fmt::Debug + Send + Sync {
     /// The name stored with each payment (`sandbox`, `yookassa`, `tbank`).
     fn name(&self) -> &'static str;
     async fn create(&self, request: &PaymentRequest) -> Result<CreatedPayment, ProviderError>;

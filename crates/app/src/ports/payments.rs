@@ -27,7 +27,7 @@ impl From<&Payment> for PaymentCursor {
 /// Payments.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait PaymentRepository: Send + Sync {
+pub trait PaymentRepository: std::fmt::Debug + Send + Sync {
     async fn create(&self, payment: &Payment) -> Result<(), StoreError>;
     async fn find(&self, id: PaymentId) -> Result<Option<Payment>, StoreError>;
     async fn find_by_provider_id(

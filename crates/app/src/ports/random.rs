@@ -2,7 +2,7 @@ use vodokanal_domain::OneTimeCode;
 
 /// A cryptographically secure source of randomness.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait Random: Send + Sync {
+pub trait Random: std::fmt::Debug + Send + Sync {
     /// A uniformly random six-digit code.
     fn one_time_code(&self) -> OneTimeCode;
     /// 32 random bytes for a session token.

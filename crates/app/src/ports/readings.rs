@@ -20,7 +20,7 @@ pub enum Saved {
 /// A voided reading is in the history, and nowhere else.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait ReadingRepository: Send + Sync {
+pub trait ReadingRepository: std::fmt::Debug + Send + Sync {
     /// The meter's latest live reading of a period before `period` (including the registry's).
     async fn last_before(
         &self,

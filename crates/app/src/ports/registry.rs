@@ -13,7 +13,7 @@ pub struct UpsertCounts {
 /// Where the registry's rows land.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait RegistryStore: Send + Sync {
+pub trait RegistryStore: std::fmt::Debug + Send + Sync {
     /// Inserts or updates the accounts and meters of the rows in one transaction, and records
     /// each meter's last reading as a `registry` reading of its period. Rows are counted: a
     /// row whose account and meter were new is inserted, any other is updated.
@@ -41,7 +41,7 @@ pub enum SourceError {
 /// The registry file, read row by row (never whole).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait RegistrySource: Send {
+pub trait RegistrySource: std::fmt::Debug + Send {
     /// The next row; `None` at the end.
     async fn next_row(&mut self) -> Option<Result<RawRow, SourceError>>;
 }

@@ -6,7 +6,7 @@ use crate::StoreError;
 /// Logged-in sessions, keyed by the SHA-256 digest of their token.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait SessionRepository: Send + Sync {
+pub trait SessionRepository: std::fmt::Debug + Send + Sync {
     async fn create(&self, session: &Session) -> Result<(), StoreError>;
     /// Creates `session` only if its user's password hash is still `verified` (the one a
     /// login checked), in one statement with that check; `false` (nothing created) when the

@@ -19,7 +19,7 @@ pub enum SmsError {
 /// Sends text messages.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait SmsGateway: Send + Sync {
+pub trait SmsGateway: std::fmt::Debug + Send + Sync {
     /// Sends `text` to `to`. `client_ip` is the subscriber's address, for the gateway's
     /// anti-fraud checks. `Ok` means the gateway accepted the message.
     async fn send(

@@ -16,7 +16,7 @@ pub enum CreateUserError {
 /// Registered subscribers.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait UserRepository: Send + Sync {
+pub trait UserRepository: std::fmt::Debug + Send + Sync {
     /// Fails with `PhoneTaken`/`EmailTaken` on the unique constraints, whatever the race.
     async fn create(&self, user: &User) -> Result<(), CreateUserError>;
     async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;

@@ -8,7 +8,7 @@ use crate::idempotency::Answer;
 /// Visit requests.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait VisitRequestRepository: Send + Sync {
+pub trait VisitRequestRepository: std::fmt::Debug + Send + Sync {
     /// Stores a new request, with `answer` in the same transaction when given.
     async fn create(
         &self,

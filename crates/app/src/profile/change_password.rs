@@ -1,7 +1,6 @@
 //! `POST /profile/password`: a new password, given the current one; the user's other sessions
 //! end.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -40,16 +39,11 @@ pub enum ChangePasswordError {
 }
 
 /// Changes the password and revokes every session of the user but the caller's.
+#[derive(Debug)]
 pub struct ChangePassword {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     password_check: PasswordCheck,
-}
-
-impl fmt::Debug for ChangePassword {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ChangePassword")
-    }
 }
 
 impl ChangePassword {

@@ -1,7 +1,6 @@
 //! `DELETE /profile`: the user, their account links and sessions are deleted, given the
 //! password; readings and payments stay, without the user.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -37,15 +36,10 @@ pub enum DeleteProfileError {
 }
 
 /// Deletes the profile once the password is confirmed.
+#[derive(Debug)]
 pub struct DeleteProfile {
     users: Arc<dyn UserRepository>,
     password_check: PasswordCheck,
-}
-
-impl fmt::Debug for DeleteProfile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DeleteProfile")
-    }
 }
 
 impl DeleteProfile {

@@ -1,7 +1,6 @@
 //! The signed-in subscriber's current password, checked under the login-failure limit: a
 //! stolen session must not become a way to guess the password without limit.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -31,18 +30,12 @@ pub enum PasswordCheckError {
 /// of the user by phone or e-mail (before the check, so that concurrent guesses are all
 /// counted); a right password clears the key, as a login does, and a hasher error takes the
 /// attempt back.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct PasswordCheck {
     hasher: Arc<dyn PasswordHasher>,
     counter: Arc<dyn AttemptCounter>,
     clock: Arc<dyn Clock>,
     limit: Limit,
-}
-
-impl fmt::Debug for PasswordCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordCheck")
-    }
 }
 
 impl PasswordCheck {

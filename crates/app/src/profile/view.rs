@@ -1,6 +1,5 @@
 //! `GET /profile`: the signed-in subscriber's phone, e-mail and registration time.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{User, UserId};
@@ -25,14 +24,9 @@ pub enum ViewProfileError {
 }
 
 /// Shows the profile: the subscriber's phone, e-mail and registration time.
+#[derive(Debug)]
 pub struct ViewProfile {
     users: Arc<dyn UserRepository>,
-}
-
-impl fmt::Debug for ViewProfile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ViewProfile")
-    }
 }
 
 impl ViewProfile {

@@ -1,6 +1,5 @@
 //! GET `/accounts/{number}/readings?limit&before`: a linked account's readings, newest first.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -34,15 +33,10 @@ pub enum ReadingHistoryError {
 }
 
 /// A page of a linked account's readings.
+#[derive(Debug)]
 pub struct ReadingHistory {
     accounts: Arc<dyn AccountRepository>,
     readings: Arc<dyn ReadingRepository>,
-}
-
-impl fmt::Debug for ReadingHistory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ReadingHistory")
-    }
 }
 
 impl ReadingHistory {

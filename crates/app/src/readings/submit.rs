@@ -2,7 +2,6 @@
 //! an earlier period under the utility's rules, and build the [`Reading`] to store. It stores
 //! nothing: the callers store what they prepared, all or none.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -45,18 +44,12 @@ pub enum PrepareReadingError {
 }
 
 /// Assesses a new reading and builds it, with its id, consumption and warnings.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct PrepareReading {
     readings: Arc<dyn ReadingRepository>,
     random: Arc<dyn Random>,
     calendar: UtilityCalendar,
     policy: ReadingPolicy,
-}
-
-impl fmt::Debug for PrepareReading {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PrepareReading")
-    }
 }
 
 impl PrepareReading {

@@ -3,7 +3,6 @@
 //! never replaces the subscriber's own reading, can't poison the base of the next readings with
 //! an implausible value, and is limited per meter and per client network (`security.md`).
 
-use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -108,6 +107,7 @@ fn network_limit_key(ip: IpAddr) -> String {
 }
 
 /// Takes a reading from anyone who knows the meter's number.
+#[derive(Debug)]
 pub struct SubmitAnonymousReading {
     meters: Arc<dyn MeterRepository>,
     readings: Arc<dyn ReadingRepository>,
@@ -116,12 +116,6 @@ pub struct SubmitAnonymousReading {
     prepare: PrepareReading,
     policy: ReadingPolicy,
     limits: Limits,
-}
-
-impl fmt::Debug for SubmitAnonymousReading {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SubmitAnonymousReading")
-    }
 }
 
 impl SubmitAnonymousReading {

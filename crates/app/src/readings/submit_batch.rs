@@ -3,7 +3,6 @@
 //! nothing.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{
@@ -57,17 +56,12 @@ pub enum SubmitReadingsError {
 }
 
 /// Takes the readings of a linked account's meters, all or none.
+#[derive(Debug)]
 pub struct SubmitReadings {
     accounts: Arc<dyn AccountRepository>,
     readings: Arc<dyn ReadingRepository>,
     clock: Arc<dyn Clock>,
     prepare: PrepareReading,
-}
-
-impl fmt::Debug for SubmitReadings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SubmitReadings")
-    }
 }
 
 /// The list must name at least one meter, and each at most once.

@@ -3,7 +3,6 @@
 //! reason and time, shown in the subscriber's history as voided, and the period is free for a
 //! new reading.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{MeterNumber, Period, Reading, VoidReason, Voided};
@@ -31,15 +30,10 @@ pub enum VoidReadingError {
 }
 
 /// Voids a meter's reading of a period.
+#[derive(Debug)]
 pub struct VoidReading {
     readings: Arc<dyn ReadingRepository>,
     clock: Arc<dyn Clock>,
-}
-
-impl fmt::Debug for VoidReading {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("VoidReading")
-    }
 }
 
 impl VoidReading {

@@ -1,6 +1,5 @@
 //! `vodokanal import-registry FILE`: loads the billing system's registry.
 
-use std::fmt;
 use std::sync::Arc;
 
 use tracing::{info, warn};
@@ -67,14 +66,9 @@ pub enum ImportRegistryError {
 ///
 /// The source yields the data rows only: it reads and checks the header itself (a missing or
 /// wrong header is its `SourceError::Fatal`).
+#[derive(Debug)]
 pub struct ImportRegistry {
     store: Arc<dyn RegistryStore>,
-}
-
-impl fmt::Debug for ImportRegistry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ImportRegistry")
-    }
 }
 
 /// How reading a batch ended.
@@ -204,6 +198,7 @@ mod tests {
     use async_trait::async_trait;
 
     /// A registry file as a list of rows.
+    #[derive(Debug)]
     struct VecSource(VecDeque<Result<RawRow, SourceError>>);
 
     #[async_trait]

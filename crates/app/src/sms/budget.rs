@@ -5,7 +5,6 @@
 //! (under [`HOURLY_WARNED_KEY`] or [`DAILY_WARNED_KEY`], at most one per window), and only the
 //! one that counted it writes the line.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -31,20 +30,11 @@ pub enum BudgetError {
 }
 
 /// The hourly and daily SMS budgets over the attempt counter.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SmsBudget {
     counter: Arc<dyn AttemptCounter>,
     hourly: Limit,
     daily: Limit,
-}
-
-impl fmt::Debug for SmsBudget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmsBudget")
-            .field("hourly", &self.hourly)
-            .field("daily", &self.daily)
-            .finish_non_exhaustive()
-    }
 }
 
 /// 80% of `max`, rounded up, at least 1.

@@ -4,7 +4,6 @@
 //! message until the code expires); then it is given up. `vodokanal serve` runs it every
 //! second; nothing a subscriber does waits for it.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -60,19 +59,12 @@ pub struct Delivered {
 }
 
 /// Delivers the outbox's due messages.
+#[derive(Debug)]
 pub struct DeliverSms {
     outbox: Arc<dyn SmsOutbox>,
     sms: Arc<dyn SmsGateway>,
     clock: Arc<dyn Clock>,
     policy: DeliveryPolicy,
-}
-
-impl fmt::Debug for DeliverSms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeliverSms")
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
 }
 
 impl DeliverSms {

@@ -1,7 +1,6 @@
 //! POST `/visit-requests`: book a technician's visit on a day after today, within the contact
 //! center's working hours.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -44,6 +43,7 @@ pub enum BookVisitError {
 }
 
 /// Books a visit for one of the caller's accounts.
+#[derive(Debug)]
 pub struct BookVisit {
     accounts: Arc<dyn AccountRepository>,
     visits: Arc<dyn VisitRequestRepository>,
@@ -51,12 +51,6 @@ pub struct BookVisit {
     clock: Arc<dyn Clock>,
     calendar: UtilityCalendar,
     working_hours: WorkingHours,
-}
-
-impl fmt::Debug for BookVisit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BookVisit")
-    }
 }
 
 impl BookVisit {

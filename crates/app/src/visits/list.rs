@@ -1,6 +1,5 @@
 //! GET `/visit-requests`: the caller's own visit requests.
 
-use std::fmt;
 use std::sync::Arc;
 
 use vodokanal_domain::{UserId, VisitRequest};
@@ -20,14 +19,9 @@ pub enum ListVisitsError {
 }
 
 /// The caller's visit requests, newest first.
+#[derive(Debug)]
 pub struct ListVisits {
     visits: Arc<dyn VisitRequestRepository>,
-}
-
-impl fmt::Debug for ListVisits {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ListVisits")
-    }
 }
 
 impl ListVisits {

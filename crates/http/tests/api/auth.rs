@@ -300,6 +300,7 @@ async fn the_profile_can_be_seen_changed_and_deleted() {
 }
 
 /// A gateway that answers with the outcomes it is given, in order, then is down.
+#[derive(Debug)]
 struct Scripted(Mutex<VecDeque<Result<(), SmsError>>>);
 
 #[async_trait]
@@ -318,6 +319,7 @@ impl SmsGateway for Scripted {
     }
 }
 
+#[derive(Debug)]
 struct Later(chrono::DateTime<chrono::Utc>);
 
 impl Clock for Later {

@@ -38,6 +38,7 @@ pub const PHONE: &str = "+79109845003";
 pub const EMAIL: &str = "abonent@example.ru";
 pub const PASSWORD: &str = "kapel-vody-42";
 
+#[derive(Debug)]
 pub struct FixedClock(pub DateTime<Utc>);
 
 impl Clock for FixedClock {
@@ -47,6 +48,7 @@ impl Clock for FixedClock {
 }
 
 /// Ids and tokens from a counter; the code is always 123456.
+#[derive(Debug)]
 pub struct CountingRandom(AtomicU8);
 
 impl Default for CountingRandom {
@@ -69,6 +71,7 @@ impl Random for CountingRandom {
 
 /// A hasher that keeps the password in clear behind a prefix: fast, and enough to tell right
 /// from wrong.
+#[derive(Debug)]
 pub struct PlainHasher;
 
 #[async_trait]
@@ -98,7 +101,7 @@ impl PasswordHasher for PlainHasher {
 }
 
 /// Keeps every SMS.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Outbox(pub Mutex<Vec<(String, String)>>);
 
 #[async_trait]
@@ -119,6 +122,7 @@ impl SmsGateway for Outbox {
 
 /// The sandbox provider: a notification's body is the provider's payment id, `forged` is
 /// untrusted, `refund` is irrelevant; every payment reports success.
+#[derive(Debug)]
 pub struct FakeProvider {
     pub down: AtomicBool,
     pub created: Mutex<Vec<(String, Money)>>,
@@ -171,7 +175,7 @@ impl PaymentProvider for FakeProvider {
 }
 
 /// The database's ping, switchable.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Health {
     pub down: AtomicBool,
 }

@@ -181,7 +181,7 @@ async fn an_invalid_key_is_422() {
 }
 
 /// A provider that holds every payment until `go`, telling `entered` when one arrives.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct HeldProvider {
     entered: Notify,
     go: Notify,
@@ -308,6 +308,7 @@ async fn a_claim_left_by_a_dead_process_is_taken_over_after_its_lease() {
 }
 
 /// The idempotency store, except that storing an answer apart from its work always fails.
+#[derive(Debug)]
 struct NoSeparateAnswers(Arc<dyn IdempotencyStore>);
 
 #[async_trait]

@@ -191,6 +191,7 @@ async fn the_document_and_the_router_serve_the_same_routes() {
     }
 }
 
+#[derive(Debug)]
 struct SlowHealth;
 
 #[async_trait::async_trait]

@@ -8,8 +8,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::json;
 use vodokanal_app::ports::Limit;
-use vodokanal_auth::{Argon2Hasher, HashWorkers, HasherPool};
 use vodokanal_http::HttpConfig;
+use vodokanal_system::{Argon2Hasher, HashWorkers, HasherPool};
 
 use crate::harness::{Answer, App, PASSWORD, PHONE, settings};
 

@@ -18,10 +18,10 @@ use chrono::TimeDelta;
 use ipnet::IpNet;
 use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
-use vodokanal_auth::HasherPool;
 use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_http::HttpConfig;
 use vodokanal_payments::YooKassaConfig;
+use vodokanal_system::HasherPool;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
 use crate::listener::ListenerLimits;

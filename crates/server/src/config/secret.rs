@@ -194,7 +194,7 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use vodokanal_auth::OsRandom;
+    use vodokanal_system::OsRandom;
 
     use super::*;
 

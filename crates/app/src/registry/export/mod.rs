@@ -1,8 +1,7 @@
 //! The exports to the billing system: `vodokanal export readings|payments|visit-requests`.
 //!
-//! Each streams its repository's `export` into an [`ExportSink`](crate::ports::ExportSink)
-//! row by row (never holding the whole export): a header row, one row per item, then
-//! `finish()`. The columns of each export are documented on it and kept stable: the billing
+//! Each streams its repository's `export` into an [`ExportSink`] row by row (never holding the
+//! whole export): a header row, one row per item, then `finish()`. The columns of each export are documented on it and kept stable: the billing
 //! system reads them by position. Fields are formatted as the contract writes them: money as
 //! roubles with two decimals, readings as cubic metres with three, instants RFC 3339 in UTC
 //! (`2026-11-16T09:00:00Z`), dates `YYYY-MM-DD`, times `HH:MM`, and an empty field for
@@ -19,6 +18,36 @@ pub use visit_requests::{
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::StoreError;
+use crate::ports::{ExportSink, SinkError};
+
+/// A row type of an export: its columns and its fields, in order.
+trait ExportRow {
+    /// The header.
+    const COLUMNS: &'static [&'static str];
+    fn fields(&self) -> Vec<String>;
+}
+
+/// Writes the header into `sink`, then (the store asked only once it is written) one row per
+/// item that `rows` streams, then `finish()`. Returns the number of rows written (the header
+/// not counted). A store failure stops the export before `finish()`.
+async fn export<R: ExportRow, E: From<StoreError> + From<SinkError>>(
+    sink: &mut dyn ExportSink,
+    rows: impl FnOnce() -> BoxStream<'static, Result<R, StoreError>>,
+) -> Result<u64, E> {
+    sink.write_row(&header(R::COLUMNS)).await?;
+    let mut rows = rows();
+    let mut written = 0_u64;
+    while let Some(row) = rows.next().await {
+        sink.write_row(&row?.fields()).await?;
+        written += 1;
+    }
+    sink.finish().await?;
+    Ok(written)
+}
 
 /// An instant as RFC 3339 in UTC, to the second.
 fn instant(at: DateTime<Utc>) -> String {

@@ -1,13 +1,11 @@
 //! `vodokanal export payments --from D --to D`.
 
-use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::StreamExt;
 use vodokanal_domain::{Payment, UtilityCalendar};
 
-use super::{header, instant, optional};
+use super::{ExportRow, export, instant, optional};
 use crate::ports::{ExportSink, PaymentRepository, SinkError};
 use crate::{Settings, StoreError};
 
@@ -51,15 +49,10 @@ pub enum ExportPaymentsError {
 /// `purpose` and `status` as their codes (`water`, `succeeded`), `amount` in roubles with two
 /// decimals, instants RFC 3339 UTC, `paid_at` and `provider_payment_id` empty when unknown.
 /// Returns the number of payments written (the header not counted).
+#[derive(Debug)]
 pub struct ExportPayments {
     payments: Arc<dyn PaymentRepository>,
     calendar: UtilityCalendar,
-}
-
-impl fmt::Debug for ExportPayments {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExportPayments")
-    }
 }
 
 impl ExportPayments {
@@ -84,30 +77,26 @@ impl ExportPayments {
             self.calendar.end_of_day(day)
         });
         let end = self.calendar.end_of_day(to);
-        sink.write_row(&header(&COLUMNS)).await?;
-        let mut stream = self.payments.export(start, end);
-        let mut rows = 0_u64;
-        while let Some(payment) = stream.next().await {
-            sink.write_row(&fields(&payment?)).await?;
-            rows += 1;
-        }
-        sink.finish().await?;
-        Ok(rows)
+        export(sink, || self.payments.export(start, end)).await
     }
 }
 
-fn fields(payment: &Payment) -> Vec<String> {
-    vec![
-        payment.id.to_string(),
-        payment.account_number.to_string(),
-        payment.purpose.code().to_owned(),
-        payment.amount.to_string(),
-        payment.status.code().to_owned(),
-        instant(payment.created_at),
-        optional(payment.paid_at.map(instant)),
-        payment.provider.clone(),
-        optional(payment.provider_payment_id.as_deref()),
-    ]
+impl ExportRow for Payment {
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
+
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.account_number.to_string(),
+            self.purpose.code().to_owned(),
+            self.amount.to_string(),
+            self.status.code().to_owned(),
+            instant(self.created_at),
+            optional(self.paid_at.map(instant)),
+            self.provider.clone(),
+            optional(self.provider_payment_id.as_deref()),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -117,7 +106,7 @@ mod tests {
     use crate::ports::{MockExportSink, MockPaymentRepository};
     use crate::registry::export::test_sink::{VecSink, row};
     use crate::testing::now;
-    use futures::stream;
+    use futures::{StreamExt, stream};
     use mockall::predicate::eq;
     use vodokanal_domain::{PaymentId, PaymentPurpose, PaymentStatus};
 

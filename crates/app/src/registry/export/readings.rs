@@ -1,12 +1,10 @@
 //! `vodokanal export readings --period YYYY-MM`.
 
-use std::fmt;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use vodokanal_domain::{Period, Reading};
 
-use super::{header, instant, optional};
+use super::{ExportRow, export, instant, optional};
 use crate::StoreError;
 use crate::ports::{ExportSink, ReadingRepository, SinkError};
 
@@ -46,14 +44,9 @@ pub enum ExportReadingsError {
 /// empty when unknown, `submitted_at` RFC 3339 UTC, `source` `cabinet` or `anonymous`, and the
 /// name and phone (E.164) given with an anonymous reading (empty for the cabinet's). Returns the
 /// number of readings written (the header not counted).
+#[derive(Debug)]
 pub struct ExportReadings {
     readings: Arc<dyn ReadingRepository>,
-}
-
-impl fmt::Debug for ExportReadings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExportReadings")
-    }
 }
 
 impl ExportReadings {
@@ -66,32 +59,28 @@ impl ExportReadings {
         command: ExportReadingsCommand,
         sink: &mut dyn ExportSink,
     ) -> Result<u64, ExportReadingsError> {
-        sink.write_row(&header(&COLUMNS)).await?;
-        let mut stream = self.readings.export(command.period);
-        let mut rows = 0_u64;
-        while let Some(reading) = stream.next().await {
-            sink.write_row(&fields(&reading?)).await?;
-            rows += 1;
-        }
-        sink.finish().await?;
-        Ok(rows)
+        export(sink, || self.readings.export(command.period)).await
     }
 }
 
-fn fields(reading: &Reading) -> Vec<String> {
-    let submitter = reading.submitter.as_ref();
-    vec![
-        reading.account_number.to_string(),
-        reading.meter_number.to_string(),
-        reading.period.to_string(),
-        reading.value.to_string(),
-        optional(reading.previous_value),
-        optional(reading.consumption),
-        instant(reading.submitted_at),
-        reading.source.code().to_owned(),
-        optional(submitter.map(|s| s.full_name.as_str())),
-        optional(submitter.map(|s| s.phone.as_str())),
-    ]
+impl ExportRow for Reading {
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
+
+    fn fields(&self) -> Vec<String> {
+        let submitter = self.submitter.as_ref();
+        vec![
+            self.account_number.to_string(),
+            self.meter_number.to_string(),
+            self.period.to_string(),
+            self.value.to_string(),
+            optional(self.previous_value),
+            optional(self.consumption),
+            instant(self.submitted_at),
+            self.source.code().to_owned(),
+            optional(submitter.map(|s| s.full_name.as_str())),
+            optional(submitter.map(|s| s.phone.as_str())),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -100,7 +89,7 @@ mod tests {
     use crate::ports::{MockExportSink, MockReadingRepository};
     use crate::registry::export::test_sink::{VecSink, row};
     use crate::testing::{account_number, meter_number, now, phone, user_id};
-    use futures::stream;
+    use futures::{StreamExt, stream};
     use mockall::predicate::eq;
     use vodokanal_domain::{AnonymousSubmitter, ReadingId, ReadingSource};
 

@@ -1,12 +1,10 @@
 //! `vodokanal export visit-requests [--status new]`.
 
-use std::fmt;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use vodokanal_domain::{VisitRequest, VisitStatus};
 
-use super::{header, instant, optional};
+use super::{ExportRow, export, instant, optional};
 use crate::StoreError;
 use crate::ports::{ExportSink, SinkError, VisitRequestRepository};
 
@@ -46,14 +44,9 @@ pub enum ExportVisitRequestsError {
 /// `visit_date` `YYYY-MM-DD`, `visit_time` `HH:MM` (local), `created_at` RFC 3339 UTC, and
 /// `meter_number` and `notes` empty when not given. Returns the number of requests written (the
 /// header not counted).
+#[derive(Debug)]
 pub struct ExportVisitRequests {
     visits: Arc<dyn VisitRequestRepository>,
-}
-
-impl fmt::Debug for ExportVisitRequests {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ExportVisitRequests")
-    }
 }
 
 impl ExportVisitRequests {
@@ -66,31 +59,27 @@ impl ExportVisitRequests {
         command: ExportVisitRequestsCommand,
         sink: &mut dyn ExportSink,
     ) -> Result<u64, ExportVisitRequestsError> {
-        sink.write_row(&header(&COLUMNS)).await?;
-        let mut stream = self.visits.export(command.status);
-        let mut rows = 0_u64;
-        while let Some(request) = stream.next().await {
-            sink.write_row(&fields(&request?)).await?;
-            rows += 1;
-        }
-        sink.finish().await?;
-        Ok(rows)
+        export(sink, || self.visits.export(command.status)).await
     }
 }
 
-fn fields(request: &VisitRequest) -> Vec<String> {
-    vec![
-        request.id.to_string(),
-        request.kind.code().to_owned(),
-        request.account_number.to_string(),
-        optional(request.meter_number.as_ref()),
-        request.phone.to_string(),
-        request.slot.date().format("%Y-%m-%d").to_string(),
-        request.slot.time().format("%H:%M").to_string(),
-        optional(request.notes.as_ref()),
-        request.status.code().to_owned(),
-        instant(request.created_at),
-    ]
+impl ExportRow for VisitRequest {
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
+
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.kind.code().to_owned(),
+            self.account_number.to_string(),
+            optional(self.meter_number.as_ref()),
+            self.phone.to_string(),
+            self.slot.date().format("%Y-%m-%d").to_string(),
+            self.slot.time().format("%H:%M").to_string(),
+            optional(self.notes.as_ref()),
+            self.status.code().to_owned(),
+            instant(self.created_at),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -100,7 +89,7 @@ mod tests {
     use crate::registry::export::test_sink::{VecSink, row};
     use crate::testing::{account_number, meter_number, now, phone, user_id};
     use chrono::{NaiveDate, NaiveTime};
-    use futures::stream;
+    use futures::{StreamExt, stream};
     use mockall::predicate::eq;
     use vodokanal_domain::{VisitKind, VisitRequestId, VisitSlot};
 

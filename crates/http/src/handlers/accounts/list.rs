@@ -26,8 +26,8 @@ pub async fn list_accounts(
 ) -> Result<JsonResponse, Problem> {
     let views = state
         .use_cases
-        .list_accounts
-        .execute(ListAccountsCommand {
+        .account_views
+        .list(ListAccountsCommand {
             user_id: user.user_id,
         })
         .await?;

@@ -29,8 +29,8 @@ pub async fn view_account(
 ) -> Result<JsonResponse, Problem> {
     let view = state
         .use_cases
-        .view_account
-        .execute(ViewAccountCommand {
+        .account_views
+        .view(ViewAccountCommand {
             user_id: user.user_id,
             number,
         })
