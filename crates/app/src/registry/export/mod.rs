@@ -1,11 +1,11 @@
 //! The exports to the billing system: `vodokanal export readings|payments|visit-requests`.
 //!
 //! Each streams its repository's `export` into an [`ExportSink`] row by row (never holding the
-//! whole export): a header row, one row per item, then `finish()`. The columns of each export are documented on it and kept stable: the billing
-//! system reads them by position. Fields are formatted as the contract writes them: money as
-//! roubles with two decimals, readings as cubic metres with three, instants RFC 3339 in UTC
-//! (`2026-11-16T09:00:00Z`), dates `YYYY-MM-DD`, times `HH:MM`, and an empty field for
-//! nothing.
+//! whole export): a header row, one row per item, then `finish()`. The columns of each export are
+//! documented on it and kept stable: the billing system reads them by position. Fields are
+//! formatted as the contract writes them: money as roubles with two decimals, readings as cubic
+//! metres with three, instants RFC 3339 in UTC (`2026-11-16T09:00:00Z`), dates `YYYY-MM-DD`, times
+//! `HH:MM`, and an empty field for nothing.
 
 mod payments;
 mod readings;
