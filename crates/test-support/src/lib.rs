@@ -196,6 +196,7 @@ macro_rules! for_each_contract {
                 an_empty_upsert_counts_nothing,
                 the_same_rows_twice_update_to_the_same_state,
                 a_known_account_with_a_new_meter_is_updated,
+                an_address_with_a_backslash_and_a_tab_is_kept,
                 a_meter_changes_with_the_registry,
                 a_later_registry_without_an_account_keeps_it,
                 a_meter_listed_under_another_account_moves,
