@@ -65,8 +65,9 @@ impl ListAccounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, holders, label, linked, views};
+    use crate::accounts::view::fixtures::{expected_view, holders, label, linked, views};
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
+    use crate::testing::down;
     use crate::testing::user_id;
 
     fn list(accounts: MockAccountRepository, views: AccountViews) -> ListAccounts {

@@ -150,6 +150,7 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{amount, payment};
     use crate::ports::{MockPaymentProvider, MockPaymentRepository, ProviderError, ProviderReport};
+    use crate::testing::down;
     use crate::testing::{self, now};
     use mockall::predicate::eq;
     use vodokanal_domain::PaymentId;
@@ -298,12 +299,12 @@ mod tests {
             .expect_settle()
             .with(eq(id(1)), eq(Outcome::Canceled))
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         payments
             .expect_settle()
             .with(eq(id(2)), eq(Outcome::Canceled))
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         payments
             .expect_settle()
             .with(eq(id(3)), eq(Outcome::Canceled))
@@ -486,7 +487,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .returning(|_, _, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _, _| Err(down()));
         let outcome = use_case(payments, MockPaymentProvider::new())
             .execute(command())
             .await;
