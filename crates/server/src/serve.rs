@@ -326,10 +326,10 @@ mod tests {
     use std::sync::Arc;
 
     use async_trait::async_trait;
-    use chrono::{DateTime, TimeDelta, Utc};
+    use chrono::TimeDelta;
     use tokio::sync::Notify;
     use vodokanal_app::ports::{
-        Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRepository,
+        CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRepository,
         PaymentRequest, ProviderError, ProviderReport,
     };
     use vodokanal_domain::{Payment, PaymentPurpose, PaymentStatus};
@@ -337,17 +337,10 @@ mod tests {
     use vodokanal_test_support::builders::{
         account_number, money, now, payment_id, registry_account,
     };
+    use vodokanal_test_support::fakes::FixedClock;
     use vodokanal_test_support::memory::in_memory_stores;
 
     use super::*;
-
-    struct Stopped;
-
-    impl Clock for Stopped {
-        fn now(&self) -> DateTime<Utc> {
-            now()
-        }
-    }
 
     /// A provider whose `report` never answers, and says when it was asked.
     #[derive(Default)]
@@ -410,7 +403,7 @@ mod tests {
             Arc::new(ReconcilePayments::new(
                 payments,
                 provider,
-                Arc::new(Stopped),
+                Arc::new(FixedClock::default()),
             )),
             TimeDelta::minutes(10),
             Duration::from_secs(3600),
@@ -492,7 +485,7 @@ mod tests {
         let handle = tokio::spawn(purge_in_background(
             Arc::new(PurgeExpired::new(
                 stores.housekeeping.clone(),
-                Arc::new(Stopped),
+                Arc::new(FixedClock::default()),
                 &Settings::default(),
             )),
             Duration::from_secs(3600),
@@ -589,7 +582,7 @@ mod tests {
             Arc::new(DeliverSms::new(
                 stores.outbox.clone(),
                 gateway.clone(),
-                Arc::new(Stopped),
+                Arc::new(FixedClock::default()),
                 DeliveryPolicy::default(),
             )),
             Duration::from_secs(3600),

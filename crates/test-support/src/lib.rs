@@ -1,5 +1,6 @@
 //! What every store is tested with: the [`Stores`] bundle of store ports, in-memory fakes of
-//! them ([`memory`]), builders of domain values ([`builders`]), and the store contract suite
+//! them ([`memory`]), fakes of the clock, randomness, hasher, SMS gateway and payment provider
+//! ([`fakes`]), builders of domain values ([`builders`]), and the store contract suite
 //! ([`contract`]) that the in-memory fake, SQLite and PostgreSQL all run, through
 //! [`store_contract_tests!`].
 //!
@@ -49,6 +50,7 @@
 
 pub mod builders;
 pub mod contract;
+pub mod fakes;
 pub mod memory;
 
 pub use vodokanal_app::Stores;
