@@ -492,31 +492,29 @@ mod tests {
         assert_eq!(outcome, Err(ConfirmPasswordResetError::Hash(failed)));
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_code_lookup_is_reported() {
-        let outcome = Ports::default().finds(Err(down())).run().await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
-    }
+    /// What the ports expect up to the step that fails.
+    type Step = fn(Ports) -> Ports;
 
     #[tokio::test]
-    async fn a_store_down_at_the_user_lookup_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(pending())))
-            .consumes(Ok(true))
-            .user(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_replacing_the_password_is_reported() {
-        let outcome = Ports::default()
-            .right_code()
-            .hashes(Ok(new_hash()))
-            .replaces(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("code lookup", |p| p.finds(Err(down()))),
+            ("user lookup", |p| {
+                p.finds(Ok(Some(pending())))
+                    .consumes(Ok(true))
+                    .user(Err(down()))
+            }),
+            ("replace", |p| {
+                p.right_code().hashes(Ok(new_hash())).replaces(Err(down()))
+            }),
+        ];
+        for (step, expecting) in steps {
+            let outcome = expecting(Ports::default()).run().await;
+            assert_eq!(
+                outcome,
+                Err(ConfirmPasswordResetError::Store(down())),
+                "{step}"
+            );
+        }
     }
 }

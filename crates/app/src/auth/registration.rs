@@ -654,12 +654,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_down_at_the_code_lookup_is_reported() {
-        let outcome = Ports::default().finds(Err(down())).run().await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
-
-    #[tokio::test]
     async fn a_code_gone_before_its_try_is_counted_is_invalid() {
         let mut ports = Ports::default().counts_try(Ok(0));
         ports
@@ -673,47 +667,40 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_when_counting_the_try_is_reported() {
-        let mut ports = Ports::default().counts_try(Err(down()));
-        ports
-            .codes
-            .codes
-            .expect_find()
-            .return_const(Ok(Some(pending())));
-        let outcome = ports.run().await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
+    /// What the ports expect up to the step that fails.
+    type Step = fn(Ports) -> Ports;
 
     #[tokio::test]
-    async fn a_store_down_when_consuming_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(pending())))
-            .consumes(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_creating_the_user_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(pending())))
-            .consumes(Ok(true))
-            .hashes(Ok(new_hash()))
-            .creates_user(Err(CreateUserError::Store(down())))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_creating_the_session_is_reported() {
-        let outcome = Ports::default()
-            .up_to_the_user()
-            .creates_session(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 5] = [
+            ("code lookup", |p| p.finds(Err(down()))),
+            ("try count", |mut p| {
+                p.codes
+                    .codes
+                    .expect_find()
+                    .return_const(Ok(Some(pending())));
+                p.counts_try(Err(down()))
+            }),
+            ("consume", |p| {
+                p.finds(Ok(Some(pending()))).consumes(Err(down()))
+            }),
+            ("user", |p| {
+                p.finds(Ok(Some(pending())))
+                    .consumes(Ok(true))
+                    .hashes(Ok(new_hash()))
+                    .creates_user(Err(CreateUserError::Store(down())))
+            }),
+            ("session", |p| {
+                p.up_to_the_user().creates_session(Err(down()))
+            }),
+        ];
+        for (step, expecting) in steps {
+            let outcome = expecting(Ports::default()).run().await;
+            assert_eq!(
+                outcome,
+                Err(ConfirmRegistrationError::Store(down())),
+                "{step}"
+            );
+        }
     }
 }
