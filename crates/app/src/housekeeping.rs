@@ -63,6 +63,7 @@ mod tests {
     use super::*;
     use crate::ports::MockHousekeeping;
     use crate::testing;
+    use crate::testing::down;
 
     fn purge(outcome: Result<Purged, StoreError>) -> PurgeExpired {
         let mut store = MockHousekeeping::new();
@@ -97,7 +98,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         assert_eq!(purge(Err(down.clone())).execute().await, Err(down));
     }
 

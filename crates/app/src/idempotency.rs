@@ -277,6 +277,7 @@ mod tests {
     use super::*;
     use crate::ports::{MockClock, MockIdempotencyStore};
     use crate::testing;
+    use crate::testing::down;
     use chrono::{DateTime, Utc};
     use mockall::predicate::eq;
 
@@ -358,7 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_failure_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let outcome = with_claim(Err(down.clone()))
             .begin(&record_key(), b"{}")
             .await;

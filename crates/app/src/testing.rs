@@ -3,17 +3,26 @@
     clippy::missing_panics_doc,
     reason = "test fixtures panic on a broken fixture"
 )]
+#![expect(
+    clippy::return_self_not_must_use,
+    reason = "the builders' expectations are checked when the mocks drop"
+)]
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use mockall::predicate::eq;
 use vodokanal_domain::{
-    Account, AccountNumber, Consent, Email, Meter, MeterNumber, MeterService, PasswordHash, Phone,
-    User, UserId,
+    Account, AccountNumber, CodePurpose, Consent, Email, Meter, MeterNumber, MeterService,
+    PasswordHash, PendingCode, Phone, User, UserId,
 };
 
-use crate::StoreError;
-use crate::ports::{AttemptCounter, Limit, LimitState, MockClock, MockRandom};
+use crate::auth::send_code::{BUDGET_KEY, SendCode};
+use crate::ports::{
+    AttemptCounter, Limit, LimitState, MockAttemptCounter, MockClock, MockCodeRepository,
+    MockRandom, MockSmsOutbox, NewSms, SmsPurpose,
+};
+use crate::{Settings, StoreError};
 
 /// 2026-11-16T09:00:00Z: Monday 16 November, 12:00 in Moscow.
 pub fn now() -> DateTime<Utc> {
@@ -92,6 +101,133 @@ pub fn account() -> Account {
             service: MeterService::ColdWater,
             verification_due: None,
         }],
+    }
+}
+
+/// What every store test here fails with: the store did not answer.
+pub fn down() -> StoreError {
+    StoreError::Unavailable("down".into())
+}
+
+/// The per-phone limit's key of [`phone`].
+pub const PHONE_KEY: &str = "sms:phone:+79109845003";
+
+/// The SMS of a code for [`phone`] with no client address, queued now for 10 minutes.
+pub fn code_sms(text: &str, purpose: SmsPurpose) -> NewSms {
+    NewSms {
+        phone: phone(),
+        text: text.to_owned(),
+        purpose,
+        client_ip: None,
+        created_at: now(),
+        expires_at: now() + TimeDelta::seconds(600),
+    }
+}
+
+/// The mocks a one-time code goes through (the pending codes, the SMS outbox, the attempt
+/// counter), each method adding what a test expects of them, for [`phone`].
+#[derive(Debug, Default)]
+pub struct CodePorts {
+    pub codes: MockCodeRepository,
+    pub outbox: MockSmsOutbox,
+    pub counter: MockAttemptCounter,
+}
+
+impl CodePorts {
+    /// No code waits for the phone.
+    pub fn nothing_pending(mut self) -> Self {
+        self.codes.expect_find().returning(|_, _| Ok(None));
+        self
+    }
+
+    /// The lookup of the phone's code of `purpose`, and when one waits, the count of this try.
+    pub fn finds(
+        mut self,
+        purpose: CodePurpose,
+        found: Result<Option<PendingCode>, StoreError>,
+    ) -> Self {
+        if let Ok(Some(code)) = &found {
+            let tries = code.failed_attempts + 1;
+            self = self.counts_try(purpose, Ok(tries));
+        }
+        self.codes
+            .expect_find()
+            .with(eq(phone()), eq(purpose))
+            .times(1)
+            .return_const(found);
+        self
+    }
+
+    pub fn counts_try(mut self, purpose: CodePurpose, outcome: Result<u32, StoreError>) -> Self {
+        self.codes
+            .expect_record_try()
+            .with(eq(phone()), eq(purpose))
+            .times(1)
+            .return_const(outcome);
+        self
+    }
+
+    pub fn consumes(mut self, purpose: CodePurpose, outcome: Result<bool, StoreError>) -> Self {
+        self.codes
+            .expect_consume()
+            .with(eq(phone()), eq(purpose))
+            .times(1)
+            .return_const(outcome);
+        self
+    }
+
+    /// One acquire of the limit under `key`, at [`now`], answering `state`.
+    pub fn limit(mut self, key: &'static str, limit: Limit, state: LimitState) -> Self {
+        self.counter
+            .expect_acquire()
+            .withf(move |k, l, at| k == key && *l == limit && *at == now())
+            .times(1)
+            .return_const(Ok(state));
+        self
+    }
+
+    /// The budgets' other reads (the daily window, the 80% marks) find room.
+    pub fn budget_reads_allow(mut self) -> Self {
+        self.counter
+            .expect_check()
+            .withf(|k, _, at| k == BUDGET_KEY && *at == now())
+            .return_const(Ok(LimitState::Allowed));
+        self
+    }
+
+    /// The per-phone limit and the budgets allow a send without a client address.
+    pub fn limits_allow(self) -> Self {
+        let limits = Settings::default().limits;
+        self.limit(PHONE_KEY, limits.sms_per_phone, LimitState::Allowed)
+            .limit(BUDGET_KEY, limits.sms_budget, LimitState::Allowed)
+            .budget_reads_allow()
+    }
+
+    /// The code and its message are stored in one call.
+    pub fn queues(
+        mut self,
+        code: impl Fn(&PendingCode) -> bool + Send + 'static,
+        message: Option<NewSms>,
+        outcome: Result<(), StoreError>,
+    ) -> Self {
+        self.outbox
+            .expect_store_code()
+            .withf(move |p, m| code(p) && *m == message)
+            .times(1)
+            .return_const(outcome);
+        self
+    }
+
+    /// `SendCode` on these ports, the stopped clock and the fixed randomness.
+    pub fn send_code(self) -> SendCode {
+        SendCode::new(
+            Arc::new(self.codes),
+            Arc::new(self.outbox),
+            Arc::new(self.counter),
+            clock(),
+            random(),
+            &Settings::default(),
+        )
     }
 }
 

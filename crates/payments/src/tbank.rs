@@ -393,6 +393,7 @@ impl PaymentProvider for TBankProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vodokanal_test_support::fakes::FixedClock;
 
     /// The request example of the documentation: `DATA` and `Receipt` are left out.
     #[test]
@@ -467,15 +468,6 @@ mod tests {
         assert_eq!(payment_method(PaymentMode::FullPayment), "full_payment");
     }
 
-    #[derive(Debug)]
-    struct Never;
-
-    impl Clock for Never {
-        fn now(&self) -> chrono::DateTime<chrono::Utc> {
-            chrono::DateTime::UNIX_EPOCH
-        }
-    }
-
     #[test]
     fn the_password_never_shows() {
         let config = TBankConfig {
@@ -487,7 +479,8 @@ mod tests {
             http: HttpPolicy::default(),
         };
         assert!(!format!("{config:?}").contains("Dfsfh56dgKl"));
-        let provider = TBankProvider::new(config, Arc::new(Never)).unwrap();
+        let provider =
+            TBankProvider::new(config, Arc::new(FixedClock(chrono::DateTime::UNIX_EPOCH))).unwrap();
         assert!(!format!("{provider:?}").contains("Dfsfh56dgKl"));
     }
 }

@@ -5,32 +5,21 @@ mod common;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use common::{
     answer, at, bodies, impatient, late, notification, payment_id, policy, request, with_email,
     with_phone,
 };
 use serde_json::{Map, Value, json};
-use vodokanal_app::ports::{
-    Clock, NotificationError, PaymentProvider, ProviderError, ProviderReport,
-};
+use vodokanal_app::ports::{NotificationError, PaymentProvider, ProviderError, ProviderReport};
 use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_domain::Outcome;
 use vodokanal_payments::{HttpPolicy, TBankConfig, TBankProvider, tbank_token};
+use vodokanal_test_support::fakes::FixedClock;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TERMINAL: &str = "1321054611234DEMO";
 const PASSWORD: &str = "Dfsfh56dgKl";
-
-#[derive(Debug)]
-struct Stopped;
-
-impl Clock for Stopped {
-    fn now(&self) -> DateTime<Utc> {
-        at("2026-11-16T09:00:00Z")
-    }
-}
 
 fn config_without_server() -> TBankConfig {
     TBankConfig {
@@ -52,7 +41,7 @@ fn config(server: &MockServer, http: HttpPolicy) -> TBankConfig {
 }
 
 fn tbank(server: &MockServer) -> TBankProvider {
-    TBankProvider::new(config(server, policy()), Arc::new(Stopped)).unwrap()
+    TBankProvider::new(config(server, policy()), Arc::new(FixedClock::default())).unwrap()
 }
 
 /// The documented `Init` reply.
@@ -183,7 +172,11 @@ async fn a_5xx_every_time_or_a_timeout_is_unavailable() {
 
     let server = MockServer::start().await;
     answer(&server, "POST", "/v2/Init", late(initialized()), 3).await;
-    let provider = TBankProvider::new(config(&server, impatient()), Arc::new(Stopped)).unwrap();
+    let provider = TBankProvider::new(
+        config(&server, impatient()),
+        Arc::new(FixedClock::default()),
+    )
+    .unwrap();
     assert_eq!(
         provider.create(&request()).await,
         Err(ProviderError::Unavailable(
@@ -414,7 +407,7 @@ fn offline() -> TBankProvider {
             notification_url: None,
             ..config_without_server()
         },
-        Arc::new(Stopped),
+        Arc::new(FixedClock::default()),
     )
     .unwrap()
 }

@@ -278,10 +278,10 @@ mod tests {
     use std::sync::Arc;
 
     use async_trait::async_trait;
-    use chrono::{DateTime, TimeDelta, Utc};
+    use chrono::TimeDelta;
     use tokio::sync::Notify;
     use vodokanal_app::ports::{
-        Clock, CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
+        CreatedPayment, Notification, NotificationError, PaymentProvider, PaymentRequest,
         ProviderError, ProviderReport, SmsGateway,
     };
     use vodokanal_app::{Services, Stores};
@@ -291,18 +291,10 @@ mod tests {
     use vodokanal_test_support::builders::{
         account_number, money, now, payment_id, registry_account,
     };
+    use vodokanal_test_support::fakes::FixedClock;
     use vodokanal_test_support::memory::in_memory_stores;
 
     use super::*;
-
-    #[derive(Debug)]
-    struct Stopped;
-
-    impl Clock for Stopped {
-        fn now(&self) -> DateTime<Utc> {
-            now()
-        }
-    }
 
     /// A provider whose `report` never answers, and says when it was asked.
     #[derive(Debug, Default)]
@@ -344,14 +336,14 @@ mod tests {
         }
     }
 
-    /// The use cases on `stores`, `provider` and `sms`, with the clock [`Stopped`].
+    /// The use cases on `stores`, `provider` and `sms`, with a [`FixedClock`].
     fn use_cases(
         stores: &Stores,
         provider: Arc<dyn PaymentProvider>,
         sms: Arc<dyn SmsGateway>,
     ) -> Arc<UseCases> {
         let services = Services {
-            clock: Arc::new(Stopped),
+            clock: Arc::new(FixedClock::default()),
             random: Arc::new(OsRandom),
             hasher: Arc::new(Argon2Hasher::new(HashWorkers::start(HasherPool {
                 workers: 1,

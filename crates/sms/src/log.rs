@@ -115,18 +115,7 @@ impl SmsGateway for LogSmsGateway {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
-
-    #[derive(Debug)]
-    struct FixedClock;
-
-    impl Clock for FixedClock {
-        fn now(&self) -> DateTime<Utc> {
-            DateTime::parse_from_rfc3339("2026-11-16T09:00:00Z")
-                .unwrap()
-                .with_timezone(&Utc)
-        }
-    }
+    use vodokanal_test_support::fakes::FixedClock;
 
     fn phone(text: &str) -> MobilePhone {
         text.parse().unwrap()
@@ -137,7 +126,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("outbox.jsonl");
         std::fs::write(&path, "{\"earlier\":true}\n").unwrap();
-        let gateway = LogSmsGateway::with_outbox(&path, Arc::new(FixedClock))
+        let gateway = LogSmsGateway::with_outbox(&path, Arc::new(FixedClock::default()))
             .await
             .unwrap();
 
@@ -169,7 +158,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("outbox.jsonl");
         let gateway = Arc::new(
-            LogSmsGateway::with_outbox(&path, Arc::new(FixedClock))
+            LogSmsGateway::with_outbox(&path, Arc::new(FixedClock::default()))
                 .await
                 .unwrap(),
         );
@@ -199,7 +188,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_an_outbox_a_message_is_only_logged() {
-        let gateway = LogSmsGateway::new(Arc::new(FixedClock));
+        let gateway = LogSmsGateway::new(Arc::new(FixedClock::default()));
         gateway
             .send(&phone("+79109845003"), "Код: 123456", None)
             .await
@@ -210,9 +199,11 @@ mod tests {
     #[tokio::test]
     async fn an_outbox_in_a_missing_folder_fails_at_start_up() {
         let dir = tempfile::tempdir().unwrap();
-        let outcome =
-            LogSmsGateway::with_outbox(&dir.path().join("no/such/outbox"), Arc::new(FixedClock))
-                .await;
+        let outcome = LogSmsGateway::with_outbox(
+            &dir.path().join("no/such/outbox"),
+            Arc::new(FixedClock::default()),
+        )
+        .await;
         assert!(outcome.is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! What every store is tested with: the [`Stores`] bundle of store ports, in-memory fakes of
-//! them ([`memory`]), builders of domain values ([`builders`]), and the store contract suite
+//! them ([`memory`]), fakes of the clock, randomness, hasher, SMS gateway and payment provider
+//! ([`fakes`]), builders of domain values ([`builders`]), and the store contract suite
 //! ([`contract`]) that the in-memory fake, SQLite and PostgreSQL all run, through
 //! [`store_contract_tests!`].
 //!
@@ -49,6 +50,7 @@
 
 pub mod builders;
 pub mod contract;
+pub mod fakes;
 pub mod memory;
 
 pub use vodokanal_app::Stores;
@@ -196,6 +198,7 @@ macro_rules! for_each_contract {
                 an_empty_upsert_counts_nothing,
                 the_same_rows_twice_update_to_the_same_state,
                 a_known_account_with_a_new_meter_is_updated,
+                an_address_with_a_backslash_and_a_tab_is_kept,
                 a_meter_changes_with_the_registry,
                 a_later_registry_without_an_account_keeps_it,
                 a_meter_listed_under_another_account_moves,

@@ -194,8 +194,9 @@ impl LinkAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, holders, label, views};
+    use crate::accounts::view::fixtures::{expected_view, holders, label, views};
     use crate::ports::{Limit, MockAccountRepository, MockAttemptCounter};
+    use crate::testing::down;
     use crate::testing::{account, account_number, clock, now, user_id};
     use mockall::predicate::eq;
 

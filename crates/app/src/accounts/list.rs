@@ -37,8 +37,9 @@ mod tests {
 
     use super::*;
     use crate::Settings;
-    use crate::accounts::view::fixtures::{down, expected_view, label, linked, over, views};
+    use crate::accounts::view::fixtures::{expected_view, label, linked, over, views};
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
+    use crate::testing::down;
     use crate::testing::user_id;
 
     #[tokio::test]

@@ -73,8 +73,9 @@ impl RelabelAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, expected_view, holders, label, linked, views};
+    use crate::accounts::view::fixtures::{expected_view, holders, label, linked, views};
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
+    use crate::testing::down;
     use crate::testing::{account_number, user_id};
 
     fn relabel(accounts: MockAccountRepository) -> RelabelAccount {

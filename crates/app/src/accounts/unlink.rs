@@ -51,6 +51,7 @@ impl UnlinkAccount {
 mod tests {
     use super::*;
     use crate::ports::MockAccountRepository;
+    use crate::testing::down;
     use crate::testing::{account_number, user_id};
 
     fn unlink(outcome: Result<bool, StoreError>) -> UnlinkAccount {
@@ -85,7 +86,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_store_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         assert_eq!(
             unlink(Err(down.clone())).execute(command()).await,
             Err(UnlinkAccountError::Store(down))

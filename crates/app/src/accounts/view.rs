@@ -153,10 +153,10 @@ pub(crate) mod fixtures {
         Account, Label, LinkedAccount, Meter, MeterNumber, MeterService, Money, Reading,
     };
 
+    use crate::Settings;
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::readings::fixtures::reading;
     use crate::testing::{account, account_number, meter_number, now, user_id};
-    use crate::{Settings, StoreError};
 
     use super::{AccountView, AccountViews, LastReading};
 
@@ -270,10 +270,6 @@ pub(crate) mod fixtures {
             other_holders: 0,
         }
     }
-
-    pub fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
-    }
 }
 
 #[cfg(test)]
@@ -282,6 +278,7 @@ mod tests {
     use super::*;
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::readings::fixtures::reading;
+    use crate::testing::down;
     use crate::testing::{account, account_number, meter_number, user_id};
     use chrono::{DateTime, Utc};
 

@@ -72,6 +72,7 @@ mod tests {
     use super::*;
     use crate::ports::MockSessionRepository;
     use crate::testing;
+    use crate::testing::down;
     use chrono::TimeDelta;
     use mockall::predicate::eq;
     use vodokanal_domain::Session;
@@ -145,10 +146,7 @@ mod tests {
     #[tokio::test]
     async fn an_expired_session_is_unauthorized_even_when_revoking_fails() {
         let mut sessions = finding(Ok(Some(session(-TimeDelta::days(1)))));
-        sessions
-            .expect_revoke()
-            .times(1)
-            .return_const(Err(StoreError::Unavailable("down".into())));
+        sessions.expect_revoke().times(1).return_const(Err(down()));
         assert_eq!(
             authenticate(sessions).await,
             Err(AuthenticateError::Unauthorized)
@@ -157,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let sessions = finding(Err(down.clone()));
         assert_eq!(
             authenticate(sessions).await,

@@ -272,6 +272,7 @@ mod tests {
         MockAttemptCounter, MockPasswordHasher, MockSessionRepository, MockUserRepository,
     };
     use crate::testing;
+    use crate::testing::down;
     use mockall::predicate::eq;
     use vodokanal_domain::Session;
 
@@ -281,10 +282,6 @@ mod tests {
     const PHONE_KEY: &str = "login:+79109845003";
     const NET_KEY: &str = "login:ip:203.0.113.7";
     const PASSWORD: &str = "мой старый пароль";
-
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
-    }
 
     fn new_hash() -> PasswordHash {
         PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3".into())

@@ -41,6 +41,7 @@ impl Logout {
 mod tests {
     use super::*;
     use crate::ports::MockSessionRepository;
+    use crate::testing::down;
     use mockall::predicate::eq;
 
     const DIGEST: TokenDigest = TokenDigest([3; 32]);
@@ -65,7 +66,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let outcome = logout(Err(down.clone()))
             .execute(LogoutCommand { session: DIGEST })
             .await;

@@ -167,18 +167,12 @@ mod tests {
     use super::*;
     use crate::auth::secrets::code_digest;
     use crate::auth::send_code::BUDGET_KEY;
-    use crate::ports::{
-        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher, MockSmsOutbox,
-        MockUserRepository,
-    };
-    use crate::testing;
+    use crate::ports::{LimitState, MockPasswordHasher, MockUserRepository, SmsPurpose};
+    use crate::testing::down;
+    use crate::testing::{self, CodePorts};
     use chrono::TimeDelta;
     use mockall::predicate::eq;
     use vodokanal_domain::{PasswordHash, PendingCode, User};
-
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
-    }
 
     // ----- request -----
 
@@ -204,28 +198,14 @@ mod tests {
         Arc::new(users)
     }
 
-    fn send_code(
-        codes: MockCodeRepository,
-        outbox: MockSmsOutbox,
-        counter: MockAttemptCounter,
-    ) -> SendCode {
-        SendCode::new(
-            Arc::new(codes),
-            Arc::new(outbox),
-            Arc::new(counter),
-            testing::clock(),
-            testing::random(),
-            &Settings::default(),
-        )
-    }
-
-    fn no_code_waiting() -> MockCodeRepository {
-        let mut codes = MockCodeRepository::new();
-        codes
+    fn no_code_waiting() -> CodePorts {
+        let mut ports = CodePorts::default();
+        ports
+            .codes
             .expect_find()
             .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
             .return_const(Ok(None));
-        codes
+        ports
     }
 
     #[tokio::test]
@@ -236,56 +216,38 @@ mod tests {
             CodePurpose::PasswordReset,
             &OneTimeCode::from_number(123_456),
         );
-        let mut outbox = MockSmsOutbox::new();
-        outbox
-            .expect_store_code()
-            .withf(move |p, m| {
-                p.purpose == CodePurpose::PasswordReset
-                    && p.digest == Some(digest)
-                    && m.as_ref().is_some_and(|m| {
-                        m.text == "Код для восстановления пароля: 123456. Никому не сообщайте его."
-                            && m.phone == testing::phone()
-                    })
-            })
-            .times(1)
-            .return_const(Ok(()));
-        let mut counter = MockAttemptCounter::new();
-        counter
-            .expect_acquire()
-            .times(2)
-            .return_const(Ok(LimitState::Allowed));
-        counter.expect_check().return_const(Ok(LimitState::Allowed));
-        let use_case = RequestPasswordReset::new(
-            users_finding(Ok(Some(testing::user()))),
-            send_code(no_code_waiting(), outbox, counter),
+        let sms = testing::code_sms(
+            "Код для восстановления пароля: 123456. Никому не сообщайте его.",
+            SmsPurpose::PasswordReset,
         );
+        let ports = no_code_waiting().limits_allow().queues(
+            move |p| p.purpose == CodePurpose::PasswordReset && p.digest == Some(digest),
+            Some(sms),
+            Ok(()),
+        );
+        let use_case =
+            RequestPasswordReset::new(users_finding(Ok(Some(testing::user()))), ports.send_code());
         assert_eq!(use_case.execute(request()).await, Ok(ANSWER));
     }
 
     #[tokio::test]
     async fn an_unknown_phone_gets_the_same_answer_no_sms_and_a_decoy_for_the_pause() {
-        let mut outbox = MockSmsOutbox::new();
-        outbox
-            .expect_store_code()
-            .withf(|p, m| p.digest.is_none() && p.sent_at == testing::now() && m.is_none())
-            .times(1)
-            .return_const(Ok(()));
-        let mut counter = MockAttemptCounter::new();
-        counter
-            .expect_acquire()
-            .withf(|key, _, _| key == "sms:phone:+79109845003")
-            .times(1)
-            .return_const(Ok(LimitState::Allowed));
-        counter
+        let limit = Settings::default().limits.sms_per_phone;
+        let mut ports = no_code_waiting()
+            .limit(testing::PHONE_KEY, limit, LimitState::Allowed)
+            .queues(
+                |p| p.digest.is_none() && p.sent_at == testing::now(),
+                None,
+                Ok(()),
+            );
+        ports
+            .counter
             .expect_check()
             .withf(|key, _, _| key == BUDGET_KEY)
             .times(2)
             .return_const(Ok(LimitState::Allowed));
         // No SMS is queued: the decoy is stored without a message.
-        let use_case = RequestPasswordReset::new(
-            users_finding(Ok(None)),
-            send_code(no_code_waiting(), outbox, counter),
-        );
+        let use_case = RequestPasswordReset::new(users_finding(Ok(None)), ports.send_code());
         assert_eq!(use_case.execute(request()).await, Ok(ANSWER));
     }
 
@@ -299,12 +261,9 @@ mod tests {
             testing::now() - TimeDelta::seconds(100),
             &CodePolicy::default(),
         );
-        let mut codes = MockCodeRepository::new();
-        codes.expect_find().return_const(Ok(Some(decoy)));
-        let use_case = RequestPasswordReset::new(
-            users_finding(Ok(None)),
-            send_code(codes, MockSmsOutbox::new(), MockAttemptCounter::new()),
-        );
+        let mut ports = CodePorts::default();
+        ports.codes.expect_find().return_const(Ok(Some(decoy)));
+        let use_case = RequestPasswordReset::new(users_finding(Ok(None)), ports.send_code());
         assert_eq!(
             use_case.execute(request()).await,
             Err(RequestPasswordResetError::Send(SendCodeError::TooSoon {
@@ -315,14 +274,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_at_the_phone_lookup_is_reported() {
-        let use_case = RequestPasswordReset::new(
-            users_finding(Err(down())),
-            send_code(
-                MockCodeRepository::new(),
-                MockSmsOutbox::new(),
-                MockAttemptCounter::new(),
-            ),
-        );
+        let use_case =
+            RequestPasswordReset::new(users_finding(Err(down())), CodePorts::default().send_code());
         assert_eq!(
             use_case.execute(request()).await,
             Err(RequestPasswordResetError::Store(down()))
@@ -369,41 +322,19 @@ mod tests {
 
     #[derive(Default)]
     struct Ports {
-        codes: MockCodeRepository,
+        codes: CodePorts,
         users: MockUserRepository,
         hasher: MockPasswordHasher,
     }
 
     impl Ports {
-        /// The code lookup, and when a code waits, the count of this try.
         fn finds(mut self, found: Result<Option<PendingCode>, StoreError>) -> Self {
-            if let Ok(Some(code)) = &found {
-                let tries = code.failed_attempts + 1;
-                self = self.counts_try(Ok(tries));
-            }
-            self.codes
-                .expect_find()
-                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
-                .times(1)
-                .return_const(found);
-            self
-        }
-
-        fn counts_try(mut self, outcome: Result<u32, StoreError>) -> Self {
-            self.codes
-                .expect_record_try()
-                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
-                .times(1)
-                .return_const(outcome);
+            self.codes = self.codes.finds(CodePurpose::PasswordReset, found);
             self
         }
 
         fn consumes(mut self, outcome: Result<bool, StoreError>) -> Self {
-            self.codes
-                .expect_consume()
-                .with(eq(testing::phone()), eq(CodePurpose::PasswordReset))
-                .times(1)
-                .return_const(outcome);
+            self.codes = self.codes.consumes(CodePurpose::PasswordReset, outcome);
             self
         }
 
@@ -444,7 +375,7 @@ mod tests {
 
         async fn run(self) -> Result<(), ConfirmPasswordResetError> {
             ConfirmPasswordReset::new(
-                Arc::new(self.codes),
+                Arc::new(self.codes.codes),
                 Arc::new(self.users),
                 Arc::new(self.hasher),
                 testing::clock(),
@@ -549,31 +480,29 @@ mod tests {
         assert_eq!(outcome, Err(ConfirmPasswordResetError::Hash(failed)));
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_code_lookup_is_reported() {
-        let outcome = Ports::default().finds(Err(down())).run().await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
-    }
+    /// What the ports expect up to the step that fails.
+    type Step = fn(Ports) -> Ports;
 
     #[tokio::test]
-    async fn a_store_down_at_the_user_lookup_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(pending())))
-            .consumes(Ok(true))
-            .user(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_replacing_the_password_is_reported() {
-        let outcome = Ports::default()
-            .right_code()
-            .hashes(Ok(new_hash()))
-            .replaces(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmPasswordResetError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("code lookup", |p| p.finds(Err(down()))),
+            ("user lookup", |p| {
+                p.finds(Ok(Some(pending())))
+                    .consumes(Ok(true))
+                    .user(Err(down()))
+            }),
+            ("replace", |p| {
+                p.right_code().hashes(Ok(new_hash())).replaces(Err(down()))
+            }),
+        ];
+        for (step, expecting) in steps {
+            let outcome = expecting(Ports::default()).run().await;
+            assert_eq!(
+                outcome,
+                Err(ConfirmPasswordResetError::Store(down())),
+                "{step}"
+            );
+        }
     }
 }

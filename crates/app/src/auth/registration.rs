@@ -230,18 +230,12 @@ impl ConfirmRegistration {
 mod tests {
     use super::*;
     use crate::auth::secrets::{code_digest, new_session_token, token_digest};
-    use crate::ports::{
-        LimitState, MockAttemptCounter, MockCodeRepository, MockPasswordHasher,
-        MockSessionRepository, MockSmsOutbox, MockUserRepository,
-    };
-    use crate::testing;
+    use crate::ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository, SmsPurpose};
+    use crate::testing::down;
+    use crate::testing::{self, CodePorts};
     use chrono::{DateTime, Utc};
     use mockall::predicate::eq;
     use vodokanal_domain::{PasswordHash, PendingCode, Session};
-
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
-    }
 
     // ----- request -----
 
@@ -270,40 +264,12 @@ mod tests {
         text: &'static str,
         stored: impl Fn(&PendingCode) -> bool + Send + 'static,
     ) -> SendCode {
-        let mut codes = MockCodeRepository::new();
-        codes.expect_find().return_const(Ok(None));
-        let mut outbox = MockSmsOutbox::new();
-        outbox
-            .expect_store_code()
-            .withf(move |p, m| stored(p) && m.as_ref().is_some_and(|m| m.text == text))
-            .times(1)
-            .return_const(Ok(()));
-        let mut counter = MockAttemptCounter::new();
-        counter
-            .expect_acquire()
-            .times(2)
-            .return_const(Ok(LimitState::Allowed));
-        counter.expect_check().return_const(Ok(LimitState::Allowed));
-        SendCode::new(
-            Arc::new(codes),
-            Arc::new(outbox),
-            Arc::new(counter),
-            testing::clock(),
-            testing::random(),
-            &Settings::default(),
-        )
-    }
-
-    /// A `SendCode` that must not be used.
-    fn unused_send_code() -> SendCode {
-        SendCode::new(
-            Arc::new(MockCodeRepository::new()),
-            Arc::new(MockSmsOutbox::new()),
-            Arc::new(MockAttemptCounter::new()),
-            testing::clock(),
-            testing::random(),
-            &Settings::default(),
-        )
+        let sms = testing::code_sms(text, SmsPurpose::Registration);
+        CodePorts::default()
+            .nothing_pending()
+            .limits_allow()
+            .queues(stored, Some(sms), Ok(()))
+            .send_code()
     }
 
     const ANSWER: CodeRequested = CodeRequested {
@@ -335,8 +301,10 @@ mod tests {
 
     #[tokio::test]
     async fn without_consent_nothing_is_sent() {
-        let use_case =
-            RequestRegistration::new(Arc::new(MockUserRepository::new()), unused_send_code());
+        let use_case = RequestRegistration::new(
+            Arc::new(MockUserRepository::new()),
+            CodePorts::default().send_code(),
+        );
         assert_eq!(
             use_case.execute(request(false)).await,
             Err(RequestRegistrationError::ConsentRequired)
@@ -345,7 +313,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_send_is_reported_as_is() {
-        let mut codes = MockCodeRepository::new();
+        let mut ports = CodePorts::default();
         let recent = PendingCode::new(
             testing::phone(),
             CodePurpose::Registration,
@@ -354,16 +322,9 @@ mod tests {
             testing::now() - TimeDelta::seconds(30),
             &CodePolicy::default(),
         );
-        codes.expect_find().return_const(Ok(Some(recent)));
-        let send_code = SendCode::new(
-            Arc::new(codes),
-            Arc::new(MockSmsOutbox::new()),
-            Arc::new(MockAttemptCounter::new()),
-            testing::clock(),
-            testing::random(),
-            &Settings::default(),
-        );
-        let use_case = RequestRegistration::new(Arc::new(users_finding(Ok(None))), send_code);
+        ports.codes.expect_find().return_const(Ok(Some(recent)));
+        let use_case =
+            RequestRegistration::new(Arc::new(users_finding(Ok(None))), ports.send_code());
         assert_eq!(
             use_case.execute(request(true)).await,
             Err(RequestRegistrationError::Send(SendCodeError::TooSoon {
@@ -374,8 +335,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_at_the_phone_lookup_is_reported() {
-        let use_case =
-            RequestRegistration::new(Arc::new(users_finding(Err(down()))), unused_send_code());
+        let use_case = RequestRegistration::new(
+            Arc::new(users_finding(Err(down()))),
+            CodePorts::default().send_code(),
+        );
         assert_eq!(
             use_case.execute(request(true)).await,
             Err(RequestRegistrationError::Store(down()))
@@ -440,42 +403,25 @@ mod tests {
 
     #[derive(Default)]
     struct Ports {
-        codes: MockCodeRepository,
+        codes: CodePorts,
         users: MockUserRepository,
         sessions: MockSessionRepository,
         hasher: MockPasswordHasher,
     }
 
     impl Ports {
-        /// The code lookup, and when a code waits, the count of this try.
         fn finds(mut self, found: Result<Option<PendingCode>, StoreError>) -> Self {
-            if let Ok(Some(code)) = &found {
-                let tries = code.failed_attempts + 1;
-                self = self.counts_try(Ok(tries));
-            }
-            self.codes
-                .expect_find()
-                .with(eq(testing::phone()), eq(CodePurpose::Registration))
-                .times(1)
-                .return_const(found);
+            self.codes = self.codes.finds(CodePurpose::Registration, found);
             self
         }
 
         fn counts_try(mut self, outcome: Result<u32, StoreError>) -> Self {
-            self.codes
-                .expect_record_try()
-                .with(eq(testing::phone()), eq(CodePurpose::Registration))
-                .times(1)
-                .return_const(outcome);
+            self.codes = self.codes.counts_try(CodePurpose::Registration, outcome);
             self
         }
 
         fn consumes(mut self, outcome: Result<bool, StoreError>) -> Self {
-            self.codes
-                .expect_consume()
-                .with(eq(testing::phone()), eq(CodePurpose::Registration))
-                .times(1)
-                .return_const(outcome);
+            self.codes = self.codes.consumes(CodePurpose::Registration, outcome);
             self
         }
 
@@ -523,7 +469,7 @@ mod tests {
 
         async fn run(self) -> Result<SignedIn, ConfirmRegistrationError> {
             ConfirmRegistration::new(
-                Arc::new(self.codes),
+                Arc::new(self.codes.codes),
                 Arc::new(self.users),
                 Arc::new(self.sessions),
                 Arc::new(self.hasher),
@@ -696,58 +642,53 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_down_at_the_code_lookup_is_reported() {
-        let outcome = Ports::default().finds(Err(down())).run().await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
-
-    #[tokio::test]
     async fn a_code_gone_before_its_try_is_counted_is_invalid() {
         let mut ports = Ports::default().counts_try(Ok(0));
-        ports.codes.expect_find().return_const(Ok(Some(pending())));
+        ports
+            .codes
+            .codes
+            .expect_find()
+            .return_const(Ok(Some(pending())));
         assert_eq!(
             ports.run().await,
             Err(ConfirmRegistrationError::CodeInvalid)
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_when_counting_the_try_is_reported() {
-        let mut ports = Ports::default().counts_try(Err(down()));
-        ports.codes.expect_find().return_const(Ok(Some(pending())));
-        let outcome = ports.run().await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
+    /// What the ports expect up to the step that fails.
+    type Step = fn(Ports) -> Ports;
 
     #[tokio::test]
-    async fn a_store_down_when_consuming_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(pending())))
-            .consumes(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_creating_the_user_is_reported() {
-        let outcome = Ports::default()
-            .finds(Ok(Some(pending())))
-            .consumes(Ok(true))
-            .hashes(Ok(new_hash()))
-            .creates_user(Err(CreateUserError::Store(down())))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_creating_the_session_is_reported() {
-        let outcome = Ports::default()
-            .up_to_the_user()
-            .creates_session(Err(down()))
-            .run()
-            .await;
-        assert_eq!(outcome, Err(ConfirmRegistrationError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 5] = [
+            ("code lookup", |p| p.finds(Err(down()))),
+            ("try count", |mut p| {
+                p.codes
+                    .codes
+                    .expect_find()
+                    .return_const(Ok(Some(pending())));
+                p.counts_try(Err(down()))
+            }),
+            ("consume", |p| {
+                p.finds(Ok(Some(pending()))).consumes(Err(down()))
+            }),
+            ("user", |p| {
+                p.finds(Ok(Some(pending())))
+                    .consumes(Ok(true))
+                    .hashes(Ok(new_hash()))
+                    .creates_user(Err(CreateUserError::Store(down())))
+            }),
+            ("session", |p| {
+                p.up_to_the_user().creates_session(Err(down()))
+            }),
+        ];
+        for (step, expecting) in steps {
+            let outcome = expecting(Ports::default()).run().await;
+            assert_eq!(
+                outcome,
+                Err(ConfirmRegistrationError::Store(down())),
+                "{step}"
+            );
+        }
     }
 }

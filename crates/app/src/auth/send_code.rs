@@ -221,11 +221,10 @@ impl SendCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockAttemptCounter, MockCodeRepository, MockSmsOutbox};
-    use crate::testing;
+    use crate::testing::down;
+    use crate::testing::{self, CodePorts, PHONE_KEY};
     use mockall::predicate::eq;
 
-    const PHONE_KEY: &str = "sms:phone:+79109845003";
     const IP_KEY: &str = "sms:ip:203.0.113.7";
 
     fn ip() -> IpAddr {
@@ -262,80 +261,16 @@ mod tests {
     /// The message of `text` for the test's phone and address, due now.
     fn message(text: &str, purpose: SmsPurpose) -> NewSms {
         NewSms {
-            phone: testing::phone(),
-            text: text.to_owned(),
-            purpose,
             client_ip: Some(ip()),
-            created_at: testing::now(),
-            expires_at: expires_at(),
+            ..testing::code_sms(text, purpose)
         }
     }
 
-    #[derive(Default)]
-    struct Ports {
-        codes: MockCodeRepository,
-        outbox: MockSmsOutbox,
-        counter: MockAttemptCounter,
-    }
-
-    impl Ports {
-        /// No code waits for the phone.
-        fn nothing_pending(mut self) -> Self {
-            self.codes.expect_find().returning(|_, _| Ok(None));
-            self
-        }
-
-        fn limit(mut self, key: &'static str, limit: Limit, state: LimitState) -> Self {
-            self.counter
-                .expect_acquire()
-                .withf(move |k, l, at| k == key && *l == limit && *at == testing::now())
-                .times(1)
-                .return_const(Ok(state));
-            self
-        }
-
-        /// The budgets' other reads (the daily window, the 80% marks) find room.
-        fn budget_reads_allow(mut self) -> Self {
-            self.counter
-                .expect_check()
-                .withf(|k, _, at| k == BUDGET_KEY && *at == testing::now())
-                .return_const(Ok(LimitState::Allowed));
-            self
-        }
-
-        /// The per-phone, per-IP limits and the budgets allow a send.
-        fn limits_allow(self) -> Self {
-            self.limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
-                .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
-                .limit(BUDGET_KEY, limits().sms_budget, LimitState::Allowed)
-                .budget_reads_allow()
-        }
-
-        /// The code and its message are stored in one call.
-        fn queues(
-            mut self,
-            code: impl Fn(&PendingCode) -> bool + Send + 'static,
-            message: Option<NewSms>,
-            outcome: Result<(), StoreError>,
-        ) -> Self {
-            self.outbox
-                .expect_store_code()
-                .withf(move |p, m| code(p) && *m == message)
-                .times(1)
-                .return_const(outcome);
-            self
-        }
-
-        fn build(self) -> SendCode {
-            SendCode::new(
-                Arc::new(self.codes),
-                Arc::new(self.outbox),
-                Arc::new(self.counter),
-                testing::clock(),
-                testing::random(),
-                &Settings::default(),
-            )
-        }
+    /// The per-phone, per-IP limits and the budgets allow a send.
+    fn allowed() -> CodePorts {
+        CodePorts::default()
+            .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
+            .limits_allow()
     }
 
     const REGISTRATION_TEXT: &str =
@@ -358,10 +293,6 @@ mod tests {
         )
     }
 
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
-    }
-
     #[tokio::test]
     async fn a_registration_code_is_stored_as_a_digest_with_its_message_in_one_call() {
         let code = OneTimeCode::from_number(123_456);
@@ -371,9 +302,8 @@ mod tests {
             CodePurpose::Registration,
             &code,
         );
-        let use_case = Ports::default()
+        let use_case = allowed()
             .nothing_pending()
-            .limits_allow()
             .queues(
                 move |p| {
                     p.phone == testing::phone()
@@ -387,7 +317,7 @@ mod tests {
                 Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
                 Ok(()),
             )
-            .build();
+            .send_code();
         assert_eq!(use_case.execute(registration()).await, Ok(ANSWER));
     }
 
@@ -400,7 +330,7 @@ mod tests {
             CodePurpose::PasswordReset,
             &code,
         );
-        let mut ports = Ports::default().limits_allow();
+        let mut ports = allowed();
         ports
             .codes
             .expect_find()
@@ -417,7 +347,7 @@ mod tests {
                 Some(message(RESET_TEXT, SmsPurpose::PasswordReset)),
                 Ok(()),
             )
-            .build();
+            .send_code();
         let outcome = use_case
             .execute(SendCodeCommand {
                 purpose: CodePurpose::PasswordReset,
@@ -429,7 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_client_address_no_per_ip_limit_is_counted() {
-        let use_case = Ports::default()
+        let use_case = CodePorts::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(BUDGET_KEY, limits().sms_budget, LimitState::Allowed)
@@ -442,7 +372,7 @@ mod tests {
                 }),
                 Ok(()),
             )
-            .build();
+            .send_code();
         let outcome = use_case
             .execute(SendCodeCommand {
                 client_ip: None,
@@ -454,13 +384,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_code_within_the_resend_pause_is_refused_with_the_time_left() {
-        let mut ports = Ports::default();
+        let mut ports = CodePorts::default();
         ports
             .codes
             .expect_find()
             .times(1)
             .returning(|_, _| Ok(Some(pending_sent_ago(60))));
-        let outcome = ports.build().execute(registration()).await;
+        let outcome = ports.send_code().execute(registration()).await;
         assert_eq!(
             outcome,
             Err(SendCodeError::TooSoon {
@@ -471,7 +401,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_code_older_than_the_pause_does_not_block_a_new_one() {
-        let mut ports = Ports::default().limits_allow().queues(
+        let mut ports = allowed().queues(
             |p| p.sent_at == testing::now(),
             Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
             Ok(()),
@@ -480,12 +410,12 @@ mod tests {
             .codes
             .expect_find()
             .returning(|_, _| Ok(Some(pending_sent_ago(180))));
-        assert!(ports.build().execute(registration()).await.is_ok());
+        assert!(ports.send_code().execute(registration()).await.is_ok());
     }
 
     #[tokio::test]
     async fn too_many_codes_for_the_phone_are_refused_before_anything_else_is_counted() {
-        let use_case = Ports::default()
+        let use_case = CodePorts::default()
             .nothing_pending()
             .limit(
                 PHONE_KEY,
@@ -494,7 +424,7 @@ mod tests {
                     retry_after: TimeDelta::hours(3),
                 },
             )
-            .build();
+            .send_code();
         assert_eq!(
             use_case.execute(registration()).await,
             Err(SendCodeError::TooManyRequests {
@@ -505,7 +435,7 @@ mod tests {
 
     #[tokio::test]
     async fn too_many_codes_from_the_address_are_refused_before_the_budget_is_spent() {
-        let use_case = Ports::default()
+        let use_case = CodePorts::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(
@@ -515,7 +445,7 @@ mod tests {
                     retry_after: TimeDelta::minutes(20),
                 },
             )
-            .build();
+            .send_code();
         assert_eq!(
             use_case.execute(registration()).await,
             Err(SendCodeError::TooManyRequests {
@@ -526,7 +456,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_exhausted_hourly_budget_stops_sending() {
-        let use_case = Ports::default()
+        let use_case = CodePorts::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
@@ -537,7 +467,7 @@ mod tests {
                     retry_after: TimeDelta::minutes(7),
                 },
             )
-            .build();
+            .send_code();
         assert_eq!(
             use_case.execute(registration()).await,
             Err(SendCodeError::BudgetExhausted {
@@ -548,7 +478,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_exhausted_daily_budget_stops_sending_and_takes_back_the_hourly_count() {
-        let mut ports = Ports::default()
+        let mut ports = CodePorts::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
@@ -572,7 +502,7 @@ mod tests {
             .times(1)
             .return_const(Ok(()));
         assert_eq!(
-            ports.build().execute(registration()).await,
+            ports.send_code().execute(registration()).await,
             Err(SendCodeError::BudgetExhausted {
                 retry_after: TimeDelta::hours(5)
             })
@@ -581,15 +511,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_registered_phone_gets_the_recovery_hint_and_a_decoy_that_confirms_nothing() {
-        let use_case = Ports::default()
+        let use_case = allowed()
             .nothing_pending()
-            .limits_allow()
             .queues(
                 |p| p.digest.is_none() && p.email.is_none() && p.sent_at == testing::now(),
                 Some(message(ALREADY_REGISTERED_TEXT, SmsPurpose::Registration)),
                 Ok(()),
             )
-            .build();
+            .send_code();
         assert_eq!(
             use_case.execute(command(Delivery::AlreadyRegistered)).await,
             Ok(ANSWER)
@@ -598,7 +527,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_silent_decoy_queues_nothing_and_only_checks_the_budgets() {
-        let mut ports = Ports::default()
+        let mut ports = CodePorts::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
@@ -616,14 +545,14 @@ mod tests {
                 .return_const(Ok(LimitState::Allowed));
         }
         assert_eq!(
-            ports.build().execute(command(Delivery::Silent)).await,
+            ports.send_code().execute(command(Delivery::Silent)).await,
             Ok(ANSWER)
         );
     }
 
     #[tokio::test]
     async fn a_silent_decoy_is_refused_like_a_send_when_a_budget_is_spent() {
-        let mut ports = Ports::default()
+        let mut ports = CodePorts::default()
             .nothing_pending()
             .limit(PHONE_KEY, limits().sms_per_phone, LimitState::Allowed)
             .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed);
@@ -635,7 +564,7 @@ mod tests {
                 retry_after: TimeDelta::minutes(1),
             }));
         assert_eq!(
-            ports.build().execute(command(Delivery::Silent)).await,
+            ports.send_code().execute(command(Delivery::Silent)).await,
             Err(SendCodeError::BudgetExhausted {
                 retry_after: TimeDelta::minutes(1)
             })
@@ -644,35 +573,34 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_at_the_lookup_is_reported() {
-        let mut ports = Ports::default();
+        let mut ports = CodePorts::default();
         ports.codes.expect_find().return_const(Err(down()));
         assert_eq!(
-            ports.build().execute(registration()).await,
+            ports.send_code().execute(registration()).await,
             Err(SendCodeError::Store(down()))
         );
     }
 
     #[tokio::test]
     async fn a_counter_down_is_reported() {
-        let mut ports = Ports::default().nothing_pending();
+        let mut ports = CodePorts::default().nothing_pending();
         ports.counter.expect_acquire().return_const(Err(down()));
         assert_eq!(
-            ports.build().execute(registration()).await,
+            ports.send_code().execute(registration()).await,
             Err(SendCodeError::Store(down()))
         );
     }
 
     #[tokio::test]
     async fn a_store_down_when_queueing_is_reported() {
-        let use_case = Ports::default()
+        let use_case = allowed()
             .nothing_pending()
-            .limits_allow()
             .queues(
                 |_| true,
                 Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
                 Err(down()),
             )
-            .build();
+            .send_code();
         assert_eq!(
             use_case.execute(registration()).await,
             Err(SendCodeError::Store(down()))

@@ -59,6 +59,7 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::payment;
     use crate::ports::{MockAccountRepository, MockPaymentRepository};
+    use crate::testing::down;
     use crate::testing::{account, account_number, now, user_id};
     use mockall::predicate::eq;
     use vodokanal_domain::LinkedAccount;
@@ -123,7 +124,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_at_the_link_check_is_reported() {
         let use_case = PaymentHistory::new(
-            Arc::new(accounts(Err(StoreError::Unavailable("down".into())))),
+            Arc::new(accounts(Err(down()))),
             Arc::new(MockPaymentRepository::new()),
         );
         let outcome = use_case.execute(command()).await;
@@ -139,7 +140,7 @@ mod tests {
         payments
             .expect_history()
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         let use_case =
             PaymentHistory::new(Arc::new(accounts(Ok(Some(linked())))), Arc::new(payments));
         let outcome = use_case.execute(command()).await;

@@ -130,6 +130,7 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{amount, payment, payment_id};
     use crate::ports::{MockPaymentProvider, MockPaymentRepository, ProviderReport};
+    use crate::testing::down;
     use crate::testing::now;
     use mockall::predicate::eq;
     use vodokanal_domain::{Outcome, Payment, PaymentStatus};
@@ -357,12 +358,9 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_when_finding_is_reported() {
         let provider = provider_reading(Ok("prov-1".into()));
-        let outcome = use_case(
-            payments_finding(Err(StoreError::Unavailable("down".into()))),
-            provider,
-        )
-        .execute(command())
-        .await;
+        let outcome = use_case(payments_finding(Err(down())), provider)
+            .execute(command())
+            .await;
         assert!(
             matches!(
                 outcome,
@@ -378,7 +376,7 @@ mod tests {
         payments
             .expect_settle()
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         let provider = reporting(
             provider_reading(Ok("prov-1".into())),
             Ok(ProviderReport {

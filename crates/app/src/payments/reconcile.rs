@@ -144,6 +144,7 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{amount, payment};
     use crate::ports::{MockPaymentProvider, MockPaymentRepository, ProviderError, ProviderReport};
+    use crate::testing::down;
     use crate::testing::{self, now};
     use mockall::predicate::eq;
     use vodokanal_domain::PaymentId;
@@ -292,12 +293,12 @@ mod tests {
             .expect_settle()
             .with(eq(id(1)), eq(Outcome::Canceled))
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         payments
             .expect_settle()
             .with(eq(id(2)), eq(Outcome::Canceled))
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         payments
             .expect_settle()
             .with(eq(id(3)), eq(Outcome::Canceled))
@@ -480,7 +481,7 @@ mod tests {
         payments
             .expect_pending_created_before()
             .times(1)
-            .returning(|_, _, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _, _| Err(down()));
         let outcome = use_case(payments, MockPaymentProvider::new())
             .execute(command())
             .await;

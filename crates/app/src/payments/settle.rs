@@ -133,6 +133,7 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{amount, payment, payment_id};
     use crate::ports::{MockPaymentProvider, MockPaymentRepository, ProviderReport};
+    use crate::testing::down;
     use crate::testing::now;
     use mockall::predicate::eq;
     use vodokanal_domain::Outcome;
@@ -361,10 +362,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_when_finding_is_reported() {
         let mut payments = MockPaymentRepository::new();
-        payments
-            .expect_find()
-            .times(1)
-            .returning(|_| Err(StoreError::Unavailable("down".into())));
+        payments.expect_find().times(1).returning(|_| Err(down()));
         let use_case = use_case(payments, MockPaymentProvider::new());
 
         let outcome = use_case.execute(by_our_id()).await;
@@ -380,7 +378,7 @@ mod tests {
         payments
             .expect_settle()
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         let use_case = use_case(payments, provider_reporting(Ok(report(Some(succeeded())))));
 
         let outcome = use_case.execute(by_our_id()).await;

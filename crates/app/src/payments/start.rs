@@ -280,6 +280,7 @@ mod tests {
         CreatedPayment, MockAccountRepository, MockAttemptCounter, MockPaymentProvider,
         MockPaymentRepository, MockUserRepository,
     };
+    use crate::testing::down;
     use crate::testing::{self, account, account_number, email, now, phone, user_id};
     use mockall::predicate::eq;
     use vodokanal_domain::{LinkedAccount, Settlement, User};
@@ -788,7 +789,7 @@ mod tests {
         payments
             .expect_settle()
             .times(1)
-            .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _| Err(down()));
         let use_case = use_case(
             accounts_linking(Ok(Some(linked()))),
             payments,
@@ -806,10 +807,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_before_the_payment_is_stored_never_reaches_the_provider() {
         let mut payments = MockPaymentRepository::new();
-        payments
-            .expect_create()
-            .times(1)
-            .returning(|_| Err(StoreError::Unavailable("down".into())));
+        payments.expect_create().times(1).returning(|_| Err(down()));
         let mut provider = MockPaymentProvider::new();
         provider.expect_name().return_const("sandbox");
         provider.expect_create().never();
@@ -833,7 +831,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_down_at_the_account_check_is_reported() {
         let use_case = use_case(
-            accounts_linking(Err(StoreError::Unavailable("down".into()))),
+            accounts_linking(Err(down())),
             MockPaymentRepository::new(),
             MockPaymentProvider::new(),
             false,
@@ -867,7 +865,7 @@ mod tests {
         payments
             .expect_attach_provider()
             .times(1)
-            .returning(|_, _, _, _| Err(StoreError::Unavailable("down".into())));
+            .returning(|_, _, _, _| Err(down()));
         let use_case = use_case(
             accounts_linking(Ok(Some(linked()))),
             payments,

@@ -50,6 +50,7 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{payment, payment_id};
     use crate::ports::MockPaymentRepository;
+    use crate::testing::down;
     use mockall::predicate::eq;
 
     fn use_case(result: Result<Option<Payment>, StoreError>) -> GetPaymentStatus {
@@ -83,9 +84,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_is_reported() {
-        let outcome = use_case(Err(StoreError::Unavailable("down".into())))
-            .execute(command())
-            .await;
+        let outcome = use_case(Err(down())).execute(command()).await;
         assert!(
             matches!(
                 outcome,

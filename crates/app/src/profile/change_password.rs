@@ -91,6 +91,7 @@ mod tests {
     use crate::ports::{LimitState, MockPasswordHasher, MockUserRepository, Verification};
     use crate::profile::password_check::tests::{PASSWORD, password_check, unused_password_check};
     use crate::testing;
+    use crate::testing::down;
     use mockall::predicate::eq;
     use vodokanal_domain::PasswordHash;
 
@@ -162,10 +163,6 @@ mod tests {
                 .execute(command())
                 .await
         }
-    }
-
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
     }
 
     #[tokio::test]

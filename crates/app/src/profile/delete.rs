@@ -79,9 +79,11 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
+
     use crate::ports::{LimitState, MockUserRepository, Verification};
     use crate::profile::password_check::tests::{PASSWORD, password_check, unused_password_check};
     use crate::testing;
+    use crate::testing::down;
 
     fn command() -> DeleteProfileCommand {
         DeleteProfileCommand {
@@ -114,10 +116,6 @@ mod tests {
         DeleteProfile::new(Arc::new(users), check)
             .execute(command())
             .await
-    }
-
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
     }
 
     #[tokio::test]

@@ -92,6 +92,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::ports::{MockAttemptCounter, MockPasswordHasher};
     use crate::testing;
+    use crate::testing::down;
     use mockall::predicate::eq;
 
     pub(crate) const PASSWORD: &str = "старый пароль";
@@ -227,7 +228,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_counter_down_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let check = password_check(Err(down.clone()), None, None);
         assert_eq!(
             check.verify(&testing::user(), &password()).await,

@@ -47,6 +47,7 @@ mod tests {
     use super::*;
     use crate::ports::MockUserRepository;
     use crate::testing;
+    use crate::testing::down;
     use mockall::predicate::eq;
 
     async fn view(found: Result<Option<User>, StoreError>) -> Result<User, ViewProfileError> {
@@ -75,7 +76,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         assert_eq!(
             view(Err(down.clone())).await,
             Err(ViewProfileError::Store(down))

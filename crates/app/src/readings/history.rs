@@ -65,9 +65,10 @@ impl ReadingHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, linked};
+    use crate::accounts::view::fixtures::linked;
     use crate::ports::{MockAccountRepository, MockReadingRepository};
     use crate::readings::fixtures::reading;
+    use crate::testing::down;
     use crate::testing::{account_number, meter_number, now, user_id};
     use mockall::predicate::eq;
 

@@ -108,6 +108,7 @@ mod tests {
     use super::*;
     use crate::ports::MockReadingRepository;
     use crate::readings::fixtures::reading;
+    use crate::testing::down;
     use crate::testing::{account_number, meter_number, now, phone, random, user_id};
     use vodokanal_domain::{Period, ReadingWarning, ReadingWindow};
 
@@ -264,7 +265,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_store_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let outcome = prepare(with_previous(Err(down.clone())), &Settings::default())
             .execute(command("1", Submitter::Subscriber(user_id())))
             .await;

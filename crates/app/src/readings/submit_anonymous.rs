@@ -234,14 +234,11 @@ mod tests {
         LocatedMeter, MockAttemptCounter, MockMeterRepository, MockReadingRepository,
     };
     use crate::readings::fixtures::reading;
+    use crate::testing::down;
     use crate::testing::{account, account_number, clock, meter_number, now, phone, random};
     use vodokanal_domain::{ReadingSource, ReadingWarning};
 
     const NETWORK_KEY: &str = "readings:ip:198.51.100.7";
-
-    fn down() -> StoreError {
-        StoreError::Unavailable("down".into())
-    }
 
     fn full_name() -> FullName {
         "Иванова Мария Петровна".parse().unwrap()

@@ -156,9 +156,10 @@ impl SubmitReadings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, hot_meter_number, linked, two_meter_account};
+    use crate::accounts::view::fixtures::{hot_meter_number, linked, two_meter_account};
     use crate::ports::{MockAccountRepository, MockReadingRepository};
     use crate::readings::fixtures::{counting_random, reading};
+    use crate::testing::down;
     use crate::testing::{account_number, clock, meter_number, now, user_id};
     use vodokanal_domain::{LinkedAccount, Period, ReadingId, ReadingSource};
 

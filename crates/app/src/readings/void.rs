@@ -73,6 +73,7 @@ mod tests {
     use super::*;
     use crate::ports::MockReadingRepository;
     use crate::readings::fixtures::reading;
+    use crate::testing::down;
     use crate::testing::{clock, meter_number, now};
 
     fn command() -> VoidReadingCommand {
@@ -132,9 +133,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_store_is_reported() {
         let mut readings = MockReadingRepository::new();
-        readings
-            .expect_void()
-            .returning(|_, _, _| Err(StoreError::Unavailable("down".into())));
+        readings.expect_void().returning(|_, _, _| Err(down()));
         let outcome = VoidReading::new(Arc::new(readings), clock())
             .execute(command())
             .await;

@@ -194,7 +194,9 @@ mod tests {
     use std::collections::VecDeque;
 
     use super::*;
+
     use crate::ports::{MockRegistryStore, RawRow};
+    use crate::testing::down;
     use async_trait::async_trait;
 
     /// A registry file as a list of rows.
@@ -404,7 +406,7 @@ mod tests {
             .expect_upsert()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_| Err(StoreError::Unavailable("down".into())));
+            .returning(|_| Err(down()));
         let batch = BATCH_SIZE as u64;
         let mut file = source(
             (0..4 * batch)

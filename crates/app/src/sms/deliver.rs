@@ -150,6 +150,7 @@ impl DeliverSms {
 mod tests {
     use super::*;
     use crate::ports::{MockSmsGateway, MockSmsOutbox, SmsPurpose, SmsState};
+    use crate::testing::down;
     use crate::testing::{self, logged, now};
     use mockall::predicate::eq;
     use vodokanal_domain::Phone;
@@ -347,7 +348,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_down_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let mut outbox = MockSmsOutbox::new();
         outbox.expect_expire().return_const(Err(down.clone()));
         assert_eq!(

@@ -126,8 +126,9 @@ impl BookVisit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::view::fixtures::{down, hot_meter_number, linked};
+    use crate::accounts::view::fixtures::{hot_meter_number, linked};
     use crate::ports::{MockAccountRepository, MockVisitRequestRepository};
+    use crate::testing::down;
     use crate::testing::{account_number, clock, meter_number, now, phone, random, user_id};
     use chrono::{DateTime, Utc};
 

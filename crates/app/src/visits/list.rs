@@ -41,6 +41,7 @@ impl ListVisits {
 mod tests {
     use super::*;
     use crate::ports::MockVisitRequestRepository;
+    use crate::testing::down;
     use crate::testing::{account_number, now, phone, user_id};
     use chrono::{NaiveDate, NaiveTime, TimeDelta};
     use vodokanal_domain::{VisitKind, VisitRequestId, VisitSlot, VisitStatus};
@@ -81,7 +82,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_store_is_reported() {
-        let down = StoreError::Unavailable("down".into());
+        let down = down();
         let mut visits = MockVisitRequestRepository::new();
         let failure = down.clone();
         visits.expect_for_user().return_once(move |_| Err(failure));

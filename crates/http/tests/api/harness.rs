@@ -1,11 +1,10 @@
 //! The router wired to the in-memory store of `vodokanal-test-support`, with fakes of the
 //! machine and the outside providers, and helpers to call it with `oneshot`.
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -14,16 +13,12 @@ use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use vodokanal_app::ports::{
-    Clock, CreatedPayment, HashError, Notification, NotificationError, PasswordHasher,
-    PaymentProvider, PaymentRequest, ProviderError, ProviderReport, Random, SmsError, SmsGateway,
-    StoreHealth, Verification,
-};
-use vodokanal_app::{Services, Settings, StoreError, Stores, UseCases};
-use vodokanal_domain::payment::{Outcome, ReceiptContact};
+use vodokanal_app::{Services, Settings, Stores, UseCases};
 use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, RegistryRecord};
-use vodokanal_domain::{LoginPassword, MobilePhone, Money, OneTimeCode, Password, PasswordHash};
 use vodokanal_http::{AppState, HttpConfig, router};
+use vodokanal_test_support::fakes::{
+    CountingRandom, FakeProvider, FixedClock, Health, Outbox, PlainHasher,
+};
 
 use vodokanal_test_support::memory::in_memory_stores;
 
@@ -37,159 +32,6 @@ pub const SECOND_METER: &str = "ВСХ-0055678";
 pub const PHONE: &str = "+79109845003";
 pub const EMAIL: &str = "abonent@example.ru";
 pub const PASSWORD: &str = "kapel-vody-42";
-
-#[derive(Debug)]
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
-/// Ids and tokens from a counter; the code is always 123456.
-#[derive(Debug)]
-pub struct CountingRandom(AtomicU8);
-
-impl Default for CountingRandom {
-    fn default() -> Self {
-        Self(AtomicU8::new(1))
-    }
-}
-
-impl Random for CountingRandom {
-    fn one_time_code(&self) -> OneTimeCode {
-        OneTimeCode::from_number(123_456)
-    }
-    fn token_bytes(&self) -> [u8; 32] {
-        [self.0.fetch_add(1, Ordering::SeqCst); 32]
-    }
-    fn id_bytes(&self) -> [u8; 16] {
-        [self.0.fetch_add(1, Ordering::SeqCst); 16]
-    }
-}
-
-/// A hasher that keeps the password in clear behind a prefix: fast, and enough to tell right
-/// from wrong.
-#[derive(Debug)]
-pub struct PlainHasher;
-
-#[async_trait]
-impl PasswordHasher for PlainHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
-        Ok(PasswordHash::from_phc(format!(
-            "plain:{}",
-            password.expose()
-        )))
-    }
-    async fn verify(
-        &self,
-        password: &LoginPassword,
-        hash: &PasswordHash,
-    ) -> Result<Verification, HashError> {
-        if hash.as_phc() == format!("plain:{}", password.expose()) {
-            Ok(Verification::Valid {
-                needs_rehash: false,
-            })
-        } else {
-            Ok(Verification::Invalid)
-        }
-    }
-    async fn verify_dummy(&self, _password: &LoginPassword) -> Result<(), HashError> {
-        Ok(())
-    }
-}
-
-/// Keeps every SMS.
-#[derive(Debug, Default)]
-pub struct Outbox(pub Mutex<Vec<(String, String)>>);
-
-#[async_trait]
-impl SmsGateway for Outbox {
-    async fn send(
-        &self,
-        to: &MobilePhone,
-        text: &str,
-        _client_ip: Option<IpAddr>,
-    ) -> Result<(), SmsError> {
-        self.0
-            .lock()
-            .unwrap()
-            .push((to.phone().to_string(), text.to_owned()));
-        Ok(())
-    }
-}
-
-/// The sandbox provider: a notification's body is the provider's payment id, `forged` is
-/// untrusted, `refund` is irrelevant; every payment reports success.
-#[derive(Debug)]
-pub struct FakeProvider {
-    pub down: AtomicBool,
-    pub created: Mutex<Vec<(String, Money)>>,
-    /// The receipt contact of each payment asked for, in order.
-    pub receipt_contacts: Mutex<Vec<Option<ReceiptContact>>>,
-}
-
-#[async_trait]
-impl PaymentProvider for FakeProvider {
-    fn name(&self) -> &'static str {
-        "sandbox"
-    }
-    async fn create(&self, request: &PaymentRequest) -> Result<CreatedPayment, ProviderError> {
-        self.receipt_contacts
-            .lock()
-            .unwrap()
-            .push(request.receipt_contact.clone());
-        if self.down.load(Ordering::SeqCst) {
-            return Err(ProviderError::Unavailable("down".into()));
-        }
-        let id = format!("sb-{}", request.payment_id);
-        self.created
-            .lock()
-            .unwrap()
-            .push((id.clone(), request.amount));
-        Ok(CreatedPayment {
-            provider_payment_id: id,
-            confirmation_url: format!("http://127.0.0.1:8080/sandbox/pay/{}", request.payment_id),
-        })
-    }
-    async fn report(&self, provider_payment_id: &str) -> Result<ProviderReport, ProviderError> {
-        let created = self.created.lock().unwrap();
-        let (_, amount) = created
-            .iter()
-            .find(|(id, _)| id == provider_payment_id)
-            .ok_or(ProviderError::UnknownPayment)?;
-        Ok(ProviderReport {
-            outcome: Some(Outcome::Succeeded { paid_at: now() }),
-            amount: *amount,
-        })
-    }
-    fn read_notification(&self, notification: &Notification) -> Result<String, NotificationError> {
-        match String::from_utf8_lossy(&notification.body).as_ref() {
-            "forged" => Err(NotificationError::Untrusted("bad signature".into())),
-            "refund" => Err(NotificationError::Irrelevant),
-            "" => Err(NotificationError::Malformed("empty".into())),
-            id => Ok(id.to_owned()),
-        }
-    }
-}
-
-/// The database's ping, switchable.
-#[derive(Debug, Default)]
-pub struct Health {
-    pub down: AtomicBool,
-}
-
-#[async_trait]
-impl StoreHealth for Health {
-    async fn ping(&self) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) {
-            Err(StoreError::Unavailable("no answer".into()))
-        } else {
-            Ok(())
-        }
-    }
-}
 
 /// 2026-11-16T09:00:00Z: Monday, 12:00 in Moscow.
 pub fn now() -> DateTime<Utc> {

@@ -135,6 +135,25 @@ pub async fn a_known_account_with_a_new_meter_is_updated(stores: Stores) {
     assert_eq!(found.meters.len(), 2);
 }
 
+pub async fn an_address_with_a_backslash_and_a_tab_is_kept(stores: Stores) {
+    let row = RegistryRecord {
+        address: "back\\slash\tand tab".into(),
+        ..builders::registry_account(&builders::fresh_account_number())
+    };
+    stores
+        .registry
+        .upsert(std::slice::from_ref(&row))
+        .await
+        .unwrap();
+    let found = stores
+        .accounts
+        .find(&row.account_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.address, row.address);
+}
+
 pub async fn a_meter_changes_with_the_registry(stores: Stores) {
     let (account, meter) = seed_account(&stores).await;
     let mut row = builders::registry_row(&account, &meter);

@@ -88,6 +88,7 @@ mod tests {
     use super::*;
     use crate::ports::{MockExportSink, MockReadingRepository};
     use crate::registry::export::test_sink::{VecSink, row};
+    use crate::testing::down;
     use crate::testing::{account_number, meter_number, now, phone, user_id};
     use futures::{StreamExt, stream};
     use mockall::predicate::eq;
@@ -203,7 +204,7 @@ mod tests {
     async fn a_store_failure_mid_stream_stops_without_finishing() {
         let use_case = ExportReadings::new(Arc::new(repository(vec![
             Ok(cabinet_reading()),
-            Err(StoreError::Unavailable("down".into())),
+            Err(down()),
             Ok(anonymous_reading()),
         ])));
         let mut sink = VecSink::default();

@@ -87,6 +87,7 @@ mod tests {
     use super::*;
     use crate::ports::{MockExportSink, MockVisitRequestRepository};
     use crate::registry::export::test_sink::{VecSink, row};
+    use crate::testing::down;
     use crate::testing::{account_number, meter_number, now, phone, user_id};
     use chrono::{NaiveDate, NaiveTime};
     use futures::{StreamExt, stream};
@@ -211,10 +212,7 @@ mod tests {
     async fn a_store_failure_mid_stream_stops_without_finishing() {
         let use_case = ExportVisitRequests::new(Arc::new(repository(
             None,
-            vec![
-                Ok(acceptance()),
-                Err(StoreError::Unavailable("down".into())),
-            ],
+            vec![Ok(acceptance()), Err(down())],
         )));
         let mut sink = VecSink::default();
         let outcome = use_case
