@@ -112,6 +112,7 @@ fn link_error(error: sqlx::Error) -> LinkError {
 
 #[async_trait]
 impl AccountRepository for SqliteAccountRepository {
+    #[tracing::instrument(skip_all, fields(meter = %number))]
     async fn find(&self, number: &AccountNumber) -> Result<Option<Account>, StoreError> {
         let Some(row) = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = ?"
@@ -135,10 +136,12 @@ impl AccountRepository for SqliteAccountRepository {
         Ok(Some(found))
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user))]
     async fn linked(&self, user: UserId) -> Result<Vec<LinkedAccount>, StoreError> {
         self.links(user, None).await
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user, account = %number))]
     async fn linked_one(
         &self,
         user: UserId,
@@ -198,6 +201,7 @@ impl AccountRepository for SqliteAccountRepository {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user, account = %number))]
     async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM account_links WHERE account_number = ? AND user_id <> ?",
@@ -244,6 +248,7 @@ impl AccountRepository for SqliteAccountRepository {
 
 #[async_trait]
 impl MeterRepository for SqliteMeterRepository {
+    #[tracing::instrument(skip_all, fields(meter = %number))]
     async fn find(&self, number: &MeterNumber) -> Result<Option<LocatedMeter>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {METER_COLUMNS} FROM meters m WHERE m.number = ?"

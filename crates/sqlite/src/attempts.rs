@@ -56,6 +56,7 @@ async fn insert<'e>(
 
 #[async_trait]
 impl AttemptCounter for SqliteAttemptCounter {
+    #[tracing::instrument(skip_all, fields(max = limit.max))]
     async fn check(
         &self,
         key: &str,
@@ -65,12 +66,14 @@ impl AttemptCounter for SqliteAttemptCounter {
         state(&self.pool, key, limit, now).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         insert(&self.pool, key, now).await
     }
 
     /// Counts and inserts in one `BEGIN IMMEDIATE` transaction: SQLite lets one writer in at a
     /// time, so no two callers can count the same attempts.
+    #[tracing::instrument(skip_all, fields(max = limit.max))]
     async fn acquire(
         &self,
         key: &str,
@@ -90,6 +93,7 @@ impl AttemptCounter for SqliteAttemptCounter {
         Ok(found)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
             "DELETE FROM attempts WHERE rowid = \
@@ -103,6 +107,7 @@ impl AttemptCounter for SqliteAttemptCounter {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM attempts WHERE key = ?")
             .bind(key)

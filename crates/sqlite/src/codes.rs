@@ -68,6 +68,7 @@ impl CodeRepository for SqliteCodeRepository {
         put_code(&self.pool, code).await
     }
 
+    #[tracing::instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
     async fn find(
         &self,
         phone: &Phone,

@@ -103,6 +103,7 @@ impl PaymentRepository for SqlitePaymentRepository {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(payment = %id))]
     async fn find(&self, id: PaymentId) -> Result<Option<Payment>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = ?"))
             .bind(id.to_string())
@@ -112,6 +113,7 @@ impl PaymentRepository for SqlitePaymentRepository {
         row.as_ref().map(payment).transpose()
     }
 
+    #[tracing::instrument(skip_all, fields(provider))]
     async fn find_by_provider_id(
         &self,
         provider: &str,
@@ -196,6 +198,7 @@ impl PaymentRepository for SqlitePaymentRepository {
             .transpose()
     }
 
+    #[tracing::instrument(skip_all, fields(account = %account, limit))]
     async fn history(
         &self,
         account: &AccountNumber,
@@ -212,6 +215,7 @@ impl PaymentRepository for SqlitePaymentRepository {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(account = %account))]
     async fn succeeded_since(
         &self,
         account: &AccountNumber,
@@ -229,6 +233,7 @@ impl PaymentRepository for SqlitePaymentRepository {
         amounts.into_iter().map(amount).collect()
     }
 
+    #[tracing::instrument(skip_all, fields(limit))]
     async fn pending_created_before(
         &self,
         before: DateTime<Utc>,

@@ -141,6 +141,7 @@ fn warnings(reading: &Reading) -> String {
 
 #[async_trait]
 impl ReadingRepository for SqliteReadingRepository {
+    #[tracing::instrument(skip_all, fields(meter = %meter, period = %period))]
     async fn last_before(
         &self,
         meter: &MeterNumber,
@@ -159,6 +160,7 @@ impl ReadingRepository for SqliteReadingRepository {
         row.as_ref().map(reading).transpose()
     }
 
+    #[tracing::instrument(skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM readings WHERE meter_number = ? AND voided_at IS NULL \
@@ -235,6 +237,7 @@ impl ReadingRepository for SqliteReadingRepository {
         row.as_ref().map(reading).transpose()
     }
 
+    #[tracing::instrument(skip_all, fields(account = %account, limit))]
     async fn history(
         &self,
         account: &AccountNumber,

@@ -61,6 +61,7 @@ impl SessionRepository for SqliteSessionRepository {
         Ok(created.rows_affected() == 1)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = ?",
@@ -72,6 +73,7 @@ impl SessionRepository for SqliteSessionRepository {
         row.as_ref().map(session).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE digest = ?")
             .bind(digest.0.as_slice())

@@ -92,14 +92,17 @@ impl UserRepository for SqliteUserRepository {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         self.one("id", id.to_string()).await
     }
 
+    #[tracing::instrument(skip_all, fields(phone = %phone.masked()))]
     async fn by_phone(&self, phone: &Phone) -> Result<Option<User>, StoreError> {
         self.one("phone", phone.as_str().to_owned()).await
     }
 
+    #[tracing::instrument(skip_all, fields(email = %email.masked()))]
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
         self.one("email", email.as_str().to_owned()).await
     }

@@ -72,6 +72,7 @@ impl VisitRequestRepository for SqliteVisitRequestRepository {
         tx.commit().await.map_err(store_error)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user))]
     async fn for_user(&self, user: UserId) -> Result<Vec<VisitRequest>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM visit_requests WHERE user_id = ? \
