@@ -83,9 +83,10 @@ test("a subscriber registers, adds and edits an account, and logs out", async ()
   await screenshot("more");
   await page.getByRole("link", { name: /^Профиль/ }).click();
   await heading(page, "Профиль");
+  // The profile's facts arrive after its heading: wait for them before reading the list.
+  await page.getByText(`new${phone.slice(2)}@example.ru`).waitFor();
   const facts = await page.locator("dl.facts dt").allTextContents();
   assert.deepEqual(facts.slice(0, 2), ["Номер телефона", "Электронная почта"]);
-  await page.getByText(`new${phone.slice(2)}@example.ru`).waitFor();
   await link(page, "Изменить пароль").waitFor();
   await screenshot("profile");
   await button(page, "Выход").click();
