@@ -1,16 +1,22 @@
 //! The JSON shapes of the contract: response bodies built from the use cases' outputs, and the
-//! request bodies (documented here for OpenAPI; read field by field with
-//! [`crate::extract::Form`]). Field names are the contract's, byte for byte.
+//! request bodies, each declared once by `request_body!` ([`crate::extract::RequestBody`]) as the document shows it and
+//! the handler receives it. Field names are the contract's, byte for byte.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use vodokanal_app::accounts::AccountView;
-use vodokanal_app::auth::{CodeRequested, SignedIn};
+use vodokanal_app::auth::{CodeRequested, LoginName, SignedIn};
 use vodokanal_app::info::InfoView;
 use vodokanal_app::readings::AnonymousReceipt;
-use vodokanal_domain::{Payment, Reading, ReadingSource, ReadingWarning, User, VisitRequest};
+use vodokanal_domain::{
+    AccountNumber, Email, FullName, Label, LoginPassword, MeterLast4, MeterNumber, MobilePhone,
+    Money, Notes, OneTimeCode, Password, Payment, PaymentPurpose, Phone, Reading, ReadingSource,
+    ReadingValue, ReadingWarning, User, VisitKind, VisitRequest,
+};
+
+use crate::extract::{Clearable, ConsentGiven, FieldRead, Form, ReturnUrl, request_body};
 
 /// RFC 3339 with offset (`Z`), with as many fraction digits as needed.
 pub fn instant(at: DateTime<Utc>) -> String {
@@ -388,90 +394,9 @@ pub struct HealthDto {
     pub status: String,
 }
 
-// ---- requests (for the document) -------------------------------------------------------
-
-#[derive(Debug, ToSchema)]
-pub struct AnonymousReadingRequest {
-    pub full_name: String,
-    /// Any common Russian form: `+7 (910) 984-50-03`, `89109845003`, ...
-    pub phone: String,
-    pub meter_number: String,
-    #[schema(schema_with = reading_value_schema)]
-    pub value: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct AnonymousPaymentRequest {
-    pub account_number: String,
-    pub purpose: String,
-    #[schema(schema_with = amount_schema)]
-    pub amount: String,
-    pub email: Option<String>,
-    /// Where the payer returns after paying: on the origin of the server's public URL or of
-    /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
-    pub return_url: Option<String>,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct RegistrationRequest {
-    pub phone: String,
-    pub email: String,
-    /// Must be `true`.
-    pub consent_personal_data: bool,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct RegistrationConfirmRequest {
-    pub phone: String,
-    /// 6 digits from the SMS.
-    pub code: String,
-    /// 8 to 128 characters, not a commonly used one.
-    pub password: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct LoginRequest {
-    /// A phone or an e-mail.
-    pub login: String,
-    pub password: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct PasswordResetRequest {
-    pub phone: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct PasswordResetConfirmRequest {
-    pub phone: String,
-    pub code: String,
-    pub new_password: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct ChangePasswordRequest {
-    pub current_password: String,
-    pub new_password: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct DeleteProfileRequest {
-    pub password: String,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct LinkAccountRequest {
-    pub account_number: String,
-    pub meter_last4: String,
-    /// At most 50 characters.
-    pub label: Option<String>,
-}
-
-#[derive(Debug, ToSchema)]
-pub struct RelabelAccountRequest {
-    /// `null` or `""` clears the label.
-    pub label: Option<String>,
-}
+// ---- requests ----------------------------------------------------------------------------
+// Each is the document's schema and what the handler receives (`crate::request_body!`): a
+// field's type says how it is read.
 
 /// A decimal a client may send as a JSON string or number (`"123.456"` or `123.456`): the
 /// server reads the number's text, never a float, so both are exact.
@@ -499,38 +424,180 @@ fn amount_schema() -> Object {
     )
 }
 
-#[derive(Debug, ToSchema)]
-pub struct MeterReadingRequest {
-    pub meter_number: String,
-    #[schema(schema_with = reading_value_schema)]
-    pub value: String,
+const READINGS_REQUIRED: &str = "Укажите показания счётчиков";
+
+request_body! {
+    pub struct AnonymousReadingRequest {
+        #[schema(value_type = String)]
+        pub full_name: FullName,
+        /// Any common Russian form: `+7 (910) 984-50-03`, `89109845003`, ...
+        #[schema(value_type = String)]
+        pub phone: Phone,
+        #[schema(value_type = String)]
+        pub meter_number: MeterNumber,
+        #[schema(schema_with = reading_value_schema)]
+        pub value: ReadingValue,
+    }
 }
 
-#[derive(Debug, ToSchema)]
-pub struct SubmitReadingsRequest {
-    pub readings: Vec<MeterReadingRequest>,
+request_body! {
+    pub struct AnonymousPaymentRequest {
+        #[schema(value_type = String)]
+        pub account_number: AccountNumber,
+        #[schema(value_type = String)]
+        pub purpose: PaymentPurpose,
+        #[schema(schema_with = amount_schema)]
+        pub amount: Money,
+        #[schema(value_type = Option<String>)]
+        pub email: Option<Email>,
+        /// Where the payer returns after paying: on the origin of the server's public URL or of
+        /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
+        #[schema(value_type = Option<String>)]
+        pub return_url: Option<ReturnUrl>,
+    }
 }
 
-#[derive(Debug, ToSchema)]
-pub struct CabinetPaymentRequest {
-    pub purpose: String,
-    #[schema(schema_with = amount_schema)]
-    pub amount: String,
-    /// Where the payer returns after paying: on the origin of the server's public URL or of
-    /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
-    pub return_url: Option<String>,
+request_body! {
+    pub struct RegistrationRequest {
+        #[schema(value_type = String)]
+        pub phone: MobilePhone,
+        #[schema(value_type = String)]
+        pub email: Email,
+        /// Must be `true`.
+        #[schema(value_type = bool)]
+        pub consent_personal_data: ConsentGiven,
+    }
 }
 
-#[derive(Debug, ToSchema)]
-pub struct BookVisitRequest {
-    /// `meter_acceptance` or `meter_verification`.
-    pub kind: String,
-    pub account_number: String,
-    pub meter_number: Option<String>,
-    pub phone: String,
-    #[schema(format = Date)]
-    pub visit_date: String,
-    /// `HH:MM`.
-    pub visit_time: String,
-    pub notes: Option<String>,
+request_body! {
+    pub struct RegistrationConfirmRequest {
+        #[schema(value_type = String)]
+        pub phone: Phone,
+        /// 6 digits from the SMS.
+        #[schema(value_type = String)]
+        pub code: OneTimeCode,
+        /// 8 to 128 characters, not a commonly used one.
+        #[schema(value_type = String)]
+        pub password: Password,
+    }
+}
+
+request_body! {
+    pub struct LoginRequest {
+        /// A phone or an e-mail.
+        #[schema(value_type = String)]
+        pub login: LoginName,
+        #[schema(value_type = String)]
+        pub password: LoginPassword,
+    }
+}
+
+request_body! {
+    pub struct PasswordResetRequest {
+        #[schema(value_type = String)]
+        pub phone: MobilePhone,
+    }
+}
+
+request_body! {
+    pub struct PasswordResetConfirmRequest {
+        #[schema(value_type = String)]
+        pub phone: Phone,
+        #[schema(value_type = String)]
+        pub code: OneTimeCode,
+        #[schema(value_type = String)]
+        pub new_password: Password,
+    }
+}
+
+request_body! {
+    pub struct ChangePasswordRequest {
+        #[schema(value_type = String)]
+        pub current_password: LoginPassword,
+        #[schema(value_type = String)]
+        pub new_password: Password,
+    }
+}
+
+request_body! {
+    pub struct DeleteProfileRequest {
+        #[schema(value_type = String)]
+        pub password: LoginPassword,
+    }
+}
+
+request_body! {
+    pub struct LinkAccountRequest {
+        #[schema(value_type = String)]
+        pub account_number: AccountNumber,
+        #[schema(value_type = String)]
+        pub meter_last4: MeterLast4,
+        /// At most 50 characters.
+        #[schema(value_type = Option<String>)]
+        pub label: Option<Label>,
+    }
+}
+
+request_body! {
+    pub struct RelabelAccountRequest {
+        /// `null` or `""` clears the label.
+        #[schema(value_type = Option<String>)]
+        pub label: Clearable<Label>,
+    }
+}
+
+request_body! {
+    pub struct MeterReadingRequest {
+        #[schema(value_type = String)]
+        pub meter_number: MeterNumber,
+        #[schema(schema_with = reading_value_schema)]
+        pub value: ReadingValue,
+    }
+}
+
+request_body! {
+    pub struct SubmitReadingsRequest {
+        pub readings: Vec<MeterReadingRequest>,
+    }
+}
+
+/// An empty list is read: the use case refuses it, naming `readings`.
+impl FieldRead for Vec<MeterReadingRequest> {
+    fn read(form: &mut Form<'_>, name: &str) -> Option<Self> {
+        form.list(name, READINGS_REQUIRED)
+    }
+}
+
+request_body! {
+    pub struct CabinetPaymentRequest {
+        #[schema(value_type = String)]
+        pub purpose: PaymentPurpose,
+        #[schema(schema_with = amount_schema)]
+        pub amount: Money,
+        /// Where the payer returns after paying: on the origin of the server's public URL or of
+        /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
+        #[schema(value_type = Option<String>)]
+        pub return_url: Option<ReturnUrl>,
+    }
+}
+
+request_body! {
+    pub struct BookVisitRequest {
+        /// `meter_acceptance` or `meter_verification`.
+        #[schema(value_type = String)]
+        pub kind: VisitKind,
+        #[schema(value_type = String)]
+        pub account_number: AccountNumber,
+        #[schema(value_type = Option<String>)]
+        pub meter_number: Option<MeterNumber>,
+        #[schema(value_type = String)]
+        pub phone: Phone,
+        #[schema(value_type = String, format = Date)]
+        pub visit_date: NaiveDate,
+        /// `HH:MM`.
+        #[schema(value_type = String)]
+        pub visit_time: NaiveTime,
+        #[schema(value_type = Option<String>)]
+        pub notes: Option<Notes>,
+    }
 }

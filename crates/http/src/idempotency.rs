@@ -3,10 +3,11 @@
 //! the answer commits with the work it answers.
 
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::FromRequestParts;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,9 +17,8 @@ use vodokanal_app::idempotency::{
     Answer, Answering, Begin, Caller, Claimed, Idempotency, IdempotencyKey, IdempotencyRecordKey,
     StoredResponse,
 };
-use vodokanal_domain::AccountNumber;
 
-use crate::extract::JsonBody;
+use crate::extract::{Authenticated, CallerAccount, ClientIp, JsonBody, RequestBody};
 use crate::problem::{FieldError, Problem};
 use crate::state::AppState;
 
@@ -87,75 +87,153 @@ impl IntoResponse for JsonResponse {
     }
 }
 
-/// Creates a resource: runs `work(state, body, answering)` in a task of its own, under the key
-/// when there is one, and answers 201 with `dto` of its result. A replay answers the stored
-/// response; a failure releases the claim so that the client may retry.
-///
-/// Under a key, `answering` goes to the use case, whose write stores the answer in its own
-/// transaction: a crash leaves the resource and its answer or neither. The task, not the
-/// request, owns the work and the end of its claim: a client that goes away or the request
-/// timeout can't cut the work short.
-///
-/// `scope` names the resource the request writes to, not the route template: the same key and
-/// body sent to two accounts are two requests (see [`account_scope`]).
-pub async fn idempotent<T, D, W, Fut>(
-    state: AppState,
-    key: Option<IdempotencyKey>,
-    caller: &Caller,
-    scope: &str,
-    body: JsonBody,
-    dto: fn(&T) -> D,
-    work: W,
-) -> Response
-where
-    T: 'static,
-    D: Serialize + 'static,
-    W: FnOnce(AppState, JsonBody, Option<Arc<Answering<T>>>) -> Fut,
-    Fut: Future<Output = Result<T, Problem>> + Send + 'static,
-{
-    let created = move |value: &T| JsonResponse::new(StatusCode::CREATED, &dto(value));
-    let Some(key) = key else {
-        let run = work(state, body, None);
-        return answer(tokio::spawn(async move { run.await.and_then(|v| created(&v)) }).await);
-    };
-    let idempotency = state.use_cases.idempotency.clone();
-    let record = IdempotencyRecordKey::new(caller, scope, &key);
-    let claim = match idempotency.begin(&record, &body.raw).await {
-        Ok(Begin::Proceed(claim)) => claim,
-        Ok(Begin::Replay(stored)) => return replay(stored),
-        Err(error) => return Problem::from(error).into_response(),
-    };
-    let answering = Arc::new(Answering::new(
-        claim.clone(),
-        Box::new(move |value: &T| created(value).ok().map(JsonResponse::stored)),
-    ));
-    let run = work(state, body, Some(Arc::clone(&answering)));
-    let claims = idempotency.clone();
-    let held = claim.clone();
-    let outcome = tokio::spawn(async move {
-        let outcome = run.await.and_then(|v| created(&v));
-        match &outcome {
-            Ok(response) if !answering.was_answered() => {
-                tracing::warn!("an idempotent request's work stored no answer: stored after it");
-                let answer = Answer {
-                    claim: held,
-                    response: response.clone().stored(),
-                };
-                if let Err(error) = claims.complete(&answer).await {
-                    tracing::error!(%error, "storing the response of an idempotent request failed");
-                }
-            }
-            Ok(_) => {}
-            Err(_) => release(&claims, &held).await,
-        }
-        outcome
-    })
-    .await;
-    if outcome.is_err() {
-        // The work panicked: its task could not end the claim.
-        release(&idempotency, &claim).await;
+/// Who sends an idempotent POST, as its record key names them, and the path of the resource it
+/// writes to.
+pub trait PostCaller: FromRequestParts<AppState, Rejection: IntoResponse> + Send + 'static {
+    fn caller(&self) -> Caller;
+
+    /// The path of the resource the request writes to: by default the route's own.
+    fn resource(&self, route: &str) -> String {
+        route.to_owned()
     }
-    answer(outcome)
+}
+
+impl PostCaller for Authenticated {
+    fn caller(&self) -> Caller {
+        Caller::User(self.0.user_id)
+    }
+}
+
+/// An anonymous caller is scoped to its client address (unspecified when the server runs
+/// without connection info).
+impl PostCaller for ClientIp {
+    fn caller(&self) -> Caller {
+        Caller::Address(self.0.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+    }
+}
+
+/// A POST under one account is scoped to the account number as it is stored, so that
+/// `8 910-12` and `891012` are the same account and two accounts never share a record.
+impl PostCaller for CallerAccount {
+    fn caller(&self) -> Caller {
+        Caller::User(self.user.user_id)
+    }
+
+    fn resource(&self, route: &str) -> String {
+        route.replace("{number}", self.number.as_str())
+    }
+}
+
+/// A POST that creates a resource, read once: its `caller` (`C`), its `body`, and the record
+/// key of its `Idempotency-Key` (the caller, the method and the resource's path, the key).
+/// The body is read before any key is claimed: a bad body costs no write.
+#[derive(Debug)]
+pub struct IdempotentPost<C, T> {
+    pub caller: C,
+    pub body: T,
+    record: Option<IdempotencyRecordKey>,
+    raw: Bytes,
+}
+
+impl<C: PostCaller, T: RequestBody> FromRequest<AppState> for IdempotentPost<C, T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let caller = C::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let IdempotencyHeader(key) = IdempotencyHeader::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Some(route) = parts.extensions.get::<MatchedPath>() else {
+            tracing::error!("an idempotent POST outside a matched route");
+            return Err(Problem::internal().into_response());
+        };
+        let scope = format!("{} {}", parts.method, caller.resource(route.as_str()));
+        let json = JsonBody::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let body = json
+            .read(&state.return_origins)
+            .map_err(IntoResponse::into_response)?;
+        let record = key.map(|key| IdempotencyRecordKey::new(&caller.caller(), &scope, &key));
+        Ok(Self {
+            caller,
+            body,
+            record,
+            raw: json.raw,
+        })
+    }
+}
+
+impl<C: Send + 'static, T: Send + 'static> IdempotentPost<C, T> {
+    /// Creates the resource: runs `work(state, caller, body, answering)` in a task of its own,
+    /// under the key when there is one, and answers 201 with `dto` of its result. A replay
+    /// answers the stored response; a failure releases the claim so that the client may retry.
+    ///
+    /// Under a key, `answering` goes to the use case, whose write stores the answer in its own
+    /// transaction: a crash leaves the resource and its answer or neither. The task, not the
+    /// request, owns the work and the end of its claim: a client that goes away or the request
+    /// timeout can't cut the work short.
+    pub async fn create<R, D, W, Fut>(self, state: AppState, dto: fn(&R) -> D, work: W) -> Response
+    where
+        R: 'static,
+        D: Serialize + 'static,
+        W: FnOnce(AppState, C, T, Option<Arc<Answering<R>>>) -> Fut,
+        Fut: Future<Output = Result<R, Problem>> + Send + 'static,
+    {
+        let Self {
+            caller,
+            body,
+            record,
+            raw,
+        } = self;
+        let created = move |value: &R| JsonResponse::new(StatusCode::CREATED, &dto(value));
+        let Some(record) = record else {
+            let run = work(state, caller, body, None);
+            return answer(tokio::spawn(async move { run.await.and_then(|v| created(&v)) }).await);
+        };
+        let idempotency = state.use_cases.idempotency.clone();
+        let claim = match idempotency.begin(&record, &raw).await {
+            Ok(Begin::Proceed(claim)) => claim,
+            Ok(Begin::Replay(stored)) => return replay(stored),
+            Err(error) => return Problem::from(error).into_response(),
+        };
+        let answering = Arc::new(Answering::new(
+            claim.clone(),
+            Box::new(move |value: &R| created(value).ok().map(JsonResponse::stored)),
+        ));
+        let run = work(state, caller, body, Some(Arc::clone(&answering)));
+        let claims = idempotency.clone();
+        let held = claim.clone();
+        let outcome = tokio::spawn(async move {
+            let outcome = run.await.and_then(|v| created(&v));
+            match &outcome {
+                Ok(response) if !answering.was_answered() => {
+                    tracing::warn!(
+                        "an idempotent request's work stored no answer: stored after it"
+                    );
+                    let answer = Answer {
+                        claim: held,
+                        response: response.clone().stored(),
+                    };
+                    if let Err(error) = claims.complete(&answer).await {
+                        tracing::error!(%error, "storing the response of an idempotent request failed");
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => release(&claims, &held).await,
+            }
+            outcome
+        })
+        .await;
+        if outcome.is_err() {
+            // The work panicked: its task could not end the claim.
+            release(&idempotency, &claim).await;
+        }
+        answer(outcome)
+    }
 }
 
 async fn release(idempotency: &Idempotency, claim: &Claimed) {
@@ -174,12 +252,6 @@ fn answer(outcome: Result<Result<JsonResponse, Problem>, JoinError>) -> Response
             Problem::internal().into_response()
         }
     }
-}
-
-/// The scope of a POST under one account: its path with the account number as it is stored, so
-/// that `8 910-12` and `891012` are the same account and two accounts never share a record.
-pub fn account_scope(account: &AccountNumber, collection: &str) -> String {
-    format!("POST /api/v1/accounts/{account}/{collection}")
 }
 
 fn replay(stored: StoredResponse) -> Response {

@@ -24,13 +24,14 @@
 //! - `validation_failed` names every bad field (`readings[1].value`, `body` for a body that is
 //!   not JSON or not an object, `Idempotency-Key` for a bad key), with a field code
 //!   (`required`, `invalid_type`, `invalid`, `too_short`, `too_long`, `too_common`,
-//!   `not_mobile`, ...) and a Russian message. A `Content-Type` other than JSON or
-//!   `text/plain` (a form, say) is refused the same way; a missing one is accepted.
+//!   `not_mobile`, ...) and a Russian message. A body sent as anything but
+//!   `application/json` (a form, `text/plain`) is a 415 `unsupported_media_type` (v1.1).
 //! - `PATCH /accounts/{number}` requires the `label` key (so that a misspelt key does not
 //!   clear the label); `null`, `""` or blanks clear it.
 //! - `Idempotency-Key` is scoped to the user, or for anonymous calls to the client address
-//!   (`0.0.0.0` when unknown), and to the route template. Only a 2xx is stored and replayed;
-//!   any other answer, or a request dropped by a timeout or a gone client, releases the key.
+//!   (`0.0.0.0` when unknown), and to the method and path of the resource written (an
+//!   account's number as stored). The body is read first: a bad one claims no key. Only a 2xx
+//!   is stored and replayed; any other answer releases the key.
 //! - `X-Forwarded-For` is read only when the peer is a trusted proxy, right to left up to the
 //!   first address that is not one.
 //! - The request log line (target `vodokanal_http::router`) names the route template, never

@@ -3,7 +3,7 @@
 
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{Content, Ref};
+use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{FieldError, PROBLEM_JSON, ProblemBody};
@@ -46,6 +46,45 @@ impl Modify for BearerAuth {
 )]
 pub(crate) struct ApiDoc;
 
+/// Every operation's responses.
+fn operations(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
+/// The problem body of every error row: the handlers' attributes write a 4xx or 5xx row as
+/// `(status = 404, description = "not_found")`, and it is an `application/problem+json`
+/// [`ProblemBody`] here, in one place.
+fn problem_bodies(openapi: &mut utoipa::openapi::OpenApi) {
+    for operation in operations(openapi) {
+        for (status, response) in &mut operation.responses.responses {
+            let error = status.starts_with('4') || status.starts_with('5');
+            if let (true, RefOr::T(response)) = (error, response)
+                && response.content.is_empty()
+            {
+                response
+                    .content
+                    .insert(PROBLEM_JSON.to_owned(), problem_content());
+            }
+        }
+    }
+}
+
+fn problem_content() -> Content {
+    Content::new(Some(Ref::from_schema_name("ProblemBody")))
+}
+
 /// The operation that takes a provider's own body, not one of our JSON bodies.
 const NOTIFICATION: &str = "payment_notification";
 
@@ -54,27 +93,16 @@ const NOTIFICATION: &str = "payment_notification";
 fn unsupported_media_type(openapi: &mut utoipa::openapi::OpenApi) {
     let problem = ResponseBuilder::new()
         .description("unsupported_media_type: the body is not `application/json`")
-        .content(
-            PROBLEM_JSON,
-            Content::new(Some(Ref::from_schema_name("ProblemBody"))),
-        )
+        .content(PROBLEM_JSON, problem_content())
         .build();
-    for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
-            if operation.request_body.is_some()
-                && operation.operation_id.as_deref() != Some(NOTIFICATION)
-            {
-                operation
-                    .responses
-                    .responses
-                    .insert("415".to_owned(), problem.clone().into());
-            }
+    for operation in operations(openapi) {
+        if operation.request_body.is_some()
+            && operation.operation_id.as_deref() != Some(NOTIFICATION)
+        {
+            operation
+                .responses
+                .responses
+                .insert("415".to_owned(), problem.clone().into());
         }
     }
 }
@@ -82,6 +110,7 @@ fn unsupported_media_type(openapi: &mut utoipa::openapi::OpenApi) {
 /// The document of every route the router serves.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut document = crate::router::routes().split_for_parts().1;
+    problem_bodies(&mut document);
     unsupported_media_type(&mut document);
     document
 }

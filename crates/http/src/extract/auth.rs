@@ -1,11 +1,13 @@
-//! [`Authenticated`]: the signed-in subscriber, from `Authorization: Bearer <token>`.
+//! [`Authenticated`]: the signed-in subscriber, from `Authorization: Bearer <token>`; and
+//! [`CallerAccount`]: with the account of a cabinet path.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use vodokanal_app::auth::{AuthenticateCommand, CurrentUser};
-use vodokanal_domain::SessionToken;
+use vodokanal_domain::{AccountNumber, SessionToken};
 
+use super::AccountPath;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -42,5 +44,26 @@ impl FromRequestParts<AppState> for Authenticated {
             .execute(AuthenticateCommand { token })
             .await?;
         Ok(Self(user))
+    }
+}
+
+/// The signed-in subscriber and the account number of a cabinet path (`{number}`), in this
+/// order: 401 before 404. Whether the account is linked to them is the use case's to say.
+#[derive(Debug, Clone)]
+pub struct CallerAccount {
+    pub user: CurrentUser,
+    pub number: AccountNumber,
+}
+
+impl FromRequestParts<AppState> for CallerAccount {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Authenticated(user) = Authenticated::from_request_parts(parts, state).await?;
+        let AccountPath(number) = AccountPath::from_request_parts(parts, state).await?;
+        Ok(Self { user, number })
     }
 }

@@ -1,6 +1,7 @@
 //! JSON bodies without axum's plain-text rejections: [`JsonBody`] reads the bytes and checks that
 //! they are a JSON object; [`Form`] then reads each field into a domain value object, collecting
-//! every bad field (not only the first) into one 422 `validation_failed`.
+//! every bad field (not only the first) into one 422 `validation_failed`. Handlers never call
+//! it by hand: a request type declared by `request_body!` reads itself through it.
 //!
 //! Fields are kept as raw JSON text, so that a number such as `12.1` is read from its text
 //! `"12.1"` by the value object's own parser, never through `f64`.
@@ -13,7 +14,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde_json::value::RawValue;
 
-use super::values::FieldValue;
+use super::request::RequestBody;
+use super::values::{FieldValue, ReturnOrigins};
 use crate::problem::{FieldError, Problem, ProblemCode};
 
 /// A request body that is a JSON object, with its raw bytes (for `Idempotency-Key`).
@@ -23,10 +25,13 @@ pub struct JsonBody {
 }
 
 impl JsonBody {
-    /// The fields, to read them with [`Form`].
-    pub fn form(&self) -> Form<'_> {
+    /// The body read into `T`: every bad field named in one 422. A `return_url` must lead to
+    /// one of `origins`.
+    pub fn read<T: RequestBody>(&self, origins: &ReturnOrigins) -> Result<T, Problem> {
         let fields = serde_json::from_slice(&self.raw).unwrap_or_default();
-        Form::new(fields, String::new())
+        let mut form = Form::new(fields, String::new(), origins);
+        let value = T::read(&mut form);
+        form.finish(value)
     }
 
     /// Parses raw bytes (used by the extractor and by tests).
@@ -111,6 +116,8 @@ pub struct Form<'a> {
     fields: BTreeMap<String, &'a RawValue>,
     prefix: String,
     errors: Vec<FieldError>,
+    /// Where a `return_url` may lead.
+    pub(super) origins: &'a ReturnOrigins,
 }
 
 /// What a field holds, before it is parsed.
@@ -121,11 +128,16 @@ enum Raw<'a> {
 }
 
 impl<'a> Form<'a> {
-    fn new(fields: BTreeMap<String, &'a RawValue>, prefix: String) -> Self {
+    fn new(
+        fields: BTreeMap<String, &'a RawValue>,
+        prefix: String,
+        origins: &'a ReturnOrigins,
+    ) -> Self {
         Self {
             fields,
             prefix,
             errors: Vec::new(),
+            origins,
         }
     }
 
@@ -194,10 +206,20 @@ impl<'a> Form<'a> {
         }
     }
 
-    /// A required string field parsed into `T`.
+    /// A field's text: a JSON string, or for a `decimal` a string or a number.
+    fn text(&mut self, field: &str, decimal: bool) -> Option<String> {
+        if decimal {
+            self.decimal(field)
+        } else {
+            self.string(field)
+        }
+    }
+
+    /// A required field parsed into `T`: a JSON string, or for a decimal ([`FieldValue::DECIMAL`])
+    /// a string or a number read from its text.
     pub fn required<T: FieldValue>(&mut self, field: &str) -> Option<T> {
         let present = matches!(self.raw(field), Raw::Present(_));
-        if let Some(text) = self.string(field) {
+        if let Some(text) = self.text(field, T::DECIMAL) {
             self.parse_text(field, &text)
         } else {
             if !present {
@@ -207,27 +229,27 @@ impl<'a> Form<'a> {
         }
     }
 
-    /// An optional string field: `Some(None)` when absent, null or blank, `None` when bad.
-    pub fn optional<T: FieldValue>(&mut self, field: &str) -> Option<Option<T>> {
+    /// An optional field's text: `Some(None)` when absent, null or blank, `None` when it is of
+    /// another type.
+    #[expect(
+        clippy::option_option,
+        reason = "as in `optional`: absent is `Some(None)`, bad is `None`"
+    )]
+    pub(super) fn optional_text(&mut self, field: &str, decimal: bool) -> Option<Option<String>> {
         let present = matches!(self.raw(field), Raw::Present(_));
-        match self.string(field) {
+        match self.text(field, decimal) {
             Some(text) if text.trim().is_empty() => Some(None),
-            Some(text) => self.parse_text(field, &text).map(Some),
+            Some(text) => Some(Some(text)),
             None if present => None,
             None => Some(None),
         }
     }
 
-    /// A required amount or reading: a JSON string or number parsed into `T` from its text.
-    pub fn required_decimal<T: FieldValue>(&mut self, field: &str) -> Option<T> {
-        let present = matches!(self.raw(field), Raw::Present(_));
-        if let Some(text) = self.decimal(field) {
-            self.parse_text(field, &text)
-        } else {
-            if !present {
-                self.push(field, "required", T::REQUIRED);
-            }
-            None
+    /// An optional field: `Some(None)` when absent, null or blank, `None` when bad.
+    pub fn optional<T: FieldValue>(&mut self, field: &str) -> Option<Option<T>> {
+        match self.optional_text(field, T::DECIMAL)? {
+            None => Some(None),
+            Some(text) => self.parse_text(field, &text).map(Some),
         }
     }
 
@@ -249,10 +271,10 @@ impl<'a> Form<'a> {
         }
     }
 
-    /// A required array of objects, each read with its own [`Form`] (prefixed `field[i].`);
-    /// give each back with [`Form::absorb`] so that its errors count. An item that is not an
-    /// object is an error here, and the others are still read, so every bad field is named.
-    pub fn objects(&mut self, field: &str, required_message: &str) -> Option<Vec<Form<'a>>> {
+    /// A required array of objects, each read into `T` under the names `field[i].name`. An
+    /// item that is not an object is an error, and the others are still read, so that every bad
+    /// field is named.
+    pub fn list<T: RequestBody>(&mut self, field: &str, required_message: &str) -> Option<Vec<T>> {
         let raw = match self.raw(field) {
             Raw::Absent | Raw::Null => {
                 self.push(field, "required", required_message);
@@ -264,45 +286,46 @@ impl<'a> Form<'a> {
             self.push(field, "invalid_type", "Ожидается массив.");
             return None;
         };
-        let mut forms = Vec::with_capacity(items.len());
+        let mut values = Some(Vec::with_capacity(items.len()));
         for (index, item) in items.into_iter().enumerate() {
-            if let Ok(fields) = serde_json::from_str::<BTreeMap<String, &'a RawValue>>(item.get()) {
-                forms.push(Form::new(
-                    fields,
-                    format!("{}{field}[{index}].", self.prefix),
-                ));
+            let read = if let Ok(fields) = serde_json::from_str(item.get()) {
+                let prefix = format!("{}{field}[{index}].", self.prefix);
+                let mut form = Form::new(fields, prefix, self.origins);
+                let value = T::read(&mut form);
+                self.errors.extend(form.errors);
+                value
             } else {
                 self.push(
                     &format!("{field}[{index}]"),
                     "invalid_type",
                     "Ожидается объект.",
                 );
-            }
+                None
+            };
+            values = values.zip(read).map(|(mut values, value)| {
+                values.push(value);
+                values
+            });
         }
-        Some(forms)
-    }
-
-    /// Takes back the errors of an item form.
-    pub fn absorb(&mut self, item: Form<'_>) {
-        self.errors.extend(item.errors);
+        values
     }
 
     /// Whether the object has the field at all (even `null`).
-    pub fn has(&self, field: &str) -> bool {
+    pub(super) fn has(&self, field: &str) -> bool {
         self.fields.contains_key(field)
     }
 
-    /// Records an error found by the handler itself.
-    pub fn error(&mut self, field: &str, code: &str, message: impl Into<String>) {
+    /// Records an error found by a field's own rule.
+    pub(super) fn error(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.push(field, code, message);
     }
 
-    /// `Ok` when every field read was good; otherwise the 422 naming each bad one.
-    pub fn finish(self) -> Result<(), Problem> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Problem::validation(self.errors))
+    /// `value` when every field read was good; otherwise the 422 naming each bad one. Each
+    /// read that gives `None` has named its field, so `None` comes with errors.
+    fn finish<T>(self, value: Option<T>) -> Result<T, Problem> {
+        match value {
+            Some(value) if self.errors.is_empty() => Ok(value),
+            _ => Err(Problem::validation(self.errors)),
         }
     }
 }

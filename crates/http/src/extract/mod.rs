@@ -5,11 +5,14 @@ mod body;
 mod client;
 mod params;
 mod query;
+mod request;
 mod values;
 
-pub use auth::Authenticated;
+pub use auth::{Authenticated, CallerAccount};
 pub use body::{Form, JsonBody, payload_too_large};
 pub use client::{ClientIp, client_address};
 pub use params::{AccountPath, PaymentPath, ProviderPath};
 pub use query::QueryParams;
+pub(crate) use request::request_body;
+pub use request::{Body, Clearable, ConsentGiven, FieldRead, RequestBody};
 pub use values::{FieldValue, Invalid, ReturnOrigins, ReturnUrl};

@@ -5,7 +5,6 @@
 use chrono::{NaiveDate, NaiveTime};
 use vodokanal_app::auth::{LoginName, LoginNameError};
 
-use super::Form;
 use vodokanal_domain::{
     AccountNumber, Email, EmailError, FullName, FullNameError, Label, LabelError, LoginPassword,
     MeterLast4, MeterNumber, MobilePhone, Money, MoneyError, Notes, NotesError, OneTimeCode,
@@ -38,6 +37,8 @@ fn coded(code: &'static str, message: &str) -> Invalid {
 pub trait FieldValue: Sized {
     /// The message when the field is missing.
     const REQUIRED: &'static str;
+    /// Whether a JSON number is taken too, read from its text (never through `f64`).
+    const DECIMAL: bool = false;
     fn parse_field(text: &str) -> Result<Self, Invalid>;
 }
 
@@ -195,6 +196,7 @@ impl FieldValue for Notes {
 
 impl FieldValue for Money {
     const REQUIRED: &'static str = "Укажите сумму";
+    const DECIMAL: bool = true;
     fn parse_field(text: &str) -> Result<Self, Invalid> {
         text.parse().map_err(|error| match error {
             MoneyError::Empty | MoneyError::Malformed => invalid(
@@ -208,6 +210,7 @@ impl FieldValue for Money {
 
 impl FieldValue for ReadingValue {
     const REQUIRED: &'static str = "Укажите показание счётчика";
+    const DECIMAL: bool = true;
     fn parse_field(text: &str) -> Result<Self, Invalid> {
         text.parse().map_err(|error| match error {
             ReadingValueError::Empty | ReadingValueError::Malformed => invalid(
@@ -253,6 +256,8 @@ impl FieldValue for NaiveTime {
     }
 }
 
+const RETURN_URL_MESSAGE: &str = "Адрес возврата должен быть ссылкой http:// или https://";
+
 /// A `return_url`: an absolute `http(s)` URL of at most 2048 characters, without user
 /// credentials; whether its origin is allowed is [`ReturnOrigins`]'s to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,13 +271,8 @@ impl ReturnUrl {
     pub fn into_string(self) -> String {
         self.text
     }
-}
 
-const RETURN_URL_MESSAGE: &str = "Адрес возврата должен быть ссылкой http:// или https://";
-
-impl FieldValue for ReturnUrl {
-    const REQUIRED: &'static str = "Укажите адрес возврата";
-    fn parse_field(text: &str) -> Result<Self, Invalid> {
+    pub(super) fn parse(text: &str) -> Result<Self, Invalid> {
         let plain = text.len() <= 2048
             && (text.starts_with("https://") || text.starts_with("http://"))
             && !text.chars().any(|c| c.is_control() || c.is_whitespace());
@@ -310,21 +310,5 @@ impl ReturnOrigins {
 
     pub fn allows(&self, url: &ReturnUrl) -> bool {
         self.0.contains(&url.origin)
-    }
-
-    /// The optional `field` of `form` as [`Form::optional`] reads it, refused (422 naming it)
-    /// when its origin is not allowed.
-    pub fn read(&self, form: &mut Form<'_>, field: &str) -> Option<Option<ReturnUrl>> {
-        match form.optional::<ReturnUrl>(field) {
-            Some(Some(url)) if !self.allows(&url) => {
-                form.error(
-                    field,
-                    "invalid",
-                    "Адрес возврата должен вести на сайт личного кабинета",
-                );
-                None
-            }
-            read => read,
-        }
     }
 }

@@ -1,5 +1,5 @@
-//! `Idempotency-Key`: replay byte for byte, reuse refused, invalid keys refused, the scope of a
-//! key, work that outlives its client, an answer that commits with its work, and a claim left
+//! `Idempotency-Key`: replay byte for byte, reuse refused, invalid keys refused, a bad body
+//! refused before any claim, the scope of a key, work that outlives its client, an answer that commits with its work, and a claim left
 //! by a dead process taken over after its lease.
 
 use std::sync::Arc;
@@ -83,6 +83,26 @@ async fn a_failed_request_releases_its_key() {
     };
     send().await.problem(422, "reading_below_previous");
     send().await.problem(422, "reading_below_previous");
+}
+
+#[tokio::test]
+async fn a_bad_body_is_refused_before_its_key_is_claimed() {
+    let app = App::new().await;
+    // The claim of a request that is still running: a repeat of it would be 409.
+    left_behind(&app, "busy", 1).await;
+    let bad = app
+        .call_raw(
+            Method::POST,
+            "/api/v1/public/payments",
+            None,
+            Some(r#"{"account_number": "123456", "purpose": "beer", "amount": "-1"}"#),
+            &[("idempotency-key", "busy")],
+        )
+        .await;
+    assert_eq!(bad.bad_fields(), ["purpose", "amount"]);
+    pay_under(&app, "busy")
+        .await
+        .problem(409, "idempotency_request_in_progress");
 }
 
 #[tokio::test]

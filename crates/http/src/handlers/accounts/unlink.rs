@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use vodokanal_app::accounts::UnlinkAccountCommand;
 
 use crate::extract::{AccountPath, Authenticated};
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Unlinks an account from the caller; nothing of the account itself is deleted.
@@ -15,9 +15,9 @@ use crate::state::AppState;
     params(("number" = String, Path, description = "The account number")),
     responses(
         (status = 204, description = "Unlinked"),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "not_found: not linked to the caller", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "not_found: not linked to the caller"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn unlink_account(

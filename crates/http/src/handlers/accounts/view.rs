@@ -5,7 +5,7 @@ use vodokanal_app::accounts::ViewAccountCommand;
 use crate::dto::AccountDto;
 use crate::extract::{AccountPath, Authenticated};
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// One of the caller's linked accounts.
@@ -17,9 +17,9 @@ use crate::state::AppState;
     params(("number" = String, Path, description = "The account number")),
     responses(
         (status = 200, description = "The account", body = AccountDto),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "not_found: not linked to the caller", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "not_found: not linked to the caller"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn view_account(

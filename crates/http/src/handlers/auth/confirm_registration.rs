@@ -1,13 +1,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use vodokanal_app::auth::ConfirmRegistrationCommand;
-use vodokanal_domain::{OneTimeCode, Password, Phone};
 
 use crate::dto::{RegistrationConfirmRequest, SessionDto};
-use crate::extract::JsonBody;
-use crate::handlers::missing;
+use crate::extract::Body;
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Confirms the code: creates the user and its first session.
@@ -18,23 +16,19 @@ use crate::state::AppState;
     request_body = RegistrationConfirmRequest,
     responses(
         (status = 201, description = "Registered and signed in", body = SessionDto),
-        (status = 409, description = "email_taken", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed, code_invalid, code_expired", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "email_taken"),
+        (status = 422, description = "validation_failed, code_invalid, code_expired"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn confirm_registration(
     State(state): State<AppState>,
-    body: JsonBody,
+    Body(RegistrationConfirmRequest {
+        phone,
+        code,
+        password,
+    }): Body<RegistrationConfirmRequest>,
 ) -> Result<JsonResponse, Problem> {
-    let mut form = body.form();
-    let phone = form.required::<Phone>("phone");
-    let code = form.required::<OneTimeCode>("code");
-    let password = form.required::<Password>("password");
-    form.finish()?;
-    let (Some(phone), Some(code), Some(password)) = (phone, code, password) else {
-        return Err(missing());
-    };
     let signed_in = state
         .use_cases
         .confirm_registration

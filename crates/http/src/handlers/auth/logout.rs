@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use vodokanal_app::auth::LogoutCommand;
 
 use crate::extract::Authenticated;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Ends the caller's session: the token stops working.
@@ -14,8 +14,8 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn logout(

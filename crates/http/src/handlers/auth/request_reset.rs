@@ -1,13 +1,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use vodokanal_app::auth::RequestPasswordResetCommand;
-use vodokanal_domain::MobilePhone;
 
 use crate::dto::{CodeSentDto, PasswordResetRequest};
-use crate::extract::{ClientIp, JsonBody};
-use crate::handlers::missing;
+use crate::extract::{Body, ClientIp};
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Sends a password-reset code (the same answer whether or not the phone is registered).
@@ -18,22 +16,16 @@ use crate::state::AppState;
     request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "A code goes to the phone, if registered", body = CodeSentDto),
-        (status = 422, description = "validation_failed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "too_many_requests, with Retry-After", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed"),
+        (status = 429, description = "too_many_requests, with Retry-After"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     ClientIp(client_ip): ClientIp,
-    body: JsonBody,
+    Body(PasswordResetRequest { phone }): Body<PasswordResetRequest>,
 ) -> Result<JsonResponse, Problem> {
-    let mut form = body.form();
-    let phone = form.required::<MobilePhone>("phone");
-    form.finish()?;
-    let Some(phone) = phone else {
-        return Err(missing());
-    };
     let sent = state
         .use_cases
         .request_password_reset

@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 
 use crate::dto::HealthDto;
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// 200 when the database answers, else 503 with `Retry-After`.
@@ -13,7 +13,7 @@ use crate::state::AppState;
     tag = "health",
     responses(
         (status = 200, description = "The database answers", body = HealthDto),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<JsonResponse, Problem> {

@@ -5,7 +5,7 @@ use vodokanal_app::payments::PaymentHistoryCommand;
 use crate::dto::PaymentDto;
 use crate::extract::{AccountPath, Authenticated};
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// How many of the newest payments the history shows.
@@ -20,9 +20,9 @@ const HISTORY_LIMIT: u32 = 100;
     params(("number" = String, Path, description = "The account number")),
     responses(
         (status = 200, description = "The payments, newest first (at most 100)", body = Vec<PaymentDto>),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "not_found: not linked to the caller", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "not_found: not linked to the caller"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn payment_history(

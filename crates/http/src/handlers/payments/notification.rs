@@ -6,7 +6,7 @@ use vodokanal_app::payments::HandleNotificationCommand;
 use vodokanal_app::ports::Notification;
 
 use crate::extract::{ClientIp, ProviderPath};
-use crate::problem::{Problem, ProblemBody, ProblemCode};
+use crate::problem::{Problem, ProblemCode};
 use crate::state::AppState;
 
 /// A payment provider's notification. Nothing in it is trusted: the payment's state is asked
@@ -19,10 +19,10 @@ use crate::state::AppState;
     request_body(content = String, description = "The provider's own notification body", content_type = "application/json"),
     responses(
         (status = 200, description = "Handled or ignored", body = String, content_type = "text/plain"),
-        (status = 403, description = "forbidden: not from the provider", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "not_found: unknown provider or payment", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed: unreadable", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "payment_provider_unavailable, service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "forbidden: not from the provider"),
+        (status = 404, description = "not_found: unknown provider or payment"),
+        (status = 422, description = "validation_failed: unreadable"),
+        (status = 503, description = "payment_provider_unavailable, service_unavailable"),
     )
 )]
 pub async fn payment_notification(

@@ -5,7 +5,7 @@ use vodokanal_app::profile::ViewProfileCommand;
 use crate::dto::ProfileDto;
 use crate::extract::Authenticated;
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// The caller's phone, e-mail and registration time.
@@ -16,8 +16,8 @@ use crate::state::AppState;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = ProfileDto),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn view_profile(

@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 
 use crate::dto::InfoDto;
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// The contact center, payment purposes, help texts and the reading window.
@@ -13,7 +13,7 @@ use crate::state::AppState;
     tag = "public",
     responses(
         (status = 200, description = "What anyone sees without registering", body = InfoDto),
-        (status = 500, description = "internal", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "internal"),
     )
 )]
 pub async fn info(State(state): State<AppState>) -> Result<JsonResponse, Problem> {

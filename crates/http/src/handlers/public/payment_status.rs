@@ -5,7 +5,7 @@ use vodokanal_app::payments::GetPaymentStatusCommand;
 use crate::dto::PaymentDto;
 use crate::extract::PaymentPath;
 use crate::idempotency::JsonResponse;
-use crate::problem::{Problem, ProblemBody};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// A payment's state, for anyone who holds its unguessable id.
@@ -16,9 +16,9 @@ use crate::state::AppState;
     params(("id" = String, Path, format = Uuid, description = "The payment's id")),
     responses(
         (status = 200, description = "The payment", body = PaymentDto),
-        (status = 404, description = "not_found", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed: not a UUID", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "not_found"),
+        (status = 422, description = "validation_failed: not a UUID"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn payment_status(

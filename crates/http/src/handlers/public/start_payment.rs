@@ -1,16 +1,12 @@
 use axum::extract::State;
 use axum::response::Response;
 use vodokanal_app::payments::{Payer, StartPaymentCommand};
-use vodokanal_domain::{AccountNumber, Email, Money, Payment, PaymentPurpose};
+use vodokanal_domain::Payment;
 
 use crate::dto::{AnonymousPaymentRequest, PaymentDto};
-use crate::extract::{ClientIp, JsonBody, ReturnUrl};
-use crate::handlers::{anonymous_caller, missing};
-use crate::idempotency::{IdempotencyHeader, idempotent};
-use crate::problem::ProblemBody;
+use crate::extract::{ClientIp, ReturnUrl};
+use crate::idempotency::IdempotentPost;
 use crate::state::AppState;
-
-const ENDPOINT: &str = "POST /api/v1/public/payments";
 
 /// A payment without registration, to any account of the registry.
 #[utoipa::path(
@@ -21,59 +17,41 @@ const ENDPOINT: &str = "POST /api/v1/public/payments";
     request_body = AnonymousPaymentRequest,
     responses(
         (status = 201, description = "The payment, with `confirmation_url` to open", body = PaymentDto),
-        (status = 404, description = "not_found: no such account", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "too_many_requests: too many payments from the client network, with Retry-After", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "payment_provider_unavailable, service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "not_found: no such account"),
+        (status = 409, description = "idempotency_request_in_progress"),
+        (status = 422, description = "validation_failed, idempotency_key_reused"),
+        (status = 429, description = "too_many_requests: too many payments from the client network, with Retry-After"),
+        (status = 503, description = "payment_provider_unavailable, service_unavailable"),
     )
 )]
 pub async fn start_anonymous_payment(
     State(state): State<AppState>,
-    client: ClientIp,
-    IdempotencyHeader(key): IdempotencyHeader,
-    body: JsonBody,
+    post: IdempotentPost<ClientIp, AnonymousPaymentRequest>,
 ) -> Response {
-    let caller = anonymous_caller(client.0);
-    idempotent(
+    post.create(
         state,
-        key,
-        &caller,
-        ENDPOINT,
-        body,
         |payment: &Payment| PaymentDto::from(payment),
-        |state, body, answering| async move {
-            let mut form = body.form();
-            let account_number = form.required::<AccountNumber>("account_number");
-            let purpose = form.required::<PaymentPurpose>("purpose");
-            let amount = form.required_decimal::<Money>("amount");
-            let email = form.optional::<Email>("email");
-            let return_url = state.return_origins.read(&mut form, "return_url");
-            form.finish()?;
-            let (Some(account_number), Some(purpose), Some(amount), Some(email), Some(return_url)) =
-                (account_number, purpose, amount, email, return_url)
-            else {
-                return Err(missing());
+        |state, client, request, answering| async move {
+            let AnonymousPaymentRequest {
+                account_number,
+                purpose,
+                amount,
+                email,
+                return_url,
+            } = request;
+            let command = StartPaymentCommand {
+                payer: Payer::Anonymous {
+                    email,
+                    phone: None,
+                    network: client.network(),
+                },
+                account_number,
+                purpose,
+                amount,
+                return_url: return_url.map(ReturnUrl::into_string),
             };
-            let payment = state
-                .use_cases
-                .start_payment
-                .execute(
-                    StartPaymentCommand {
-                        payer: Payer::Anonymous {
-                            email,
-                            phone: None,
-                            network: client.network(),
-                        },
-                        account_number,
-                        purpose,
-                        amount,
-                        return_url: return_url.map(ReturnUrl::into_string),
-                    },
-                    answering.as_deref(),
-                )
-                .await?;
-            Ok(payment)
+            let use_case = &state.use_cases.start_payment;
+            Ok(use_case.execute(command, answering.as_deref()).await?)
         },
     )
     .await

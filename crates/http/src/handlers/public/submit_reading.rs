@@ -1,16 +1,11 @@
 use axum::extract::State;
 use axum::response::Response;
 use vodokanal_app::readings::{AnonymousReceipt, SubmitAnonymousReadingCommand};
-use vodokanal_domain::{FullName, MeterNumber, Phone, ReadingValue};
 
 use crate::dto::{AnonymousReadingRequest, ReadingDto};
-use crate::extract::{ClientIp, JsonBody};
-use crate::handlers::{anonymous_caller, missing};
-use crate::idempotency::{IdempotencyHeader, idempotent};
-use crate::problem::ProblemBody;
+use crate::extract::ClientIp;
+use crate::idempotency::IdempotentPost;
 use crate::state::AppState;
-
-const ENDPOINT: &str = "POST /api/v1/public/readings";
 
 /// A reading given without registration, by meter number. The answer names no account and no
 /// previous value; a cabinet reading of the period is never replaced.
@@ -22,54 +17,36 @@ const ENDPOINT: &str = "POST /api/v1/public/readings";
     request_body = AnonymousReadingRequest,
     responses(
         (status = 201, description = "The reading, with `account_number`, `previous_value` and `consumption` null (v1.1)", body = ReadingDto),
-        (status = 404, description = "meter_not_found", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "reading_already_submitted (the period's reading came from the cabinet), idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed, reading_below_previous (naming no value), reading_window_closed, reading_implausible, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "too_many_requests: 3 anonymous readings per meter a day, 20 per client network an hour", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "meter_not_found"),
+        (status = 409, description = "reading_already_submitted (the period's reading came from the cabinet), idempotency_request_in_progress"),
+        (status = 422, description = "validation_failed, reading_below_previous (naming no value), reading_window_closed, reading_implausible, idempotency_key_reused"),
+        (status = 429, description = "too_many_requests: 3 anonymous readings per meter a day, 20 per client network an hour"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn submit_anonymous_reading(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    IdempotencyHeader(key): IdempotencyHeader,
-    body: JsonBody,
+    post: IdempotentPost<ClientIp, AnonymousReadingRequest>,
 ) -> Response {
-    let caller = anonymous_caller(ip);
-    idempotent(
+    post.create(
         state,
-        key,
-        &caller,
-        ENDPOINT,
-        body,
         |receipt: &AnonymousReceipt| ReadingDto::from(receipt),
-        |state, body, answering| async move {
-            let mut form = body.form();
-            let full_name = form.required::<FullName>("full_name");
-            let phone = form.required::<Phone>("phone");
-            let meter_number = form.required::<MeterNumber>("meter_number");
-            let value = form.required_decimal::<ReadingValue>("value");
-            form.finish()?;
-            let (Some(full_name), Some(phone), Some(meter_number), Some(value)) =
-                (full_name, phone, meter_number, value)
-            else {
-                return Err(missing());
+        |state, ClientIp(client_ip), request, answering| async move {
+            let AnonymousReadingRequest {
+                full_name,
+                phone,
+                meter_number,
+                value,
+            } = request;
+            let command = SubmitAnonymousReadingCommand {
+                full_name,
+                phone,
+                meter_number,
+                value,
+                client_ip,
             };
-            let reading = state
-                .use_cases
-                .submit_anonymous_reading
-                .execute(
-                    SubmitAnonymousReadingCommand {
-                        full_name,
-                        phone,
-                        meter_number,
-                        value,
-                        client_ip: ip,
-                    },
-                    answering.as_deref(),
-                )
-                .await?;
-            Ok(reading)
+            let use_case = &state.use_cases.submit_anonymous_reading;
+            Ok(use_case.execute(command, answering.as_deref()).await?)
         },
     )
     .await

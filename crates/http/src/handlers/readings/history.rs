@@ -6,7 +6,7 @@ use vodokanal_app::readings::ReadingHistoryCommand;
 use crate::dto::ReadingDto;
 use crate::extract::{AccountPath, Authenticated, QueryParams};
 use crate::idempotency::JsonResponse;
-use crate::problem::{FieldError, Problem, ProblemBody};
+use crate::problem::{FieldError, Problem};
 use crate::state::AppState;
 
 /// A page of a linked account's readings, newest first.
@@ -22,10 +22,10 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The readings, newest first; a voided one carries `voided_at`", body = Vec<ReadingDto>),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "not_found: not linked to the caller", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed: a bad limit or before", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "not_found: not linked to the caller"),
+        (status = 422, description = "validation_failed: a bad limit or before"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn reading_history(

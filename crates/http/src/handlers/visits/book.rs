@@ -1,18 +1,12 @@
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{NaiveDate, NaiveTime};
-use vodokanal_app::idempotency::Caller;
 use vodokanal_app::visits::BookVisitCommand;
-use vodokanal_domain::{AccountNumber, MeterNumber, Notes, Phone, VisitKind, VisitRequest};
+use vodokanal_domain::VisitRequest;
 
 use crate::dto::{BookVisitRequest, VisitRequestDto};
-use crate::extract::{Authenticated, JsonBody};
-use crate::handlers::missing;
-use crate::idempotency::{IdempotencyHeader, idempotent};
-use crate::problem::ProblemBody;
+use crate::extract::Authenticated;
+use crate::idempotency::IdempotentPost;
 use crate::state::AppState;
-
-const ENDPOINT: &str = "POST /api/v1/visit-requests";
 
 /// Books a technician's visit for one of the caller's accounts.
 #[utoipa::path(
@@ -24,67 +18,42 @@ const ENDPOINT: &str = "POST /api/v1/visit-requests";
     request_body = BookVisitRequest,
     responses(
         (status = 201, description = "The visit request, status `new`", body = VisitRequestDto),
-        (status = 401, description = "unauthorized", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "not_found, meter_not_found", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "idempotency_request_in_progress", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed, visit_slot_unavailable, idempotency_key_reused", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 503, description = "service_unavailable", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "unauthorized"),
+        (status = 404, description = "not_found, meter_not_found"),
+        (status = 409, description = "idempotency_request_in_progress"),
+        (status = 422, description = "validation_failed, visit_slot_unavailable, idempotency_key_reused"),
+        (status = 503, description = "service_unavailable"),
     )
 )]
 pub async fn book_visit(
     State(state): State<AppState>,
-    Authenticated(user): Authenticated,
-    IdempotencyHeader(key): IdempotencyHeader,
-    body: JsonBody,
+    post: IdempotentPost<Authenticated, BookVisitRequest>,
 ) -> Response {
-    let caller = Caller::User(user.user_id);
-    idempotent(
+    post.create(
         state,
-        key,
-        &caller,
-        ENDPOINT,
-        body,
         |visit: &VisitRequest| VisitRequestDto::from(visit),
-        |state, body, answering| async move {
-            let mut form = body.form();
-            let kind = form.required::<VisitKind>("kind");
-            let account_number = form.required::<AccountNumber>("account_number");
-            let meter_number = form.optional::<MeterNumber>("meter_number");
-            let phone = form.required::<Phone>("phone");
-            let date = form.required::<NaiveDate>("visit_date");
-            let time = form.required::<NaiveTime>("visit_time");
-            let notes = form.optional::<Notes>("notes");
-            form.finish()?;
-            let (
-                Some(kind),
-                Some(account_number),
-                Some(meter_number),
-                Some(phone),
-                Some(date),
-                Some(time),
-                Some(notes),
-            ) = (kind, account_number, meter_number, phone, date, time, notes)
-            else {
-                return Err(missing());
+        |state, Authenticated(user), request, answering| async move {
+            let BookVisitRequest {
+                kind,
+                account_number,
+                meter_number,
+                phone,
+                visit_date,
+                visit_time,
+                notes,
+            } = request;
+            let command = BookVisitCommand {
+                user_id: user.user_id,
+                kind,
+                account_number,
+                meter_number,
+                phone,
+                date: visit_date,
+                time: visit_time,
+                notes,
             };
-            let visit = state
-                .use_cases
-                .book_visit
-                .execute(
-                    BookVisitCommand {
-                        user_id: user.user_id,
-                        kind,
-                        account_number,
-                        meter_number,
-                        phone,
-                        date,
-                        time,
-                        notes,
-                    },
-                    answering.as_deref(),
-                )
-                .await?;
-            Ok(visit)
+            let use_case = &state.use_cases.book_visit;
+            Ok(use_case.execute(command, answering.as_deref()).await?)
         },
     )
     .await
