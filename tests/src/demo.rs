@@ -1,6 +1,9 @@
 //! What the demo registry (`VODOKANAL_DEMO=on`, `crates/server/src/demo/registry.csv`) holds,
 //! and a subscriber to register with it.
 
+/// The demo registry itself, as the server loads it.
+pub const REGISTRY: &str = include_str!("../../crates/server/src/demo/registry.csv");
+
 /// Account 100001: two meters, a debt of 1234.50.
 pub const ACCOUNT: &str = "100001";
 /// The debt of [`ACCOUNT`] before any payment.

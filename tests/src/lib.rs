@@ -1,6 +1,7 @@
 //! Tests of the workspace from outside. `architecture.rs` holds the crate map of
 //! `docs/architecture.md` to account: which crate may depend on which. `journeys/` walks the
-//! contract against the built `vodokanal` binary, on SQLite and on PostgreSQL.
+//! contract against the built `vodokanal` binary, on SQLite and on PostgreSQL. `cli.rs` runs
+//! the binary's other commands (and `serve`'s refusals and graceful stop) on SQLite.
 //!
 //! This library is what the test files share: [`Deployment`] (a database, fresh per test, and a
 //! folder that outlive a server's restarts; one-shot commands run on it too), [`Server`] (the
@@ -24,7 +25,7 @@ mod server;
 
 pub use database::{Backend, PgDatabase};
 pub use http::{Request, Response};
-pub use server::{Deployment, Server};
+pub use server::{Deployment, Exit, Server};
 
 /// `+7XXXXXXXXXX` of a phone in any of the forms the tests use.
 pub fn e164(phone: &str) -> String {

@@ -181,6 +181,26 @@ impl Deployment {
         stdout
     }
 
+    /// Runs a one-shot command with its arguments and `settings` to its end, whatever its
+    /// outcome: its exit code and what it wrote (standard error here, not in the log).
+    pub async fn try_run(&self, args: &[&str], settings: &[(&str, &str)]) -> Exit {
+        let (subcommand, rest) = args.split_first().unwrap();
+        let mut command = self.command(subcommand);
+        command
+            .args(rest)
+            .envs(settings.iter().copied())
+            .stderr(Stdio::piped());
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .unwrap()
+            .unwrap();
+        Exit {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
     /// `serve` on `port` with the demo registry, the outbox and `settings` over them.
     fn serve(&self, port: u16, settings: &[(&str, &str)]) -> Command {
         let mut command = self.command("serve");
@@ -218,6 +238,15 @@ impl Deployment {
             .stderr(log);
         command
     }
+}
+
+/// How a one-shot command ended ([`Deployment::try_run`]).
+#[derive(Debug)]
+pub struct Exit {
+    /// `None` when a signal ended it.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// A running server; killed on drop.
@@ -258,6 +287,29 @@ impl Server {
             assert!(
                 Instant::now() < deadline,
                 "the server was not ready within {READY_TIMEOUT:?}: {}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the server to exit: its exit code. Fails the test when it
+    /// does not stop.
+    #[cfg(unix)]
+    pub async fn terminate(mut self) -> Option<i32> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within {READY_TIMEOUT:?}: {}",
                 self.log_text()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;

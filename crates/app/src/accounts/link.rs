@@ -486,16 +486,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_attempt_counter_is_reported() {
-        let mut attempts = MockAttemptCounter::new();
-        attempts.expect_acquire().return_const(Err(down()));
-        let outcome = link_account(MockAccountRepository::new(), attempts)
-            .execute(command("1234"))
-            .await;
-        assert_eq!(outcome, Err(LinkAccountError::Store(down())));
-    }
-
-    #[tokio::test]
     async fn a_failing_second_counter_takes_the_first_attempt_back() {
         let mut attempts = MockAttemptCounter::new();
         attempts
@@ -527,7 +517,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_account_lookup_is_reported() {
+    async fn a_failing_account_lookup_takes_both_attempts_back() {
         let mut accounts = MockAccountRepository::new();
         accounts.expect_find().returning(|_| Err(down()));
         let outcome = link_account(accounts, allowed_and_taken_back())
@@ -536,34 +526,44 @@ mod tests {
         assert_eq!(outcome, Err(LinkAccountError::Store(down())));
     }
 
-    #[tokio::test]
-    async fn a_failing_link_is_reported() {
-        let mut accounts = finding_the_account();
-        accounts
-            .expect_link()
-            .returning(|_, _, _, _, _| Err(LinkError::Store(down())));
-        let outcome = link_account(accounts, allowed_and_taken_back())
-            .execute(command("1234"))
-            .await;
-        assert_eq!(outcome, Err(LinkAccountError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> LinkAccount;
 
     #[tokio::test]
-    async fn a_failing_view_after_linking_is_reported() {
-        let mut accounts = finding_the_account();
-        accounts.expect_link().returning(|_, _, _, _, _| Ok(()));
-        let mut payments = crate::ports::MockPaymentRepository::new();
-        payments
-            .expect_succeeded_since()
-            .returning(|_, _| Err(down()));
-        let mut use_case = link_account(accounts, allowed_and_taken_back());
-        use_case.views = AccountViews::new(
-            holders(0),
-            Arc::new(crate::ports::MockReadingRepository::new()),
-            Arc::new(payments),
-            &Settings::default(),
-        );
-        let outcome = use_case.execute(command("1234")).await;
-        assert_eq!(outcome, Err(LinkAccountError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("attempt counter", || {
+                let mut attempts = MockAttemptCounter::new();
+                attempts.expect_acquire().return_const(Err(down()));
+                link_account(MockAccountRepository::new(), attempts)
+            }),
+            ("link", || {
+                let mut accounts = finding_the_account();
+                accounts
+                    .expect_link()
+                    .returning(|_, _, _, _, _| Err(LinkError::Store(down())));
+                link_account(accounts, allowed_and_taken_back())
+            }),
+            ("view", || {
+                let mut accounts = finding_the_account();
+                accounts.expect_link().returning(|_, _, _, _, _| Ok(()));
+                let mut payments = crate::ports::MockPaymentRepository::new();
+                payments
+                    .expect_succeeded_since()
+                    .returning(|_, _| Err(down()));
+                let mut use_case = link_account(accounts, allowed_and_taken_back());
+                use_case.views = AccountViews::new(
+                    holders(0),
+                    Arc::new(crate::ports::MockReadingRepository::new()),
+                    Arc::new(payments),
+                    &Settings::default(),
+                );
+                use_case
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command("1234")).await;
+            assert_eq!(outcome, Err(LinkAccountError::Store(down())), "{step}");
+        }
     }
 }

@@ -101,33 +101,39 @@ mod tests {
         assert_eq!(listed, Ok(vec![]));
     }
 
-    #[tokio::test]
-    async fn a_failing_account_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts.expect_linked().returning(|_| Err(down()));
-        let listed = over(accounts, &views())
-            .list(ListAccountsCommand { user_id: user_id() })
-            .await;
-        assert_eq!(listed, Err(ListAccountsError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> AccountViews;
 
     #[tokio::test]
-    async fn a_failing_payment_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_linked()
-            .returning(|_| Ok(vec![linked(None)]));
-        let mut payments = MockPaymentRepository::new();
-        payments
-            .expect_succeeded_since()
-            .returning(|_, _| Err(down()));
-        let views = AccountViews::new(
-            Arc::new(accounts),
-            Arc::new(MockReadingRepository::new()),
-            Arc::new(payments),
-            &Settings::default(),
-        );
-        let listed = views.list(ListAccountsCommand { user_id: user_id() }).await;
-        assert_eq!(listed, Err(ListAccountsError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("accounts", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts.expect_linked().returning(|_| Err(down()));
+                over(accounts, &views())
+            }),
+            ("payments", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts
+                    .expect_linked()
+                    .returning(|_| Ok(vec![linked(None)]));
+                let mut payments = MockPaymentRepository::new();
+                payments
+                    .expect_succeeded_since()
+                    .returning(|_, _| Err(down()));
+                AccountViews::new(
+                    Arc::new(accounts),
+                    Arc::new(MockReadingRepository::new()),
+                    Arc::new(payments),
+                    &Settings::default(),
+                )
+            }),
+        ];
+        for (step, failing) in steps {
+            let listed = failing()
+                .list(ListAccountsCommand { user_id: user_id() })
+                .await;
+            assert_eq!(listed, Err(ListAccountsError::Store(down())), "{step}");
+        }
     }
 }

@@ -146,34 +146,40 @@ mod tests {
         assert_eq!(outcome, Err(RelabelAccountError::NotFound));
     }
 
-    #[tokio::test]
-    async fn a_failing_relabel_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts.expect_relabel().returning(|_, _, _| Err(down()));
-        let outcome = relabel(accounts).execute(command(None)).await;
-        assert_eq!(outcome, Err(RelabelAccountError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> RelabelAccount;
 
     #[tokio::test]
-    async fn a_failing_view_is_reported() {
-        let mut accounts = relabelling(None, true);
-        accounts
-            .expect_linked_one()
-            .returning(|_, _| Ok(Some(linked(None))));
-        let mut payments = MockPaymentRepository::new();
-        payments
-            .expect_succeeded_since()
-            .returning(|_, _| Err(down()));
-        let use_case = RelabelAccount {
-            accounts: Arc::new(accounts),
-            views: AccountViews::new(
-                holders(0),
-                Arc::new(MockReadingRepository::new()),
-                Arc::new(payments),
-                &Settings::default(),
-            ),
-        };
-        let outcome = use_case.execute(command(None)).await;
-        assert_eq!(outcome, Err(RelabelAccountError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("relabel", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts.expect_relabel().returning(|_, _, _| Err(down()));
+                relabel(accounts)
+            }),
+            ("view", || {
+                let mut accounts = relabelling(None, true);
+                accounts
+                    .expect_linked_one()
+                    .returning(|_, _| Ok(Some(linked(None))));
+                let mut payments = MockPaymentRepository::new();
+                payments
+                    .expect_succeeded_since()
+                    .returning(|_, _| Err(down()));
+                RelabelAccount {
+                    accounts: Arc::new(accounts),
+                    views: AccountViews::new(
+                        holders(0),
+                        Arc::new(MockReadingRepository::new()),
+                        Arc::new(payments),
+                        &Settings::default(),
+                    ),
+                }
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command(None)).await;
+            assert_eq!(outcome, Err(RelabelAccountError::Store(down())), "{step}");
+        }
     }
 }

@@ -400,49 +400,56 @@ mod tests {
         assert_eq!(outcome, Err(ViewAccountError::NotFound));
     }
 
-    #[tokio::test]
-    async fn a_failing_account_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts.expect_linked_one().returning(|_, _| Err(down()));
-        let outcome = over(accounts, &views()).view(command()).await;
-        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> AccountViews;
 
-    #[tokio::test]
-    async fn a_failing_payment_store_is_reported() {
+    /// Accounts in which the fixture account is linked to the caller.
+    fn linking() -> MockAccountRepository {
         let mut accounts = MockAccountRepository::new();
         accounts
             .expect_linked_one()
             .returning(|_, _| Ok(Some(linked(None))));
-        let mut payments = MockPaymentRepository::new();
-        payments
-            .expect_succeeded_since()
-            .returning(|_, _| Err(down()));
-        let views = AccountViews::new(
-            holders(0),
-            Arc::new(MockReadingRepository::new()),
-            Arc::new(payments),
-            &Settings::default(),
-        );
-        let outcome = over(accounts, &views).view(command()).await;
-        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
+        accounts
     }
 
     #[tokio::test]
-    async fn a_failing_reading_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_linked_one()
-            .returning(|_, _| Ok(Some(linked(None))));
-        let mut readings = MockReadingRepository::new();
-        readings.expect_last_for_meter().returning(|_| Err(down()));
-        let views = AccountViews::new(
-            holders(0),
-            Arc::new(readings),
-            Arc::new(payments_paying("1.00")),
-            &Settings::default(),
-        );
-        let outcome = over(accounts, &views).view(command()).await;
-        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("account", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts.expect_linked_one().returning(|_, _| Err(down()));
+                over(accounts, &views())
+            }),
+            ("payments", || {
+                let mut payments = MockPaymentRepository::new();
+                payments
+                    .expect_succeeded_since()
+                    .returning(|_, _| Err(down()));
+                let readings = Arc::new(MockReadingRepository::new());
+                let views = AccountViews::new(
+                    holders(0),
+                    readings,
+                    Arc::new(payments),
+                    &Settings::default(),
+                );
+                over(linking(), &views)
+            }),
+            ("readings", || {
+                let mut readings = MockReadingRepository::new();
+                readings.expect_last_for_meter().returning(|_| Err(down()));
+                let payments = Arc::new(payments_paying("1.00"));
+                let views = AccountViews::new(
+                    holders(0),
+                    Arc::new(readings),
+                    payments,
+                    &Settings::default(),
+                );
+                over(linking(), &views)
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().view(command()).await;
+            assert_eq!(outcome, Err(ViewAccountError::Store(down())), "{step}");
+        }
     }
 }

@@ -670,25 +670,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_counter_down_is_reported() {
-        let outcome = Ports::default()
-            .limit(NET_KEY, network_limit(), Err(down()))
-            .run(by_phone(PASSWORD))
-            .await;
-        assert_eq!(outcome, Err(LoginError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_store_down_at_the_lookup_is_reported() {
-        let outcome = Ports::default()
-            .limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
-            .phone_finds(Err(down()))
-            .run(by_phone(PASSWORD))
-            .await;
-        assert_eq!(outcome, Err(LoginError::Store(down())));
-    }
-
-    #[tokio::test]
     async fn a_store_down_when_clearing_the_failures_opens_no_session() {
         let outcome = Ports::default()
             .phone_finds(Ok(Some(testing::user())))
@@ -702,14 +683,32 @@ mod tests {
         assert_eq!(outcome, Err(LoginError::Store(down())));
     }
 
+    /// What the ports expect up to the step that fails.
+    type Step = fn(Ports) -> Ports;
+
     #[tokio::test]
-    async fn a_store_down_when_creating_the_session_is_reported() {
-        let outcome = Ports::default()
-            .right_password(false)
-            .creates_session(Err(down()))
-            .run(by_phone(PASSWORD))
-            .await;
-        assert_eq!(outcome, Err(LoginError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 4] = [
+            ("network count", |p| {
+                p.limit(NET_KEY, network_limit(), Err(down()))
+            }),
+            ("lookup", |p| {
+                p.limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
+                    .phone_finds(Err(down()))
+            }),
+            ("user count", |p| {
+                p.phone_finds(Ok(Some(testing::user())))
+                    .limit(NET_KEY, network_limit(), Ok(LimitState::Allowed))
+                    .limit(USER_KEY, user_limit(), Err(down()))
+            }),
+            ("session", |p| {
+                p.right_password(false).creates_session(Err(down()))
+            }),
+        ];
+        for (step, expecting) in steps {
+            let outcome = expecting(Ports::default()).run(by_phone(PASSWORD)).await;
+            assert_eq!(outcome, Err(LoginError::Store(down())), "{step}");
+        }
     }
 
     #[test]

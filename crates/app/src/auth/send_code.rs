@@ -571,39 +571,38 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_lookup_is_reported() {
-        let mut ports = CodePorts::default();
-        ports.codes.expect_find().return_const(Err(down()));
-        assert_eq!(
-            ports.send_code().execute(registration()).await,
-            Err(SendCodeError::Store(down()))
-        );
-    }
+    /// What the ports expect up to the step that fails.
+    type Step = fn(CodePorts) -> CodePorts;
 
     #[tokio::test]
-    async fn a_counter_down_is_reported() {
-        let mut ports = CodePorts::default().nothing_pending();
-        ports.counter.expect_acquire().return_const(Err(down()));
-        assert_eq!(
-            ports.send_code().execute(registration()).await,
-            Err(SendCodeError::Store(down()))
-        );
-    }
-
-    #[tokio::test]
-    async fn a_store_down_when_queueing_is_reported() {
-        let use_case = allowed()
-            .nothing_pending()
-            .queues(
-                |_| true,
-                Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
-                Err(down()),
-            )
-            .send_code();
-        assert_eq!(
-            use_case.execute(registration()).await,
-            Err(SendCodeError::Store(down()))
-        );
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("lookup", |mut p| {
+                p.codes.expect_find().return_const(Err(down()));
+                p
+            }),
+            ("counter", |p| {
+                let mut p = p.nothing_pending();
+                p.counter.expect_acquire().return_const(Err(down()));
+                p
+            }),
+            ("queue", |p| {
+                p.nothing_pending()
+                    .limit(IP_KEY, limits().sms_per_ip, LimitState::Allowed)
+                    .limits_allow()
+                    .queues(
+                        |_| true,
+                        Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
+                        Err(down()),
+                    )
+            }),
+        ];
+        for (step, expecting) in steps {
+            let outcome = expecting(CodePorts::default())
+                .send_code()
+                .execute(registration())
+                .await;
+            assert_eq!(outcome, Err(SendCodeError::Store(down())), "{step}");
+        }
     }
 }

@@ -121,35 +121,31 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_link_check_is_reported() {
-        let use_case = PaymentHistory::new(
-            Arc::new(accounts(Err(down()))),
-            Arc::new(MockPaymentRepository::new()),
-        );
-        let outcome = use_case.execute(command()).await;
-        assert!(
-            matches!(outcome, Err(PaymentHistoryError::Store(_))),
-            "{outcome:?}"
-        );
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> PaymentHistory;
 
     #[tokio::test]
-    async fn a_store_down_at_the_history_is_reported() {
-        let mut payments = MockPaymentRepository::new();
-        payments
-            .expect_history()
-            .times(1)
-            .returning(|_, _| Err(down()));
-        let use_case =
-            PaymentHistory::new(Arc::new(accounts(Ok(Some(linked())))), Arc::new(payments));
-        let outcome = use_case.execute(command()).await;
-        assert!(
-            matches!(
-                outcome,
-                Err(PaymentHistoryError::Store(StoreError::Unavailable(_)))
-            ),
-            "{outcome:?}"
-        );
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("link check", || {
+                let payments = MockPaymentRepository::new();
+                PaymentHistory::new(Arc::new(accounts(Err(down()))), Arc::new(payments))
+            }),
+            ("history", || {
+                let mut payments = MockPaymentRepository::new();
+                payments
+                    .expect_history()
+                    .times(1)
+                    .returning(|_, _| Err(down()));
+                PaymentHistory::new(Arc::new(accounts(Ok(Some(linked())))), Arc::new(payments))
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command()).await;
+            assert!(
+                matches!(outcome, Err(PaymentHistoryError::Store(ref e)) if *e == down()),
+                "{step}: {outcome:?}"
+            );
+        }
     }
 }

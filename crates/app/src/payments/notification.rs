@@ -355,40 +355,41 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_when_finding_is_reported() {
-        let provider = provider_reading(Ok("prov-1".into()));
-        let outcome = use_case(payments_finding(Err(down())), provider)
-            .execute(command())
-            .await;
-        assert!(
-            matches!(
-                outcome,
-                Err(HandleNotificationError::Store(StoreError::Unavailable(_)))
-            ),
-            "{outcome:?}"
-        );
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> HandleNotification;
 
     #[tokio::test]
-    async fn a_store_down_when_settling_is_reported() {
-        let mut payments = payments_finding(Ok(Some(payment())));
-        payments
-            .expect_settle()
-            .times(1)
-            .returning(|_, _| Err(down()));
-        let provider = reporting(
-            provider_reading(Ok("prov-1".into())),
-            Ok(ProviderReport {
-                outcome: Some(Outcome::Canceled),
-                amount: amount(),
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("find", || {
+                let provider = provider_reading(Ok("prov-1".into()));
+                use_case(payments_finding(Err(down())), provider)
             }),
-        );
-
-        let outcome = use_case(payments, provider).execute(command()).await;
-        assert!(
-            matches!(outcome, Err(HandleNotificationError::Store(_))),
-            "{outcome:?}"
-        );
+            ("settle", || {
+                let mut payments = payments_finding(Ok(Some(payment())));
+                payments
+                    .expect_settle()
+                    .times(1)
+                    .returning(|_, _| Err(down()));
+                let provider = reporting(
+                    provider_reading(Ok("prov-1".into())),
+                    Ok(ProviderReport {
+                        outcome: Some(Outcome::Canceled),
+                        amount: amount(),
+                    }),
+                );
+                use_case(payments, provider)
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command()).await;
+            assert!(
+                matches!(
+                    outcome,
+                    Err(HandleNotificationError::Store(ref e)) if *e == down()
+                ),
+                "{step}: {outcome:?}"
+            );
+        }
     }
 }

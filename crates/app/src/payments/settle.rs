@@ -359,35 +359,32 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_when_finding_is_reported() {
-        let mut payments = MockPaymentRepository::new();
-        payments.expect_find().times(1).returning(|_| Err(down()));
-        let use_case = use_case(payments, MockPaymentProvider::new());
-
-        let outcome = use_case.execute(by_our_id()).await;
-        assert!(
-            matches!(outcome, Err(SettlePaymentError::Store(_))),
-            "{outcome:?}"
-        );
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> SettlePayment;
 
     #[tokio::test]
-    async fn a_store_down_when_settling_is_reported() {
-        let mut payments = payments_finding(Some(payment()));
-        payments
-            .expect_settle()
-            .times(1)
-            .returning(|_, _| Err(down()));
-        let use_case = use_case(payments, provider_reporting(Ok(report(Some(succeeded())))));
-
-        let outcome = use_case.execute(by_our_id()).await;
-        assert!(
-            matches!(
-                outcome,
-                Err(SettlePaymentError::Store(StoreError::Unavailable(_)))
-            ),
-            "{outcome:?}"
-        );
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("find", || {
+                let mut payments = MockPaymentRepository::new();
+                payments.expect_find().times(1).returning(|_| Err(down()));
+                use_case(payments, MockPaymentProvider::new())
+            }),
+            ("settle", || {
+                let mut payments = payments_finding(Some(payment()));
+                payments
+                    .expect_settle()
+                    .times(1)
+                    .returning(|_, _| Err(down()));
+                use_case(payments, provider_reporting(Ok(report(Some(succeeded())))))
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(by_our_id()).await;
+            assert!(
+                matches!(outcome, Err(SettlePaymentError::Store(ref e)) if *e == down()),
+                "{step}: {outcome:?}"
+            );
+        }
     }
 }

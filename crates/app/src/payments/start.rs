@@ -828,59 +828,46 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_account_check_is_reported() {
-        let use_case = use_case(
-            accounts_linking(Err(down())),
-            MockPaymentRepository::new(),
-            MockPaymentProvider::new(),
-            false,
-        );
-        let outcome = use_case.execute(command(cabinet()), None).await;
-        assert!(
-            matches!(outcome, Err(StartPaymentError::Store(_))),
-            "{outcome:?}"
-        );
-
-        let use_case = use_case_anonymous_store_down();
-        let outcome = use_case.execute(command(anonymous(None, None)), None).await;
-        assert!(
-            matches!(outcome, Err(StartPaymentError::Store(_))),
-            "{outcome:?}"
-        );
-    }
-
-    fn use_case_anonymous_store_down() -> StartPayment {
-        use_case(
-            accounts_finding(Err(StoreError::Corrupt("bad row".into()))),
-            MockPaymentRepository::new(),
-            MockPaymentProvider::new(),
-            false,
-        )
-    }
+    /// The use case on ports that fail at one step, and the payer it is run for.
+    type Step = fn() -> (StartPayment, Payer);
 
     #[tokio::test]
-    async fn a_store_down_when_attaching_the_provider_id_is_reported() {
-        let mut payments = payments_creating();
-        payments
-            .expect_attach_provider()
-            .times(1)
-            .returning(|_, _, _, _| Err(down()));
-        let use_case = use_case(
-            accounts_linking(Ok(Some(linked()))),
-            payments,
-            provider_answering(Ok(created())),
-            false,
-        );
-
-        let outcome = use_case.execute(command(cabinet()), None).await;
-        assert!(
-            matches!(
-                outcome,
-                Err(StartPaymentError::Store(StoreError::Unavailable(_)))
-            ),
-            "{outcome:?}"
-        );
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("linked account", || {
+                let (payments, provider) =
+                    (MockPaymentRepository::new(), MockPaymentProvider::new());
+                let accounts = accounts_linking(Err(down()));
+                (use_case(accounts, payments, provider, false), cabinet())
+            }),
+            ("account", || {
+                let (payments, provider) =
+                    (MockPaymentRepository::new(), MockPaymentProvider::new());
+                let accounts = accounts_finding(Err(down()));
+                (
+                    use_case(accounts, payments, provider, false),
+                    anonymous(None, None),
+                )
+            }),
+            ("attach", || {
+                let mut payments = payments_creating();
+                payments
+                    .expect_attach_provider()
+                    .times(1)
+                    .returning(|_, _, _, _| Err(down()));
+                let accounts = accounts_linking(Ok(Some(linked())));
+                let provider = provider_answering(Ok(created()));
+                (use_case(accounts, payments, provider, false), cabinet())
+            }),
+        ];
+        for (step, failing) in steps {
+            let (use_case, payer) = failing();
+            let outcome = use_case.execute(command(payer), None).await;
+            assert!(
+                matches!(outcome, Err(StartPaymentError::Store(ref e)) if *e == down()),
+                "{step}: {outcome:?}"
+            );
+        }
     }
 
     fn from_network() -> Payer {

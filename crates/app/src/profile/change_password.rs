@@ -211,13 +211,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_hasher_failure_at_verify_is_reported() {
-        let failed = HashError::Failed("pool gone".into());
-        let ports = Ports::default().user_found().verifies(Err(failed.clone()));
-        assert_eq!(ports.run().await, Err(ChangePasswordError::Hash(failed)));
-    }
-
-    #[tokio::test]
     async fn a_hasher_failure_at_hash_stores_nothing() {
         let failed = HashError::Failed("pool gone".into());
         let ports = Ports::default()
@@ -227,22 +220,47 @@ mod tests {
         assert_eq!(ports.run().await, Err(ChangePasswordError::Hash(failed)));
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_lookup_is_reported() {
-        let mut ports = Ports::default();
-        ports.users.expect_by_id().return_const(Err(down()));
-        assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
-    }
+    /// What the ports expect up to the step that fails.
+    type Step = fn(Ports) -> Ports;
 
     #[tokio::test]
-    async fn a_store_down_when_replacing_the_password_is_reported() {
-        let ports = Ports::default()
-            .user_found()
-            .verifies(Ok(Verification::Valid {
-                needs_rehash: false,
-            }))
-            .hashes(Ok(new_hash()))
-            .replaces(Err(down()));
-        assert_eq!(ports.run().await, Err(ChangePasswordError::Store(down())));
+    async fn a_failure_at_any_step_is_reported() {
+        let steps: [(&str, Step, ChangePasswordError); 3] = [
+            (
+                "lookup",
+                |mut p| {
+                    p.users.expect_by_id().return_const(Err(down()));
+                    p
+                },
+                ChangePasswordError::Store(down()),
+            ),
+            (
+                "verify",
+                |p| {
+                    p.user_found()
+                        .verifies(Err(HashError::Failed("pool gone".into())))
+                },
+                ChangePasswordError::Hash(HashError::Failed("pool gone".into())),
+            ),
+            (
+                "replace",
+                |p| {
+                    p.user_found()
+                        .verifies(Ok(Verification::Valid {
+                            needs_rehash: false,
+                        }))
+                        .hashes(Ok(new_hash()))
+                        .replaces(Err(down()))
+                },
+                ChangePasswordError::Store(down()),
+            ),
+        ];
+        for (step, expecting, error) in steps {
+            assert_eq!(
+                expecting(Ports::default()).run().await,
+                Err(error),
+                "{step}"
+            );
+        }
     }
 }

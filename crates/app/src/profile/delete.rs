@@ -169,26 +169,30 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_store_down_at_the_lookup_is_reported() {
-        let mut users = MockUserRepository::new();
-        users.expect_by_id().return_const(Err(down()));
-        assert_eq!(
-            run(users, unused_password_check()).await,
-            Err(DeleteProfileError::Store(down()))
-        );
-    }
+    /// The ports that fail at one step.
+    type Step = fn() -> (MockUserRepository, PasswordCheck);
 
     #[tokio::test]
-    async fn a_store_down_at_the_delete_is_reported() {
-        let mut users = found();
-        users.expect_delete().times(1).return_const(Err(down()));
-        let check = verifying(Ok(Verification::Valid {
-            needs_rehash: false,
-        }));
-        assert_eq!(
-            run(users, check).await,
-            Err(DeleteProfileError::Store(down()))
-        );
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("lookup", || {
+                let mut users = MockUserRepository::new();
+                users.expect_by_id().return_const(Err(down()));
+                (users, unused_password_check())
+            }),
+            ("delete", || {
+                let mut users = found();
+                users.expect_delete().times(1).return_const(Err(down()));
+                let check = verifying(Ok(Verification::Valid {
+                    needs_rehash: false,
+                }));
+                (users, check)
+            }),
+        ];
+        for (step, failing) in steps {
+            let (users, check) = failing();
+            let outcome = run(users, check).await;
+            assert_eq!(outcome, Err(DeleteProfileError::Store(down())), "{step}");
+        }
     }
 }

@@ -150,26 +150,26 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_failing_account_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts.expect_linked_one().returning(|_, _| Err(down()));
-        let history =
-            ReadingHistory::new(Arc::new(accounts), Arc::new(MockReadingRepository::new()));
-        assert_eq!(
-            history.execute(command(None, None)).await,
-            Err(ReadingHistoryError::Store(down()))
-        );
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> ReadingHistory;
 
     #[tokio::test]
-    async fn a_failing_reading_store_is_reported() {
-        let mut readings = MockReadingRepository::new();
-        readings.expect_history().returning(|_, _, _| Err(down()));
-        let history = ReadingHistory::new(Arc::new(linked_account()), Arc::new(readings));
-        assert_eq!(
-            history.execute(command(None, None)).await,
-            Err(ReadingHistoryError::Store(down()))
-        );
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("account", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts.expect_linked_one().returning(|_, _| Err(down()));
+                ReadingHistory::new(Arc::new(accounts), Arc::new(MockReadingRepository::new()))
+            }),
+            ("readings", || {
+                let mut readings = MockReadingRepository::new();
+                readings.expect_history().returning(|_, _, _| Err(down()));
+                ReadingHistory::new(Arc::new(linked_account()), Arc::new(readings))
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command(None, None)).await;
+            assert_eq!(outcome, Err(ReadingHistoryError::Store(down())), "{step}");
+        }
     }
 }

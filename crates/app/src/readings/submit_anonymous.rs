@@ -541,53 +541,47 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_failing_attempt_counter_is_reported() {
-        let mut attempts = MockAttemptCounter::new();
-        attempts.expect_acquire().returning(|_, _, _| Err(down()));
-        let outcome = use_case_with(
-            MockMeterRepository::new(),
-            MockReadingRepository::new(),
-            attempts,
-            &Settings::default(),
-        )
-        .execute(command("110"), None)
-        .await;
-        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> SubmitAnonymousReading;
 
     #[tokio::test]
-    async fn a_failing_meter_lookup_is_reported() {
-        let mut meters = MockMeterRepository::new();
-        meters.expect_find().returning(|_| Err(down()));
-        let outcome = use_case_with(
-            meters,
-            MockReadingRepository::new(),
-            attempts(Some(LimitState::Allowed), None),
-            &Settings::default(),
-        )
-        .execute(command("110"), None)
-        .await;
-        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_failing_previous_lookup_is_reported() {
-        let mut readings = MockReadingRepository::new();
-        readings.expect_last_before().returning(|_, _| Err(down()));
-        let outcome = use_case(meters_finding(true), readings, &Settings::default())
-            .execute(command("110"), None)
-            .await;
-        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_failing_save_is_reported() {
-        let mut readings = readings_after("100");
-        readings.expect_save().returning(|_, _| Err(down()));
-        let outcome = use_case(meters_finding(true), readings, &Settings::default())
-            .execute(command("110"), None)
-            .await;
-        assert_eq!(outcome, Err(SubmitAnonymousReadingError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 4] = [
+            ("network count", || {
+                let mut attempts = MockAttemptCounter::new();
+                attempts.expect_acquire().returning(|_, _, _| Err(down()));
+                let (meters, readings) = (MockMeterRepository::new(), MockReadingRepository::new());
+                use_case_with(meters, readings, attempts, &Settings::default())
+            }),
+            ("meter lookup", || {
+                let mut meters = MockMeterRepository::new();
+                meters.expect_find().returning(|_| Err(down()));
+                let attempts = attempts(Some(LimitState::Allowed), None);
+                use_case_with(
+                    meters,
+                    MockReadingRepository::new(),
+                    attempts,
+                    &Settings::default(),
+                )
+            }),
+            ("previous lookup", || {
+                let mut readings = MockReadingRepository::new();
+                readings.expect_last_before().returning(|_, _| Err(down()));
+                use_case(meters_finding(true), readings, &Settings::default())
+            }),
+            ("save", || {
+                let mut readings = readings_after("100");
+                readings.expect_save().returning(|_, _| Err(down()));
+                use_case(meters_finding(true), readings, &Settings::default())
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command("110"), None).await;
+            assert_eq!(
+                outcome,
+                Err(SubmitAnonymousReadingError::Store(down())),
+                "{step}"
+            );
+        }
     }
 }

@@ -368,36 +368,36 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_failing_account_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts.expect_linked_one().returning(|_, _| Err(down()));
-        let outcome = use_case(accounts, MockReadingRepository::new())
-            .execute(command(vec![(meter_number(), "107")]), None)
-            .await;
-        assert_eq!(outcome, Err(SubmitReadingsError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> SubmitReadings;
 
     #[tokio::test]
-    async fn a_failing_previous_lookup_is_reported() {
-        let mut readings = MockReadingRepository::new();
-        readings.expect_last_before().returning(|_, _| Err(down()));
-        let outcome = use_case(linked_two_meters(), readings)
-            .execute(command(vec![(meter_number(), "107")]), None)
-            .await;
-        assert_eq!(outcome, Err(SubmitReadingsError::Store(down())));
-    }
-
-    #[tokio::test]
-    async fn a_failing_save_is_reported() {
-        let mut readings = previous_readings();
-        readings
-            .expect_save_all()
-            .times(1)
-            .returning(|_, _| Err(down()));
-        let outcome = use_case(linked_two_meters(), readings)
-            .execute(command(vec![(meter_number(), "107")]), None)
-            .await;
-        assert_eq!(outcome, Err(SubmitReadingsError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 3] = [
+            ("account", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts.expect_linked_one().returning(|_, _| Err(down()));
+                use_case(accounts, MockReadingRepository::new())
+            }),
+            ("previous lookup", || {
+                let mut readings = MockReadingRepository::new();
+                readings.expect_last_before().returning(|_, _| Err(down()));
+                use_case(linked_two_meters(), readings)
+            }),
+            ("save", || {
+                let mut readings = previous_readings();
+                readings
+                    .expect_save_all()
+                    .times(1)
+                    .returning(|_, _| Err(down()));
+                use_case(linked_two_meters(), readings)
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing()
+                .execute(command(vec![(meter_number(), "107")]), None)
+                .await;
+            assert_eq!(outcome, Err(SubmitReadingsError::Store(down())), "{step}");
+        }
     }
 }

@@ -311,26 +311,29 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_failing_account_store_is_reported() {
-        let mut accounts = MockAccountRepository::new();
-        accounts.expect_linked_one().returning(|_, _| Err(down()));
-        let outcome = book(accounts, MockVisitRequestRepository::new())
-            .execute(command(None), None)
-            .await;
-        assert_eq!(outcome, Err(BookVisitError::Store(down())));
-    }
+    /// The use case on ports that fail at one step.
+    type Step = fn() -> BookVisit;
 
     #[tokio::test]
-    async fn a_failing_visit_store_is_reported() {
-        let mut visits = MockVisitRequestRepository::new();
-        visits
-            .expect_create()
-            .times(1)
-            .returning(|_, _| Err(down()));
-        let outcome = book(linked_account(), visits)
-            .execute(command(None), None)
-            .await;
-        assert_eq!(outcome, Err(BookVisitError::Store(down())));
+    async fn a_store_down_at_any_step_is_reported() {
+        let steps: [(&str, Step); 2] = [
+            ("account", || {
+                let mut accounts = MockAccountRepository::new();
+                accounts.expect_linked_one().returning(|_, _| Err(down()));
+                book(accounts, MockVisitRequestRepository::new())
+            }),
+            ("visit", || {
+                let mut visits = MockVisitRequestRepository::new();
+                visits
+                    .expect_create()
+                    .times(1)
+                    .returning(|_, _| Err(down()));
+                book(linked_account(), visits)
+            }),
+        ];
+        for (step, failing) in steps {
+            let outcome = failing().execute(command(None), None).await;
+            assert_eq!(outcome, Err(BookVisitError::Store(down())), "{step}");
+        }
     }
 }
