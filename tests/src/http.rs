@@ -95,7 +95,27 @@ impl Request {
     /// Sends the request; `None` when the server does not answer in time or the answer is not
     /// HTTP.
     pub async fn try_send(&self) -> Option<Response> {
-        let mut stream = TcpStream::connect(self.addr).await.ok()?;
+        self.exchange().await.ok()
+    }
+
+    /// Sends the request and tells why there is no answer: the connection was refused (nothing
+    /// reached the server), or the request went out and no whole answer came back (the
+    /// connection broke, the answer took too long, or it is shorter than its `Content-Length`).
+    pub async fn exchange(&self) -> Result<Response, NoAnswer> {
+        let Ok(stream) = TcpStream::connect(self.addr).await else {
+            return Err(NoAnswer::Refused);
+        };
+        let response = self.over(stream).await.ok_or(NoAnswer::Lost)?;
+        let declared = response
+            .header("content-length")
+            .and_then(|length| length.parse::<usize>().ok());
+        match declared {
+            Some(length) if length != response.body.len() => Err(NoAnswer::Lost),
+            _ => Ok(response),
+        }
+    }
+
+    async fn over(&self, mut stream: TcpStream) -> Option<Response> {
         let mut head = format!(
             "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
             self.method,
@@ -116,6 +136,15 @@ impl Request {
             .ok()?;
         Response::parse(&raw)
     }
+}
+
+/// Why an exchange ([`Request::exchange`]) got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAnswer {
+    /// The connection was refused: nothing reached the server.
+    Refused,
+    /// The request may have reached the server, but no whole answer came back.
+    Lost,
 }
 
 /// An answer: the status, the headers (names lower-cased) and the body.

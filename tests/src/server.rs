@@ -316,6 +316,17 @@ impl Server {
         }
     }
 
+    /// Kills the server with SIGKILL (no chance to finish anything) and reaps it.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn log_text(&self) -> String {
         std::fs::read_to_string(self.deployment.log()).unwrap_or_default()
     }
