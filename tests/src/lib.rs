@@ -21,10 +21,11 @@
 mod database;
 pub mod demo;
 mod http;
+pub mod load;
 mod server;
 
 pub use database::{Backend, PgDatabase};
-pub use http::{Request, Response};
+pub use http::{NoAnswer, Request, Response};
 pub use server::{Deployment, Exit, Server};
 
 /// `+7XXXXXXXXXX` of a phone in any of the forms the tests use.
