@@ -403,4 +403,46 @@ async fn sigterm_under_load(backend: Backend) {
     );
 }
 
-vodokanal_e2e::journeys!(kill_9_under_load, sigterm_under_load);
+/// A client that stalls mid-body can't hold the stop past the promise: what is still in flight
+/// when the drain ends is cut off (its transaction never began), and the process exits 0.
+async fn a_stalled_client_does_not_hold_the_stop(backend: Backend) {
+    let deployment = deployment(backend).await;
+    let server = deployment.start_with(&settings()).await;
+    let stalled = Write {
+        id: 0,
+        client: 0,
+        what: load::What::AnonymousReading {
+            account: "100001".to_owned(),
+            meter: "ВСХ-0011234".to_owned(),
+            litres: 130_000,
+            full_name: "Иванов Иван".to_owned(),
+            phone: "+79109845003".to_owned(),
+        },
+        path: "/api/v1/public/readings".to_owned(),
+        token: None,
+        forwarded_for: None,
+        key: None,
+        body: serde_json::json!({
+            "full_name": "Иванов Иван",
+            "phone": "+79109845003",
+            "meter_number": "ВСХ-0011234",
+            "value": "130",
+        }),
+    };
+    let _held = Held::begin(&stalled, addr(&server)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let signalled = Instant::now();
+    let code = server.terminate().await;
+    let exited_after = signalled.elapsed();
+    assert_eq!(code, Some(0), "{backend:?}: the exit code after SIGTERM");
+    assert!(
+        exited_after <= EXIT_PROMISE,
+        "{backend:?}: a stalled client held the stop for {exited_after:?}"
+    );
+}
+
+vodokanal_e2e::journeys!(
+    kill_9_under_load,
+    sigterm_under_load,
+    a_stalled_client_does_not_hold_the_stop
+);
