@@ -3,11 +3,14 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::pii::Pii;
 
 /// How long one exchange may take before the test fails.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -22,6 +25,8 @@ pub struct Request {
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// Where the personal data sent and received are recorded (a server's deployment).
+    pii: Option<Arc<Pii>>,
 }
 
 impl Request {
@@ -33,7 +38,16 @@ impl Request {
             path: path.to_owned(),
             headers: Vec::new(),
             body: Vec::new(),
+            pii: None,
         }
+    }
+
+    /// Records the personal data this request sends and its answer returns in `pii`, for the
+    /// scan of the logs.
+    #[must_use]
+    pub(crate) fn recorded_in(mut self, pii: Arc<Pii>) -> Self {
+        self.pii = Some(pii);
+        self
     }
 
     /// Adds a header (sent as given; `Host`, `Connection` and `Content-Length` are set by
@@ -95,6 +109,17 @@ impl Request {
     /// Sends the request; `None` when the server does not answer in time or the answer is not
     /// HTTP.
     pub async fn try_send(&self) -> Option<Response> {
+        if let Some(pii) = &self.pii {
+            pii.request(&self.headers, &self.body);
+        }
+        let response = self.exchange().await?;
+        if let Some(pii) = &self.pii {
+            pii.response(&response.body);
+        }
+        Some(response)
+    }
+
+    async fn exchange(&self) -> Option<Response> {
         let mut stream = TcpStream::connect(self.addr).await.ok()?;
         let mut head = format!(
             "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",

@@ -21,6 +21,7 @@
 mod database;
 pub mod demo;
 mod http;
+pub mod pii;
 mod server;
 
 pub use database::{Backend, PgDatabase};
