@@ -21,8 +21,8 @@ target_dir=${CARGO_TARGET_DIR:-target}
 bin=$(realpath -m "${VODOKANAL_BIN:-$target_dir/debug/vodokanal}")
 st=${ST:-target/schemathesis/bin/st}
 seed=${ST_SEED:-20261115}
-examples=${ST_EXAMPLES:-40}
-workers=${ST_WORKERS:-2}
+examples=${ST_EXAMPLES:-50}
+workers=${ST_WORKERS:-1}
 database_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 backends=("$@")
 [[ ${#backends[@]} -gt 0 ]] || backends=(sqlite postgres)
@@ -38,7 +38,7 @@ phone_e164="+79165551234"
 email="schemathesis@example.ru"
 password="Lezhnevskaya-120-kv15"
 # Sessions signed in before the run, one taken after each logout (scripts/schemathesis_hooks.py).
-sessions=${ST_SESSIONS:-60}
+sessions=${ST_SESSIONS:-25}
 
 server_pid=""
 work=""
