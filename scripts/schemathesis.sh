@@ -9,7 +9,7 @@
 #
 # Needs the binary (`cargo build -p vodokanal-server`), schemathesis in a venv (.ci/run:
 # `python3 -m venv target/schemathesis && target/schemathesis/bin/pip install -r
-# scripts/schemathesis-requirements.txt`), curl, and for PostgreSQL `DATABASE_URL` (a server
+# scripts/schemathesis-requirements.txt`), curl, psql, and for PostgreSQL `DATABASE_URL` (a server
 # where databases can be created; default postgres://postgres@127.0.0.1:5432/postgres).
 # Settings: ST_SEED, ST_EXAMPLES (per operation), ST_WORKERS, ST (the `st` executable),
 # VODOKANAL_BIN. The report of each run (JUnit, NDJSON) and the server's log stay in
@@ -73,12 +73,21 @@ post() {
     rm -f "$out"
 }
 
+# The `token` of a JSON answer on standard input.
+json_token() {
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+
 # The code of the newest SMS to the subscriber, waiting for the server's sender (every second).
 sms_code() {
     local code=""
     for _ in $(seq 1 150); do
-        code=$(jq -r --arg to "$phone_e164" 'select(.to == $to) | .text' "$work/outbox.jsonl" 2>/dev/null \
-            | tail -1 | sed -n 's/.*: \([0-9]\{6\}\).*/\1/p')
+        code=$(python3 -c 'import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    sms = json.loads(line)
+    if sms["to"] == sys.argv[2]:
+        print(sms["text"])' "$work/outbox.jsonl" "$phone_e164" 2>/dev/null \
+            | tail -1 | sed -n 's/.*: \([0-9]\{6\}\).*/\1/p' || true)
         [[ -z $code ]] || { echo "$code"; return 0; }
         sleep 0.1
     done
@@ -123,15 +132,15 @@ run_backend() {
     post /auth/registration "{\"phone\":\"$phone\",\"email\":\"$email\",\"consent_personal_data\":true}" "" 202 >/dev/null
     local code token tokens
     code=$(sms_code)
-    token=$(post /auth/registration/confirm "{\"phone\":\"$phone\",\"code\":\"$code\",\"password\":\"$password\"}" "" 201 | jq -r .token)
+    token=$(post /auth/registration/confirm "{\"phone\":\"$phone\",\"code\":\"$code\",\"password\":\"$password\"}" "" 201 | json_token)
     post /accounts '{"account_number":"100001","meter_last4":"1234"}' "$token" 201 >/dev/null
     tokens=$token
     for _ in $(seq 2 "$sessions"); do
-        tokens+=" $(post /auth/login "{\"login\":\"$email\",\"password\":\"$password\"}" "" 200 | jq -r .token)"
+        tokens+=" $(post /auth/login "{\"login\":\"$email\",\"password\":\"$password\"}" "" 200 | json_token)"
     done
 
     local status=0
-    ST_TOKENS="$tokens" PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" \
+    ST_TOKENS="$tokens" ST_BASE="$base" PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" \
         "$st" --config-file scripts/schemathesis.toml run "$base/api/v1/openapi.json" \
         --seed "$seed" \
         --max-examples "$examples" \
