@@ -3,11 +3,14 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::pii::Pii;
 
 /// How long one exchange may take before the test fails.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -22,6 +25,8 @@ pub struct Request {
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// Where the personal data sent and received are recorded (a server's deployment).
+    pii: Option<Arc<Pii>>,
 }
 
 impl Request {
@@ -33,7 +38,16 @@ impl Request {
             path: path.to_owned(),
             headers: Vec::new(),
             body: Vec::new(),
+            pii: None,
         }
+    }
+
+    /// Records the personal data this request sends and its answer returns in `pii`, for the
+    /// scan of the logs.
+    #[must_use]
+    pub(crate) fn recorded_in(mut self, pii: Arc<Pii>) -> Self {
+        self.pii = Some(pii);
+        self
     }
 
     /// Adds a header (sent as given; `Host`, `Connection` and `Content-Length` are set by
@@ -101,11 +115,18 @@ impl Request {
     /// Sends the request and tells why there is no answer: the connection was refused (nothing
     /// reached the server), or the request went out and no whole answer came back (the
     /// connection broke, the answer took too long, or it is shorter than its `Content-Length`).
+    /// The personal data of a request made by a [`crate::Server`] is recorded for the log scan.
     pub async fn exchange(&self) -> Result<Response, NoAnswer> {
+        if let Some(pii) = &self.pii {
+            pii.request(&self.headers, &self.body);
+        }
         let Ok(stream) = TcpStream::connect(self.addr).await else {
             return Err(NoAnswer::Refused);
         };
         let response = self.over(stream).await.ok_or(NoAnswer::Lost)?;
+        if let Some(pii) = &self.pii {
+            pii.response(&response.body);
+        }
         let declared = response
             .header("content-length")
             .and_then(|length| length.parse::<usize>().ok());

@@ -22,6 +22,7 @@ mod database;
 pub mod demo;
 mod http;
 pub mod load;
+pub mod pii;
 mod server;
 
 pub use database::{Backend, PgDatabase};

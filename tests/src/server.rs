@@ -1,5 +1,6 @@
 //! The `vodokanal` binary started on a free port over a [`Deployment`]: the database and the
-//! folder (SMS outbox, log) that outlive a restart of the server.
+//! folder (SMS outbox, log) that outlive a restart of the server. When the deployment goes, its
+//! logs are searched for the personal data its tests sent and received ([`crate::pii`]).
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -14,6 +15,7 @@ use tempfile::TempDir;
 
 use crate::database::{Backend, PgDatabase};
 use crate::http::{Request, Response};
+use crate::pii::{Kind, Pii};
 use crate::{code_in, demo, e164};
 
 /// How long a server may take to answer `/health/ready` after it started.
@@ -21,6 +23,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long an SMS may take to reach the outbox file: the server's sender looks every second.
 const SMS_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the servers and the one-shot commands log: every line any of them may write, so that
+/// the scan for personal data reads all of them.
+const LOG_EVERYTHING: &str = "debug,vodokanal=trace";
 
 /// The `vodokanal` binary of the same profile as the running test executable.
 fn binary() -> PathBuf {
@@ -58,6 +64,21 @@ struct Inner {
     dir: TempDir,
     /// How many SMS to each phone the test has taken (`Server::next_sms`).
     taken: Mutex<HashMap<String, usize>>,
+    /// The personal data sent and received, searched for in the logs when this goes.
+    pii: Arc<Pii>,
+}
+
+/// The last server is gone (killed and waited for): its logs must hold none of the personal
+/// data. Not while the test already fails, so that its own message stays the one shown.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Err(found) = self.pii.scan(self.dir.path()) {
+            panic!("{found}");
+        }
+    }
 }
 
 /// A database and a folder for one test; shared by the servers started on it, and gone (the
@@ -80,7 +101,34 @@ impl Deployment {
             database,
             dir,
             taken: Mutex::default(),
+            pii: Arc::default(),
         }))
+    }
+
+    /// Records a personal datum the test sent or received some other way than through
+    /// [`Server::request`], so that the logs are searched for it too.
+    pub fn remember(&self, kind: Kind, value: &str) {
+        self.0.pii.remember(kind, value);
+    }
+
+    /// How many forms of each kind of personal datum are recorded so far.
+    pub fn recorded(&self) -> std::collections::BTreeMap<Kind, usize> {
+        self.0.pii.counts()
+    }
+
+    /// Searches the logs now for the personal data recorded so far (done anyway when the
+    /// deployment goes): the number of log lines read; fails the test on a hit, naming the kind
+    /// of datum and the line, never the datum.
+    pub fn check_logs(&self) -> usize {
+        self.0
+            .pii
+            .scan(self.dir())
+            .unwrap_or_else(|found| panic!("{found}"))
+    }
+
+    /// [`Deployment::check_logs`] without failing: the hits.
+    pub fn scan_logs(&self) -> Result<usize, String> {
+        self.0.pii.scan(self.dir())
     }
 
     /// What `VODOKANAL_DATABASE_URL` is set to.
@@ -101,7 +149,9 @@ impl Deployment {
         self.dir().join("outbox.jsonl")
     }
 
-    /// What the servers wrote to standard error (at `VODOKANAL_LOG=warn`).
+    /// What the servers and the one-shot commands wrote to standard error (at the most verbose
+    /// level, `VODOKANAL_LOG=debug,vodokanal=trace`, unless the test set another; `refused`
+    /// starts at `warn`).
     pub fn log(&self) -> PathBuf {
         self.dir().join("server.log")
     }
@@ -129,7 +179,10 @@ impl Deployment {
     /// waits for it to refuse: its exit code and what it wrote to standard error. Fails the
     /// test when the server starts instead.
     pub async fn refused(&self, settings: &[(&str, &str)]) -> (Option<i32>, String) {
-        let mut command = self.serve(free_port(), settings);
+        let quiet: Vec<(&str, &str)> = std::iter::once(("VODOKANAL_LOG", "warn"))
+            .chain(settings.iter().copied())
+            .collect();
+        let mut command = self.serve(free_port(), &quiet);
         let before = std::fs::read_to_string(self.log())
             .unwrap_or_default()
             .len();
@@ -166,7 +219,10 @@ impl Deployment {
         let (subcommand, rest) = args.split_first().unwrap();
         let subcommand = *subcommand;
         let mut command = self.command(subcommand);
-        command.args(rest).envs(settings.iter().copied());
+        command
+            .args(rest)
+            .env("VODOKANAL_LOG", LOG_EVERYTHING)
+            .envs(settings.iter().copied());
         let output = tokio::task::spawn_blocking(move || command.output())
             .await
             .unwrap()
@@ -209,14 +265,15 @@ impl Deployment {
             .env("VODOKANAL_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("VODOKANAL_DEMO", "on")
             .env("VODOKANAL_SMS_OUTBOX", self.outbox())
+            .env("VODOKANAL_LOG", LOG_EVERYTHING)
             .envs(settings.iter().copied())
             .stdout(Stdio::null());
         command
     }
 
     /// The binary with `subcommand` and this deployment's database, in its folder, standard
-    /// error appended to the log; no `VODOKANAL_*` variable of the test's own environment leaks
-    /// in.
+    /// error appended to the log (at `warn`: `serve` and `run` log everything); no
+    /// `VODOKANAL_*` variable of the test's own environment leaks in.
     fn command(&self, subcommand: &str) -> Command {
         let mut command = Command::new(binary());
         for (name, _) in std::env::vars_os() {
@@ -347,7 +404,7 @@ impl Server {
 
     /// A request to a path from the server's root (`/api/v1/...`, `/sandbox/pay/...`).
     pub fn request(&self, method: &str, path: &str) -> Request {
-        Request::new(self.addr, method, path)
+        Request::new(self.addr, method, path).recorded_in(self.deployment.0.pii.clone())
     }
 
     /// One exchange under `/api/v1` with an optional Bearer token and a JSON body
@@ -389,12 +446,22 @@ impl Server {
         let Ok(outbox) = std::fs::read_to_string(self.deployment.outbox()) else {
             return Vec::new();
         };
-        outbox
+        let texts: Vec<String> = outbox
             .lines()
             .map(|line| serde_json::from_str::<Value>(line).unwrap())
             .filter(|sms| sms["to"] == phone)
             .map(|sms| sms["text"].as_str().unwrap().to_owned())
-            .collect()
+            .collect();
+        if !texts.is_empty() {
+            self.deployment.remember(Kind::Phone, phone);
+        }
+        for text in &texts {
+            if let Some((_, rest)) = text.split_once(": ") {
+                let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                self.deployment.remember(Kind::SmsCode, &code);
+            }
+        }
+        texts
     }
 
     /// Waits for an SMS to `phone` (E.164) that the test has not taken yet, and takes it (and

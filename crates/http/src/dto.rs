@@ -5,7 +5,6 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use vodokanal_app::accounts::AccountView;
 use vodokanal_app::auth::{CodeRequested, LoginName, SignedIn};
 use vodokanal_app::info::InfoView;
@@ -398,86 +397,60 @@ pub struct HealthDto {
 // Each is the document's schema and what the handler receives (`crate::request_body!`): a
 // field's type says how it is read.
 
-/// A decimal a client may send as a JSON string or number (`"123.456"` or `123.456`): the
-/// server reads the number's text, never a float, so both are exact.
-fn decimal_schema(description: &str, example: &str) -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Number]))
-        .description(Some(description))
-        .examples([serde_json::Value::from(example)])
-        .build()
-}
-
-/// A reading in cubic metres.
-fn reading_value_schema() -> Object {
-    decimal_schema(
-        "Cubic metres: a JSON string or number with at most three decimals, 0 <= value < 1000000",
-        "123.456",
-    )
-}
-
-/// An amount in roubles.
-fn amount_schema() -> Object {
-    decimal_schema(
-        "Roubles: a JSON string or number with at most two decimals, 0 < amount <= 1000000",
-        "1234.50",
-    )
-}
-
 const READINGS_REQUIRED: &str = "Укажите показания счётчиков";
 
 request_body! {
     pub struct AnonymousReadingRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::full_name)]
         pub full_name: FullName,
         /// Any common Russian form: `+7 (910) 984-50-03`, `89109845003`, ...
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::phone)]
         pub phone: Phone,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::meter_number)]
         pub meter_number: MeterNumber,
-        #[schema(schema_with = reading_value_schema)]
+        #[schema(schema_with = crate::fields::reading_value)]
         pub value: ReadingValue,
     }
 }
 
 request_body! {
     pub struct AnonymousPaymentRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::account_number)]
         pub account_number: AccountNumber,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::payment_purpose)]
         pub purpose: PaymentPurpose,
-        #[schema(schema_with = amount_schema)]
+        #[schema(schema_with = crate::fields::amount)]
         pub amount: Money,
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::optional_email)]
         pub email: Option<Email>,
         /// Where the payer returns after paying: on the origin of the server's public URL or of
         /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::return_url)]
         pub return_url: Option<ReturnUrl>,
     }
 }
 
 request_body! {
     pub struct RegistrationRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::mobile_phone)]
         pub phone: MobilePhone,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::email)]
         pub email: Email,
         /// Must be `true`.
-        #[schema(value_type = bool)]
+        #[schema(schema_with = crate::fields::consent)]
         pub consent_personal_data: ConsentGiven,
     }
 }
 
 request_body! {
     pub struct RegistrationConfirmRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::phone)]
         pub phone: Phone,
         /// 6 digits from the SMS.
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::code)]
         pub code: OneTimeCode,
         /// 8 to 128 characters, not a commonly used one.
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::new_password)]
         pub password: Password,
     }
 }
@@ -485,55 +458,55 @@ request_body! {
 request_body! {
     pub struct LoginRequest {
         /// A phone or an e-mail.
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::login)]
         pub login: LoginName,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::password)]
         pub password: LoginPassword,
     }
 }
 
 request_body! {
     pub struct PasswordResetRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::mobile_phone)]
         pub phone: MobilePhone,
     }
 }
 
 request_body! {
     pub struct PasswordResetConfirmRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::phone)]
         pub phone: Phone,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::code)]
         pub code: OneTimeCode,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::new_password)]
         pub new_password: Password,
     }
 }
 
 request_body! {
     pub struct ChangePasswordRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::password)]
         pub current_password: LoginPassword,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::new_password)]
         pub new_password: Password,
     }
 }
 
 request_body! {
     pub struct DeleteProfileRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::password)]
         pub password: LoginPassword,
     }
 }
 
 request_body! {
     pub struct LinkAccountRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::account_number)]
         pub account_number: AccountNumber,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::meter_last4)]
         pub meter_last4: MeterLast4,
         /// At most 50 characters.
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::label)]
         pub label: Option<Label>,
     }
 }
@@ -541,22 +514,24 @@ request_body! {
 request_body! {
     pub struct RelabelAccountRequest {
         /// `null` or `""` clears the label.
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::label)]
         pub label: Clearable<Label>,
     }
 }
 
 request_body! {
     pub struct MeterReadingRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::meter_number)]
         pub meter_number: MeterNumber,
-        #[schema(schema_with = reading_value_schema)]
+        #[schema(schema_with = crate::fields::reading_value)]
         pub value: ReadingValue,
     }
 }
 
 request_body! {
     pub struct SubmitReadingsRequest {
+        /// One reading per meter, at least one.
+        #[schema(min_items = 1)]
         pub readings: Vec<MeterReadingRequest>,
     }
 }
@@ -570,13 +545,13 @@ impl FieldRead for Vec<MeterReadingRequest> {
 
 request_body! {
     pub struct CabinetPaymentRequest {
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::payment_purpose)]
         pub purpose: PaymentPurpose,
-        #[schema(schema_with = amount_schema)]
+        #[schema(schema_with = crate::fields::amount)]
         pub amount: Money,
         /// Where the payer returns after paying: on the origin of the server's public URL or of
         /// one of `VODOKANAL_RETURN_ORIGINS`, else 422.
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::return_url)]
         pub return_url: Option<ReturnUrl>,
     }
 }
@@ -584,20 +559,20 @@ request_body! {
 request_body! {
     pub struct BookVisitRequest {
         /// `meter_acceptance` or `meter_verification`.
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::visit_kind)]
         pub kind: VisitKind,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::account_number)]
         pub account_number: AccountNumber,
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::optional_meter_number)]
         pub meter_number: Option<MeterNumber>,
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::phone)]
         pub phone: Phone,
-        #[schema(value_type = String, format = Date)]
+        #[schema(schema_with = crate::fields::date)]
         pub visit_date: NaiveDate,
         /// `HH:MM`.
-        #[schema(value_type = String)]
+        #[schema(schema_with = crate::fields::time)]
         pub visit_time: NaiveTime,
-        #[schema(value_type = Option<String>)]
+        #[schema(schema_with = crate::fields::notes)]
         pub notes: Option<Notes>,
     }
 }

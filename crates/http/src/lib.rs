@@ -40,6 +40,7 @@
 pub mod dto;
 mod errors;
 pub mod extract;
+mod fields;
 pub mod handlers;
 pub mod idempotency;
 pub mod openapi;

@@ -13,7 +13,7 @@ use crate::state::AppState;
     post,
     path = "/public/payments",
     tag = "public",
-    params(("Idempotency-Key" = Option<String>, Header, description = "1..=255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1..=255 visible ASCII characters")),
     request_body = AnonymousPaymentRequest,
     responses(
         (status = 201, description = "The payment, with `confirmation_url` to open", body = PaymentDto),

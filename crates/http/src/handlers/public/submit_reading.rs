@@ -13,7 +13,7 @@ use crate::state::AppState;
     post,
     path = "/public/readings",
     tag = "public",
-    params(("Idempotency-Key" = Option<String>, Header, description = "1..=255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1..=255 visible ASCII characters")),
     request_body = AnonymousReadingRequest,
     responses(
         (status = 201, description = "The reading, with `account_number`, `previous_value` and `consumption` null (v1.1)", body = ReadingDto),

@@ -17,7 +17,7 @@ use crate::state::AppState;
     security(("bearer" = [])),
     params(
         ("number" = String, Path, description = "The account number"),
-        ("limit" = Option<u32>, Query, description = "1..=100, default 50 (larger values are cut to 100)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 4_294_967_295_u64, description = "1..=100, default 50 (larger values are cut to 100)"),
         ("before" = Option<String>, Query, format = DateTime, description = "Only readings submitted before this instant (RFC 3339)"),
     ),
     responses(

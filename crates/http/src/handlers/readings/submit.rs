@@ -16,7 +16,7 @@ use crate::state::AppState;
     security(("bearer" = [])),
     params(
         ("number" = String, Path, description = "The account number"),
-        ("Idempotency-Key" = Option<String>, Header, description = "1..=255 visible ASCII characters"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1..=255 visible ASCII characters"),
     ),
     request_body = SubmitReadingsRequest,
     responses(

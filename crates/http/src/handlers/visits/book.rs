@@ -14,7 +14,7 @@ use crate::state::AppState;
     path = "/visit-requests",
     tag = "visits",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1..=255 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "1..=255 visible ASCII characters")),
     request_body = BookVisitRequest,
     responses(
         (status = 201, description = "The visit request, status `new`", body = VisitRequestDto),
