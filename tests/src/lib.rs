@@ -9,8 +9,9 @@
 //! (a small HTTP/1.1 client), and [`journeys!`], which turns one `async fn(Backend)` into a test
 //! per database.
 //!
-//! The binary is not built here: `cargo nextest run --workspace` (or `cargo build -p
-//! vodokanal-server`) puts `target/<profile>/vodokanal` next to the test executable's folder.
+//! The binary is not built here: `cargo nextest run --workspace` (through the integration test
+//! `crates/server/tests/binary.rs`) or `cargo build -p vodokanal-server` puts
+//! `target/<profile>/vodokanal` next to the test executable's folder.
 #![expect(
     clippy::panic,
     clippy::unwrap_used,
