@@ -28,8 +28,12 @@ const SMS_TIMEOUT: Duration = Duration::from_secs(15);
 /// the scan for personal data reads all of them.
 const LOG_EVERYTHING: &str = "debug,vodokanal=trace";
 
-/// The `vodokanal` binary of the same profile as the running test executable.
+/// The `vodokanal` binary: `E2E_VODOKANAL_BINARY` when set (the soak runs a release build),
+/// else the one of the same profile as the running test executable.
 fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("E2E_VODOKANAL_BINARY") {
+        return PathBuf::from(path);
+    }
     let exe = std::env::current_exe().unwrap();
     // target/<profile>/deps/<test>-<hash>
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
