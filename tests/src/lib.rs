@@ -21,10 +21,12 @@
 mod database;
 pub mod demo;
 mod http;
+mod proxy;
 mod server;
 
 pub use database::{Backend, PgDatabase};
 pub use http::{Request, Response};
+pub use proxy::Proxy;
 pub use server::{Deployment, Exit, Server};
 
 /// `+7XXXXXXXXXX` of a phone in any of the forms the tests use.
