@@ -404,7 +404,9 @@ async fn codes_asked_of_both_processes_at_once_are_one() {
         let accepted = answers.iter().filter(|answer| answer.status == 202).count();
         for answer in &answers {
             if answer.status != 202 {
-                assert_limited(answer, 1..=180);
+                // The pause of the winner's code, from the loser's clock: it may have read it
+                // a moment before the winner did, so up to a second more.
+                assert_limited(answer, 1..=181);
             }
         }
         assert_eq!(accepted, 1, "round {round}: {answers:#?}");

@@ -5,8 +5,6 @@
 //! not stall the server's database.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -32,7 +30,6 @@ pub struct Proxy {
     addr: SocketAddr,
     url: String,
     link: watch::Sender<Link>,
-    accepted: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -49,8 +46,6 @@ impl Proxy {
         let addr = listener.local_addr().unwrap();
         let url = format!("{}{addr}{}", &database_url[..start], &database_url[end..]);
         let (link, receiver) = watch::channel(Link::Up);
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let counter = accepted.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -58,14 +53,13 @@ impl Proxy {
                 .unwrap();
             runtime.block_on(async move {
                 let listener = TcpListener::from_std(listener).unwrap();
-                accept(listener, upstream, receiver, counter).await;
+                accept(listener, upstream, receiver).await;
             });
         });
         Self {
             addr,
             url,
             link,
-            accepted,
             thread: Some(thread),
         }
     }
@@ -77,11 +71,6 @@ impl Proxy {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
-    }
-
-    /// How many connections the proxy has accepted so far.
-    pub fn accepted(&self) -> usize {
-        self.accepted.load(Ordering::Relaxed)
     }
 
     /// Resets every connection (RST) and every new one: PostgreSQL is gone.
@@ -129,12 +118,7 @@ fn authority(url: &str) -> (usize, usize) {
     (start, end)
 }
 
-async fn accept(
-    listener: TcpListener,
-    upstream: SocketAddr,
-    mut link: watch::Receiver<Link>,
-    accepted: Arc<AtomicUsize>,
-) {
+async fn accept(listener: TcpListener, upstream: SocketAddr, mut link: watch::Receiver<Link>) {
     loop {
         let client = tokio::select! {
             client = listener.accept() => match client {
@@ -148,7 +132,6 @@ async fn accept(
                 continue;
             }
         };
-        accepted.fetch_add(1, Ordering::Relaxed);
         let state = *link.borrow();
         match state {
             Link::Up => drop(tokio::spawn(pipe(client, upstream, link.clone()))),
