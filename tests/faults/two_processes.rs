@@ -415,6 +415,26 @@ async fn codes_asked_of_both_processes_at_once_are_one() {
     sms.assert_each_sent_once(&pair.deployment).await;
 }
 
+/// Waits until every SMS of the outbox is recorded as sent.
+async fn outbox_sent(deployment: &Deployment) {
+    let mut database = sqlx::PgConnection::connect(deployment.database_url())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + SMS_TIMEOUT;
+    loop {
+        let pending: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sms_outbox WHERE state = 'pending'")
+                .fetch_one(&mut database)
+                .await
+                .unwrap();
+        if pending == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{pending} SMS still pending");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A code for the `i`-th phone of the budget test, from a network of its own (so that no
 /// other limit meets): the phone and the answer.
 async fn ask(server: &Server, i: usize) -> (String, Response) {
@@ -444,11 +464,14 @@ async fn the_sms_budgets_count_once_across_both_processes() {
     );
     assert_eq!(warned.len(), 1, "{warned:#?}");
 
-    // The daily budget, on the same count: 9 here, 6 of them spent.
+    // The daily budget, on the same count: 9 here, 6 of them spent. Two processes with that
+    // budget take over, once the first two have sent their SMS (a message claimed by a
+    // process killed before it recorded the sending is sent again after its lease).
     let Pair {
         deployment,
         servers,
     } = pair;
+    outbox_sent(&deployment).await;
     drop(servers);
     let servers = both(
         &deployment,
