@@ -6,8 +6,9 @@
 //! This library is what the test files share: [`Deployment`] (a database, fresh per test, and a
 //! folder that outlive a server's restarts; one-shot commands run on it too), [`Server`] (the
 //! binary started on a free port, with extra settings if need be), [`Request`] and [`Response`]
-//! (a small HTTP/1.1 client), and [`journeys!`], which turns one `async fn(Backend)` into a test
-//! per database.
+//! (a small HTTP/1.1 client), [`Proxy`] (a TCP proxy in front of PostgreSQL that a fault test
+//! cuts and restores), and [`journeys!`], which turns one `async fn(Backend)` into a test per
+//! database.
 //!
 //! The binary is not built here: `cargo nextest run --workspace` (through the integration test
 //! `crates/server/tests/binary.rs`) or `cargo build -p vodokanal-server` puts
@@ -24,10 +25,12 @@ pub mod demo;
 mod http;
 pub mod load;
 pub mod pii;
+mod proxy;
 mod server;
 
 pub use database::{Backend, PgDatabase};
 pub use http::{NoAnswer, Request, Response};
+pub use proxy::Proxy;
 pub use server::{Deployment, Exit, Server};
 
 /// `+7XXXXXXXXXX` of a phone in any of the forms the tests use.

@@ -203,16 +203,19 @@ impl CodePorts {
             .budget_reads_allow()
     }
 
-    /// The code and its message are stored in one call.
+    /// The code and its message are stored in one call, unless a code was sent within the
+    /// resend pause (180 s before now).
     pub fn queues(
         mut self,
         code: impl Fn(&PendingCode) -> bool + Send + 'static,
         message: Option<NewSms>,
-        outcome: Result<(), StoreError>,
+        outcome: Result<bool, StoreError>,
     ) -> Self {
         self.outbox
             .expect_store_code()
-            .withf(move |p, m| code(p) && *m == message)
+            .withf(move |p, m, since| {
+                code(p) && *m == message && *since == now() - TimeDelta::seconds(180)
+            })
             .times(1)
             .return_const(outcome);
         self

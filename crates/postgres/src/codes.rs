@@ -1,6 +1,7 @@
 //! One-time codes waiting for confirmation, one per phone and purpose.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use tracing::instrument;
 use vodokanal_app::StoreError;
@@ -40,26 +41,52 @@ pub(crate) async fn put_code(
     conn: &mut sqlx::PgConnection,
     code: &PendingCode,
 ) -> Result<(), StoreError> {
+    upsert(conn, code, None).await.map(|_| ())
+}
+
+/// Stores `code` unless the earlier code of its phone and purpose was sent after
+/// `pause_since`: whether it was stored. A request at the same moment waits for the other's
+/// row and then sees it.
+pub(crate) async fn put_code_after_pause(
+    conn: &mut sqlx::PgConnection,
+    code: &PendingCode,
+    pause_since: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    upsert(conn, code, Some(pause_since)).await
+}
+
+async fn upsert(
+    conn: &mut sqlx::PgConnection,
+    code: &PendingCode,
+    pause_since: Option<DateTime<Utc>>,
+) -> Result<bool, StoreError> {
     let failed = i32::try_from(code.failed_attempts).unwrap_or(i32::MAX);
-    sqlx::query(
+    let guard = if pause_since.is_some() {
+        " WHERE pending_codes.sent_at <= $8"
+    } else {
+        ""
+    };
+    let sql = format!(
         "INSERT INTO pending_codes \
          (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (phone, purpose) DO UPDATE SET digest = EXCLUDED.digest, \
          email = EXCLUDED.email, sent_at = EXCLUDED.sent_at, \
-         expires_at = EXCLUDED.expires_at, failed_attempts = EXCLUDED.failed_attempts",
-    )
-    .bind(code.phone.as_str())
-    .bind(code.purpose.code())
-    .bind(code.digest.map(|d| d.0.to_vec()))
-    .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
-    .bind(code.sent_at)
-    .bind(code.expires_at)
-    .bind(failed)
-    .execute(conn)
-    .await
-    .map_err(store_error)?;
-    Ok(())
+         expires_at = EXCLUDED.expires_at, failed_attempts = EXCLUDED.failed_attempts{guard}"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(code.phone.as_str())
+        .bind(code.purpose.code())
+        .bind(code.digest.map(|d| d.0.to_vec()))
+        .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
+        .bind(code.sent_at)
+        .bind(code.expires_at)
+        .bind(failed);
+    if let Some(since) = pause_since {
+        query = query.bind(since);
+    }
+    let done = query.execute(conn).await.map_err(store_error)?;
+    Ok(done.rows_affected() > 0)
 }
 
 #[async_trait]

@@ -9,7 +9,7 @@ use vodokanal_app::StoreError;
 use vodokanal_app::ports::{NewSms, OutboxEntry, SmsOutbox, SmsOutcome, SmsPurpose, SmsState};
 use vodokanal_domain::{PendingCode, Phone};
 
-use crate::codes::put_code;
+use crate::codes::put_code_after_pause;
 use crate::error::store_error;
 use crate::pg_store;
 use crate::rows::{corrupt, get, parse};
@@ -76,13 +76,17 @@ impl SmsOutbox for PgSmsOutbox {
         &self,
         code: &PendingCode,
         message: Option<NewSms>,
-    ) -> Result<(), StoreError> {
+        pause_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        put_code(&mut tx, code).await?;
+        if !put_code_after_pause(&mut tx, code, pause_since).await? {
+            return Ok(false);
+        }
         if let Some(message) = message {
             queue(&mut tx, &message).await?;
         }
-        tx.commit().await.map_err(store_error)
+        tx.commit().await.map_err(store_error)?;
+        Ok(true)
     }
 
     async fn claim(

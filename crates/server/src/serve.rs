@@ -550,7 +550,7 @@ mod tests {
         };
         stores
             .outbox
-            .store_code(&code, Some(message))
+            .store_code(&code, Some(message), code.sent_at)
             .await
             .unwrap();
         let gateway = Arc::new(Kept::default());

@@ -1,10 +1,6 @@
 //! The built `vodokanal` binary names its commands. Being an integration test of this package,
 //! it also makes `cargo test` and `cargo nextest run` build the binary that the black-box tests
 //! of `tests/` (the `vodokanal-e2e` crate) start.
-#![expect(
-    clippy::unwrap_used,
-    reason = "a test that can't run the binary fails loudly"
-)]
 
 use std::process::Command;
 

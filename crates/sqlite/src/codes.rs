@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::CodeRepository;
@@ -40,25 +41,51 @@ pub(crate) async fn put_code<'e>(
     executor: impl sqlx::SqliteExecutor<'e>,
     code: &PendingCode,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    upsert(executor, code, None).await.map(|_| ())
+}
+
+/// Stores `code` unless the earlier code of its phone and purpose was sent after
+/// `pause_since`: whether it was stored.
+pub(crate) async fn put_code_after_pause<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    code: &PendingCode,
+    pause_since: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    upsert(executor, code, Some(pause_since)).await
+}
+
+async fn upsert<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    code: &PendingCode,
+    pause_since: Option<DateTime<Utc>>,
+) -> Result<bool, StoreError> {
+    let guard = if pause_since.is_some() {
+        " WHERE pending_codes.sent_at <= ?"
+    } else {
+        ""
+    };
+    let sql = format!(
         "INSERT INTO pending_codes \
                  (phone, purpose, digest, email, sent_at, expires_at, failed_attempts) \
              VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (phone, purpose) DO UPDATE SET \
                  digest = excluded.digest, email = excluded.email, sent_at = excluded.sent_at, \
-                 expires_at = excluded.expires_at, failed_attempts = excluded.failed_attempts",
-    )
-    .bind(code.phone.as_str())
-    .bind(code.purpose.code())
-    .bind(code.digest.map(|d| d.0.to_vec()))
-    .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
-    .bind(instant(code.sent_at))
-    .bind(instant(code.expires_at))
-    .bind(i64::from(code.failed_attempts))
-    .execute(executor)
-    .await
-    .map_err(store_error)?;
-    Ok(())
+                 expires_at = excluded.expires_at, failed_attempts = excluded.failed_attempts\
+             {guard}"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(code.phone.as_str())
+        .bind(code.purpose.code())
+        .bind(code.digest.map(|d| d.0.to_vec()))
+        .bind(code.email.as_ref().map(vodokanal_domain::Email::as_str))
+        .bind(instant(code.sent_at))
+        .bind(instant(code.expires_at))
+        .bind(i64::from(code.failed_attempts));
+    if let Some(since) = pause_since {
+        query = query.bind(instant(since));
+    }
+    let done = query.execute(executor).await.map_err(store_error)?;
+    Ok(done.rows_affected() > 0)
 }
 
 #[async_trait]

@@ -28,7 +28,8 @@ mod visits;
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use vodokanal_app::StoreError;
@@ -70,9 +71,41 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, Stor
     SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(BUSY_TIMEOUT)
+        .before_acquire(|_, meta| Box::pin(async move { Ok(!maybe_read_only(meta.age)) }))
+        .after_release(|connection, _| Box::pin(still_usable(connection)))
         .connect_with(options)
         .await
         .map_err(store_error)
+}
+
+/// When a statement last met a read-only database (`SQLITE_READONLY`), if ever.
+static READ_ONLY_SEEN: Mutex<Option<Instant>> = Mutex::new(None);
+
+fn read_only_seen() -> std::sync::MutexGuard<'static, Option<Instant>> {
+    READ_ONLY_SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Whether a connection of `age` may be read-only for good: SQLite opens a database whose
+/// file it can't write (a read-only file system, an immutable file) read-only and keeps it so
+/// after the file is writable again. A connection opened before the last `SQLITE_READONLY` is
+/// closed rather than handed out, so that the pool heals with fresh connections once the
+/// files are writable.
+fn maybe_read_only(age: Duration) -> bool {
+    read_only_seen().is_some_and(|seen| age >= seen.elapsed())
+}
+
+/// Whether a connection given back to the pool may serve again: not when sqlx still counts a
+/// transaction on it. That happens when SQLite ends a transaction by itself (it rolls back on
+/// an I/O error or a full disk): the COMMIT fails, so does the ROLLBACK sqlx sends after it,
+/// and sqlx's count stays at one, refusing every later `BEGIN` on that connection for good.
+/// Such a connection is closed instead, and the pool opens a fresh one. The ping first lets
+/// the ROLLBACK queued by a dropped transaction run.
+async fn still_usable(connection: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    connection.ping().await?;
+    Ok(!connection.is_in_transaction())
 }
 
 /// The file a `sqlite:` URL names, `None` for an in-memory database (or a URL sqlx refuses).
@@ -101,6 +134,11 @@ fn is_busy(code: &str) -> bool {
         .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
+/// `SQLITE_READONLY` and its extended codes.
+fn is_read_only(code: &str) -> bool {
+    code.parse::<i32>().is_ok_and(|code| code & 0xff == 8)
+}
+
 /// SQLite's result codes of a database that can't serve us now but may later: out of memory
 /// (7), read-only (8), I/O error (10), disk full (13), can't open (14), lock protocol (15).
 /// Corruption (11) and "not a database" (26) are not among them.
@@ -114,6 +152,9 @@ fn is_transient(code: &str) -> bool {
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
     match error {
         sqlx::Error::Database(db) => {
+            if db.code().is_some_and(|code| is_read_only(&code)) {
+                *read_only_seen() = Some(Instant::now());
+            }
             if db.code().is_some_and(|code| is_busy(&code)) {
                 StoreError::Unavailable(format!("database busy: {}", db.message()))
             } else if db.code().is_some_and(|code| is_transient(&code)) {
@@ -183,6 +224,54 @@ pub(crate) use sqlite_port;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_connection_whose_transaction_sqlite_ended_is_not_served_again()
+    -> Result<(), sqlx::Error> {
+        let dir = tempfile::tempdir().map_err(sqlx::Error::Io)?;
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let pool = connect(&url, 1)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        // SQLite ends the transaction on its own, as after an I/O error: the COMMIT fails,
+        // and so does the ROLLBACK on drop.
+        let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("ROLLBACK").execute(&mut *transaction).await?;
+        assert!(transaction.commit().await.is_err());
+
+        // The one connection of the pool serves a transaction again.
+        let transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_met_a_read_only_database_is_replaced() -> Result<(), sqlx::Error> {
+        let dir = tempfile::tempdir().map_err(sqlx::Error::Io)?;
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let pool = connect(&url, 1)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&pool)
+            .await?;
+        // The one connection refuses writes, as one SQLite opened on a read-only file does.
+        sqlx::query("PRAGMA query_only = ON").execute(&pool).await?;
+        let refused = sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&pool)
+            .await
+            .map_err(store_error);
+        assert!(
+            matches!(refused, Err(StoreError::Unavailable(_))),
+            "{refused:?}"
+        );
+
+        // The files are writable: the next write gets a fresh connection.
+        sqlx::query("INSERT INTO t VALUES (2)")
+            .execute(&pool)
+            .await?;
+        Ok(())
+    }
 
     #[test]
     fn a_database_that_can_t_serve_us_now_is_transient_not_corrupt() {

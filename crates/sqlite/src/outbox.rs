@@ -10,7 +10,7 @@ use vodokanal_app::ports::{NewSms, OutboxEntry, SmsOutbox, SmsOutcome, SmsPurpos
 use vodokanal_domain::{PendingCode, Phone};
 
 use crate::codec::{corrupt, get, get_instant, get_optional_instant, instant, parse};
-use crate::codes::put_code;
+use crate::codes::put_code_after_pause;
 use crate::{sqlite_port, store_error};
 
 sqlite_port!(
@@ -79,17 +79,21 @@ impl SmsOutbox for SqliteSmsOutbox {
         &self,
         code: &PendingCode,
         message: Option<NewSms>,
-    ) -> Result<(), StoreError> {
+        pause_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        put_code(&mut *tx, code).await?;
+        if !put_code_after_pause(&mut *tx, code, pause_since).await? {
+            return Ok(false);
+        }
         if let Some(message) = message {
             queue(&mut *tx, &message).await?;
         }
-        tx.commit().await.map_err(store_error)
+        tx.commit().await.map_err(store_error)?;
+        Ok(true)
     }
 
     async fn claim(

@@ -140,6 +140,8 @@ macro_rules! for_each_contract {
             ],
             outbox: [
                 a_code_is_stored_with_its_message,
+                a_code_within_the_pause_of_the_earlier_one_is_not_stored,
+                codes_stored_at_once_for_one_phone_are_one,
                 a_decoy_is_stored_without_a_message,
                 a_claim_takes_a_message_until_its_lease_ends,
                 a_claim_takes_at_most_its_limit_oldest_first,

@@ -223,7 +223,7 @@ mod tests {
         let ports = no_code_waiting().limits_allow().queues(
             move |p| p.purpose == CodePurpose::PasswordReset && p.digest == Some(digest),
             Some(sms),
-            Ok(()),
+            Ok(true),
         );
         let use_case =
             RequestPasswordReset::new(users_finding(Ok(Some(testing::user()))), ports.send_code());
@@ -238,7 +238,7 @@ mod tests {
             .queues(
                 |p| p.digest.is_none() && p.sent_at == testing::now(),
                 None,
-                Ok(()),
+                Ok(true),
             );
         ports
             .counter

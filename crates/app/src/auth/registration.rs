@@ -268,7 +268,7 @@ mod tests {
         CodePorts::default()
             .nothing_pending()
             .limits_allow()
-            .queues(stored, Some(sms), Ok(()))
+            .queues(stored, Some(sms), Ok(true))
             .send_code()
     }
 

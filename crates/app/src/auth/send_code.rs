@@ -105,7 +105,9 @@ impl From<BudgetError> for SendCodeError {
 }
 
 /// Queues a code (or a decoy), in this order: resend pause, per-phone limit, per-IP limit,
-/// the budgets, then the code and its message stored in one transaction.
+/// the budgets, then the code and its message stored in one transaction, which checks the
+/// pause again (a request at the same moment, to this process or another, may have stored a
+/// code since the first look).
 #[derive(Debug, Clone)]
 pub struct SendCode {
     codes: Arc<dyn CodeRepository>,
@@ -195,7 +197,17 @@ impl SendCode {
             created_at: now,
             expires_at: pending.expires_at,
         });
-        self.outbox.store_code(&pending, message).await?;
+        let pause_since = now - self.policy.resend_after;
+        if !self
+            .outbox
+            .store_code(&pending, message, pause_since)
+            .await?
+        {
+            // A request at the same moment stored its code since the look above.
+            return Err(SendCodeError::TooSoon {
+                retry_after: self.policy.resend_after,
+            });
+        }
         Ok(CodeRequested {
             resend_after: self.policy.resend_after.num_seconds(),
             expires_in: self.policy.lifetime.num_seconds(),
@@ -315,7 +327,7 @@ mod tests {
                         && p.failed_attempts == 0
                 },
                 Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
-                Ok(()),
+                Ok(true),
             )
             .send_code();
         assert_eq!(use_case.execute(registration()).await, Ok(ANSWER));
@@ -345,7 +357,7 @@ mod tests {
                         && p.email.is_none()
                 },
                 Some(message(RESET_TEXT, SmsPurpose::PasswordReset)),
-                Ok(()),
+                Ok(true),
             )
             .send_code();
         let outcome = use_case
@@ -370,7 +382,7 @@ mod tests {
                     client_ip: None,
                     ..message(REGISTRATION_TEXT, SmsPurpose::Registration)
                 }),
-                Ok(()),
+                Ok(true),
             )
             .send_code();
         let outcome = use_case
@@ -400,11 +412,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_code_stored_by_a_request_at_the_same_moment_is_the_pause() {
+        let use_case = allowed()
+            .nothing_pending()
+            .queues(
+                |_| true,
+                Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
+                Ok(false),
+            )
+            .send_code();
+        assert_eq!(
+            use_case.execute(registration()).await,
+            Err(SendCodeError::TooSoon {
+                retry_after: TimeDelta::seconds(180)
+            })
+        );
+    }
+
+    #[tokio::test]
     async fn a_code_older_than_the_pause_does_not_block_a_new_one() {
         let mut ports = allowed().queues(
             |p| p.sent_at == testing::now(),
             Some(message(REGISTRATION_TEXT, SmsPurpose::Registration)),
-            Ok(()),
+            Ok(true),
         );
         ports
             .codes
@@ -516,7 +546,7 @@ mod tests {
             .queues(
                 |p| p.digest.is_none() && p.email.is_none() && p.sent_at == testing::now(),
                 Some(message(ALREADY_REGISTERED_TEXT, SmsPurpose::Registration)),
-                Ok(()),
+                Ok(true),
             )
             .send_code();
         assert_eq!(
@@ -534,7 +564,7 @@ mod tests {
             .queues(
                 |p| p.digest.is_none() && p.sent_at == testing::now(),
                 None,
-                Ok(()),
+                Ok(true),
             );
         for limit in [limits().sms_budget, limits().sms_daily_budget] {
             ports

@@ -91,12 +91,16 @@ pub enum SmsOutcome {
 #[async_trait]
 pub trait SmsOutbox: std::fmt::Debug + Send + Sync {
     /// Stores `code` (replacing the earlier one of its phone and purpose) and queues `message`
-    /// in one transaction: both or neither.
+    /// in one transaction: both or neither. Unless the earlier code was sent after
+    /// `pause_since` (another request, of this process or another, stored it since the caller
+    /// looked): then nothing is stored, and the answer is `false`. The resend pause holds
+    /// against requests at the same moment.
     async fn store_code(
         &self,
         code: &PendingCode,
         message: Option<NewSms>,
-    ) -> Result<(), StoreError>;
+        pause_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Claims at most `limit` pending messages due at `now` and still valid, oldest first:
     /// counts an attempt on each and moves its `next_attempt_at` to `lease_until`, so no other
     /// claim (of this or another process) takes them until the lease ends.

@@ -84,7 +84,7 @@ async fn seed_expired_and_live(stores: &Stores) -> Seeded {
         };
         stores
             .outbox
-            .store_code(&code, Some(message))
+            .store_code(&code, Some(message), code.sent_at)
             .await
             .unwrap();
     }

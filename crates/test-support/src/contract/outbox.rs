@@ -31,7 +31,7 @@ async fn queued(stores: &Stores) -> Phone {
     let code = builders::pending_code(&phone, CodePurpose::Registration);
     stores
         .outbox
-        .store_code(&code, Some(message(&phone)))
+        .store_code(&code, Some(message(&phone)), code.sent_at)
         .await
         .unwrap();
     phone
@@ -48,7 +48,7 @@ pub async fn a_code_is_stored_with_its_message(stores: Stores) {
     let code = builders::pending_code(&phone, CodePurpose::Registration);
     stores
         .outbox
-        .store_code(&code, Some(message(&phone)))
+        .store_code(&code, Some(message(&phone)), code.sent_at)
         .await
         .unwrap();
     assert_eq!(
@@ -74,11 +74,79 @@ pub async fn a_code_is_stored_with_its_message(stores: Stores) {
     assert_eq!(entry.sent_at, None);
 }
 
+pub async fn a_code_within_the_pause_of_the_earlier_one_is_not_stored(stores: Stores) {
+    let phone = fresh_phone();
+    let earlier = builders::pending_code(&phone, CodePurpose::Registration);
+    let pause = TimeDelta::seconds(180);
+    assert!(
+        stores
+            .outbox
+            .store_code(&earlier, Some(message(&phone)), earlier.sent_at - pause)
+            .await
+            .unwrap()
+    );
+    // A minute later, another request that looked before the first was stored.
+    let mut within = builders::pending_code(&phone, CodePurpose::Registration);
+    within.sent_at = earlier.sent_at + TimeDelta::seconds(60);
+    assert!(
+        !stores
+            .outbox
+            .store_code(&within, Some(message(&phone)), within.sent_at - pause)
+            .await
+            .unwrap()
+    );
+    let find = || stores.codes.find(&phone, CodePurpose::Registration);
+    assert_eq!(find().await.unwrap(), Some(earlier.clone()));
+    only_entry(&stores, &phone).await;
+    // Past the pause, the code is replaced.
+    let mut after = builders::pending_code(&phone, CodePurpose::Registration);
+    after.sent_at = earlier.sent_at + pause;
+    assert!(
+        stores
+            .outbox
+            .store_code(&after, None, after.sent_at - pause)
+            .await
+            .unwrap()
+    );
+    assert_eq!(find().await.unwrap(), Some(after));
+}
+
+pub async fn codes_stored_at_once_for_one_phone_are_one(stores: Stores) {
+    let phone = fresh_phone();
+    let answers = concurrently(4, |_| {
+        let stores = stores.clone();
+        let phone = phone.clone();
+        async move {
+            let code = builders::pending_code(&phone, CodePurpose::PasswordReset);
+            stores
+                .outbox
+                .store_code(
+                    &code,
+                    Some(message(&phone)),
+                    code.sent_at - TimeDelta::seconds(180),
+                )
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+    assert_eq!(
+        answers.iter().filter(|stored| **stored).count(),
+        1,
+        "{answers:?}"
+    );
+    only_entry(&stores, &phone).await;
+}
+
 pub async fn a_decoy_is_stored_without_a_message(stores: Stores) {
     let phone = fresh_phone();
     let mut code = builders::pending_code(&phone, CodePurpose::PasswordReset);
     code.digest = None;
-    stores.outbox.store_code(&code, None).await.unwrap();
+    stores
+        .outbox
+        .store_code(&code, None, code.sent_at)
+        .await
+        .unwrap();
     assert_eq!(
         stores
             .codes
@@ -275,7 +343,7 @@ pub async fn expire_gives_up_only_what_expired(stores: Stores) {
     };
     stores
         .outbox
-        .store_code(&code, Some(long_lived))
+        .store_code(&code, Some(long_lived), code.sent_at)
         .await
         .unwrap();
     assert_eq!(

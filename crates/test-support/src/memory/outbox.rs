@@ -17,15 +17,22 @@ impl SmsOutbox for InMemoryStore {
         &self,
         code: &PendingCode,
         message: Option<NewSms>,
-    ) -> Result<(), StoreError> {
+        pause_since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut state = self.state.lock().await;
-        state
+        let key = code_key(&code.phone, code.purpose);
+        if state
             .codes
-            .insert(code_key(&code.phone, code.purpose), code.clone());
+            .get(&key)
+            .is_some_and(|earlier| earlier.sent_at > pause_since)
+        {
+            return Ok(false);
+        }
+        state.codes.insert(key, code.clone());
         if let Some(message) = message {
             state.queue(message);
         }
-        Ok(())
+        Ok(true)
     }
 
     async fn claim(
