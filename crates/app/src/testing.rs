@@ -19,8 +19,8 @@ use vodokanal_domain::{
 
 use crate::auth::send_code::{BUDGET_KEY, SendCode};
 use crate::ports::{
-    AttemptCounter, Limit, LimitState, MockAttemptCounter, MockClock, MockCodeRepository,
-    MockRandom, MockSmsOutbox, NewSms, SmsPurpose,
+    AttemptCounter, Limit, LimitState, MockAccountRepository, MockAttemptCounter, MockClock,
+    MockCodeRepository, MockRandom, MockSmsOutbox, NewSms, SmsPurpose,
 };
 use crate::{Settings, StoreError};
 
@@ -87,6 +87,17 @@ pub fn account_number() -> AccountNumber {
 
 pub fn meter_number() -> MeterNumber {
     "ВСХ-0011234".parse().unwrap()
+}
+
+/// An account store asked once for account 123456, answering `found`.
+pub fn accounts_finding(found: Result<Option<Account>, StoreError>) -> MockAccountRepository {
+    let mut accounts = MockAccountRepository::new();
+    accounts
+        .expect_find()
+        .with(eq(account_number()))
+        .times(1)
+        .return_once(move |_| found);
+    accounts
 }
 
 /// Account 123456 with a debt of 1000.00 as of 2026-10-31 and cold-water meter ВСХ-0011234.

@@ -281,7 +281,9 @@ mod tests {
         MockPaymentRepository, MockUserRepository,
     };
     use crate::testing::down;
-    use crate::testing::{self, account, account_number, email, now, phone, user_id};
+    use crate::testing::{
+        self, account, account_number, accounts_finding, email, now, phone, user_id,
+    };
     use mockall::predicate::eq;
     use vodokanal_domain::{LinkedAccount, Settlement, User};
 
@@ -331,18 +333,6 @@ mod tests {
             .with(eq(user_id()), eq(account_number()))
             .times(1)
             .return_once(move |_, _| result);
-        accounts
-    }
-
-    fn accounts_finding(
-        result: Result<Option<vodokanal_domain::Account>, StoreError>,
-    ) -> MockAccountRepository {
-        let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_find()
-            .with(eq(account_number()))
-            .times(1)
-            .return_once(move |_| result);
         accounts
     }
 

@@ -62,23 +62,8 @@ impl SeedRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{
-        MockAccountRepository, MockRegistrySource, MockRegistryStore, RawRow, UpsertCounts,
-    };
-    use crate::testing::{account, account_number};
-    use mockall::predicate::eq;
-
-    fn accounts_finding(
-        found: Result<Option<vodokanal_domain::Account>, StoreError>,
-    ) -> MockAccountRepository {
-        let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_find()
-            .with(eq(account_number()))
-            .times(1)
-            .return_once(move |_| found);
-        accounts
-    }
+    use crate::ports::{MockRegistrySource, MockRegistryStore, RawRow, UpsertCounts};
+    use crate::testing::{account, account_number, accounts_finding};
 
     #[tokio::test]
     async fn a_registry_whose_marker_is_there_is_not_read() {
