@@ -70,7 +70,9 @@ impl AttemptCounter for PgAttemptCounter {
         now: DateTime<Utc>,
     ) -> Result<LimitState, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
-        state(&mut conn, key, limit, now).await
+        let found = state(&mut conn, key, limit, now).await?;
+        conn.done().await.map_err(store_error)?;
+        Ok(found)
     }
 
     #[instrument(skip_all)]

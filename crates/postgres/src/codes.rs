@@ -94,7 +94,8 @@ impl CodeRepository for PgCodeRepository {
     #[instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
     async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
-        put_code(&mut conn, code).await
+        put_code(&mut conn, code).await?;
+        conn.done().await.map_err(store_error)
     }
 
     #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]

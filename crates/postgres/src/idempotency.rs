@@ -162,7 +162,8 @@ impl IdempotencyStore for PgIdempotencyStore {
     #[instrument(skip_all, fields(endpoint = %answer.claim.record.endpoint, status = answer.response.status))]
     async fn complete(&self, answer: &Answer) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
-        store_answer(&mut conn, answer).await
+        store_answer(&mut conn, answer).await?;
+        conn.done().await.map_err(store_error)
     }
 
     #[instrument(skip_all, fields(endpoint = %claim.record.endpoint))]

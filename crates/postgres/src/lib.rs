@@ -9,8 +9,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let pool = vodokanal_postgres::connect("postgres://postgres@127.0.0.1/vodokanal", 10, None).await?;
-//! vodokanal_postgres::MIGRATOR.run(&pool).await?;
+//! let settings = vodokanal_postgres::PoolSettings::direct(10);
+//! let pool = vodokanal_postgres::connect("postgres://postgres@127.0.0.1/vodokanal", settings).await?;
+//! vodokanal_postgres::migrate(&pool).await?;
 //! let stores = vodokanal_postgres::PgStores::new(pool);
 //! # let _ = stores;
 //! # Ok(())
@@ -20,6 +21,7 @@
 mod accounts;
 mod attempts;
 mod codes;
+mod database;
 mod error;
 mod health;
 mod housekeeping;
@@ -40,6 +42,7 @@ use std::time::Duration;
 pub use accounts::{PgAccountRepository, PgMeterRepository};
 pub use attempts::PgAttemptCounter;
 pub use codes::PgCodeRepository;
+pub use database::PgDatabase;
 pub use health::PgStoreHealth;
 pub use housekeeping::PgHousekeeping;
 pub use idempotency::PgIdempotencyStore;
@@ -62,38 +65,98 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// How long a request waits for a free connection before the store answers `Unavailable`.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Opens a pool of at most `max_connections` connections to `url` (a `postgres://` URL).
-/// Waiting for a connection gives up after 3 seconds, so that a database that is down becomes
-/// a quick 503 rather than a hang. With a `statement_timeout`, every connection's statements
-/// are canceled by the server past it (SQLSTATE 57014, `StoreError::Unavailable`), so that a
-/// hung database is a 503 too; the server's own commands (imports, exports) go without.
-pub async fn connect(
-    url: &str,
-    max_connections: u32,
-    statement_timeout: Option<Duration>,
-) -> Result<PgPool, StoreError> {
-    let mut options = PgConnectOptions::from_str(url).map_err(error::store_error)?;
-    if let Some(timeout) = statement_timeout {
-        // Sent with the connection's start-up packet: every session begins with it.
-        options = options.options([(
-            "statement_timeout",
-            format!("{}ms", timeout.as_millis().max(1)),
-        )]);
+/// What stands between the server and PostgreSQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pooler {
+    /// Nothing: each connection of the pool is a PostgreSQL session of its own.
+    #[default]
+    None,
+    /// A pooler in transaction mode (PgBouncer's `pool_mode = transaction`): a server session
+    /// is ours for one transaction only, then serves another client. See [`connect`].
+    Transaction,
+}
+
+/// How [`connect`] opens its pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// The most connections the pool opens.
+    pub max_connections: u32,
+    /// With one, PostgreSQL cancels every statement that runs longer (SQLSTATE 57014,
+    /// `StoreError::Unavailable`), so that a hung database is a 503; the server's own commands
+    /// (imports, exports) go without.
+    pub statement_timeout: Option<Duration>,
+    pub pooler: Pooler,
+}
+
+impl PoolSettings {
+    /// `max_connections` straight to PostgreSQL, without a statement timeout.
+    pub fn direct(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            statement_timeout: None,
+            pooler: Pooler::None,
+        }
     }
-    PgPoolOptions::new()
-        .max_connections(max_connections.max(1))
+}
+
+/// Opens a pool on `url` (a `postgres://` URL). Waiting for a connection gives up after 3
+/// seconds, so that a database that is down becomes a quick 503 rather than a hang. A
+/// connection is not pinged when it is taken from the pool: a dead one fails its statement,
+/// which is `Unavailable` like a failed ping, and the ping's round trip is saved on every
+/// request.
+///
+/// Behind a transaction pooler ([`Pooler::Transaction`]) nothing may outlive a transaction,
+/// since the next one may run on another server session: every statement runs in a
+/// transaction ([`PgDatabase`]), no statement is kept prepared across transactions (sqlx's
+/// statement cache is off, and the pooler's `server_reset_query` clears what a transaction
+/// prepared: docs/deployment.md), the statement timeout is `SET LOCAL` in each transaction
+/// rather than a start-up parameter (PgBouncer refuses `options`), and no
+/// `extra_float_digits` is sent.
+pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgDatabase, StoreError> {
+    let mut options = PgConnectOptions::from_str(url).map_err(error::store_error)?;
+    let timeout = settings
+        .statement_timeout
+        .map(|timeout| format!("{}ms", timeout.as_millis().max(1)));
+    match settings.pooler {
+        Pooler::None => {
+            if let Some(timeout) = &timeout {
+                // Sent with the connection's start-up packet: every session begins with it.
+                options = options.options([("statement_timeout", timeout)]);
+            }
+        }
+        Pooler::Transaction => {
+            options = options.statement_cache_capacity(0).extra_float_digits(None);
+        }
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
         .connect_with(options)
         .await
-        .map_err(error::store_error)
+        .map_err(error::store_error)?;
+    Ok(PgDatabase::new(pool, settings.pooler, timeout.as_deref()))
 }
 
 /// Applies the pending migrations, without the statement timeout (building an index on a
 /// large table may take longer); the connection goes back to the pool with it again.
-pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+///
+/// Behind a transaction pooler nothing is applied: a migration's own `COMMIT` would end the
+/// checkout's transaction and leave the rest of the run on whatever session the pooler hands
+/// out, and the migrator's session lock would stay on a session that serves others. The
+/// schema is checked instead, and a database with a migration of this binary not applied is
+/// refused: run `vodokanal migrate` straight to PostgreSQL first (docs/deployment.md).
+pub async fn migrate(database: &PgDatabase) -> Result<(), StoreError> {
     let failed =
         |e: &dyn std::fmt::Display| StoreError::Unavailable(format!("migration failed: {e}"));
-    let mut connection = pool.acquire().await.map_err(error::store_error)?;
+    if database.pooler() == Pooler::Transaction {
+        return check_migrated(database).await;
+    }
+    let mut connection = database
+        .pool()
+        .acquire()
+        .await
+        .map_err(error::store_error)?;
     sqlx::query("SET statement_timeout = 0")
         .execute(&mut *connection)
         .await
@@ -110,7 +173,33 @@ pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     migrated.map_err(|e| failed(&e))
 }
 
-/// Builds every store port on one pool.
+/// Whether every migration of [`MIGRATOR`] is applied; `Unavailable` naming the first that is
+/// not.
+async fn check_migrated(database: &PgDatabase) -> Result<(), StoreError> {
+    let not_migrated = |detail: String| {
+        StoreError::Unavailable(format!(
+            "the database is not migrated ({detail}): run `vodokanal migrate` with a URL \
+             straight to PostgreSQL, not through the pooler"
+        ))
+    };
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(database)
+            .await
+            .map_err(|e| not_migrated(e.to_string()))?;
+    match MIGRATOR
+        .iter()
+        .find(|migration| applied.binary_search(&migration.version).is_err())
+    {
+        Some(missing) => Err(not_migrated(format!(
+            "{} {} is not applied",
+            missing.version, missing.description
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Builds every store port on one pool (a `PgPool` is straight to PostgreSQL).
 #[derive(Debug)]
 pub struct PgStores;
 
@@ -119,7 +208,8 @@ impl PgStores {
         clippy::new_ret_no_self,
         reason = "a builder of the shared Stores bundle"
     )]
-    pub fn new(pool: PgPool) -> Stores {
+    pub fn new(database: impl Into<PgDatabase>) -> Stores {
+        let pool = database.into();
         Stores {
             users: Arc::new(PgUserRepository::new(pool.clone())),
             sessions: Arc::new(PgSessionRepository::new(pool.clone())),
@@ -145,12 +235,12 @@ macro_rules! pg_store {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name {
-            pool: sqlx::PgPool,
+            pool: $crate::PgDatabase,
         }
 
         impl $name {
-            pub fn new(pool: sqlx::PgPool) -> Self {
-                Self { pool }
+            pub fn new(pool: impl Into<$crate::PgDatabase>) -> Self {
+                Self { pool: pool.into() }
             }
         }
     };

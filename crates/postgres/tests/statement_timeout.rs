@@ -10,8 +10,15 @@ use vodokanal_app::StoreError;
 use vodokanal_app::ports::UserRepository;
 use vodokanal_postgres::PgUserRepository;
 
-async fn timed(options: &PgConnectOptions, timeout: Option<Duration>) -> sqlx::PgPool {
-    vodokanal_postgres::connect(options.to_url_lossy().as_str(), 2, timeout)
+async fn timed(
+    options: &PgConnectOptions,
+    timeout: Option<Duration>,
+) -> vodokanal_postgres::PgDatabase {
+    let settings = vodokanal_postgres::PoolSettings {
+        statement_timeout: timeout,
+        ..vodokanal_postgres::PoolSettings::direct(2)
+    };
+    vodokanal_postgres::connect(options.to_url_lossy().as_str(), settings)
         .await
         .unwrap()
 }

@@ -113,6 +113,10 @@ pub struct CommonArgs {
         default_value = "10"
     )]
     pub db_max_connections: String,
+    /// `transaction` when PostgreSQL is reached through a pooler in transaction mode
+    /// (PgBouncer's `pool_mode = transaction`) [default: none].
+    #[arg(long, global = true, env = "VODOKANAL_DATABASE_POOLER")]
+    pub database_pooler: Option<String>,
     /// A TOML file with the utility's own texts and rules; the settings here override it.
     #[arg(long, global = true, env = "VODOKANAL_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -40,13 +40,14 @@ pub async fn open_store(
     };
     let stores = match &config.url {
         DatabaseUrl::Postgres(url) => {
-            let pool = vodokanal_postgres::connect(
-                url.expose(),
-                config.max_connections,
+            let settings = vodokanal_postgres::PoolSettings {
+                max_connections: config.max_connections,
                 statement_timeout,
-            )
-            .await
-            .map_err(failed)?;
+                pooler: config.pooler,
+            };
+            let pool = vodokanal_postgres::connect(url.expose(), settings)
+                .await
+                .map_err(failed)?;
             vodokanal_postgres::migrate(&pool).await.map_err(failed)?;
             vodokanal_postgres::PgStores::new(pool)
         }

@@ -52,6 +52,7 @@ pub mod builders;
 pub mod contract;
 pub mod fakes;
 pub mod memory;
+pub mod pgbouncer;
 
 pub use vodokanal_app::Stores;
 

@@ -21,6 +21,7 @@ use vodokanal_app::Settings;
 use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_http::HttpConfig;
 use vodokanal_payments::YooKassaConfig;
+use vodokanal_postgres::Pooler;
 use vodokanal_system::HasherPool;
 
 use crate::cli::{CommonArgs, ProviderArgs, ServeArgs};
@@ -60,6 +61,8 @@ pub struct CommonConfig {
 pub struct DatabaseConfig {
     pub url: DatabaseUrl,
     pub max_connections: u32,
+    /// A transaction pooler (PgBouncer) between the server and PostgreSQL.
+    pub pooler: Pooler,
 }
 
 /// The SMS gateway.
@@ -164,6 +167,7 @@ impl CommonConfig {
         }
         Ok(Self {
             database: DatabaseConfig {
+                pooler: pooler(args.database_pooler.as_deref(), &url)?,
                 url,
                 max_connections,
             },
@@ -324,6 +328,28 @@ fn listener_limits(args: &ServeArgs) -> Result<ListenerLimits, ConfigError> {
             .transpose()?
             .map_or(defaults.max_connections, |n| n as usize),
     })
+}
+
+/// `VODOKANAL_DATABASE_POOLER`: `none` (the default) or `transaction`, on PostgreSQL only.
+fn pooler(text: Option<&str>, url: &DatabaseUrl) -> Result<Pooler, ConfigError> {
+    const SETTING: &str = "VODOKANAL_DATABASE_POOLER";
+    let pooler = match text {
+        None | Some("none") => Pooler::None,
+        Some("transaction") => Pooler::Transaction,
+        Some(other) => {
+            return Err(ConfigError::new(
+                SETTING,
+                format!("expected none or transaction, got {other:?}"),
+            ));
+        }
+    };
+    if pooler != Pooler::None && !matches!(url, DatabaseUrl::Postgres(_)) {
+        return Err(ConfigError::new(
+            SETTING,
+            "a pooler stands in front of PostgreSQL: it needs a postgres:// database URL",
+        ));
+    }
+    Ok(pooler)
 }
 
 /// `VODOKANAL_STATEMENT_TIMEOUT` in seconds; 0 is none.
@@ -810,6 +836,24 @@ mod tests {
                 queue: 32
             }
         );
+    }
+
+    #[test]
+    fn a_transaction_pooler_is_for_postgresql_only() {
+        assert_eq!(serve(&[]).unwrap().0.database.pooler, Pooler::None);
+        let pooled = serve(&[
+            "--database-url",
+            "postgres://app@pgbouncer:6432/vodokanal",
+            "--database-pooler",
+            "transaction",
+        ])
+        .unwrap();
+        assert_eq!(pooled.0.database.pooler, Pooler::Transaction);
+        assert!(
+            error(&["--database-pooler", "transaction"])
+                .contains("needs a postgres:// database URL")
+        );
+        assert!(error(&["--database-pooler", "session"]).contains("expected none or transaction"));
     }
 
     #[test]
