@@ -9,9 +9,10 @@
 #      from the outbox file), each with a linked account and a session token;
 #   3. captures, from PostgreSQL's log (`log_statement = 'all'` set on the benchmark's database
 #      alone, for a server started for the capture), the statements of CAPTURE requests of each
-#      endpoint, and turns each request into a pgbench script (the logged parameters written in
-#      as literals); counts the statements and connections per request; EXPLAIN (ANALYZE,
-#      BUFFERS) of every statement of one request of each into explain.txt;
+#      endpoint (scripts/bench-http/capture.py): counts the statements and connections per
+#      request, writes a pgbench script of the server's very statements per request shape, each
+#      pgbench client taking the logged parameters of one captured request, and runs every
+#      statement of one request of each under EXPLAIN (ANALYZE, BUFFERS) into explain.txt;
 #   4. with the log back to normal, a fresh release server on PostgreSQL, and for each of
 #      GET /accounts/{n}, GET /accounts, POST /accounts/{n}/readings, POST /public/readings,
 #      at 16 and 64 connections: wrk for DURATION seconds, then `pgbench -M prepared` on the
@@ -32,7 +33,7 @@
 # the script sets log_statement on its database), PG_LOG (PostgreSQL's log file, default
 # Debian's /var/log/postgresql/postgresql-15-main.log), BENCH_DB (default vodokanal_bench_http),
 # METERS, SUBSCRIBERS, BENCH_DURATION, BENCH_FLOOD, BENCH_CAPTURE (requests captured per
-# endpoint, at most 100), BENCH_LOG (the server's VODOKANAL_LOG, default info, as deployed),
+# endpoint: 100, 32 with --short), BENCH_LOG (the server's VODOKANAL_LOG, default info, as deployed),
 # BENCH_KEEP=1 keeps the temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,15 +57,11 @@ for arg in "$@"; do
     esac
 done
 if [[ "$SHORT" == 1 ]]; then
-    DURATION="${BENCH_DURATION:-5}" FLOOD="${BENCH_FLOOD:-10}" CAPTURE="${BENCH_CAPTURE:-16}"
-    WARMUP=1 DISK_TRANSACTIONS=500
+    DURATION="${BENCH_DURATION:-5}" FLOOD="${BENCH_FLOOD:-10}" CAPTURE="${BENCH_CAPTURE:-32}"
+    WARMUP=1 DISK_SECONDS=4
 else
-    DURATION="${BENCH_DURATION:-20}" FLOOD="${BENCH_FLOOD:-30}" CAPTURE="${BENCH_CAPTURE:-64}"
-    WARMUP=3 DISK_TRANSACTIONS=3000
-fi
-if ((CAPTURE > 100)); then
-    echo "bench-http: BENCH_CAPTURE is at most 100 (pgbench takes at most 128 scripts)" >&2
-    exit 2
+    DURATION="${BENCH_DURATION:-20}" FLOOD="${BENCH_FLOOD:-30}" CAPTURE="${BENCH_CAPTURE:-100}"
+    WARMUP=3 DISK_SECONDS=10
 fi
 if ((FLOOD < 8)); then
     echo "bench-http: BENCH_FLOOD is at least 8 seconds" >&2
@@ -196,19 +193,17 @@ run_wrk() {
         "$label" "$W_rps" "$W_p50_ms" "$W_p99_ms" "$W_max_ms" "$W_requests" "$((W_non2xx + W_socket_errors))" "$W_s503"
 }
 
-# run_pgbench KIND CONNECTIONS SECONDS: pgbench on the captured scripts of KIND; sets P_tps.
+# run_pgbench KIND CONNECTIONS SECONDS: pgbench on the captured scripts of KIND (capture.py
+# wrote its arguments: the scripts, weighted, and their variables); sets P_tps.
 run_pgbench() {
-    local kind="$1" connections="$2" seconds="$3" log
+    local kind="$1" connections="$2" seconds="$3" log scripts
     log="$WORK/pgbench-$kind-$connections.log"
-    local scripts=()
-    for f in "$WORK/statements/$kind".*.sql; do
-        scripts+=(-f "$f")
-    done
+    mapfile -t scripts <"$WORK/statements/$kind.args"
     pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" "${scripts[@]}" "$PG_DB_URL" >"$log" 2>&1 ||
         { tail -n 30 "$log" >&2; fail "pgbench ($kind, $connections connections) failed"; }
     P_tps="$(awk '/^tps = / { printf "%.1f", $3 }' "$log")"
     [[ -n "$P_tps" ]] || { cat "$log" >&2; fail "pgbench ($kind) printed no tps"; }
-    printf '   %-44s %8s tps  (%s scripts)\n' "pgbench, $connections connections" "$P_tps" "$((${#scripts[@]} / 2))"
+    printf '   %-46s %8s tps  (%s)\n' "pgbench, $connections connections" "$P_tps" "$((${#scripts[@]} / 2)) request shapes"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -219,13 +214,20 @@ REGISTRY="$WORK/registry.csv"
 "$TARGET/generate-registry" --meters "$METERS" --out "$REGISTRY"
 python3 "$LUA/subscribers.py" plan "$REGISTRY" "$SUBSCRIBERS" "$WORK"
 
+# import_registry NAME DATABASE_URL: `vodokanal import-registry`, its output in a log.
+import_registry() {
+    VODOKANAL_DATABASE_URL="$2" "$VODOKANAL" import-registry "$REGISTRY" >"$WORK/import-$1.log" 2>&1 ||
+        { cat "$WORK/import-$1.log" >&2; fail "the import into $1 failed"; }
+    echo "   $(grep -o 'registry imported.*' "$WORK/import-$1.log")"
+}
+
 echo "== a fresh PostgreSQL database $BENCH_DB, the registry imported"
 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" -c "CREATE DATABASE $BENCH_DB" >/dev/null
-VODOKANAL_DATABASE_URL="$PG_DB_URL" "$VODOKANAL" import-registry "$REGISTRY" | tail -n 1
+import_registry pg "$PG_DB_URL"
 echo "== a fresh SQLite file, the registry imported"
 mkdir -p "$WORK/sqlite"
 SQLITE_URL="sqlite://$WORK/sqlite/bench.db"
-VODOKANAL_DATABASE_URL="$SQLITE_URL" "$VODOKANAL" import-registry "$REGISTRY" | tail -n 1
+import_registry sqlite "$SQLITE_URL"
 
 echo "== $SUBSCRIBERS subscribers on PostgreSQL, through the API"
 start_server setup-pg "$PG_DB_URL"
@@ -267,7 +269,8 @@ capture_request() {
             status="$(curl -s -o /dev/null -w '%{http_code}' "${json[@]}" -H "x-forwarded-for: 10.$((a / 65536)).$((a / 256 % 256)).$((a % 256))" -d "$body" "$BASE/api/v1/public/readings")" wanted=201
             ;;
         login)
-            status="$(curl -s -o /dev/null -w '%{http_code}' "${json[@]}" -d "{\"login\":\"$phone\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login")" wanted=200
+            status="$(curl -s -o /dev/null -w '%{http_code}' "${json[@]}" -H "x-forwarded-for: 10.255.0.$((n % 256))" \
+                -d "{\"login\":\"$phone\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login")" wanted=200
             ;;
     esac
     [[ "$status" == "$wanted" ]] || fail "captured request $kind $n: HTTP $status, wanted $wanted"
@@ -280,6 +283,7 @@ psql -q "$PG_URL/postgres" -c "ALTER DATABASE $BENCH_DB SET log_statement = 'all
 LOG_OFFSET=$(stat -c %s "$PG_LOG")
 start_server capture-pg "$PG_DB_URL"
 coproc MARKER { psql -X -qAt "$PG_DB_URL"; }
+MARKER_PSQL=$MARKER_PID # bash unsets MARKER_PID once psql has exited
 mark() {
     echo "SELECT 'bench-mark|$1|$2';" >&"${MARKER[1]}"
     read -r _ <&"${MARKER[0]}"
@@ -295,7 +299,7 @@ for kind in "${KINDS[@]}"; do
 done
 mark end 0
 echo '\q' >&"${MARKER[1]}"
-wait "$MARKER_PID" || true
+wait "$MARKER_PSQL" 2>/dev/null || true
 stop_server
 psql -q "$PG_URL/postgres" -c "ALTER DATABASE $BENCH_DB RESET log_statement" >/dev/null
 for _ in $(seq 1 100); do
@@ -304,7 +308,8 @@ for _ in $(seq 1 100); do
 done
 tail -c "+$((LOG_OFFSET + 1))" "$PG_LOG" | grep -q "bench-mark|end|0" ||
     fail "the capture's marks are not in $PG_LOG: is it PostgreSQL's log (set PG_LOG)?"
-python3 "$LUA/capture.py" "$PG_LOG" "$LOG_OFFSET" "$BENCH_DB" "$WORK/statements"
+python3 "$LUA/capture.py" "$PG_LOG" "$LOG_OFFSET" "$BENCH_DB" "$WORK/statements" account accounts readings public_readings
+psql -q -v ON_ERROR_STOP=1 "$PG_DB_URL" -f "$WORK/statements/params.sql" >/dev/null
 mkdir -p "$OUT"
 rm -rf "$OUT/statements"
 cp -r "$WORK/statements" "$OUT/statements"
@@ -316,8 +321,11 @@ cp -r "$WORK/statements" "$OUT/statements"
     echo
     psql -X -e "$PG_DB_URL" -f "$WORK/statements/explain.sql" 2>&1
 } >"$OUT/explain.txt" || fail "EXPLAIN of the captured statements failed: see $OUT/explain.txt"
+if grep -q '^ERROR:' "$OUT/explain.txt"; then
+    echo "   (EXPLAIN: $(grep -c '^ERROR:' "$OUT/explain.txt") statements failed when run again, see $OUT/explain.txt)"
+fi
 declare -A STATEMENTS CONTROL CONNECTIONS
-while IFS=$'\t' read -r kind requests low high control connections; do
+while IFS=$'\t' read -r kind requests low high control connections _; do
     STATEMENTS[$kind]="$low"
     [[ "$low" == "$high" ]] || STATEMENTS[$kind]="$low-$high"
     CONTROL[$kind]="$control"
@@ -378,6 +386,30 @@ start_server sqlite "$SQLITE_URL"
 run_wrk "warm-up" readings.lua "$WORK/subscribers-sqlite.tsv" 16 "$WARMUP" 0 >/dev/null
 run_wrk "SQLite: POST /accounts/{n}/readings, 16 connections" readings.lua "$WORK/subscribers-sqlite.tsv" 16 "$DURATION" 0
 SQLITE_RPS="$W_rps" SQLITE_P99="$W_p99_ms" SQLITE_MAX="$W_max_ms"
+echo "== SQLite: the disk's limit, single-row transactions in the sqlite3 shell for $DISK_SECONDS s"
+# As the server writes: WAL, synchronous = FULL, a transaction per row, on the file system of
+# its database; batches of 250 (one shell each) until DISK_SECONDS have passed.
+DISK_DB="$WORK/sqlite/disk-limit.db"
+sqlite3 "$DISK_DB" "PRAGMA journal_mode = WAL;" "CREATE TABLE readings_loop (id TEXT PRIMARY KEY,
+    account_number TEXT NOT NULL, meter_number TEXT NOT NULL, period INTEGER NOT NULL,
+    value_litres INTEGER NOT NULL, submitted_at TEXT NOT NULL, UNIQUE (meter_number, period));" >/dev/null
+DISK_TRANSACTIONS=0
+start_ns=$(date +%s%N)
+while (($(date +%s%N) - start_ns < DISK_SECONDS * 1000000000)); do
+    {
+        echo "PRAGMA synchronous = FULL;"
+        awk -v from="$DISK_TRANSACTIONS" -v q="'" 'BEGIN { for (i = from + 1; i <= from + 250; i++)
+            printf "BEGIN; INSERT INTO readings_loop VALUES (%s%08d-0000-4000-8000-000000000000%s, %s1000000007%s, %sХВС-%08d%s, 202612, 500000, %s2026-12-20T09:00:00.000000Z%s); COMMIT;\n",
+                q, i, q, q, q, q, i, q, q, q }'
+    } | sqlite3 "$DISK_DB" >/dev/null
+    DISK_TRANSACTIONS=$((DISK_TRANSACTIONS + 250))
+done
+end_ns=$(date +%s%N)
+DISK_TPS="$(awk -v n="$DISK_TRANSACTIONS" -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')"
+[[ "$(sqlite3 "$DISK_DB" "SELECT count(*) FROM readings_loop")" == "$DISK_TRANSACTIONS" ]] ||
+    fail "the disk loop did not write its $DISK_TRANSACTIONS rows"
+echo "   $DISK_TPS transactions/s ($DISK_TRANSACTIONS in $(awk -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.1f", ns / 1e9 }') s; $(df --output=source,fstype "$WORK/sqlite" | tail -n 1 | tr -s ' '))"
+
 ALLOW_ERRORS=1 run_wrk "SQLite: POST /auth/login, 32 connections" login.lua "$WORK/subscribers-sqlite.tsv" 32 "$FLOOD" 0
 SQLITE_S503="$W_s503" SQLITE_LOGINS="$W_requests"
 sleep 2
@@ -385,23 +417,6 @@ SQLITE_RSS_AFTER="$(rss_mb VmRSS)"
 SQLITE_RSS_PEAK="$(rss_mb VmHWM)"
 printf '   server RSS: 2 s after the flood %s MB, peak (VmHWM) %s MB\n' "$SQLITE_RSS_AFTER" "$SQLITE_RSS_PEAK"
 stop_server
-
-echo "== SQLite: the disk's limit, $DISK_TRANSACTIONS single-row transactions in the sqlite3 shell"
-DISK_DB="$WORK/sqlite/disk-limit.db"
-sqlite3 "$DISK_DB" "PRAGMA journal_mode = WAL;" "CREATE TABLE readings_loop (id TEXT PRIMARY KEY,
-    account_number TEXT NOT NULL, meter_number TEXT NOT NULL, period INTEGER NOT NULL,
-    value_litres INTEGER NOT NULL, submitted_at TEXT NOT NULL, UNIQUE (meter_number, period));" >/dev/null
-{
-    echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-    awk -v n="$DISK_TRANSACTIONS" 'BEGIN { for (i = 1; i <= n; i++) printf "BEGIN; INSERT INTO readings_loop VALUES (\x27%08d-0000-4000-8000-000000000000\x27, \x271000000007\x27, \x27ХВС-%08d\x27, 202612, 500000, \x272026-12-20T09:00:00.000000Z\x27); COMMIT;\n", i, i }'
-} >"$WORK/disk-loop.sql"
-start_ns=$(date +%s%N)
-sqlite3 "$DISK_DB" <"$WORK/disk-loop.sql" >/dev/null
-end_ns=$(date +%s%N)
-DISK_TPS="$(awk -v n="$DISK_TRANSACTIONS" -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')"
-[[ "$(sqlite3 "$DISK_DB" "SELECT count(*) FROM readings_loop")" == "$DISK_TRANSACTIONS" ]] ||
-    fail "the disk loop did not write its $DISK_TRANSACTIONS rows"
-echo "   $DISK_TPS transactions/s ($(df --output=source,fstype "$WORK/sqlite" | tail -n 1 | tr -s ' '))"
 
 # The table.
 # num X: X rounded, with thousands separated by commas.

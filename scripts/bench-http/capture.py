@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
 """The statements the server sent, read from PostgreSQL's log (scripts/bench-http.sh).
 
-capture.py LOG OFFSET DATABASE OUTDIR
+capture.py LOG OFFSET DATABASE OUTDIR KIND...
 
-LOG is the server's log file from byte OFFSET on, written with `log_statement = 'all'` for
-DATABASE and a `log_line_prefix` of `%m [%p] %q%u@%d ` (Debian's default: the time, the
-backend's pid, the user and the database). The benchmark marks the log with statements of
-its own, `SELECT 'bench-mark|KIND|N'` before each captured request of KIND and
-`SELECT 'bench-mark|end|0'` after the last, and `bench-mark|idle|N` around a pause without
-requests: whatever the server sent during the pause is its background work (the SMS sender
-looks every second), and those statements are left out of the requests' windows.
+LOG is PostgreSQL's log from byte OFFSET on, written with `log_statement = 'all'` for DATABASE
+and a `log_line_prefix` of `%m [%p] %q%u@%d ` (Debian's default: the time, the backend's pid,
+the user and the database). The benchmark marks the log with statements of its own,
+`SELECT 'bench-mark|KIND|N'` before each captured request of KIND and `SELECT
+'bench-mark|end|0'` after the last, and `bench-mark|idle|0` before a pause without requests:
+what the server sent during the pause is its background work (the SMS sender looks every
+second), and statements of that shape are left out of the requests.
 
-For each KIND, writes OUTDIR/KIND.N.sql: one pgbench script per captured request, its
-statements in order with the logged parameters written in as literals (pgbench
-`-M prepared` prepares each); OUTDIR/counts.tsv: KIND, requests, statements per request (min
-and max), of them transaction control (BEGIN, COMMIT...), and the most backend connections
-one request used; OUTDIR/explain.sql: every statement of the first request of each KIND
-under EXPLAIN (ANALYZE, BUFFERS), the whole request in one transaction that is rolled back.
+Writes into OUTDIR:
+- counts.tsv: per KIND, the requests captured, the statements of one (least and most), of
+  them transaction control (BEGIN, COMMIT...), and the most backend connections one used;
+- explain.sql: every statement of the first request of each KIND, its parameters written in,
+  under EXPLAIN (ANALYZE, BUFFERS), the request in one transaction that is rolled back;
+- for each KIND given on the command line, the pgbench side: the requests grouped by shape
+  (the same statements, with NULL in the same parameters; an account with two meters sends
+  more than one with one), and per shape a script KIND.S.sql that runs the server's very
+  statements with its parameters as pgbench variables (`-M prepared` prepares each statement
+  once per connection, as the server's pool does). Each pgbench client takes the parameters
+  of one captured request (client_id modulo their number) from a table, once, at its first
+  transaction (`\\gset`), so that clients work on different rows as the server's requests
+  do; params.sql creates and fills those tables; KIND.args holds pgbench's arguments (each
+  script weighted by its number of requests, and the variables that start the clients).
 """
 
 import os
@@ -27,8 +35,11 @@ from collections import defaultdict
 PREFIX = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(?P<pid>\d+)\] (?P<who>\S*) ?(?P<level>[A-Z]+):  (?P<text>.*)$"
 )
-MARK = re.compile(r"^SELECT 'bench-mark\|(?P<kind>[a-z_-]+)\|(?P<n>\d+)'$")
-CONTROL = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|START|SAVEPOINT|RELEASE|SET|RESET|DEALLOCATE|DISCARD)\b", re.I)
+MARK = re.compile(r"^SELECT 'bench-mark\|(?P<kind>[a-z_]+)\|(?P<n>\d+)'$")
+CONTROL = re.compile(
+    r"^(BEGIN|COMMIT|ROLLBACK|START|SAVEPOINT|RELEASE|SET|RESET|DEALLOCATE|DISCARD)\b", re.I
+)
+PARAMETER = re.compile(r"\$(\d+)\b")
 
 
 def entries(path, offset, database):
@@ -42,16 +53,13 @@ def entries(path, offset, database):
             if match:
                 if current:
                     yield current
-                who = match.group("who")
-                if who.endswith("@" + database):
+                if match.group("who").endswith("@" + database):
                     current = [match.group("pid"), match.group("level"), match.group("text")]
                 else:
                     current = None
-            elif current is not None and line.startswith("\t"):
-                current[2] += "\n" + line[1:]
             elif current is not None:
-                # A line the prefix doesn't start: an entry without tabs (never from us).
-                current[2] += "\n" + line
+                # PostgreSQL writes a tab after each newline of a message.
+                current[2] += "\n" + (line[1:] if line.startswith("\t") else line)
         if current:
             yield current
 
@@ -59,8 +67,9 @@ def entries(path, offset, database):
 def parse_parameters(text):
     """`$1 = 'a''b', $2 = NULL` -> {1: "'a''b'", 2: "NULL"}: each value as SQL literal text."""
     params, i = {}, 0
+    head = re.compile(r"\$(\d+) = ")
     while i < len(text):
-        match = re.compile(r"\$(\d+) = ").match(text, i)
+        match = head.match(text, i)
         if not match:
             raise ValueError(f"parameters not understood at {text[i:i + 40]!r}")
         number, i = int(match.group(1)), match.end()
@@ -83,56 +92,49 @@ def parse_parameters(text):
 
 
 def statements(path, offset, database):
-    """(pid, sql with parameters written in) of every statement, marks included."""
-    pending = None  # a statement whose parameters may follow on a DETAIL line
+    """(pid, statement as sent, {n: literal}) of every statement, marks included."""
+    pending = None  # an executed statement whose parameters may follow on a DETAIL line
     for pid, level, text in entries(path, offset, database):
         if level == "DETAIL" and text.startswith("parameters: ") and pending and pending[0] == pid:
-            params = parse_parameters(text[len("parameters: "):])
-            sql = re.sub(
-                r"\$(\d+)\b",
-                lambda m: params.get(int(m.group(1)), m.group(0)),
-                pending[1],
-            )
-            yield pid, sql
+            yield pid, pending[1], parse_parameters(text[len("parameters: ") :])
             pending = None
             continue
         if pending:
-            yield pending
+            yield pending[0], pending[1], {}
             pending = None
         if level != "LOG":
             continue
         if text.startswith("statement: "):
-            yield pid, text[len("statement: "):]
+            yield pid, text[len("statement: ") :], {}
         elif text.startswith("execute "):
             # `execute sqlx_s_3: SELECT ...` or `execute <unnamed>: ...`
             pending = (pid, text.split(": ", 1)[1])
     if pending:
-        yield pending
+        yield pending[0], pending[1], {}
 
 
-def for_pgbench(sql):
-    """The statement as pgbench reads it: pgbench takes `:name` for a variable even inside a
-    string, so a literal with a colon before a letter (`'reading:meter:...'`) becomes an
-    escape string with the colon as `\\x3a`; `--` comments (which may hold colons) go."""
+def clean(sql):
+    return sql.strip().rstrip(";").rstrip()
+
+
+def with_literals(sql, params):
+    """The statement with its parameters written in (for EXPLAIN)."""
+    return PARAMETER.sub(lambda m: params.get(int(m.group(1)), m.group(0)), sql)
+
+
+def without_comments(sql):
+    """The statement without `--` comments (pgbench would read `:name` in one as a variable)."""
     out, i = [], 0
     while i < len(sql):
         c = sql[i]
-        if c == "'":
+        if c in "'\"":
             j = i + 1
             while True:
-                j = sql.index("'", j)
-                if sql.startswith("''", j):
+                j = sql.index(c, j)
+                if sql.startswith(c * 2, j):
                     j += 2
                     continue
                 break
-            inner = sql[i + 1 : j]
-            if re.search(r":[A-Za-z_\u0080-\U0010ffff]", inner) and not (out and out[-1] in "Ee"):
-                out.append("E'" + inner.replace("\\", "\\\\").replace(":", "\\x3a") + "'")
-            else:
-                out.append(sql[i : j + 1])
-            i = j + 1
-        elif c == '"':
-            j = sql.index('"', i + 1)
             out.append(sql[i : j + 1])
             i = j + 1
         elif sql.startswith("--", i):
@@ -145,53 +147,109 @@ def for_pgbench(sql):
 
 
 def windows(path, offset, database):
-    """{(kind, n): [(pid, sql)]} between consecutive marks."""
+    """{(kind, n): [(pid, sql, params)]} between consecutive marks."""
     found, key = {}, None
-    for pid, sql in statements(path, offset, database):
-        mark = MARK.match(sql.strip())
+    for pid, sql, params in statements(path, offset, database):
+        mark = MARK.match(clean(sql))
         if mark:
             key = (mark.group("kind"), int(mark.group("n")))
             if key[0] != "end":
                 found[key] = []
             continue
         if key and key[0] != "end":
-            found[key].append((pid, sql.strip().rstrip(";").rstrip()))
+            found[key].append((pid, clean(sql), params))
     return found
 
 
-def main(path, offset, database, outdir):
+def shape_of(sent):
+    """What makes two requests one pgbench script: the statements, and which parameters are
+    NULL (pgbench variables are never NULL, so a NULL stays written in)."""
+    return tuple(
+        (sql, tuple(sorted(n for n, v in params.items() if v == "NULL"))) for _, sql, params in sent
+    )
+
+
+def pgbench_side(kind, captured, outdir, params_sql):
+    """The scripts, parameter tables and arguments of pgbench for the requests of KIND."""
+    shapes = defaultdict(list)
+    for _, sent in captured:
+        shapes[shape_of(sent)].append(sent)
+    args = []
+    for s, (shape, requests) in enumerate(sorted(shapes.items(), key=lambda x: -len(x[1])), 1):
+        prefix, table = f"{kind}_s{s}_", f"bench_{kind}_s{s}"
+        columns = [
+            f"p{j}_{n}"
+            for j, (_, _, params) in enumerate(requests[0], 1)
+            for n in sorted(params)
+            if params[n] != "NULL"
+        ]
+        params_sql.write(f"DROP TABLE IF EXISTS {table};\n")
+        params_sql.write(
+            f"CREATE UNLOGGED TABLE {table} (i integer PRIMARY KEY"
+            + "".join(f", {c} text NOT NULL" for c in columns)
+            + ");\n"
+        )
+        for i, sent in enumerate(requests):
+            values = [
+                params[n]
+                for _, _, params in sent
+                for n in sorted(params)
+                if params[n] != "NULL"
+            ]
+            params_sql.write(f"INSERT INTO {table} VALUES ({', '.join([str(i), *values])});\n")
+        script = os.path.join(outdir, f"{kind}.{s}.sql")
+        with open(script, "w", encoding="utf-8") as f:
+            f.write(f"\\if :{prefix}loaded = 0\n")
+            f.write(
+                f"SELECT *, 1 AS loaded FROM {table} WHERE i = :client_id % {len(requests)} \\gset {prefix}\n"
+            )
+            f.write("\\endif\n")
+            for j, (sql, nulls) in enumerate(shape, 1):
+                text = PARAMETER.sub(
+                    lambda m, j=j, nulls=nulls: "NULL"
+                    if int(m.group(1)) in nulls
+                    else f":{prefix}p{j}_{m.group(1)}",
+                    without_comments(sql),
+                )
+                f.write(text + ";\n")
+        args += [f"-f{script}@{len(requests)}", f"-D{prefix}loaded=0"]
+    with open(os.path.join(outdir, f"{kind}.args"), "w", encoding="utf-8") as f:
+        f.write("\n".join(args) + "\n")
+    return len(shapes)
+
+
+def main(path, offset, database, outdir, *benched):
     found = windows(path, int(offset), database)
-    background = {sql for (kind, _), sent in found.items() if kind == "idle" for _, sql in sent}
-    background_shapes = {re.sub(r"'[^']*'", "?", sql) for sql in background}
+
+    def shape(sql):
+        return re.sub(r"'[^']*'", "?", sql)
+
+    background = {shape(sql) for (kind, _), sent in found.items() if kind == "idle" for _, sql, _ in sent}
     requests = defaultdict(list)
     for (kind, n), sent in sorted(found.items()):
-        if kind == "idle":
-            continue
-        own = [(pid, sql) for pid, sql in sent if re.sub(r"'[^']*'", "?", sql) not in background_shapes]
-        requests[kind].append((n, own))
+        if kind != "idle":
+            requests[kind].append((n, [x for x in sent if shape(x[1]) not in background]))
     if not requests:
         sys.exit(f"capture.py: no marked request of {database} in {path} from byte {offset}")
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, "counts.tsv"), "w", encoding="utf-8") as counts, open(
         os.path.join(outdir, "explain.sql"), "w", encoding="utf-8"
-    ) as explain:
-        explain.write("\\set ON_ERROR_STOP on\n\\pset pager off\n")
+    ) as explain, open(os.path.join(outdir, "params.sql"), "w", encoding="utf-8") as params_sql:
+        # A statement that fails when run again (a login's session, whose digest is taken
+        # now) shows its error and the rest go on: psql rolls back to a savepoint before each.
+        explain.write("\\set ON_ERROR_ROLLBACK on\n\\pset pager off\n")
         for kind, captured in sorted(requests.items()):
-            sizes, controls, connections = [], [], []
             for n, sent in captured:
                 if not sent:
                     sys.exit(f"capture.py: request {n} of {kind} sent no statement")
-                with open(os.path.join(outdir, f"{kind}.{n}.sql"), "w", encoding="utf-8") as f:
-                    for _, sql in sent:
-                        f.write(for_pgbench(sql) + ";\n")
-                sizes.append(len(sent))
-                controls.append(sum(1 for _, sql in sent if CONTROL.match(sql)))
-                connections.append(len({pid for pid, _ in sent}))
+            sizes = [len(sent) for _, sent in captured]
+            controls = [sum(1 for _, sql, _ in sent if CONTROL.match(sql)) for _, sent in captured]
+            connections = [len({pid for pid, _, _ in sent}) for _, sent in captured]
+            shapes = pgbench_side(kind, captured, outdir, params_sql) if kind in benched else 0
             counts.write(
-                f"{kind}\t{len(captured)}\t{min(sizes)}\t{max(sizes)}\t{max(controls)}\t{max(connections)}\n"
+                f"{kind}\t{len(captured)}\t{min(sizes)}\t{max(sizes)}\t{max(controls)}\t{max(connections)}\t{shapes}\n"
             )
-            first = captured[0][1]
-            work = [sql for _, sql in first if not CONTROL.match(sql)]
+            work = [with_literals(sql, p) for _, sql, p in captured[0][1] if not CONTROL.match(sql)]
             explain.write(f"\\echo '=== {kind}: the {len(work)} statements of one request, in order'\n")
             explain.write("BEGIN;\n")
             for i, sql in enumerate(work, 1):
@@ -201,6 +259,6 @@ def main(path, offset, database, outdir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    if len(sys.argv) < 5:
         sys.exit(__doc__)
     main(*sys.argv[1:])
