@@ -28,12 +28,12 @@
 # It exits non-zero when a step fails (a request refused, a pgbench client aborted), not when a
 # target of the issue is missed. The benchmark is not a test: nothing in `cargo test` runs it.
 #
-# Usage: scripts/bench-http.sh [--short]   (about 10 minutes; --short or BENCH_SHORT=1: ~3)
+# Usage: scripts/bench-http.sh [--short]   (about 10 minutes; --short or BENCH_SHORT=1: about 3)
 # Environment: PG_URL (the server, default postgres://postgres@127.0.0.1:5432; a superuser:
 # the script sets log_statement on its database), PG_LOG (PostgreSQL's log file, default
 # Debian's /var/log/postgresql/postgresql-15-main.log), BENCH_DB (default vodokanal_bench_http),
 # METERS, SUBSCRIBERS, BENCH_DURATION, BENCH_FLOOD, BENCH_CAPTURE (requests captured per
-# endpoint: 100, 32 with --short), BENCH_LOG (the server's VODOKANAL_LOG, default info, as deployed),
+# endpoint: 100, 16 with --short), BENCH_LOG (the server's VODOKANAL_LOG, default info, as deployed),
 # BENCH_KEEP=1 keeps the temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,8 +57,8 @@ for arg in "$@"; do
     esac
 done
 if [[ "$SHORT" == 1 ]]; then
-    DURATION="${BENCH_DURATION:-5}" FLOOD="${BENCH_FLOOD:-10}" CAPTURE="${BENCH_CAPTURE:-32}"
-    WARMUP=1 DISK_SECONDS=4
+    DURATION="${BENCH_DURATION:-4}" FLOOD="${BENCH_FLOOD:-8}" CAPTURE="${BENCH_CAPTURE:-16}"
+    WARMUP=1 DISK_SECONDS=3
 else
     DURATION="${BENCH_DURATION:-20}" FLOOD="${BENCH_FLOOD:-30}" CAPTURE="${BENCH_CAPTURE:-100}"
     WARMUP=3 DISK_SECONDS=10
@@ -316,13 +316,14 @@ cp -r "$WORK/statements" "$OUT/statements"
 {
     echo "EXPLAIN (ANALYZE, BUFFERS) of every statement of one request of each endpoint, as the"
     echo "server sent it (captured by scripts/bench-http.sh, the parameters written in), each"
-    echo "request in one transaction that is rolled back. $(date -u '+%Y-%m-%d %H:%M UTC'),"
+    echo "request in one transaction that is rolled back; a statement that can't run twice (a login's"
+    echo "new session, whose token digest is taken) shows its error. $(date -u '+%Y-%m-%d %H:%M UTC'),"
     echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' with changes')."
     echo
     psql -X -e "$PG_DB_URL" -f "$WORK/statements/explain.sql" 2>&1
 } >"$OUT/explain.txt" || fail "EXPLAIN of the captured statements failed: see $OUT/explain.txt"
-if grep -q '^ERROR:' "$OUT/explain.txt"; then
-    echo "   (EXPLAIN: $(grep -c '^ERROR:' "$OUT/explain.txt") statements failed when run again, see $OUT/explain.txt)"
+if grep -q ' ERROR: ' "$OUT/explain.txt"; then
+    echo "   (EXPLAIN: $(grep -c ' ERROR: ' "$OUT/explain.txt") statements failed when run again, such as a login's new session: see $OUT/explain.txt)"
 fi
 declare -A STATEMENTS CONTROL CONNECTIONS
 while IFS=$'\t' read -r kind requests low high control connections _; do
