@@ -431,18 +431,18 @@ RESULTS="$OUT/results.md"
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' with changes'); $(nproc) cores; load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "$METERS meters, $SUBSCRIBERS subscribers; wrk and pgbench $DURATION s a row$([[ "$SHORT" == 1 ]] && echo ' (--short)'); login flood $FLOOD s; the server's pool at its default of 10 connections (VODOKANAL_DB_MAX_CONNECTIONS); \`scripts/bench-http.sh$([[ "$SHORT" == 1 ]] && echo ' --short')\`."
     echo
-    echo "| what | server | the database alone | ratio |"
-    echo "| --- | ---: | ---: | ---: |"
+    echo "| what | server | the database alone | ratio | statements a request |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
     for kind in account accounts readings public_readings; do
         for connections in 16 64; do
-            echo "| ${TITLE[$kind]}, $connections connections | $(num "${SERVER_RPS[$kind.$connections]}") req/s | $(num "${DB_TPS[$kind.$connections]}") tps | $(ratio "${SERVER_RPS[$kind.$connections]}" "${DB_TPS[$kind.$connections]}") |"
+            echo "| ${TITLE[$kind]}, $connections connections | $(num "${SERVER_RPS[$kind.$connections]}") req/s | $(num "${DB_TPS[$kind.$connections]}") tps | $(ratio "${SERVER_RPS[$kind.$connections]}" "${DB_TPS[$kind.$connections]}") | ${STATEMENTS[$kind]} |"
         done
     done
-    echo "| GET /accounts/{n}, 8 connections, alone / during 32 concurrent logins | p99 $P99_ALONE ms / $P99_FLOOD ms | | $(ratio "$P99_FLOOD" "$P99_ALONE")x |"
-    echo "| the login flood: 503s / answers | $(num "$FLOOD_S503") / $(num "$FLOOD_LOGINS") | | |"
-    echo "| server RSS on PostgreSQL: idle / after the flood / peak | $RSS_IDLE / $RSS_AFTER / $RSS_PEAK MB | | |"
-    echo "| SQLite, POST readings at 16 connections | $(num "$SQLITE_RPS") req/s, p99 $SQLITE_P99 ms, max $SQLITE_MAX ms | the disk: $(num "$DISK_TPS") tx/s | $(ratio "$SQLITE_RPS" "$DISK_TPS") |"
-    echo "| server RSS on SQLite: after the flood ($(num "$SQLITE_S503") 503s of $(num "$SQLITE_LOGINS")) / peak | $SQLITE_RSS_AFTER / $SQLITE_RSS_PEAK MB | | |"
+    echo "| GET /accounts/{n}, 8 connections, alone / during 32 concurrent logins | p99 $P99_ALONE ms / $P99_FLOOD ms | | $(ratio "$P99_FLOOD" "$P99_ALONE")x | |"
+    echo "| the login flood: 503s / answers | $(num "$FLOOD_S503") / $(num "$FLOOD_LOGINS") | | | ${STATEMENTS[login]} |"
+    echo "| server RSS on PostgreSQL: idle / after the flood / peak | $RSS_IDLE / $RSS_AFTER / $RSS_PEAK MB | | | |"
+    echo "| SQLite, POST readings at 16 connections | $(num "$SQLITE_RPS") req/s, p99 $SQLITE_P99 ms, max $SQLITE_MAX ms | the disk: $(num "$DISK_TPS") tx/s | $(ratio "$SQLITE_RPS" "$DISK_TPS") | |"
+    echo "| server RSS on SQLite: after the flood ($(num "$SQLITE_S503") 503s of $(num "$SQLITE_LOGINS")) / peak | $SQLITE_RSS_AFTER / $SQLITE_RSS_PEAK MB | | | |"
     echo
     echo "Statements per request, as captured from PostgreSQL's log ($CAPTURE requests of each; transaction control is BEGIN, COMMIT and the like; connections: the most backends one request used):"
     echo
