@@ -302,12 +302,16 @@ echo '\q' >&"${MARKER[1]}"
 wait "$MARKER_PSQL" 2>/dev/null || true
 stop_server
 psql -q "$PG_URL/postgres" -c "ALTER DATABASE $BENCH_DB RESET log_statement" >/dev/null
+# marks_logged: how many end marks the log has since the capture began (grep reads it whole:
+# `grep -q` would stop early and fail the pipe).
+marks_logged() {
+    tail -c "+$((LOG_OFFSET + 1))" "$PG_LOG" | grep -c "bench-mark|end|0" || true
+}
 for _ in $(seq 1 100); do
-    tail -c "+$((LOG_OFFSET + 1))" "$PG_LOG" | grep -q "bench-mark|end|0" && break
+    (($(marks_logged) > 0)) && break
     sleep 0.1
 done
-tail -c "+$((LOG_OFFSET + 1))" "$PG_LOG" | grep -q "bench-mark|end|0" ||
-    fail "the capture's marks are not in $PG_LOG: is it PostgreSQL's log (set PG_LOG)?"
+(($(marks_logged) > 0)) || fail "the capture's marks are not in $PG_LOG: is it PostgreSQL's log (set PG_LOG)?"
 python3 "$LUA/capture.py" "$PG_LOG" "$LOG_OFFSET" "$BENCH_DB" "$WORK/statements" account accounts readings public_readings
 psql -q -v ON_ERROR_STOP=1 "$PG_DB_URL" -f "$WORK/statements/params.sql" >/dev/null
 mkdir -p "$OUT"
