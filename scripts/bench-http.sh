@@ -10,8 +10,8 @@
 #   3. captures, from PostgreSQL's log (`log_statement = 'all'` set on the benchmark's database
 #      alone, for a server started for the capture), the statements of CAPTURE requests of each
 #      endpoint (scripts/bench-http/capture.py): counts the statements and connections per
-#      request, writes a pgbench script of the server's very statements per request shape, each
-#      pgbench client taking the logged parameters of one captured request, and runs every
+#      request, writes a pgbench script of the server's very statements (a branch per request
+#      shape), each pgbench client running one captured request's, and runs every
 #      statement of one request of each under EXPLAIN (ANALYZE, BUFFERS) into explain.txt;
 #   4. with the log back to normal, a fresh release server on PostgreSQL, and for each of
 #      GET /accounts/{n}, GET /accounts, POST /accounts/{n}/readings, POST /public/readings,
@@ -193,8 +193,8 @@ run_wrk() {
         "$label" "$W_rps" "$W_p50_ms" "$W_p99_ms" "$W_max_ms" "$W_requests" "$((W_non2xx + W_socket_errors))" "$W_s503"
 }
 
-# run_pgbench KIND CONNECTIONS SECONDS: pgbench on the captured scripts of KIND (capture.py
-# wrote its arguments: the scripts, weighted, and their variables); sets P_tps.
+# run_pgbench KIND CONNECTIONS SECONDS: pgbench on the captured statements of KIND (capture.py
+# wrote its arguments: the script and the variable that starts each client); sets P_tps.
 run_pgbench() {
     local kind="$1" connections="$2" seconds="$3" log scripts
     log="$WORK/pgbench-$kind-$connections.log"
@@ -203,7 +203,7 @@ run_pgbench() {
         { tail -n 30 "$log" >&2; fail "pgbench ($kind, $connections connections) failed"; }
     P_tps="$(awk '/^tps = / { printf "%.1f", $3 }' "$log")"
     [[ -n "$P_tps" ]] || { cat "$log" >&2; fail "pgbench ($kind) printed no tps"; }
-    printf '   %-46s %8s tps  (%s)\n' "pgbench, $connections connections" "$P_tps" "$((${#scripts[@]} / 2)) request shapes"
+    printf '   %-46s %8s tps  (%s request shapes)\n' "pgbench, $connections connections" "$P_tps" "${SHAPES[$kind]}"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -329,8 +329,9 @@ cp -r "$WORK/statements" "$OUT/statements"
 if grep -q ' ERROR: ' "$OUT/explain.txt"; then
     echo "   (EXPLAIN: $(grep -c ' ERROR: ' "$OUT/explain.txt") statements failed when run again, such as a login's new session: see $OUT/explain.txt)"
 fi
-declare -A STATEMENTS CONTROL CONNECTIONS
-while IFS=$'\t' read -r kind requests low high control connections _; do
+declare -A STATEMENTS CONTROL CONNECTIONS SHAPES
+while IFS=$'\t' read -r kind requests low high control connections shapes; do
+    SHAPES[$kind]="$shapes"
     STATEMENTS[$kind]="$low"
     [[ "$low" == "$high" ]] || STATEMENTS[$kind]="$low-$high"
     CONTROL[$kind]="$control"

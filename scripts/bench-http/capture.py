@@ -16,15 +16,14 @@ Writes into OUTDIR:
   them transaction control (BEGIN, COMMIT...), and the most backend connections one used;
 - explain.sql: every statement of the first request of each KIND, its parameters written in,
   under EXPLAIN (ANALYZE, BUFFERS), the request in one transaction that is rolled back;
-- for each KIND given on the command line, the pgbench side: the requests grouped by shape
-  (the same statements, with NULL in the same parameters; an account with two meters sends
-  more than one with one), and per shape a script KIND.S.sql that runs the server's very
-  statements with its parameters as pgbench variables (`-M prepared` prepares each statement
-  once per connection, as the server's pool does). Each pgbench client takes the parameters
-  of one captured request (client_id modulo their number) from a table, once, at its first
-  transaction (`\\gset`), so that clients work on different rows as the server's requests
-  do; params.sql creates and fills those tables; KIND.args holds pgbench's arguments (each
-  script weighted by its number of requests, and the variables that start the clients).
+- for each KIND given on the command line, the pgbench side: KIND.sql, one script of the
+  server's very statements with its parameters as pgbench variables (`-M prepared` prepares
+  each statement once per connection, as the server's pool does), a branch per request shape
+  (the same statements, with NULL in the same parameters: an account with two meters sends
+  more than one with one); a table of the captured parameters (params.sql creates and fills
+  it), from which each pgbench client takes one captured request's (client_id modulo their
+  number), once, at its first transaction (`\\gset`), and runs that request's shape: clients
+  work on different rows, as the server's requests do; KIND.args, pgbench's arguments.
 """
 
 import os
@@ -170,51 +169,56 @@ def shape_of(sent):
 
 
 def pgbench_side(kind, captured, outdir, params_sql):
-    """The scripts, parameter tables and arguments of pgbench for the requests of KIND."""
-    shapes = defaultdict(list)
+    """The script, parameter table and arguments of pgbench for the requests of KIND: one
+    script with a branch per request shape; each client runs the shape of its own request."""
+    shapes, requests = [], []  # distinct shapes; (shape number, values by column) per request
     for _, sent in captured:
-        shapes[shape_of(sent)].append(sent)
-    args = []
-    for s, (shape, requests) in enumerate(sorted(shapes.items(), key=lambda x: -len(x[1])), 1):
-        prefix, table = f"{kind}_s{s}_", f"bench_{kind}_s{s}"
-        columns = [
-            f"p{j}_{n}"
-            for j, (_, _, params) in enumerate(requests[0], 1)
-            for n in sorted(params)
-            if params[n] != "NULL"
-        ]
-        params_sql.write(f"DROP TABLE IF EXISTS {table};\n")
-        params_sql.write(
-            f"CREATE UNLOGGED TABLE {table} (i integer PRIMARY KEY"
-            + "".join(f", {c} text NOT NULL" for c in columns)
-            + ");\n"
-        )
-        for i, sent in enumerate(requests):
-            values = [
-                params[n]
-                for _, _, params in sent
-                for n in sorted(params)
-                if params[n] != "NULL"
-            ]
-            params_sql.write(f"INSERT INTO {table} VALUES ({', '.join([str(i), *values])});\n")
-        script = os.path.join(outdir, f"{kind}.{s}.sql")
-        with open(script, "w", encoding="utf-8") as f:
-            f.write(f"\\if :{prefix}loaded = 0\n")
-            f.write(
-                f"SELECT *, 1 AS loaded FROM {table} WHERE i = :client_id % {len(requests)} \\gset {prefix}\n"
+        shape = shape_of(sent)
+        if shape not in shapes:
+            shapes.append(shape)
+        s = shapes.index(shape) + 1
+        requests.append(
+            (
+                s,
+                {
+                    f"p{s}_{j}_{n}": value
+                    for j, (_, _, params) in enumerate(sent, 1)
+                    for n, value in sorted(params.items())
+                    if value != "NULL"
+                },
             )
-            f.write("\\endif\n")
+        )
+    columns = list(dict.fromkeys(c for _, values in requests for c in values))
+    table, prefix = f"bench_{kind}", f"{kind}_"
+    params_sql.write(f"DROP TABLE IF EXISTS {table};\n")
+    params_sql.write(
+        f"CREATE UNLOGGED TABLE {table} (i integer PRIMARY KEY, shape integer NOT NULL"
+        + "".join(f", {c} text" for c in columns)
+        + ");\n"
+    )
+    for i, (s, values) in enumerate(requests):
+        row = [str(i), str(s), *(values.get(c, "NULL") for c in columns)]
+        params_sql.write(f"INSERT INTO {table} VALUES ({', '.join(row)});\n")
+    script = os.path.join(outdir, f"{kind}.sql")
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(f"\\if :{prefix}loaded = 0\n")
+        f.write(
+            f"SELECT *, 1 AS loaded FROM {table} WHERE i = :client_id % {len(requests)} \\gset {prefix}\n"
+        )
+        f.write("\\endif\n")
+        for s, shape in enumerate(shapes, 1):
+            f.write(f"\\{'if' if s == 1 else 'elif'} :{prefix}shape = {s}\n")
             for j, (sql, nulls) in enumerate(shape, 1):
                 text = PARAMETER.sub(
-                    lambda m, j=j, nulls=nulls: "NULL"
+                    lambda m, s=s, j=j, nulls=nulls: "NULL"
                     if int(m.group(1)) in nulls
-                    else f":{prefix}p{j}_{m.group(1)}",
+                    else f":{prefix}p{s}_{j}_{m.group(1)}",
                     without_comments(sql),
                 )
                 f.write(text + ";\n")
-        args += [f"-f{script}@{len(requests)}", f"-D{prefix}loaded=0"]
+        f.write("\\endif\n")
     with open(os.path.join(outdir, f"{kind}.args"), "w", encoding="utf-8") as f:
-        f.write("\n".join(args) + "\n")
+        f.write(f"-f{script}\n-D{prefix}loaded=0\n")
     return len(shapes)
 
 
