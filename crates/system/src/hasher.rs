@@ -172,8 +172,10 @@ fn lower_priority() {
     {
         use rustix::process::{getpriority_process, setpriority_process};
         let thread = Some(rustix::thread::gettid());
-        let lowered = getpriority_process(thread)
-            .and_then(|nice| setpriority_process(thread, nice.saturating_add(HASHER_NICE).min(19)));
+        let lowered = getpriority_process(thread).and_then(|nice| {
+            let lower = nice.saturating_add(HASHER_NICE).min(19);
+            setpriority_process(thread, lower)
+        });
         if let Err(error) = lowered {
             tracing::warn!(%error, "a password hasher thread keeps its priority");
         }
