@@ -1,6 +1,6 @@
 //! [`SandboxProvider`]: a payment provider inside the server, for development and demos.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
@@ -37,12 +37,42 @@ pub enum SandboxError {
 /// The sandbox payment provider (`name()` = `sandbox`). `create` answers with our own payment
 /// id as the provider's id and `{public_url}/sandbox/pay/{id}` as the confirmation URL, and
 /// remembers the payment; [`SandboxProvider::decide`] records the payer's choice on that page;
-/// `report` tells it (`outcome: None` until then). The state is in memory: a payment created
-/// before a restart is unknown afterwards (`report` answers `UnknownPayment`, and
-/// reconciliation leaves it pending), which is acceptable for a sandbox.
+/// `report` tells it (`outcome: None` until then). The state is in memory, and bounded: the
+/// sandbox remembers the last [`SandboxProvider::CAPACITY`] payments it created and forgets the
+/// oldest past them. A payment created before a restart, or forgotten, is unknown (`report`
+/// answers `UnknownPayment`, and reconciliation leaves it pending), which is acceptable for a
+/// sandbox.
 pub struct SandboxProvider {
     public_url: String,
-    payments: Mutex<HashMap<String, SandboxPayment>>,
+    payments: Mutex<Payments>,
+}
+
+/// The payments, and their ids in the order they were created (the oldest first).
+struct Payments {
+    by_id: HashMap<String, SandboxPayment>,
+    created: VecDeque<String>,
+    capacity: usize,
+}
+
+impl Payments {
+    /// Remembers `payment` under `id` unless `id` is known, forgetting the oldest payments
+    /// past the capacity.
+    fn insert(&mut self, id: &str, payment: impl FnOnce() -> SandboxPayment) {
+        if self.by_id.contains_key(id) {
+            return;
+        }
+        self.by_id.insert(id.to_owned(), payment());
+        self.created.push_back(id.to_owned());
+        while self.created.len() > self.capacity {
+            if let Some(oldest) = self.created.pop_front() {
+                self.by_id.remove(&oldest);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.by_id.len()
+    }
 }
 
 impl fmt::Debug for SandboxProvider {
@@ -63,17 +93,35 @@ impl SandboxProvider {
     /// The provider's name, stored with each of its payments.
     pub const NAME: &'static str = "sandbox";
 
+    /// How many payments the sandbox remembers (a few MB): the soak of issue 16 started 85,000
+    /// in ten minutes, and remembering each of them was the server's growing memory.
+    pub const CAPACITY: usize = 10_000;
+
     /// A sandbox whose pages are under `public_url` (the server's public base URL).
     pub fn new(public_url: &str) -> Self {
+        Self::remembering(public_url, Self::CAPACITY)
+    }
+
+    /// A sandbox that remembers the last `capacity` payments (at least one).
+    pub fn remembering(public_url: &str, capacity: usize) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            payments: Mutex::new(HashMap::new()),
+            payments: Mutex::new(Payments {
+                by_id: HashMap::new(),
+                created: VecDeque::new(),
+                capacity: capacity.max(1),
+            }),
         }
     }
 
-    fn payments(&self) -> std::sync::MutexGuard<'_, HashMap<String, SandboxPayment>> {
-        // A panic while holding the lock leaves the map consistent (every update is a single
-        // insert), so a poisoned lock is still safe to use.
+    /// How many payments the sandbox remembers now.
+    pub fn remembered(&self) -> usize {
+        self.payments().len()
+    }
+
+    fn payments(&self) -> std::sync::MutexGuard<'_, Payments> {
+        // No update panics halfway (an insert, a removal, a field set), so a poisoned lock
+        // still guards a consistent state.
         self.payments.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -84,7 +132,7 @@ impl SandboxProvider {
 
     /// What the sandbox knows of a payment.
     pub fn payment(&self, provider_payment_id: &str) -> Option<SandboxPayment> {
-        self.payments().get(provider_payment_id).cloned()
+        self.payments().by_id.get(provider_payment_id).cloned()
     }
 
     /// Records the payer's choice on the sandbox page: paid at `at`, or canceled. The first
@@ -98,6 +146,7 @@ impl SandboxProvider {
     ) -> Result<Outcome, SandboxError> {
         let mut payments = self.payments();
         let payment = payments
+            .by_id
             .get_mut(provider_payment_id)
             .ok_or(SandboxError::UnknownPayment)?;
         if let Some(outcome) = payment.outcome {
@@ -120,18 +169,17 @@ impl PaymentProvider for SandboxProvider {
         Self::NAME
     }
 
-    /// Remembers the payment; creating the same payment again (a retry with the same id) keeps
-    /// what was there, as a provider's idempotence key would.
+    /// Remembers the payment (forgetting the oldest past [`SandboxProvider::CAPACITY`]);
+    /// creating the same payment again (a retry with the same id) keeps what was there, as a
+    /// provider's idempotence key would.
     async fn create(&self, request: &PaymentRequest) -> Result<CreatedPayment, ProviderError> {
         let id = request.payment_id.to_string();
-        self.payments()
-            .entry(id.clone())
-            .or_insert_with(|| SandboxPayment {
-                amount: request.amount,
-                description: request.description.clone(),
-                return_url: request.return_url.clone(),
-                outcome: None,
-            });
+        self.payments().insert(&id, || SandboxPayment {
+            amount: request.amount,
+            description: request.description.clone(),
+            return_url: request.return_url.clone(),
+            outcome: None,
+        });
         Ok(CreatedPayment {
             confirmation_url: self.confirmation_url(&id),
             provider_payment_id: id,
@@ -243,6 +291,49 @@ mod tests {
         let report = sandbox.report(&id).await.unwrap();
         assert_eq!(report.amount, "1.00".parse().unwrap());
         assert!(report.outcome.is_some());
+    }
+
+    fn request_numbered(n: u128) -> PaymentRequest {
+        PaymentRequest {
+            payment_id: PaymentId::from_random_bytes(n.to_be_bytes()),
+            ..request("1.00")
+        }
+    }
+
+    #[tokio::test]
+    async fn past_its_capacity_the_sandbox_forgets_the_oldest_payment() {
+        let sandbox = SandboxProvider::remembering("http://x", 2);
+        let mut ids = Vec::new();
+        for n in 1..=3 {
+            let created = sandbox.create(&request_numbered(n)).await.unwrap();
+            ids.push(created.provider_payment_id);
+        }
+        assert_eq!(sandbox.remembered(), 2);
+        assert_eq!(
+            sandbox.report(&ids[0]).await,
+            Err(ProviderError::UnknownPayment)
+        );
+        assert_eq!(
+            sandbox.decide(&ids[0], true, at()),
+            Err(SandboxError::UnknownPayment)
+        );
+        assert!(sandbox.report(&ids[1]).await.is_ok());
+        assert!(sandbox.report(&ids[2]).await.is_ok());
+        // A retried create is no new payment: nothing more is forgotten.
+        sandbox.create(&request_numbered(2)).await.unwrap();
+        sandbox.create(&request_numbered(3)).await.unwrap();
+        assert_eq!(sandbox.remembered(), 2);
+        assert!(sandbox.report(&ids[1]).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_default_sandbox_remembers_its_capacity_and_no_more() {
+        let sandbox = SandboxProvider::new("http://x");
+        for n in 0..=SandboxProvider::CAPACITY {
+            let n = u128::try_from(n).unwrap();
+            sandbox.create(&request_numbered(n)).await.unwrap();
+        }
+        assert_eq!(sandbox.remembered(), SandboxProvider::CAPACITY);
     }
 
     #[tokio::test]

@@ -270,7 +270,8 @@ pub struct ServeArgs {
     /// [default: 30].
     #[arg(long, env = "VODOKANAL_LOGIN_NETWORK_FAILURES")]
     pub login_network_failures: Option<String>,
-    /// Threads that hash passwords [default: the number of cores].
+    /// Threads that hash passwords, each with 19 MiB, below the other threads' priority
+    /// [default: the number of cores but one, at least one].
     #[arg(long, env = "VODOKANAL_HASHER_WORKERS")]
     pub hasher_workers: Option<String>,
     /// Password hashes that may wait for a thread; past them, 503 at once [default: 16 per

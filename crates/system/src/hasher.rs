@@ -18,10 +18,20 @@ pub struct HasherPool {
     pub queue: usize,
 }
 
+/// How much lower than the rest of the server the hashing threads run, on Linux (nice values:
+/// when both want a core, a thread at nice 10 gets about a tenth of what one at 0 gets), so
+/// that a login flood can't take the cores from the requests beside it.
+pub const HASHER_NICE: i32 = 10;
+
 impl HasherPool {
-    /// One worker per core, and a queue of 16 per worker.
+    /// One worker per core but one (at least one), and a queue of 16 per worker.
     pub fn for_this_machine() -> Self {
-        let workers = thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Self::for_cores(thread::available_parallelism().map_or(1, std::num::NonZero::get))
+    }
+
+    /// The default on a machine of `cores`: a core is left to the requests beside the logins.
+    pub fn for_cores(cores: usize) -> Self {
+        let workers = cores.saturating_sub(1).max(1);
         Self {
             workers,
             queue: workers * 16,
@@ -33,7 +43,8 @@ impl HasherPool {
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// A fixed set of dedicated threads, each keeping its argon2 memory from one hash to the next
-/// (so the memory in use stays `workers` × 19 MiB whatever the load), and a bounded queue: at
+/// (so the memory in use stays `workers` × 19 MiB whatever the load) and running
+/// [`HASHER_NICE`] below the rest of the server (on Linux), and a bounded queue: at
 /// most `workers + queue` jobs are in at once, and one more is refused at once with
 /// [`HashError::Busy`], so a burst of logins gets 503s instead of waiting until the request
 /// timeout while other requests starve. A job whose caller has gone (a timed-out request) is
@@ -63,6 +74,11 @@ impl HashWorkers {
             jobs,
             slots: Arc::new(Semaphore::new(workers + pool.queue)),
         }
+    }
+
+    /// Whether [`HashWorkers::run`] would refuse now: every worker busy and the queue full.
+    pub fn is_full(&self) -> bool {
+        self.slots.available_permits() == 0
     }
 
     /// Runs `job` on a worker with its memory, or refuses at once when the queue is full.
@@ -131,8 +147,10 @@ impl Argon2Hasher {
     }
 }
 
-/// A worker: takes jobs until every sender is gone, with one memory for all of them.
+/// A worker: takes jobs until every sender is gone, with one memory for all of them, at
+/// [`HASHER_NICE`].
 fn work(queue: &Mutex<Receiver<Job>>) {
+    lower_priority();
     let mut memory = Vec::new();
     loop {
         let job = match queue.lock() {
@@ -142,6 +160,24 @@ fn work(queue: &Mutex<Receiver<Job>>) {
         match job {
             Ok(job) => job(&mut memory),
             Err(_) => return,
+        }
+    }
+}
+
+/// Puts the calling thread [`HASHER_NICE`] below the thread that started it (at most 19, the
+/// lowest). Linux's nice value is per thread; elsewhere `setpriority` would renice the whole
+/// process, so the threads keep their priority there.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{getpriority_process, setpriority_process};
+        let thread = Some(rustix::thread::gettid());
+        let lowered = getpriority_process(thread).and_then(|nice| {
+            let lower = nice.saturating_add(HASHER_NICE).min(19);
+            setpriority_process(thread, lower)
+        });
+        if let Err(error) = lowered {
+            tracing::warn!(%error, "a password hasher thread keeps its priority");
         }
     }
 }
@@ -249,6 +285,10 @@ impl PasswordHasher for Argon2Hasher {
     async fn verify_dummy(&self, password: &LoginPassword) -> Result<(), HashError> {
         let dummy = PasswordHash::from_phc(self.dummy_hash().await?.clone());
         self.verify(password, &dummy).await.map(|_| ())
+    }
+
+    fn is_full(&self) -> bool {
+        self.workers.is_full()
     }
 }
 
@@ -366,7 +406,7 @@ mod tests {
             let hasher = hasher.clone();
             async move { hasher.hash(&password("в очереди 2026")).await }
         });
-        while workers.slots.available_permits() > 0 {
+        while !hasher.is_full() {
             tokio::task::yield_now().await;
         }
         assert_eq!(
@@ -413,6 +453,53 @@ mod tests {
             hasher.verify(&login("prezhniy parol 2"), &old).await,
             Ok(Verification::Invalid)
         );
+    }
+
+    #[test]
+    fn the_default_leaves_a_core_to_the_rest_of_the_server() {
+        let pool = |workers: usize| HasherPool {
+            workers,
+            queue: workers * 16,
+        };
+        assert_eq!(HasherPool::for_cores(1), pool(1));
+        assert_eq!(HasherPool::for_cores(2), pool(1));
+        assert_eq!(HasherPool::for_cores(8), pool(7));
+        assert_eq!(HasherPool::for_cores(0), pool(1));
+    }
+
+    #[tokio::test]
+    async fn a_worker_keeps_its_memory_from_one_hash_to_the_next() {
+        let params = Params::new(1024, 1, 1, None).unwrap();
+        let workers = pool(1, 1);
+        let where_is = |memory: &mut Vec<Block>| (memory.as_ptr() as usize, memory.capacity());
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let params = params.clone();
+            seen.push(
+                workers
+                    .run(move |memory| {
+                        hash_with(&params, b"the same memory", memory)?;
+                        Ok(where_is(memory))
+                    })
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(seen[0].1, params.block_count());
+        assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_hashing_threads_run_at_a_lower_priority_than_the_rest() {
+        use rustix::process::getpriority_process;
+        use rustix::thread::gettid;
+        let own = getpriority_process(Some(gettid())).unwrap();
+        let hashing = pool(1, 0)
+            .run(|_| Ok(getpriority_process(Some(gettid())).unwrap()))
+            .await
+            .unwrap();
+        assert_eq!(hashing, (own + HASHER_NICE).min(19));
     }
 
     proptest! {

@@ -1,13 +1,13 @@
 //! The small adapters to the machine: the argon2id [`Argon2Hasher`] (the `PasswordHasher`
 //! port), the [`SystemClock`] (the `Clock` port) and [`OsRandom`] (the `Random` port).
 //!
-//! May depend on `vodokanal-app`'s ports, argon2, rand, chrono's clock and tokio (to hash off
-//! the async workers).
+//! May depend on `vodokanal-app`'s ports, argon2, rand, chrono's clock, tokio (to hash off
+//! the async workers) and, on Linux, rustix (the hashing threads' priority).
 
 mod clock;
 mod hasher;
 mod random;
 
 pub use clock::SystemClock;
-pub use hasher::{Argon2Hasher, HashWorkers, HasherPool};
+pub use hasher::{Argon2Hasher, HASHER_NICE, HashWorkers, HasherPool};
 pub use random::OsRandom;

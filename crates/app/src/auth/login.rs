@@ -109,6 +109,8 @@ pub enum LoginError {
 /// e-mail (an unknown login under its own key, so that the limit answers alike whether or not
 /// the login exists). A success clears the user's count and takes back the network's attempt,
 /// so what stays counted are the failures; a hasher error takes back both (it was no guess).
+/// When the hasher is full already, the login is refused before anything else (no count, no
+/// lookup), so that a flood past the hashing capacity costs the store nothing.
 /// An unknown login is verified against a dummy hash so that it takes the time of a wrong
 /// password. A success, when the hash was made with older parameters, stores a new one (a
 /// failure there is logged, not fatal).
@@ -154,6 +156,9 @@ impl Login {
             password,
             client_network,
         } = command;
+        if self.hasher.is_full() {
+            return Err(HashError::Busy.into());
+        }
         let now = self.clock.now();
         let network_key = client_network.map(|network| network.limit_key("login"));
         if let Some(key) = &network_key
@@ -399,7 +404,15 @@ mod tests {
                 .releases(NET_KEY)
         }
 
-        async fn run(self, command: LoginCommand) -> Result<SignedIn, LoginError> {
+        /// The hasher is full before the login starts.
+        fn full(mut self) -> Self {
+            self.hasher.expect_is_full().times(1).return_const(true);
+            self
+        }
+
+        async fn run(mut self, command: LoginCommand) -> Result<SignedIn, LoginError> {
+            // Unless a test said otherwise (the first expectation set wins), there is room.
+            self.hasher.expect_is_full().return_const(false);
             Login::new(
                 Arc::new(self.users),
                 Arc::new(self.sessions),
@@ -547,6 +560,13 @@ mod tests {
             .releases(NET_KEY)
             .run(by_phone(PASSWORD))
             .await;
+        assert_eq!(outcome, Err(LoginError::Hash(HashError::Busy)));
+    }
+
+    #[tokio::test]
+    async fn a_full_hasher_refuses_the_login_before_any_count_or_lookup() {
+        // No other expectation: a count, a lookup or a verification would fail the test.
+        let outcome = Ports::default().full().run(by_phone(PASSWORD)).await;
         assert_eq!(outcome, Err(LoginError::Hash(HashError::Busy)));
     }
 

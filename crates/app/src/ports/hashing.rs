@@ -36,4 +36,10 @@ pub trait PasswordHasher: std::fmt::Debug + Send + Sync {
     /// Spends the same time as `verify` against a dummy hash: used for unknown logins so that
     /// time and answer are those of a wrong password.
     async fn verify_dummy(&self, password: &LoginPassword) -> Result<(), HashError>;
+    /// Whether a hash asked now would be refused with [`HashError::Busy`]: lets a login be
+    /// refused before it costs the store anything. A hint (a slot may free or fill a moment
+    /// later); never full by default.
+    fn is_full(&self) -> bool {
+        false
+    }
 }

@@ -528,7 +528,8 @@ fn base_url(text: &str, setting: &'static str, example: &str) -> Result<String, 
     }
 }
 
-/// The hasher's threads (default: the cores) and queue (default: 16 per thread).
+/// The hasher's threads (default: the cores but one, at least one) and queue (default: 16
+/// per thread).
 fn hasher_pool(args: &ServeArgs) -> Result<HasherPool, ConfigError> {
     let default = HasherPool::for_this_machine();
     let workers = match args.hasher_workers.as_deref() {
@@ -818,14 +819,15 @@ mod tests {
     }
 
     #[test]
-    fn the_hasher_has_a_thread_per_core_and_a_queue_of_16_per_thread() {
+    fn the_hasher_leaves_a_core_to_the_rest_and_has_a_queue_of_16_per_thread() {
         let (_, config) = serve(&[]).unwrap();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let workers = cores.saturating_sub(1).max(1);
         assert_eq!(
             config.hasher,
             HasherPool {
-                workers: cores,
-                queue: cores * 16
+                workers,
+                queue: workers * 16
             }
         );
         let (_, config) = serve(&["--hasher-workers", "2"]).unwrap();
