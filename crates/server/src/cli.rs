@@ -274,7 +274,7 @@ pub struct ServeArgs {
     /// [default: the number of cores but one, at least one].
     #[arg(long, env = "VODOKANAL_HASHER_WORKERS")]
     pub hasher_workers: Option<String>,
-    /// Password hashes that may wait for a thread; past them, 503 at once [default: 16 per
+    /// Password hashes that may wait for a thread; past them, 503 at once [default: 64 per
     /// thread].
     #[arg(long, env = "VODOKANAL_HASHER_QUEUE")]
     pub hasher_queue: Option<String>,

@@ -24,7 +24,7 @@ pub struct HasherPool {
 pub const HASHER_NICE: i32 = 10;
 
 impl HasherPool {
-    /// One worker per core but one (at least one), and a queue of 16 per worker.
+    /// One worker per core but one (at least one), and [`QUEUE_PER_WORKER`] waiting places each.
     pub fn for_this_machine() -> Self {
         Self::for_cores(thread::available_parallelism().map_or(1, std::num::NonZero::get))
     }
@@ -34,10 +34,16 @@ impl HasherPool {
         let workers = cores.saturating_sub(1).max(1);
         Self {
             workers,
-            queue: workers * 16,
+            queue: workers * QUEUE_PER_WORKER,
         }
     }
 }
+
+/// Hashes that may wait per worker by default: enough for the 32 logins a browser-less flood
+/// keeps in flight on a 2-core machine to wait their turn (a few seconds, within the request
+/// timeout) instead of being refused at once and sent again at once, which costs the requests
+/// beside them more than the wait does (docs/performance.md).
+pub const QUEUE_PER_WORKER: usize = 64;
 
 /// One job, run by a worker with its memory.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
@@ -459,7 +465,7 @@ mod tests {
     fn the_default_leaves_a_core_to_the_rest_of_the_server() {
         let pool = |workers: usize| HasherPool {
             workers,
-            queue: workers * 16,
+            queue: workers * QUEUE_PER_WORKER,
         };
         assert_eq!(HasherPool::for_cores(1), pool(1));
         assert_eq!(HasherPool::for_cores(2), pool(1));

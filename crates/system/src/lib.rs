@@ -9,5 +9,5 @@ mod hasher;
 mod random;
 
 pub use clock::SystemClock;
-pub use hasher::{Argon2Hasher, HASHER_NICE, HashWorkers, HasherPool};
+pub use hasher::{Argon2Hasher, HASHER_NICE, HashWorkers, HasherPool, QUEUE_PER_WORKER};
 pub use random::OsRandom;

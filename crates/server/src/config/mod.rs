@@ -538,7 +538,7 @@ fn hasher_pool(args: &ServeArgs) -> Result<HasherPool, ConfigError> {
     };
     let queue = match args.hasher_queue.as_deref() {
         Some(text) => number(text, "VODOKANAL_HASHER_QUEUE", 0, 100_000)? as usize,
-        None => workers * 16,
+        None => workers * vodokanal_system::QUEUE_PER_WORKER,
     };
     Ok(HasherPool { workers, queue })
 }
@@ -819,7 +819,7 @@ mod tests {
     }
 
     #[test]
-    fn the_hasher_leaves_a_core_to_the_rest_and_has_a_queue_of_16_per_thread() {
+    fn the_hasher_leaves_a_core_to_the_rest_and_has_a_queue_of_64_per_thread() {
         let (_, config) = serve(&[]).unwrap();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let workers = cores.saturating_sub(1).max(1);
@@ -827,7 +827,7 @@ mod tests {
             config.hasher,
             HasherPool {
                 workers,
-                queue: workers * 16
+                queue: workers * vodokanal_system::QUEUE_PER_WORKER
             }
         );
         let (_, config) = serve(&["--hasher-workers", "2"]).unwrap();
@@ -835,7 +835,7 @@ mod tests {
             config.hasher,
             HasherPool {
                 workers: 2,
-                queue: 32
+                queue: 128
             }
         );
     }
