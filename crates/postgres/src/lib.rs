@@ -83,6 +83,9 @@ pub async fn connect(
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // No ping before each checkout (a round trip per statement): a connection the database
+        // dropped fails its statement with an I/O error, a 503, and sqlx closes it.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(error::store_error)

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::{
-    AccountRepository, LinkError, LinkNotice, LocatedMeter, MeterRepository, SmsPurpose,
+    AccountRepository, AccountSnapshot, LinkError, LinkNotice, LocatedMeter, MeterRepository,
+    SmsPurpose,
 };
 use vodokanal_domain::{
     Account, AccountNumber, Balance, Label, LinkedAccount, Meter, MeterNumber, UserId,
@@ -148,6 +149,22 @@ impl AccountRepository for SqliteAccountRepository {
         number: &AccountNumber,
     ) -> Result<Option<LinkedAccount>, StoreError> {
         Ok(self.links(user, Some(number)).await?.pop())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, account = %number))]
+    async fn snapshot(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+    ) -> Result<Option<AccountSnapshot>, StoreError> {
+        Ok(crate::snapshots::snapshots(&self.pool, user, Some(number))
+            .await?
+            .pop())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn snapshots(&self, user: UserId) -> Result<Vec<AccountSnapshot>, StoreError> {
+        crate::snapshots::snapshots(&self.pool, user, None).await
     }
 
     /// The link and its notices in one `BEGIN IMMEDIATE` transaction: the holders read are

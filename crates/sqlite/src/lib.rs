@@ -23,6 +23,7 @@ mod payments;
 mod readings;
 mod registry;
 mod sessions;
+mod snapshots;
 mod users;
 mod visits;
 

@@ -215,6 +215,11 @@ macro_rules! for_each_contract {
                 revoke_ends_one_session,
                 a_session_is_created_only_under_the_password_the_login_checked,
             ],
+            snapshots: [
+                a_snapshot_holds_the_account_its_payments_readings_and_holders,
+                a_snapshot_of_an_account_not_linked_to_the_user_is_none,
+                snapshots_come_in_link_order_each_with_its_own_figures,
+            ],
             users: [
                 a_created_user_is_found_by_id_phone_and_email,
                 an_unknown_user_is_not_found,
