@@ -160,6 +160,30 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
+    /// One statement: `DISTINCT ON` the meter, each one's latest earlier period by the live
+    /// `(meter_number, period)` index.
+    #[instrument(skip_all, fields(meters = meters.len(), period = %period))]
+    async fn last_before_each(
+        &self,
+        meters: &[MeterNumber],
+        period: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let numbers: Vec<&str> = meters.iter().map(MeterNumber::as_str).collect();
+        sqlx::query(&format!(
+            "SELECT DISTINCT ON (meter_number) {COLUMNS} FROM readings \
+             WHERE meter_number = ANY($1) AND period < $2 AND voided_at IS NULL \
+             ORDER BY meter_number, period DESC"
+        ))
+        .bind(&numbers)
+        .bind(period_code(period))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading_from_row)
+        .collect()
+    }
+
     #[instrument(skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         sqlx::query(&format!(

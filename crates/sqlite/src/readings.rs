@@ -160,6 +160,34 @@ impl ReadingRepository for SqliteReadingRepository {
         row.as_ref().map(reading).transpose()
     }
 
+    /// One statement: the meters come as a JSON array (`json_each`), each one's latest
+    /// earlier period by the live `(meter_number, period)` index.
+    #[tracing::instrument(skip_all, fields(meters = meters.len(), period = %period))]
+    async fn last_before_each(
+        &self,
+        meters: &[MeterNumber],
+        period: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let numbers: Vec<&str> = meters.iter().map(MeterNumber::as_str).collect();
+        let numbers = serde_json::to_string(&numbers)
+            .map_err(|e| StoreError::Corrupt(format!("meter numbers: {e}")))?;
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings r \
+             WHERE r.meter_number IN (SELECT value FROM json_each(?1)) \
+             AND r.voided_at IS NULL \
+             AND r.period = (SELECT max(period) FROM readings \
+                 WHERE meter_number = r.meter_number AND period < ?2 AND voided_at IS NULL)"
+        ))
+        .bind(numbers)
+        .bind(codec::period(period))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading)
+        .collect()
+    }
+
     #[tracing::instrument(skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         let row = sqlx::query(&format!(
