@@ -67,7 +67,7 @@ impl SqliteAccountRepository {
         ))
         .bind(&user_id)
         .bind(&number)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         let meter_rows = sqlx::query(&format!(
@@ -78,7 +78,7 @@ impl SqliteAccountRepository {
         ))
         .bind(&user_id)
         .bind(&number)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         let mut meters: HashMap<String, Vec<Meter>> = HashMap::new();
@@ -119,7 +119,7 @@ impl AccountRepository for SqliteAccountRepository {
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = ?"
         ))
         .bind(number.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?
         else {
@@ -130,7 +130,7 @@ impl AccountRepository for SqliteAccountRepository {
             "SELECT {METER_COLUMNS} FROM meters m WHERE m.account_number = ? ORDER BY m.number"
         ))
         .bind(number.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         found.meters = meter_rows.iter().map(meter).collect::<Result<_, _>>()?;
@@ -157,14 +157,14 @@ impl AccountRepository for SqliteAccountRepository {
         user: UserId,
         number: &AccountNumber,
     ) -> Result<Option<AccountSnapshot>, StoreError> {
-        Ok(crate::snapshots::snapshots(&self.pool, user, Some(number))
+        Ok(crate::snapshots::snapshots(&self.reads, user, Some(number))
             .await?
             .pop())
     }
 
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn snapshots(&self, user: UserId) -> Result<Vec<AccountSnapshot>, StoreError> {
-        crate::snapshots::snapshots(&self.pool, user, None).await
+        crate::snapshots::snapshots(&self.reads, user, None).await
     }
 
     /// The link and its notices in one `BEGIN IMMEDIATE` transaction: the holders read are
@@ -225,7 +225,7 @@ impl AccountRepository for SqliteAccountRepository {
         )
         .bind(number.as_str())
         .bind(user.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await
         .map_err(store_error)?;
         u32::try_from(count).map_err(|e| corrupt("other_holders", e))
@@ -271,7 +271,7 @@ impl MeterRepository for SqliteMeterRepository {
             "SELECT {METER_COLUMNS} FROM meters m WHERE m.number = ?"
         ))
         .bind(number.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref()

@@ -154,7 +154,7 @@ impl ReadingRepository for SqliteReadingRepository {
         ))
         .bind(meter.as_str())
         .bind(codec::period(period))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref().map(reading).transpose()
@@ -180,7 +180,7 @@ impl ReadingRepository for SqliteReadingRepository {
         ))
         .bind(numbers)
         .bind(codec::period(period))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?
         .iter()
@@ -195,7 +195,7 @@ impl ReadingRepository for SqliteReadingRepository {
              ORDER BY period DESC LIMIT 1"
         ))
         .bind(meter.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref().map(reading).transpose()
@@ -280,7 +280,7 @@ impl ReadingRepository for SqliteReadingRepository {
         .bind(account.as_str())
         .bind(before.map(instant))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         rows.iter().map(reading).collect()
