@@ -33,6 +33,15 @@ async fn state(
     .fetch_one(conn)
     .await
     .map_err(store_error)?;
+    limit_state(&row, limit, now)
+}
+
+/// The state of a limit from a row of `n` (the attempts in the window) and `oldest`.
+fn limit_state(
+    row: &sqlx::postgres::PgRow,
+    limit: Limit,
+    now: DateTime<Utc>,
+) -> Result<LimitState, StoreError> {
     let counted: i64 = row.try_get("n").map_err(store_error)?;
     if counted < i64::from(limit.max) {
         return Ok(LimitState::Allowed);
@@ -83,7 +92,8 @@ impl AttemptCounter for PgAttemptCounter {
     }
 
     /// In one transaction that first takes a transaction-scoped advisory lock on the key, so
-    /// concurrent callers under one key count one after another.
+    /// concurrent callers under one key count one after another: `BEGIN`, the lock, one
+    /// statement that counts and adds, `COMMIT`.
     #[instrument(skip_all, fields(max = limit.max))]
     async fn acquire(
         &self,
@@ -97,10 +107,24 @@ impl AttemptCounter for PgAttemptCounter {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        let found = state(&mut tx, key, limit, now).await?;
-        if found == LimitState::Allowed {
-            insert(&mut tx, key, now).await?;
-        }
+        // After the lock, one statement counts, prunes and adds: its snapshot is taken with
+        // the lock held, so it sees every attempt committed before.
+        let row = sqlx::query(
+            "WITH expired AS (DELETE FROM attempts WHERE key = $1 AND at < $3), \
+             counted AS (SELECT count(*) AS n, min(at) AS oldest FROM attempts \
+                 WHERE key = $1 AND at > $2), \
+             added AS (INSERT INTO attempts (key, at) SELECT $1, $4 FROM counted WHERE n < $5) \
+             SELECT n, oldest FROM counted",
+        )
+        .bind(key)
+        .bind(now - limit.window)
+        .bind(now - KEPT_FOR)
+        .bind(now)
+        .bind(i64::from(limit.max))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let found = limit_state(&row, limit, now)?;
         tx.commit().await.map_err(store_error)?;
         Ok(found)
     }

@@ -32,20 +32,96 @@ const COLUMNS: &str = "id, account_number, meter_number, period, value_litres, p
      consumption_litres, submitted_at, source, warnings, user_id, submitter_name, submitter_phone, \
      voided_at, void_reason";
 
-/// A new reading (live) replacing the live one of its meter and period, every column but the
-/// void's.
-const UPSERT: &str = "INSERT INTO readings (id, account_number, meter_number, period, \
-     value_litres, previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
-     submitter_name, submitter_phone) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-     ON CONFLICT (meter_number, period) WHERE voided_at IS NULL DO UPDATE SET id = EXCLUDED.id, \
-     account_number = EXCLUDED.account_number, value_litres = EXCLUDED.value_litres, \
-     previous_litres = EXCLUDED.previous_litres, \
-     consumption_litres = EXCLUDED.consumption_litres, \
-     submitted_at = EXCLUDED.submitted_at, source = EXCLUDED.source, \
-     warnings = EXCLUDED.warnings, user_id = EXCLUDED.user_id, \
-     submitter_name = EXCLUDED.submitter_name, \
-     submitter_phone = EXCLUDED.submitter_phone";
+/// What a new (live) reading does to the live one of its meter and period: replaces every
+/// column but the void's.
+macro_rules! on_conflict_replace {
+    () => {
+        " ON CONFLICT (meter_number, period) WHERE voided_at IS NULL DO UPDATE SET \
+         id = EXCLUDED.id, account_number = EXCLUDED.account_number, \
+         value_litres = EXCLUDED.value_litres, previous_litres = EXCLUDED.previous_litres, \
+         consumption_litres = EXCLUDED.consumption_litres, \
+         submitted_at = EXCLUDED.submitted_at, source = EXCLUDED.source, \
+         warnings = EXCLUDED.warnings, user_id = EXCLUDED.user_id, \
+         submitter_name = EXCLUDED.submitter_name, submitter_phone = EXCLUDED.submitter_phone"
+    };
+}
+
+macro_rules! insert_columns {
+    () => {
+        "INSERT INTO readings (id, account_number, meter_number, period, value_litres, \
+         previous_litres, consumption_litres, submitted_at, source, warnings, user_id, \
+         submitter_name, submitter_phone) "
+    };
+}
+
+/// A new reading (live) replacing the live one of its meter and period.
+const UPSERT: &str = concat!(
+    insert_columns!(),
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    on_conflict_replace!()
+);
+
+/// Every reading of a batch in one statement, one array per column: each replaces the live
+/// reading of its meter and period. A batch holds each meter once (the use case refuses a
+/// meter listed twice; PostgreSQL would refuse to update one row twice).
+const UPSERT_ALL: &str = concat!(
+    insert_columns!(),
+    "SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[], \
+     $6::bigint[], $7::bigint[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], \
+     $12::text[], $13::text[])",
+    on_conflict_replace!()
+);
+
+/// Writes `readings` with [`UPSERT_ALL`]: the number of rows written.
+async fn write_all<'e>(
+    executor: impl PgExecutor<'e>,
+    readings: &[Reading],
+) -> Result<u64, StoreError> {
+    let mut previous = Vec::with_capacity(readings.len());
+    let mut consumption = Vec::with_capacity(readings.len());
+    let mut values = Vec::with_capacity(readings.len());
+    for reading in readings {
+        previous.push(reading.previous_value.map(reading_litres).transpose()?);
+        consumption.push(reading.consumption.map(reading_litres).transpose()?);
+        values.push(reading_litres(reading.value)?);
+    }
+    let column = |f: fn(&Reading) -> Option<&str>| readings.iter().map(f).collect::<Vec<_>>();
+    sqlx::query::<Postgres>(UPSERT_ALL)
+        .bind(readings.iter().map(|r| *r.id.as_uuid()).collect::<Vec<_>>())
+        .bind(column(|r| Some(r.account_number.as_str())))
+        .bind(column(|r| Some(r.meter_number.as_str())))
+        .bind(
+            readings
+                .iter()
+                .map(|r| period_code(r.period))
+                .collect::<Vec<_>>(),
+        )
+        .bind(values)
+        .bind(previous)
+        .bind(consumption)
+        .bind(readings.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
+        .bind(column(|r| Some(r.source.code())))
+        .bind(
+            readings
+                .iter()
+                .map(|r| warning_codes(&r.warnings))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            readings
+                .iter()
+                .map(|r| r.user_id.as_ref().map(|u| *u.as_uuid()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|r| {
+            r.submitter.as_ref().map(|s| s.full_name.as_str())
+        }))
+        .bind(column(|r| r.submitter.as_ref().map(|s| s.phone.as_str())))
+        .execute(executor)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(store_error)
+}
 
 /// `ReadingSource::replaces` in SQL: the new reading (`EXCLUDED`) replaces the live one unless
 /// it is anonymous over a cabinet reading, or the registry's over a subscriber's.
@@ -160,6 +236,30 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
+    /// One statement: `DISTINCT ON` the meter, each one's latest earlier period by the live
+    /// `(meter_number, period)` index.
+    #[instrument(skip_all, fields(meters = meters.len(), period = %period))]
+    async fn last_before_each(
+        &self,
+        meters: &[MeterNumber],
+        period: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let numbers: Vec<&str> = meters.iter().map(MeterNumber::as_str).collect();
+        sqlx::query(&format!(
+            "SELECT DISTINCT ON (meter_number) {COLUMNS} FROM readings \
+             WHERE meter_number = ANY($1) AND period < $2 AND voided_at IS NULL \
+             ORDER BY meter_number, period DESC"
+        ))
+        .bind(&numbers)
+        .bind(period_code(period))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading_from_row)
+        .collect()
+    }
+
     #[instrument(skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         sqlx::query(&format!(
@@ -175,37 +275,51 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
-    /// One transaction; each reading is an `INSERT ... ON CONFLICT (meter_number, period)
-    /// WHERE voided_at IS NULL DO UPDATE` that replaces every column, so two concurrent
-    /// submissions for one meter and period leave exactly one live row.
+    /// One statement for the whole batch ([`UPSERT_ALL`]), atomic by itself: without an
+    /// answer it is the transaction (one round trip); with one, it and the answer go in one
+    /// transaction. Each reading is an `INSERT ... ON CONFLICT (meter_number, period) WHERE
+    /// voided_at IS NULL DO UPDATE`, so two concurrent submissions for one meter and period
+    /// leave exactly one live row.
     #[instrument(skip_all, fields(count = readings.len()))]
     async fn save_all(
         &self,
         readings: &[Reading],
         answer: Option<Answer>,
     ) -> Result<(), StoreError> {
+        let Some(answer) = answer else {
+            if !readings.is_empty() {
+                write_all(&self.pool, readings).await?;
+            }
+            return Ok(());
+        };
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        for reading in readings {
-            write(&mut *tx, UPSERT, reading).await?;
+        if !readings.is_empty() {
+            write_all(&mut *tx, readings).await?;
         }
-        if let Some(answer) = &answer {
-            store_answer(&mut tx, answer).await?;
-        }
+        store_answer(&mut tx, &answer).await?;
         tx.commit().await.map_err(store_error)
     }
 
     /// One upsert whose `DO UPDATE ... WHERE` applies the rule on the row it locked: a
-    /// concurrent cabinet reading is either seen and kept, or written after this one.
+    /// concurrent cabinet reading is either seen and kept, or written after this one. Without
+    /// an answer the statement is its own transaction (one round trip).
     #[instrument(skip_all)]
     async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
+        let sql = format!("{UPSERT} WHERE {REPLACES}");
+        let Some(answer) = answer else {
+            let written = write(&self.pool, &sql, reading).await?;
+            return Ok(if written == 0 {
+                Saved::NotReplaced
+            } else {
+                Saved::Stored
+            });
+        };
         let mut tx = self.pool.begin().await.map_err(store_error)?;
-        let written = write(&mut *tx, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
+        let written = write(&mut *tx, &sql, reading).await?;
         if written == 0 {
             return Ok(Saved::NotReplaced);
         }
-        if let Some(answer) = &answer {
-            store_answer(&mut tx, answer).await?;
-        }
+        store_answer(&mut tx, &answer).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Saved::Stored)
     }

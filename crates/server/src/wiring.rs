@@ -52,11 +52,13 @@ pub async fn open_store(
             vodokanal_postgres::PgStores::new(pool)
         }
         DatabaseUrl::Sqlite(url) => {
-            let pool = vodokanal_sqlite::connect(url, config.max_connections)
+            let pools = vodokanal_sqlite::connect(url, config.max_connections)
                 .await
                 .map_err(failed)?;
-            vodokanal_sqlite::migrate(&pool).await.map_err(failed)?;
-            vodokanal_sqlite::SqliteStores::new(pool)
+            vodokanal_sqlite::migrate(&pools.writer)
+                .await
+                .map_err(failed)?;
+            vodokanal_sqlite::SqliteStores::new(pools)
         }
     };
     Ok(stores)

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::{
-    AccountRepository, LinkError, LinkNotice, LocatedMeter, MeterRepository, SmsPurpose,
+    AccountRepository, AccountSnapshot, LinkError, LinkNotice, LocatedMeter, MeterRepository,
+    SmsPurpose,
 };
 use vodokanal_domain::{
     Account, AccountNumber, Balance, Label, LinkedAccount, Meter, MeterNumber, UserId,
@@ -66,7 +67,7 @@ impl SqliteAccountRepository {
         ))
         .bind(&user_id)
         .bind(&number)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         let meter_rows = sqlx::query(&format!(
@@ -77,7 +78,7 @@ impl SqliteAccountRepository {
         ))
         .bind(&user_id)
         .bind(&number)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         let mut meters: HashMap<String, Vec<Meter>> = HashMap::new();
@@ -118,7 +119,7 @@ impl AccountRepository for SqliteAccountRepository {
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.number = ?"
         ))
         .bind(number.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?
         else {
@@ -129,7 +130,7 @@ impl AccountRepository for SqliteAccountRepository {
             "SELECT {METER_COLUMNS} FROM meters m WHERE m.account_number = ? ORDER BY m.number"
         ))
         .bind(number.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         found.meters = meter_rows.iter().map(meter).collect::<Result<_, _>>()?;
@@ -148,6 +149,22 @@ impl AccountRepository for SqliteAccountRepository {
         number: &AccountNumber,
     ) -> Result<Option<LinkedAccount>, StoreError> {
         Ok(self.links(user, Some(number)).await?.pop())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, account = %number))]
+    async fn snapshot(
+        &self,
+        user: UserId,
+        number: &AccountNumber,
+    ) -> Result<Option<AccountSnapshot>, StoreError> {
+        Ok(crate::snapshots::snapshots(&self.reads, user, Some(number))
+            .await?
+            .pop())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn snapshots(&self, user: UserId) -> Result<Vec<AccountSnapshot>, StoreError> {
+        crate::snapshots::snapshots(&self.reads, user, None).await
     }
 
     /// The link and its notices in one `BEGIN IMMEDIATE` transaction: the holders read are
@@ -208,7 +225,7 @@ impl AccountRepository for SqliteAccountRepository {
         )
         .bind(number.as_str())
         .bind(user.to_string())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await
         .map_err(store_error)?;
         u32::try_from(count).map_err(|e| corrupt("other_holders", e))
@@ -254,7 +271,7 @@ impl MeterRepository for SqliteMeterRepository {
             "SELECT {METER_COLUMNS} FROM meters m WHERE m.number = ?"
         ))
         .bind(number.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref()

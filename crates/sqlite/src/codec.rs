@@ -67,7 +67,7 @@ where
         .transpose()
 }
 
-fn parse_instant(column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_instant(column: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| corrupt(column, e))
@@ -86,7 +86,7 @@ pub(crate) fn get_optional_instant(
     text.map(|t| parse_instant(column, &t)).transpose()
 }
 
-fn parse_date(column: &str, text: &str) -> Result<NaiveDate, StoreError> {
+pub(crate) fn parse_date(column: &str, text: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| corrupt(column, e))
 }
 
@@ -115,7 +115,7 @@ pub(crate) fn get_period(row: &SqliteRow, column: &str) -> Result<Period, StoreE
         .map_err(|e| corrupt(column, e))
 }
 
-fn to_value(column: &str, litres: i64) -> Result<ReadingValue, StoreError> {
+pub(crate) fn to_value(column: &str, litres: i64) -> Result<ReadingValue, StoreError> {
     u64::try_from(litres)
         .map_err(|e| corrupt(column, e))
         .and_then(|l| ReadingValue::from_litres(l).map_err(|e| corrupt(column, e)))

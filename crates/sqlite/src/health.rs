@@ -14,7 +14,7 @@ impl StoreHealth for SqliteStoreHealth {
     /// Any failure means "not ready": the database does not serve us now, whatever the cause.
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.reads)
             .await
             .map_err(|error| StoreError::Unavailable(store_error(error).to_string()))?;
         Ok(())

@@ -3,13 +3,17 @@
 //! timeout and foreign keys on, [`MIGRATOR`] brings its schema up to date, and one
 //! `Sqlite…` struct per port (each holding the pool) implements the port.
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain` and sqlx; `sqlx::Error` never leaves this
+//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx and serde_json (the JSON arrays of
+//! one-statement reads); `sqlx::Error` never leaves this
 //! crate (see `store_error`). [`SqliteStores::new`] bundles every port as the app's
 //! `Stores`, which the server wires and the contract suite runs against.
 //!
-//! SQLite serialises writers: a write transaction (`BEGIN IMMEDIATE`, through
-//! `pool.begin_with`) or a single write statement waits for the one in progress, up to the
-//! busy timeout, rather than failing; readers never wait (WAL).
+//! SQLite serialises writers. [`connect`] opens two pools on the file ([`SqlitePools`]): the
+//! writer, of exactly one connection, that every write goes through (a write transaction,
+//! `BEGIN IMMEDIATE` through `pool.begin_with`, or a single write statement), so that writers
+//! queue in order in the pool's acquire (a FIFO queue) instead of spinning in SQLite's busy
+//! handler; and the readers beside it, which never wait for the writer (WAL). The busy timeout
+//! stays for another process on the same file.
 
 mod accounts;
 mod attempts;
@@ -23,6 +27,7 @@ mod payments;
 mod readings;
 mod registry;
 mod sessions;
+mod snapshots;
 mod users;
 mod visits;
 
@@ -56,11 +61,31 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// unavailable.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Opens a pool on the database at `url` (`sqlite://path/to/file.db` or a plain path),
+/// The two pools on one database file: `writer`, of one connection, for every write, and
+/// `readers` for the reads that need no transaction.
+#[derive(Debug, Clone)]
+pub struct SqlitePools {
+    pub writer: SqlitePool,
+    pub readers: SqlitePool,
+}
+
+/// One pool for both, as `#[sqlx::test]` hands out (writers then wait in the busy handler).
+impl From<SqlitePool> for SqlitePools {
+    fn from(pool: SqlitePool) -> Self {
+        Self {
+            writer: pool.clone(),
+            readers: pool,
+        }
+    }
+}
+
+/// Opens the pools on the database at `url` (`sqlite://path/to/file.db` or a plain path),
 /// creating the file if it is missing: WAL journal, `synchronous = FULL` (a commit is on disk
-/// before it returns, so an acknowledged write survives a power cut), foreign keys enforced, writers waiting [`BUSY_TIMEOUT`] for
-/// each other.
-pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, StoreError> {
+/// before it returns, so an acknowledged write survives a power cut), foreign keys enforced.
+/// The writer holds one connection, whose writes queue for it (up to [`BUSY_TIMEOUT`]); the
+/// readers hold up to `max_connections - 1` (at least one). Both pools heal the same way
+/// ([`maybe_read_only`], [`still_usable`]).
+pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePools, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(store_error)?
         .create_if_missing(true)
@@ -68,14 +93,23 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePool, Stor
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT);
-    SqlitePoolOptions::new()
-        .max_connections(max_connections.max(1))
-        .acquire_timeout(BUSY_TIMEOUT)
-        .before_acquire(|_, meta| Box::pin(async move { Ok(!maybe_read_only(meta.age)) }))
-        .after_release(|connection, _| Box::pin(still_usable(connection)))
+    let pool = |size: u32| {
+        SqlitePoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .before_acquire(|_, meta| Box::pin(async move { Ok(!maybe_read_only(meta.age)) }))
+            .after_release(|connection, _| Box::pin(still_usable(connection)))
+    };
+    // The writer first: it creates the file and turns WAL on.
+    let writer = pool(1)
+        .connect_with(options.clone())
+        .await
+        .map_err(store_error)?;
+    let readers = pool(max_connections.saturating_sub(1).max(1))
         .connect_with(options)
         .await
-        .map_err(store_error)
+        .map_err(store_error)?;
+    Ok(SqlitePools { writer, readers })
 }
 
 /// When a statement last met a read-only database (`SQLITE_READONLY`), if ever.
@@ -182,8 +216,9 @@ impl SqliteStores {
         clippy::new_ret_no_self,
         reason = "a builder of the app's Stores bundle"
     )]
-    pub fn new(pool: SqlitePool) -> vodokanal_app::Stores {
+    pub fn new(pools: impl Into<SqlitePools>) -> vodokanal_app::Stores {
         use std::sync::Arc;
+        let pool = pools.into();
         vodokanal_app::Stores {
             users: Arc::new(SqliteUserRepository::new(pool.clone())),
             sessions: Arc::new(SqliteSessionRepository::new(pool.clone())),
@@ -198,23 +233,30 @@ impl SqliteStores {
             idempotency: Arc::new(SqliteIdempotencyStore::new(pool.clone())),
             attempts: Arc::new(SqliteAttemptCounter::new(pool.clone())),
             health: Arc::new(SqliteStoreHealth::new(pool.clone())),
-            housekeeping: Arc::new(SqliteHousekeeping::new(pool)),
+            housekeeping: Arc::new(SqliteHousekeeping::new(pool.clone())),
         }
     }
 }
 
-/// Declares a port's struct: the pool, and `new`.
+/// Declares a port's struct: the writer's pool (`pool`, every write and what must read in
+/// the write's transaction), the readers' (`reads`), and `new`.
 macro_rules! sqlite_port {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name {
+            #[allow(dead_code, reason = "a port that only reads does not write")]
             pool: sqlx::SqlitePool,
+            #[allow(dead_code, reason = "not every port reads outside a write")]
+            reads: sqlx::SqlitePool,
         }
 
         impl $name {
-            pub fn new(pool: sqlx::SqlitePool) -> Self {
-                Self { pool }
+            pub fn new(pools: $crate::SqlitePools) -> Self {
+                Self {
+                    pool: pools.writer,
+                    reads: pools.readers,
+                }
             }
         }
     };
@@ -232,7 +274,8 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
         let pool = connect(&url, 1)
             .await
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+            .writer;
         // SQLite ends the transaction on its own, as after an I/O error: the COMMIT fails,
         // and so does the ROLLBACK on drop.
         let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -251,7 +294,8 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
         let pool = connect(&url, 1)
             .await
-            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+            .writer;
         sqlx::query("CREATE TABLE t (x INTEGER)")
             .execute(&pool)
             .await?;

@@ -227,7 +227,7 @@ impl PaymentRepository for SqlitePaymentRepository {
         )
         .bind(account.as_str())
         .bind(instant(since))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         amounts.into_iter().map(amount).collect()

@@ -154,10 +154,38 @@ impl ReadingRepository for SqliteReadingRepository {
         ))
         .bind(meter.as_str())
         .bind(codec::period(period))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref().map(reading).transpose()
+    }
+
+    /// One statement: the meters come as a JSON array (`json_each`), each one's latest
+    /// earlier period by the live `(meter_number, period)` index.
+    #[tracing::instrument(skip_all, fields(meters = meters.len(), period = %period))]
+    async fn last_before_each(
+        &self,
+        meters: &[MeterNumber],
+        period: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let numbers: Vec<&str> = meters.iter().map(MeterNumber::as_str).collect();
+        let numbers = serde_json::to_string(&numbers)
+            .map_err(|e| StoreError::Corrupt(format!("meter numbers: {e}")))?;
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings r \
+             WHERE r.meter_number IN (SELECT value FROM json_each(?1)) \
+             AND r.voided_at IS NULL \
+             AND r.period = (SELECT max(period) FROM readings \
+                 WHERE meter_number = r.meter_number AND period < ?2 AND voided_at IS NULL)"
+        ))
+        .bind(numbers)
+        .bind(codec::period(period))
+        .fetch_all(&self.reads)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading)
+        .collect()
     }
 
     #[tracing::instrument(skip_all, fields(meter = %meter))]
@@ -167,7 +195,7 @@ impl ReadingRepository for SqliteReadingRepository {
              ORDER BY period DESC LIMIT 1"
         ))
         .bind(meter.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref().map(reading).transpose()
@@ -252,7 +280,7 @@ impl ReadingRepository for SqliteReadingRepository {
         .bind(account.as_str())
         .bind(before.map(instant))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(store_error)?;
         rows.iter().map(reading).collect()

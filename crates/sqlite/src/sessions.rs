@@ -67,7 +67,7 @@ impl SessionRepository for SqliteSessionRepository {
             "SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = ?",
         )
         .bind(digest.0.as_slice())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await
         .map_err(store_error)?;
         row.as_ref().map(session).transpose()

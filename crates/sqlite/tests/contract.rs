@@ -26,10 +26,10 @@ async fn fresh_database() -> SqliteFixture {
         .tempdir()
         .expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("cabinet.db").display());
-    let pool = connect(&url, 8).await.expect("the database opens");
-    migrate(&pool).await.expect("the schema migrates");
+    let pools = connect(&url, 8).await.expect("the database opens");
+    migrate(&pools.writer).await.expect("the schema migrates");
     SqliteFixture {
-        stores: SqliteStores::new(pool),
+        stores: SqliteStores::new(pools),
         _dir: dir,
     }
 }

@@ -185,6 +185,7 @@ macro_rules! for_each_contract {
                 last_before_is_the_latest_earlier_period,
                 last_before_without_an_earlier_reading_is_none,
                 last_before_counts_the_registrys_reading,
+                last_before_each_is_each_meters_latest_earlier_live_period,
                 last_for_meter_is_the_latest_period_of_that_meter,
                 the_export_holds_the_periods_subscriber_readings,
                 save_keeps_a_subscribers_reading_as_the_rule_says,
@@ -215,6 +216,11 @@ macro_rules! for_each_contract {
                 an_unknown_session_is_not_found,
                 revoke_ends_one_session,
                 a_session_is_created_only_under_the_password_the_login_checked,
+            ],
+            snapshots: [
+                a_snapshot_holds_the_account_its_payments_readings_and_holders,
+                a_snapshot_of_an_account_not_linked_to_the_user_is_none,
+                snapshots_come_in_link_order_each_with_its_own_figures,
             ],
             users: [
                 a_created_user_is_found_by_id_phone_and_email,

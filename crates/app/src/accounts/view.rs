@@ -11,7 +11,7 @@ use vodokanal_domain::{
     UtilityCalendar,
 };
 
-use crate::ports::{AccountRepository, PaymentRepository, ReadingRepository};
+use crate::ports::{AccountRepository, AccountSnapshot, PaymentRepository, ReadingRepository};
 use crate::{Settings, StoreError};
 
 /// A meter's last reading as the account shows it: the value and the local date it was given.
@@ -112,6 +112,41 @@ impl AccountViews {
             other_holders,
         })
     }
+
+    /// The view of an account read at once ([`AccountRepository::snapshot`]): the payments
+    /// from the end of the balance day by the utility's calendar come off the debt, and each
+    /// last reading is shown on its local date.
+    pub fn shown(&self, snapshot: AccountSnapshot) -> AccountView {
+        let AccountSnapshot {
+            linked,
+            paid,
+            last_readings,
+            other_holders,
+        } = snapshot;
+        let balance_until = self.calendar.end_of_day(linked.account.balance_as_of);
+        let debt = linked.account.debt(
+            paid.iter()
+                .filter(|payment| payment.paid_at >= balance_until)
+                .map(|payment| &payment.amount),
+        );
+        let last_readings = last_readings
+            .into_iter()
+            .map(|reading| {
+                let shown = LastReading {
+                    value: reading.value,
+                    date: self.calendar.today(reading.submitted_at),
+                };
+                (reading.meter, shown)
+            })
+            .collect();
+        AccountView {
+            account: linked.account,
+            label: linked.label,
+            debt,
+            last_readings,
+            other_holders,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,16 +165,14 @@ pub enum ViewAccountError {
 }
 
 impl AccountViews {
-    /// GET `/accounts/{number}`: one of the caller's linked accounts.
+    /// GET `/accounts/{number}`: one of the caller's linked accounts, in one read.
     pub async fn view(&self, command: ViewAccountCommand) -> Result<AccountView, ViewAccountError> {
-        let linked = self
+        let snapshot = self
             .accounts
-            .linked_one(command.user_id, &command.number)
+            .snapshot(command.user_id, &command.number)
             .await?
             .ok_or(ViewAccountError::NotFound)?;
-        Ok(self
-            .build(command.user_id, linked.account, linked.label)
-            .await?)
+        Ok(self.shown(snapshot))
     }
 }
 
@@ -154,7 +187,10 @@ pub(crate) mod fixtures {
     };
 
     use crate::Settings;
-    use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
+    use crate::ports::{
+        AccountSnapshot, LatestReading, MockAccountRepository, MockPaymentRepository,
+        MockReadingRepository, Paid,
+    };
     use crate::readings::fixtures::reading;
     use crate::testing::{account, account_number, meter_number, now, user_id};
 
@@ -251,6 +287,31 @@ pub(crate) mod fixtures {
             Arc::new(payments_paying("300.00")),
             &Settings::default(),
         )
+    }
+
+    /// The fixture account as the store reads it at once: a payment of 300.00 after the
+    /// balance day and one of 50.00 on that day (before its end in Moscow), the last reading
+    /// 123.456, no other holder.
+    pub fn snapshot(label: Option<Label>) -> AccountSnapshot {
+        AccountSnapshot {
+            linked: linked(label),
+            paid: vec![
+                Paid {
+                    amount: "50.00".parse().unwrap(),
+                    paid_at: balance_until() - chrono::TimeDelta::seconds(1),
+                },
+                Paid {
+                    amount: "300.00".parse().unwrap(),
+                    paid_at: balance_until(),
+                },
+            ],
+            last_readings: vec![LatestReading {
+                meter: meter_number(),
+                value: "123.456".parse().unwrap(),
+                submitted_at: now(),
+            }],
+            other_holders: 0,
+        }
     }
 
     /// The view [`views`] builds of the fixture account.
@@ -369,14 +430,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_linked_account_is_shown_with_its_label() {
+    async fn a_linked_account_is_shown_with_its_label_in_one_read() {
         let mut accounts = MockAccountRepository::new();
         accounts
-            .expect_linked_one()
+            .expect_snapshot()
             .withf(|user, number| *user == user_id() && *number == account_number())
             .times(1)
-            .returning(|_, _| Ok(Some(linked(Some(label())))));
-        holding(&mut accounts, 0);
+            .returning(|_, _| Ok(Some(snapshot(Some(label())))));
         let view = over(accounts, &views()).view(command()).await.unwrap();
         assert_eq!(view, expected_view(Some(label())));
     }
@@ -384,40 +444,71 @@ mod tests {
     #[tokio::test]
     async fn the_view_counts_the_other_holders_of_the_account() {
         let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_linked_one()
-            .returning(|_, _| Ok(Some(linked(None))));
-        holding(&mut accounts, 2);
+        accounts.expect_snapshot().returning(|_, _| {
+            Ok(Some(AccountSnapshot {
+                other_holders: 2,
+                ..snapshot(None)
+            }))
+        });
         let view = over(accounts, &views()).view(command()).await.unwrap();
         assert_eq!(view.other_holders, 2);
+    }
+
+    #[test]
+    fn a_snapshot_takes_off_only_the_payments_after_the_local_end_of_the_balance_day() {
+        // 21:00 UTC on 31 October is the end of that day in Moscow: 50.00 paid a second
+        // earlier is in the registry's balance already.
+        let view = views().shown(snapshot(None));
+        assert_eq!(view.debt.to_string(), "700.00");
+    }
+
+    #[test]
+    fn a_snapshot_shows_each_last_reading_on_its_local_date() {
+        let mut read = snapshot(None);
+        read.linked.account = two_meter_account();
+        read.last_readings[0].submitted_at = utc("2026-11-16T22:30:00Z");
+        let view = views().shown(read);
+        let meters: Vec<_> = view
+            .meters()
+            .map(|(meter, last)| (meter.number.clone(), last.map(|l| l.date)))
+            .collect();
+        assert_eq!(
+            meters,
+            vec![
+                (meter_number(), NaiveDate::from_ymd_opt(2026, 11, 17)),
+                (hot_meter_number(), None),
+            ]
+        );
     }
 
     #[tokio::test]
     async fn an_account_not_linked_to_the_caller_is_not_found() {
         let mut accounts = MockAccountRepository::new();
-        accounts.expect_linked_one().returning(|_, _| Ok(None));
+        accounts.expect_snapshot().returning(|_, _| Ok(None));
         let outcome = over(accounts, &views()).view(command()).await;
         assert_eq!(outcome, Err(ViewAccountError::NotFound));
     }
 
-    /// The use case on ports that fail at one step.
-    type Step = fn() -> AccountViews;
-
-    /// Accounts in which the fixture account is linked to the caller.
-    fn linking() -> MockAccountRepository {
+    #[tokio::test]
+    async fn a_store_down_is_reported() {
         let mut accounts = MockAccountRepository::new();
-        accounts
-            .expect_linked_one()
-            .returning(|_, _| Ok(Some(linked(None))));
-        accounts
+        accounts.expect_snapshot().returning(|_, _| Err(down()));
+        let outcome = over(accounts, &views()).view(command()).await;
+        assert_eq!(outcome, Err(ViewAccountError::Store(down())));
     }
 
+    /// `build`, for the use cases that answer with an account they just wrote, on ports that
+    /// fail at one step.
+    type Step = fn() -> AccountViews;
+
     #[tokio::test]
-    async fn a_store_down_at_any_step_is_reported() {
+    async fn a_store_down_at_any_step_of_build_is_reported() {
         let steps: [(&str, Step); 3] = [
-            ("account", || {
+            ("holders", || {
                 let mut accounts = MockAccountRepository::new();
-                accounts.expect_linked_one().returning(|_, _| Err(down()));
+                accounts
+                    .expect_other_holders()
+                    .returning(|_, _| Err(down()));
                 over(accounts, &views())
             }),
             ("payments", || {
@@ -426,30 +517,28 @@ mod tests {
                     .expect_succeeded_since()
                     .returning(|_, _| Err(down()));
                 let readings = Arc::new(MockReadingRepository::new());
-                let views = AccountViews::new(
+                AccountViews::new(
                     holders(0),
                     readings,
                     Arc::new(payments),
                     &Settings::default(),
-                );
-                over(linking(), &views)
+                )
             }),
             ("readings", || {
                 let mut readings = MockReadingRepository::new();
                 readings.expect_last_for_meter().returning(|_| Err(down()));
                 let payments = Arc::new(payments_paying("1.00"));
-                let views = AccountViews::new(
+                AccountViews::new(
                     holders(0),
                     Arc::new(readings),
                     payments,
                     &Settings::default(),
-                );
-                over(linking(), &views)
+                )
             }),
         ];
         for (step, failing) in steps {
-            let outcome = failing().view(command()).await;
-            assert_eq!(outcome, Err(ViewAccountError::Store(down())), "{step}");
+            let outcome = failing().build(user_id(), account(), None).await;
+            assert_eq!(outcome, Err(down()), "{step}");
         }
     }
 }

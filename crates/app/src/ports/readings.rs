@@ -27,6 +27,13 @@ pub trait ReadingRepository: std::fmt::Debug + Send + Sync {
         meter: &MeterNumber,
         period: Period,
     ) -> Result<Option<Reading>, StoreError>;
+    /// The latest live reading of a period before `period` of each of `meters` that has one
+    /// (including the registry's), in one read; in no particular order.
+    async fn last_before_each(
+        &self,
+        meters: &[MeterNumber],
+        period: Period,
+    ) -> Result<Vec<Reading>, StoreError>;
     /// The meter's newest live reading of any period, the current one included (including
     /// the registry's): the one of the latest period. `None` when the meter has no reading yet.
     /// Read-only; errors only when the store fails.

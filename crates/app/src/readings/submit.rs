@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use vodokanal_domain::{
-    AccountNumber, AnonymousSubmitter, MeterNumber, Reading, ReadingId, ReadingPolicy,
+    AccountNumber, AnonymousSubmitter, MeterNumber, Period, Reading, ReadingId, ReadingPolicy,
     ReadingRejected, ReadingSource, ReadingValue, UserId, UtilityCalendar,
 };
 
@@ -72,15 +72,29 @@ impl PrepareReading {
         &self,
         command: PrepareReadingCommand,
     ) -> Result<Reading, PrepareReadingError> {
-        let today = self.calendar.today(command.submitted_at);
-        let period = self.calendar.period(command.submitted_at);
+        let period = self.period(command.submitted_at);
         let previous = self
             .readings
             .last_before(&command.meter_number, period)
             .await?;
-        let assessment =
-            self.policy
-                .assess(today, command.value, previous.map(|reading| reading.value))?;
+        Ok(self.assess(command, previous.map(|reading| reading.value))?)
+    }
+
+    /// The period (the utility's local month) of a reading given at `at`.
+    pub fn period(&self, at: DateTime<Utc>) -> Period {
+        self.calendar.period(at)
+    }
+
+    /// The reading assessed against `previous`, the meter's latest live reading of an earlier
+    /// period, read by the caller.
+    pub fn assess(
+        &self,
+        command: PrepareReadingCommand,
+        previous: Option<ReadingValue>,
+    ) -> Result<Reading, ReadingRejected> {
+        let today = self.calendar.today(command.submitted_at);
+        let period = self.period(command.submitted_at);
+        let assessment = self.policy.assess(today, command.value, previous)?;
         let (source, user_id, submitter) = match command.submitter {
             Submitter::Subscriber(user) => (ReadingSource::Cabinet, Some(user), None),
             Submitter::Anonymous(who) => (ReadingSource::Anonymous, None, Some(who)),

@@ -2,14 +2,14 @@
 //! from the cabinet. All or none: every reading is assessed first, and one refusal stores
 //! nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use vodokanal_domain::{
     AccountNumber, MeterNumber, Reading, ReadingRejected, ReadingValue, ReadingWindow, UserId,
 };
 
-use super::submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
+use super::submit::{PrepareReading, PrepareReadingCommand, Submitter};
 use crate::idempotency::{Answering, answer_for};
 use crate::ports::{AccountRepository, Clock, Random, ReadingRepository};
 use crate::{Settings, StoreError};
@@ -119,30 +119,39 @@ impl SubmitReadings {
             });
         }
         let submitted_at = self.clock.now();
+        let command_of = |meter_number: MeterNumber, value| PrepareReadingCommand {
+            account_number: command.account_number.clone(),
+            meter_number,
+            value,
+            submitter: Submitter::Subscriber(command.user_id),
+            submitted_at,
+        };
+        let period = self.prepare.period(submitted_at);
+        let meters: Vec<MeterNumber> = command.readings.iter().map(|(m, _)| m.clone()).collect();
+        // The previous readings of every meter of the batch in one read.
+        let previous: HashMap<MeterNumber, ReadingValue> = self
+            .readings
+            .last_before_each(&meters, period)
+            .await?
+            .into_iter()
+            .map(|reading| (reading.meter_number, reading.value))
+            .collect();
         let mut prepared = Vec::with_capacity(command.readings.len());
-        for (meter_number, value) in command.readings {
+        for (meter_number, value) in command.readings.clone() {
+            let before = previous.get(&meter_number).copied();
             let reading = self
                 .prepare
-                .execute(PrepareReadingCommand {
-                    account_number: command.account_number.clone(),
-                    meter_number: meter_number.clone(),
-                    value,
-                    submitter: Submitter::Subscriber(command.user_id),
-                    submitted_at,
-                })
-                .await
-                .map_err(|error| match error {
-                    PrepareReadingError::Rejected(ReadingRejected::WindowClosed { window }) => {
+                .assess(command_of(meter_number.clone(), value), before)
+                .map_err(|rejected| match rejected {
+                    ReadingRejected::WindowClosed { window } => {
                         SubmitReadingsError::WindowClosed { window }
                     }
-                    PrepareReadingError::Rejected(ReadingRejected::BelowPrevious {
-                        previous,
-                        ..
-                    }) => SubmitReadingsError::BelowPrevious {
-                        meter_number,
-                        previous,
-                    },
-                    PrepareReadingError::Store(error) => SubmitReadingsError::Store(error),
+                    ReadingRejected::BelowPrevious { previous, .. } => {
+                        SubmitReadingsError::BelowPrevious {
+                            meter_number,
+                            previous,
+                        }
+                    }
                 })?;
             prepared.push(reading);
         }
@@ -186,23 +195,26 @@ mod tests {
         accounts
     }
 
-    /// Readings where the cold meter's previous is 100 and the hot meter has none.
+    /// Readings where the cold meter's previous is 100 and the hot meter has none, read for
+    /// every meter of the batch at once.
     fn previous_readings() -> MockReadingRepository {
         let mut readings = MockReadingRepository::new();
         readings
-            .expect_last_before()
-            .withf(|meter, period| *meter == meter_number() && *period == november())
-            .returning(|_, _| {
-                Ok(Some(reading(
-                    meter_number(),
-                    "100",
-                    now() - chrono::TimeDelta::days(30),
-                )))
+            .expect_last_before_each()
+            .withf(|meters, period| {
+                *period == november()
+                    && meters
+                        .iter()
+                        .all(|m| [meter_number(), hot_meter_number()].contains(m))
+            })
+            .times(1)
+            .returning(|meters, _| {
+                Ok(meters
+                    .iter()
+                    .filter(|meter| **meter == meter_number())
+                    .map(|meter| reading(meter.clone(), "100", now() - chrono::TimeDelta::days(30)))
+                    .collect())
             });
-        readings
-            .expect_last_before()
-            .withf(|meter, period| *meter == hot_meter_number() && *period == november())
-            .returning(|_, _| Ok(None));
         readings
     }
 
@@ -381,7 +393,9 @@ mod tests {
             }),
             ("previous lookup", || {
                 let mut readings = MockReadingRepository::new();
-                readings.expect_last_before().returning(|_, _| Err(down()));
+                readings
+                    .expect_last_before_each()
+                    .returning(|_, _| Err(down()));
                 use_case(linked_two_meters(), readings)
             }),
             ("save", || {

@@ -26,6 +26,7 @@ pub mod payments;
 pub mod readings;
 pub mod registry;
 pub mod sessions;
+pub mod snapshots;
 pub mod users;
 pub mod visits;
 

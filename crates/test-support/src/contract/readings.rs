@@ -353,6 +353,84 @@ pub async fn last_before_counts_the_registrys_reading(stores: Stores) {
     assert_eq!(last.period, builders::period("2026-10"));
 }
 
+pub async fn last_before_each_is_each_meters_latest_earlier_live_period(stores: Stores) {
+    let (account, cold, hot) = seed_account_with_two_meters(&stores).await;
+    let (other, registry_meter) = (
+        builders::fresh_account_number(),
+        builders::fresh_meter_number(),
+    );
+    import(
+        &stores,
+        &[builders::registry_row_with_reading(
+            &other,
+            &registry_meter,
+            "321.5",
+            "2026-10-25",
+        )],
+    )
+    .await;
+    let (_, without) = seed_account(&stores).await;
+    let readings = [
+        builders::reading(&account, &cold, "2026-09", "1"),
+        builders::reading(&account, &cold, "2026-10", "2"),
+        builders::reading(&account, &cold, "2026-11", "3"),
+        builders::reading(&account, &hot, "2026-08", "4"),
+        builders::reading(&account, &hot, "2026-10", "5"),
+    ];
+    stores.readings.save_all(&readings, None).await.unwrap();
+    // The hot meter's October reading is voided: August is its base again.
+    let voided = void_by_operator(30);
+    stores
+        .readings
+        .void(&hot, builders::period("2026-10"), &voided)
+        .await
+        .unwrap();
+    let mut found: Vec<_> = stores
+        .readings
+        .last_before_each(
+            &[cold.clone(), hot.clone(), registry_meter.clone(), without],
+            builders::period("2026-11"),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.meter_number, r.period, r.value))
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (cold.clone(), builders::period("2026-10"), value("2")),
+        (hot.clone(), builders::period("2026-08"), value("4")),
+        (registry_meter, builders::period("2026-10"), value("321.5")),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    for meter in [&cold, &hot] {
+        let one = stores
+            .readings
+            .last_before(meter, builders::period("2026-11"))
+            .await
+            .unwrap();
+        let each = stores
+            .readings
+            .last_before_each(std::slice::from_ref(meter), builders::period("2026-11"))
+            .await
+            .unwrap();
+        assert_eq!(
+            each,
+            one.into_iter().collect::<Vec<_>>(),
+            "one meter: as last_before"
+        );
+    }
+    assert_eq!(
+        stores
+            .readings
+            .last_before_each(&[], builders::period("2026-11"))
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
 pub async fn the_export_holds_the_periods_subscriber_readings(stores: Stores) {
     let account = builders::fresh_account_number();
     let meter = builders::fresh_meter_number();

@@ -37,6 +37,25 @@ impl ReadingRepository for InMemoryStore {
             .cloned())
     }
 
+    async fn last_before_each(
+        &self,
+        meters: &[MeterNumber],
+        period: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(meters
+            .iter()
+            .filter_map(|meter| {
+                state
+                    .readings
+                    .iter()
+                    .filter(|r| &r.meter_number == meter && r.period < period && r.voided.is_none())
+                    .max_by_key(|r| r.period)
+                    .cloned()
+            })
+            .collect())
+    }
+
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         let state = self.state.lock().await;
         Ok(state
