@@ -1,7 +1,9 @@
 //! [`PgDatabase`]: the pool every store holds, and how its statements reach PostgreSQL
 //! straight or through a transaction pooler ([`Pooler`]).
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt as _, TryStreamExt as _};
@@ -20,23 +22,41 @@ use crate::Pooler;
 /// a statement in two round trips (parse, then bind and execute), and only a transaction keeps
 /// both on one server session. The transaction's `BEGIN` sets the statement timeout with
 /// `SET LOCAL`, in the same round trip.
+///
+/// With a statement timeout, the wait for a connection and a statement (or a transaction's
+/// `BEGIN`) also has a deadline of its own, [`DEADLINE_MARGIN`] past the timeout: a database
+/// that stops answering altogether (a network partition) can't cancel anything, and the pool
+/// does not ping a connection before handing it out, so without it a request would wait for
+/// its own timeout. Past the deadline the store is `Unavailable`, a 503.
 #[derive(Debug, Clone)]
 pub struct PgDatabase {
     pool: PgPool,
     /// Behind a transaction pooler: the statement that begins a transaction.
     pooled_begin: Option<Arc<str>>,
+    deadline: Option<Duration>,
 }
 
+/// How much longer than the statement timeout a statement is waited for: the server's
+/// cancellation comes first when the server answers.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
+
 impl PgDatabase {
-    pub(crate) fn new(pool: PgPool, pooler: Pooler, timeout: Option<&str>) -> Self {
+    pub(crate) fn new(pool: PgPool, pooler: Pooler, statement_timeout: Option<Duration>) -> Self {
         let pooled_begin = (pooler == Pooler::Transaction).then(|| {
-            match timeout {
-                Some(timeout) => format!("BEGIN; SET LOCAL statement_timeout = '{timeout}'"),
+            match statement_timeout {
+                Some(timeout) => format!(
+                    "BEGIN; SET LOCAL statement_timeout = '{}ms'",
+                    timeout.as_millis().max(1)
+                ),
                 None => "BEGIN".to_owned(),
             }
             .into()
         });
-        Self { pool, pooled_begin }
+        Self {
+            pool,
+            pooled_begin,
+            deadline: statement_timeout.map(|timeout| timeout + DEADLINE_MARGIN),
+        }
     }
 
     /// The sqlx pool.
@@ -55,7 +75,11 @@ impl PgDatabase {
 
     /// Begins a transaction.
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        begin(&self.pool, self.pooled_begin.as_deref()).await
+        within(
+            self.deadline,
+            begin(&self.pool, self.pooled_begin.as_deref()),
+        )
+        .await
     }
 
     /// A connection for a few statements that need no transaction: a pooled connection straight
@@ -69,10 +93,28 @@ impl PgDatabase {
 }
 
 impl From<PgPool> for PgDatabase {
-    /// Straight to PostgreSQL.
+    /// Straight to PostgreSQL, without a statement timeout.
     fn from(pool: PgPool) -> Self {
         Self::new(pool, Pooler::None, None)
     }
+}
+
+/// `work`, or an I/O error (`Unavailable`) past `deadline`.
+async fn within<T>(
+    deadline: Option<Duration>,
+    work: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    let Some(deadline) = deadline else {
+        return work.await;
+    };
+    tokio::time::timeout(deadline, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "PostgreSQL did not answer within the statement timeout",
+            )))
+        })
 }
 
 async fn begin(
@@ -132,17 +174,27 @@ impl<'p> Executor<'p> for &'_ PgDatabase {
         'p: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        let Some(statement) = self.pooled_begin.clone() else {
-            return self.pool.fetch_many(query);
-        };
         let pool = self.pool.clone();
-        // The whole result is read before the commit: behind a pooler nothing streams.
-        stream::once(async move {
-            let mut transaction = begin(&pool, Some(&statement)).await?;
-            let items: Vec<Item> = transaction.fetch_many(query).try_collect().await?;
-            transaction.commit().await?;
-            Ok::<_, sqlx::Error>(stream::iter(items.into_iter().map(Ok)))
-        })
+        let pooled_begin = self.pooled_begin.clone();
+        // The whole result is read within the deadline (and before the commit behind a
+        // pooler): the store's statements return a few rows; the exports, which stream, run
+        // without a statement timeout.
+        let deadline = self.deadline;
+        if deadline.is_none() && pooled_begin.is_none() {
+            return self.pool.fetch_many(query);
+        }
+        stream::once(within(deadline, async move {
+            let items: Vec<Item> = match pooled_begin {
+                None => pool.fetch_many(query).try_collect().await?,
+                Some(statement) => {
+                    let mut transaction = begin(&pool, Some(&statement)).await?;
+                    let items = transaction.fetch_many(query).try_collect().await?;
+                    transaction.commit().await?;
+                    items
+                }
+            };
+            Ok(stream::iter(items.into_iter().map(Ok)))
+        }))
         .try_flatten()
         .boxed()
     }
@@ -155,16 +207,19 @@ impl<'p> Executor<'p> for &'_ PgDatabase {
         'p: 'e,
         E: 'q + Execute<'q, Postgres>,
     {
-        let Some(statement) = self.pooled_begin.clone() else {
-            return self.pool.fetch_optional(query);
-        };
         let pool = self.pool.clone();
-        Box::pin(async move {
-            let mut transaction = begin(&pool, Some(&statement)).await?;
-            let row = transaction.fetch_optional(query).await?;
-            transaction.commit().await?;
-            Ok(row)
-        })
+        let pooled_begin = self.pooled_begin.clone();
+        Box::pin(within(self.deadline, async move {
+            match pooled_begin {
+                None => pool.fetch_optional(query).await,
+                Some(statement) => {
+                    let mut transaction = begin(&pool, Some(&statement)).await?;
+                    let row = transaction.fetch_optional(query).await?;
+                    transaction.commit().await?;
+                    Ok(row)
+                }
+            }
+        }))
     }
 
     fn prepare_with<'e, 'q: 'e>(

@@ -42,7 +42,7 @@ use std::time::Duration;
 pub use accounts::{PgAccountRepository, PgMeterRepository};
 pub use attempts::PgAttemptCounter;
 pub use codes::PgCodeRepository;
-pub use database::PgDatabase;
+pub use database::{DEADLINE_MARGIN, PgDatabase};
 pub use health::PgStoreHealth;
 pub use housekeeping::PgHousekeeping;
 pub use idempotency::PgIdempotencyStore;
@@ -114,13 +114,11 @@ impl PoolSettings {
 /// `extra_float_digits` is sent.
 pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgDatabase, StoreError> {
     let mut options = PgConnectOptions::from_str(url).map_err(error::store_error)?;
-    let timeout = settings
-        .statement_timeout
-        .map(|timeout| format!("{}ms", timeout.as_millis().max(1)));
     match settings.pooler {
         Pooler::None => {
-            if let Some(timeout) = &timeout {
+            if let Some(timeout) = settings.statement_timeout {
                 // Sent with the connection's start-up packet: every session begins with it.
+                let timeout = format!("{}ms", timeout.as_millis().max(1));
                 options = options.options([("statement_timeout", timeout)]);
             }
         }
@@ -135,7 +133,11 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgDatabase, St
         .connect_with(options)
         .await
         .map_err(error::store_error)?;
-    Ok(PgDatabase::new(pool, settings.pooler, timeout.as_deref()))
+    Ok(PgDatabase::new(
+        pool,
+        settings.pooler,
+        settings.statement_timeout,
+    ))
 }
 
 /// Applies the pending migrations, without the statement timeout (building an index on a

@@ -3,7 +3,7 @@
 //! timeout and foreign keys on, [`MIGRATOR`] brings its schema up to date, and one
 //! `Sqlite…` struct per port (each holding the pool) implements the port.
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx and serde_json (the JSON arrays of
+//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx and `serde_json` (the JSON arrays of
 //! one-statement reads); `sqlx::Error` never leaves this
 //! crate (see `store_error`). [`SqliteStores::new`] bundles every port as the app's
 //! `Stores`, which the server wires and the contract suite runs against.
