@@ -6,7 +6,7 @@
 # 8 connections alone and during the flood. It measures and asserts nothing: a script, not a
 # test. Flags: `--postgres`, `--seconds N` (the flood's length, 30 by default), `--binary PATH`
 # (default target/release/vodokanal, built when missing), `--set VODOKANAL_X=value` (a server
-# setting, repeatable). Figures: docs/memory-notes.md.
+# setting, repeatable). Figures: docs/performance.md, "Memory and logins under a flood".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
