@@ -4,7 +4,8 @@
 //! [`MIGRATOR`]) and translates `sqlx` errors to the ports' errors at its boundary: nothing of
 //! sqlx leaves this crate.
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, futures, chrono, uuid and tracing.
+//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, futures, chrono, uuid, tracing and
+//! tokio (the timer of a statement's deadline).
 //! [`PgStores::new`] bundles every port as the app's `Stores`.
 //!
 //! ```no_run
