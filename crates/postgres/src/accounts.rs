@@ -228,7 +228,7 @@ impl PgAccountRepository {
 
 #[async_trait]
 impl AccountRepository for PgAccountRepository {
-    #[instrument(skip_all, fields(user = %user, account = %number))]
+    #[instrument(level = "debug", skip_all, fields(user = %user, account = %number))]
     async fn snapshot(
         &self,
         user: UserId,
@@ -237,12 +237,12 @@ impl AccountRepository for PgAccountRepository {
         Ok(self.snapshots_where(user, Some(number)).await?.pop())
     }
 
-    #[instrument(skip_all, fields(user = %user))]
+    #[instrument(level = "debug", skip_all, fields(user = %user))]
     async fn snapshots(&self, user: UserId) -> Result<Vec<AccountSnapshot>, StoreError> {
         self.snapshots_where(user, None).await
     }
 
-    #[instrument(skip_all, fields(account = %number))]
+    #[instrument(level = "debug", skip_all, fields(account = %number))]
     async fn find(&self, number: &AccountNumber) -> Result<Option<Account>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS}, m.numbers, m.services, m.dues FROM accounts a \
@@ -258,12 +258,12 @@ impl AccountRepository for PgAccountRepository {
         Ok(Some(account))
     }
 
-    #[instrument(skip_all, fields(user = %user))]
+    #[instrument(level = "debug", skip_all, fields(user = %user))]
     async fn linked(&self, user: UserId) -> Result<Vec<LinkedAccount>, StoreError> {
         self.linked_where(user, None).await
     }
 
-    #[instrument(skip_all, fields(user = %user, account = %number))]
+    #[instrument(level = "debug", skip_all, fields(user = %user, account = %number))]
     async fn linked_one(
         &self,
         user: UserId,
@@ -274,7 +274,7 @@ impl AccountRepository for PgAccountRepository {
 
     /// The link and its notices in one transaction. The notices go to the holders this
     /// transaction sees; a holder linking at the same instant is told by its own link.
-    #[instrument(skip_all, fields(user = %user, account = %number))]
+    #[instrument(level = "debug", skip_all, fields(user = %user, account = %number))]
     async fn link(
         &self,
         user: UserId,
@@ -324,7 +324,7 @@ impl AccountRepository for PgAccountRepository {
         Ok(())
     }
 
-    #[instrument(skip_all, fields(user = %user, account = %number))]
+    #[instrument(level = "debug", skip_all, fields(user = %user, account = %number))]
     async fn other_holders(&self, user: UserId, number: &AccountNumber) -> Result<u32, StoreError> {
         let count: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM account_links WHERE account_number = $1 AND user_id <> $2",
@@ -337,7 +337,7 @@ impl AccountRepository for PgAccountRepository {
         u32::try_from(count).map_err(|e| corrupt("other_holders", e))
     }
 
-    #[instrument(skip_all, fields(user = %user, account = %number))]
+    #[instrument(level = "debug", skip_all, fields(user = %user, account = %number))]
     async fn relabel(
         &self,
         user: UserId,
@@ -356,7 +356,7 @@ impl AccountRepository for PgAccountRepository {
         Ok(updated.rows_affected() > 0)
     }
 
-    #[instrument(skip_all, fields(user = %user, account = %number))]
+    #[instrument(level = "debug", skip_all, fields(user = %user, account = %number))]
     async fn unlink(&self, user: UserId, number: &AccountNumber) -> Result<bool, StoreError> {
         let deleted =
             sqlx::query("DELETE FROM account_links WHERE user_id = $1 AND account_number = $2")
@@ -371,7 +371,7 @@ impl AccountRepository for PgAccountRepository {
 
 #[async_trait]
 impl MeterRepository for PgMeterRepository {
-    #[instrument(skip_all, fields(meter = %number))]
+    #[instrument(level = "debug", skip_all, fields(meter = %number))]
     async fn find(&self, number: &MeterNumber) -> Result<Option<LocatedMeter>, StoreError> {
         sqlx::query(
             "SELECT account_number, number, service, verification_due FROM meters \

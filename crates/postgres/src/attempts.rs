@@ -71,7 +71,7 @@ async fn insert(conn: &mut PgConnection, key: &str, now: DateTime<Utc>) -> Resul
 
 #[async_trait]
 impl AttemptCounter for PgAttemptCounter {
-    #[instrument(skip_all, fields(max = limit.max))]
+    #[instrument(level = "debug", skip_all, fields(max = limit.max))]
     async fn check(
         &self,
         key: &str,
@@ -84,7 +84,7 @@ impl AttemptCounter for PgAttemptCounter {
         Ok(found)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         insert(&mut tx, key, now).await?;
@@ -94,7 +94,7 @@ impl AttemptCounter for PgAttemptCounter {
     /// In one transaction that first takes a transaction-scoped advisory lock on the key, so
     /// concurrent callers under one key count one after another: `BEGIN`, the lock, one
     /// statement that counts and adds, `COMMIT`.
-    #[instrument(skip_all, fields(max = limit.max))]
+    #[instrument(level = "debug", skip_all, fields(max = limit.max))]
     async fn acquire(
         &self,
         key: &str,
@@ -129,7 +129,7 @@ impl AttemptCounter for PgAttemptCounter {
         Ok(found)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn release(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
             "DELETE FROM attempts WHERE ctid = \
@@ -143,7 +143,7 @@ impl AttemptCounter for PgAttemptCounter {
         Ok(())
     }
 
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM attempts WHERE key = $1")
             .bind(key)

@@ -91,14 +91,14 @@ async fn upsert(
 
 #[async_trait]
 impl CodeRepository for PgCodeRepository {
-    #[instrument(skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
+    #[instrument(level = "debug", skip_all, fields(phone = %code.phone.masked(), purpose = code.purpose.code()))]
     async fn put(&self, code: &PendingCode) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
         put_code(&mut conn, code).await?;
         conn.done().await.map_err(store_error)
     }
 
-    #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
+    #[instrument(level = "debug", skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
     async fn find(
         &self,
         phone: &Phone,
@@ -120,7 +120,7 @@ impl CodeRepository for PgCodeRepository {
 
     /// One `UPDATE ... RETURNING`: concurrent tries each count. With no code waiting,
     /// nothing is counted and 0 comes back.
-    #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
+    #[instrument(level = "debug", skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
     async fn record_try(&self, phone: &Phone, purpose: CodePurpose) -> Result<u32, StoreError> {
         let failed: Option<i32> = sqlx::query_scalar(
             "UPDATE pending_codes SET failed_attempts = failed_attempts + 1 \
@@ -137,7 +137,7 @@ impl CodeRepository for PgCodeRepository {
     }
 
     /// `DELETE ... RETURNING`: of concurrent calls, only the one that deleted the row sees it.
-    #[instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
+    #[instrument(level = "debug", skip_all, fields(phone = %phone.masked(), purpose = purpose.code()))]
     async fn consume(&self, phone: &Phone, purpose: CodePurpose) -> Result<bool, StoreError> {
         let deleted = sqlx::query(
             "DELETE FROM pending_codes WHERE phone = $1 AND purpose = $2 RETURNING phone",

@@ -33,7 +33,7 @@ impl PgHousekeeping {
 
 #[async_trait]
 impl Housekeeping for PgHousekeeping {
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn purge_expired(&self, cutoffs: PurgeCutoffs) -> Result<Purged, StoreError> {
         Ok(Purged {
             sessions: self

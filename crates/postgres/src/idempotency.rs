@@ -86,7 +86,7 @@ impl IdempotencyStore for PgIdempotencyStore {
     /// `INSERT ... ON CONFLICT DO NOTHING` decides between concurrent claims: the one whose
     /// row went in gets `Started`. An expired record or an abandoned claim is replaced by a
     /// conditional `UPDATE`, which again only one claimer wins.
-    #[instrument(skip_all, fields(endpoint = %claim.record.endpoint))]
+    #[instrument(level = "debug", skip_all, fields(endpoint = %claim.record.endpoint))]
     async fn claim(
         &self,
         claim: &Claimed,
@@ -159,14 +159,14 @@ impl IdempotencyStore for PgIdempotencyStore {
         ))
     }
 
-    #[instrument(skip_all, fields(endpoint = %answer.claim.record.endpoint, status = answer.response.status))]
+    #[instrument(level = "debug", skip_all, fields(endpoint = %answer.claim.record.endpoint, status = answer.response.status))]
     async fn complete(&self, answer: &Answer) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
         store_answer(&mut conn, answer).await?;
         conn.done().await.map_err(store_error)
     }
 
-    #[instrument(skip_all, fields(endpoint = %claim.record.endpoint))]
+    #[instrument(level = "debug", skip_all, fields(endpoint = %claim.record.endpoint))]
     async fn release(&self, claim: &Claimed) -> Result<(), StoreError> {
         let key = &claim.record;
         sqlx::query(

@@ -67,7 +67,7 @@ fn payments_from_rows(rows: &[PgRow]) -> Result<Vec<Payment>, StoreError> {
 
 #[async_trait]
 impl PaymentRepository for PgPaymentRepository {
-    #[instrument(skip_all, fields(payment = %payment.id))]
+    #[instrument(level = "debug", skip_all, fields(payment = %payment.id))]
     async fn create(&self, payment: &Payment) -> Result<(), StoreError> {
         let (email, phone) = match &payment.receipt_contact {
             Some(ReceiptContact::Email(email)) => (Some(email.as_str()), None),
@@ -97,7 +97,7 @@ impl PaymentRepository for PgPaymentRepository {
         Ok(())
     }
 
-    #[instrument(skip_all, fields(payment = %id))]
+    #[instrument(level = "debug", skip_all, fields(payment = %id))]
     async fn find(&self, id: PaymentId) -> Result<Option<Payment>, StoreError> {
         sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1"))
             .bind(id.as_uuid())
@@ -109,7 +109,7 @@ impl PaymentRepository for PgPaymentRepository {
             .transpose()
     }
 
-    #[instrument(skip_all, fields(provider))]
+    #[instrument(level = "debug", skip_all, fields(provider))]
     async fn find_by_provider_id(
         &self,
         provider: &str,
@@ -128,7 +128,7 @@ impl PaymentRepository for PgPaymentRepository {
         .transpose()
     }
 
-    #[instrument(skip_all, fields(payment = %id))]
+    #[instrument(level = "debug", skip_all, fields(payment = %id))]
     async fn attach_provider(
         &self,
         id: PaymentId,
@@ -154,7 +154,7 @@ impl PaymentRepository for PgPaymentRepository {
 
     /// One conditional `UPDATE ... WHERE status = 'pending'`: of concurrent settlements, the
     /// one whose update touched the row moved it; the others then read the final status.
-    #[instrument(skip_all, fields(payment = %id))]
+    #[instrument(level = "debug", skip_all, fields(payment = %id))]
     async fn settle(
         &self,
         id: PaymentId,
@@ -192,7 +192,7 @@ impl PaymentRepository for PgPaymentRepository {
             .transpose()
     }
 
-    #[instrument(skip_all, fields(account = %account, limit))]
+    #[instrument(level = "debug", skip_all, fields(account = %account, limit))]
     async fn history(
         &self,
         account: &AccountNumber,
@@ -210,7 +210,7 @@ impl PaymentRepository for PgPaymentRepository {
         payments_from_rows(&rows)
     }
 
-    #[instrument(skip_all, fields(account = %account))]
+    #[instrument(level = "debug", skip_all, fields(account = %account))]
     async fn succeeded_since(
         &self,
         account: &AccountNumber,
@@ -231,7 +231,7 @@ impl PaymentRepository for PgPaymentRepository {
             .collect()
     }
 
-    #[instrument(skip_all, fields(limit))]
+    #[instrument(level = "debug", skip_all, fields(limit))]
     async fn pending_created_before(
         &self,
         before: DateTime<Utc>,

@@ -215,7 +215,7 @@ fn warning_codes(warnings: &[ReadingWarning]) -> String {
 
 #[async_trait]
 impl ReadingRepository for PgReadingRepository {
-    #[instrument(skip_all, fields(meter = %meter, period = %period))]
+    #[instrument(level = "debug", skip_all, fields(meter = %meter, period = %period))]
     async fn last_before(
         &self,
         meter: &MeterNumber,
@@ -238,7 +238,7 @@ impl ReadingRepository for PgReadingRepository {
 
     /// One statement: `DISTINCT ON` the meter, each one's latest earlier period by the live
     /// `(meter_number, period)` index.
-    #[instrument(skip_all, fields(meters = meters.len(), period = %period))]
+    #[instrument(level = "debug", skip_all, fields(meters = meters.len(), period = %period))]
     async fn last_before_each(
         &self,
         meters: &[MeterNumber],
@@ -260,7 +260,7 @@ impl ReadingRepository for PgReadingRepository {
         .collect()
     }
 
-    #[instrument(skip_all, fields(meter = %meter))]
+    #[instrument(level = "debug", skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM readings WHERE meter_number = $1 AND voided_at IS NULL \
@@ -280,7 +280,7 @@ impl ReadingRepository for PgReadingRepository {
     /// transaction. Each reading is an `INSERT ... ON CONFLICT (meter_number, period) WHERE
     /// voided_at IS NULL DO UPDATE`, so two concurrent submissions for one meter and period
     /// leave exactly one live row.
-    #[instrument(skip_all, fields(count = readings.len()))]
+    #[instrument(level = "debug", skip_all, fields(count = readings.len()))]
     async fn save_all(
         &self,
         readings: &[Reading],
@@ -303,7 +303,7 @@ impl ReadingRepository for PgReadingRepository {
     /// One upsert whose `DO UPDATE ... WHERE` applies the rule on the row it locked: a
     /// concurrent cabinet reading is either seen and kept, or written after this one. Without
     /// an answer the statement is its own transaction (one round trip).
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
         let sql = format!("{UPSERT} WHERE {REPLACES}");
         let Some(answer) = answer else {
@@ -324,7 +324,7 @@ impl ReadingRepository for PgReadingRepository {
         Ok(Saved::Stored)
     }
 
-    #[instrument(skip_all, fields(meter = %meter, period = %period))]
+    #[instrument(level = "debug", skip_all, fields(meter = %meter, period = %period))]
     async fn void(
         &self,
         meter: &MeterNumber,
@@ -348,7 +348,7 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
-    #[instrument(skip_all, fields(account = %account, limit))]
+    #[instrument(level = "debug", skip_all, fields(account = %account, limit))]
     async fn history(
         &self,
         account: &AccountNumber,

@@ -218,7 +218,7 @@ async fn upsert_in(
 
 #[async_trait]
 impl RegistryStore for PgRegistryStore {
-    #[instrument(skip_all, fields(rows = rows.len()))]
+    #[instrument(level = "debug", skip_all, fields(rows = rows.len()))]
     async fn upsert(&self, rows: &[RegistryRecord]) -> Result<UpsertCounts, StoreError> {
         if rows.is_empty() {
             return Ok(UpsertCounts::default());

@@ -27,7 +27,7 @@ fn session_from_row(row: &PgRow) -> Result<Session, StoreError> {
 
 #[async_trait]
 impl SessionRepository for PgSessionRepository {
-    #[instrument(skip_all, fields(user = %session.user_id))]
+    #[instrument(level = "debug", skip_all, fields(user = %session.user_id))]
     async fn create(&self, session: &Session) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sessions (digest, user_id, created_at, expires_at) \
@@ -43,7 +43,7 @@ impl SessionRepository for PgSessionRepository {
         Ok(())
     }
 
-    #[instrument(skip_all, fields(user = %session.user_id))]
+    #[instrument(level = "debug", skip_all, fields(user = %session.user_id))]
     async fn create_if_password(
         &self,
         session: &Session,
@@ -69,7 +69,7 @@ impl SessionRepository for PgSessionRepository {
         Ok(created.rows_affected() == 1)
     }
 
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn find(&self, digest: &TokenDigest) -> Result<Option<Session>, StoreError> {
         sqlx::query(
             "SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = $1",
@@ -83,7 +83,7 @@ impl SessionRepository for PgSessionRepository {
         .transpose()
     }
 
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn revoke(&self, digest: &TokenDigest) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE digest = $1")
             .bind(&digest.0[..])

@@ -65,7 +65,7 @@ async fn store_hash<'e>(
 
 #[async_trait]
 impl UserRepository for PgUserRepository {
-    #[instrument(skip_all, fields(user = %user.id))]
+    #[instrument(level = "debug", skip_all, fields(user = %user.id))]
     async fn create(&self, user: &User) -> Result<(), CreateUserError> {
         let inserted = sqlx::query(
             "INSERT INTO users (id, phone, email, password_hash, consent_at, consent_version, \
@@ -90,7 +90,7 @@ impl UserRepository for PgUserRepository {
         }
     }
 
-    #[instrument(skip_all)]
+    #[instrument(level = "debug", skip_all)]
     async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
             .bind(id.as_uuid())
@@ -102,22 +102,22 @@ impl UserRepository for PgUserRepository {
             .transpose()
     }
 
-    #[instrument(skip_all, fields(phone = %phone.masked()))]
+    #[instrument(level = "debug", skip_all, fields(phone = %phone.masked()))]
     async fn by_phone(&self, phone: &Phone) -> Result<Option<User>, StoreError> {
         self.one_by("phone", phone.as_str()).await
     }
 
-    #[instrument(skip_all, fields(email = %email.masked()))]
+    #[instrument(level = "debug", skip_all, fields(email = %email.masked()))]
     async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
         self.one_by("email", email.as_str()).await
     }
 
-    #[instrument(skip_all, fields(user = %id))]
+    #[instrument(level = "debug", skip_all, fields(user = %id))]
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
         store_hash(&self.pool, id, hash).await
     }
 
-    #[instrument(skip_all, fields(user = %id))]
+    #[instrument(level = "debug", skip_all, fields(user = %id))]
     async fn replace_password(
         &self,
         id: UserId,
@@ -142,7 +142,7 @@ impl UserRepository for PgUserRepository {
     /// first, then the user, whose foreign keys delete the links and sessions (`ON DELETE
     /// CASCADE`) and clear the user from readings, payments and visit requests (`ON DELETE SET
     /// NULL`).
-    #[instrument(skip_all, fields(user = %id))]
+    #[instrument(level = "debug", skip_all, fields(user = %id))]
     async fn delete(&self, id: UserId) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query(

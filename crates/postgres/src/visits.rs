@@ -41,7 +41,7 @@ fn visit_from_row(row: &PgRow) -> Result<VisitRequest, StoreError> {
 
 #[async_trait]
 impl VisitRequestRepository for PgVisitRequestRepository {
-    #[instrument(skip_all, fields(visit = %request.id))]
+    #[instrument(level = "debug", skip_all, fields(visit = %request.id))]
     async fn create(
         &self,
         request: &VisitRequest,
@@ -77,7 +77,7 @@ impl VisitRequestRepository for PgVisitRequestRepository {
         tx.commit().await.map_err(store_error)
     }
 
-    #[instrument(skip_all, fields(user = %user))]
+    #[instrument(level = "debug", skip_all, fields(user = %user))]
     async fn for_user(&self, user: UserId) -> Result<Vec<VisitRequest>, StoreError> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM visit_requests WHERE user_id = $1 \
