@@ -11,11 +11,22 @@ use std::str::FromStr as _;
 use serde_json::json;
 use sqlx::postgres::PgConnectOptions;
 use vodokanal_e2e::demo::{ACCOUNT, COLD};
-use vodokanal_e2e::{Backend, Deployment};
+use vodokanal_e2e::{Backend, Deployment, Response, Server};
 use vodokanal_test_support::pgbouncer::PgBouncer;
 
 /// PgBouncer's server sessions: fewer than either server's connections.
 const SERVER_SESSIONS: u32 = 2;
+
+/// A cabinet reading of the demo account's cold-water meter under one `Idempotency-Key`.
+async fn submit_reading(server: &Server, token: &str) -> Response {
+    server
+        .request("POST", &format!("/api/v1/accounts/{ACCOUNT}/readings"))
+        .bearer(Some(token))
+        .idempotency_key("pgbouncer-reading-1")
+        .json(&json!({ "readings": [{ "meter_number": COLD, "value": "130.5" }] }))
+        .send()
+        .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_serve_a_subscriber_through_pgbouncer() {
@@ -40,14 +51,7 @@ async fn two_servers_serve_a_subscriber_through_pgbouncer() {
 
     // Registration's code reaches the outbox through the background sender, through PgBouncer.
     let token = first.linked_subscriber().await;
-    first
-        .request("POST", &format!("/api/v1/accounts/{ACCOUNT}/readings"))
-        .bearer(Some(&token))
-        .idempotency_key("pgbouncer-reading-1")
-        .json(&json!({ "readings": [{ "meter_number": COLD, "value": "130.5" }] }))
-        .send()
-        .await
-        .expect(201);
+    let replayed = submit_reading(&first, &token).await.expect(201).json();
     let account = second
         .get(&format!("/accounts/{ACCOUNT}"), Some(&token))
         .await;
@@ -58,14 +62,8 @@ async fn two_servers_serve_a_subscriber_through_pgbouncer() {
         .unwrap();
     assert_eq!(cold["last_reading"]["value"], "130.500", "{account}");
     // The replay under the same key comes from the other server.
-    second
-        .request("POST", &format!("/api/v1/accounts/{ACCOUNT}/readings"))
-        .bearer(Some(&token))
-        .idempotency_key("pgbouncer-reading-1")
-        .json(&json!({ "readings": [{ "meter_number": COLD, "value": "130.5" }] }))
-        .send()
-        .await
-        .expect(201);
+    let replay = submit_reading(&second, &token).await.expect(201).json();
+    assert_eq!(replay, replayed, "the replay is the first answer");
     first
         .api(
             "POST",
