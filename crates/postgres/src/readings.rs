@@ -275,7 +275,7 @@ impl ReadingRepository for PgReadingRepository {
         .transpose()
     }
 
-    /// One statement for the whole batch ([`UPSERT_ALL`]), atomic by itself: without an
+    /// One statement for the whole batch (`UPSERT_ALL`), atomic by itself: without an
     /// answer it is the transaction (one round trip); with one, it and the answer go in one
     /// transaction. Each reading is an `INSERT ... ON CONFLICT (meter_number, period) WHERE
     /// voided_at IS NULL DO UPDATE`, so two concurrent submissions for one meter and period

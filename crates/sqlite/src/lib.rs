@@ -84,7 +84,7 @@ impl From<SqlitePool> for SqlitePools {
 /// before it returns, so an acknowledged write survives a power cut), foreign keys enforced.
 /// The writer holds one connection, whose writes queue for it (up to [`BUSY_TIMEOUT`]); the
 /// readers hold up to `max_connections - 1` (at least one). Both pools heal the same way
-/// ([`maybe_read_only`], [`still_usable`]).
+/// (`maybe_read_only`, `still_usable`).
 pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePools, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(store_error)?
