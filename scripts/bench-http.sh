@@ -165,6 +165,42 @@ rss_mb() {
     awk -v field="$1:" '$1 == field { printf "%.0f", $2 / 1024 }' "/proc/$SERVER_PID/status"
 }
 
+# Where the CPU goes in a run (`measured`): the client's own (wrk's or pgbench's user and
+# system time, from bash's `time`), the server's (its /proc stat), and the whole machine's busy
+# time (/proc/stat: every state but idle and iowait), whose rest is PostgreSQL's backends and
+# the kernel's work for them. Per request (or transaction), in microseconds; with how busy the
+# cores were, so that a run that left a core idle shows it.
+CLK_TCK="$(getconf CLK_TCK)"
+machine_ticks() { # busy and all ticks of every core
+    awk '$1 == "cpu" { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
+}
+server_ticks() {
+    if [[ -n "$SERVER_PID" ]]; then awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; else echo 0; fi
+}
+# measured LOG CMD...: runs CMD, its output into LOG, and sets M_client, M_server and M_busy
+# (CPU seconds) and M_cores (how many cores' worth were busy).
+measured() {
+    local log="$1" server0 busy0 all0 server1 busy1 all1 status=0
+    shift
+    server0="$(server_ticks)"
+    read -r busy0 all0 < <(machine_ticks)
+    local TIMEFORMAT='%3U %3S'
+    { time "$@" >"$log" 2>&1; } 2>"$log.cpu" || status=$?
+    server1="$(server_ticks)"
+    read -r busy1 all1 < <(machine_ticks)
+    M_client="$(awk '{ print $1 + $2 }' "$log.cpu")"
+    M_server="$(awk -v a="$server0" -v b="$server1" -v hz="$CLK_TCK" 'BEGIN { print (b - a) / hz }')"
+    M_busy="$(awk -v a="$busy0" -v b="$busy1" -v hz="$CLK_TCK" 'BEGIN { print (b - a) / hz }')"
+    M_cores="$(awk -v b="$((busy1 - busy0))" -v t="$((all1 - all0))" -v n="$(nproc)" 'BEGIN { printf "%.2f", (t > 0 ? n * b / t : 0) }')"
+    return "$status"
+}
+# cpu_per COUNT: "client / server / database and the rest" in µs per request, and the cores.
+cpu_per() {
+    awk -v n="$1" -v c="$M_client" -v s="$M_server" -v b="$M_busy" -v k="$M_cores" 'BEGIN {
+        r = b - c - s; if (r < 0) r = 0
+        printf "%.0f / %.0f / %.0f µs (%s cores busy)", 1e6 * c / n, 1e6 * s / n, 1e6 * r / n, k }'
+}
+
 # read_bench LOG: the fields of wrk's BENCH line (common.lua) as W_requests, W_rps, W_p99_ms...
 read_bench() {
     local line field
@@ -181,9 +217,10 @@ run_wrk() {
     local label="$1" script="$2" data="$3" connections="$4" seconds="$5" start="$6" log
     log="$WORK/wrk-$(tr -c 'A-Za-z0-9\n' '_' <<<"$label").log"
     BENCH_DATA="$data" BENCH_THREADS=2 BENCH_START="$start" BENCH_PASSWORD="$PASSWORD" \
-        wrk -t 2 -c "$connections" -d "${seconds}s" --timeout 30s -s "$LUA/$script" "$BASE" >"$log" 2>&1 ||
+        measured "$log" wrk -t 2 -c "$connections" -d "${seconds}s" --timeout 30s -s "$LUA/$script" "$BASE" ||
         { cat "$log" >&2; fail "wrk ($label) failed"; }
     read_bench "$log"
+    W_cpu="$(cpu_per "$W_requests")"
     # shellcheck disable=SC2154 # set by read_bench
     if [[ "${ALLOW_ERRORS:-0}" != 1 ]] && ((100 * (W_non2xx + W_socket_errors) > W_requests)); then
         cat "$log" >&2
@@ -191,6 +228,7 @@ run_wrk() {
     fi
     printf '   %-46s %8s req/s  p50 %7s ms  p99 %7s ms  max %7s ms  (%s requests, %s errors, %s of them 503)\n' \
         "$label" "$W_rps" "$W_p50_ms" "$W_p99_ms" "$W_max_ms" "$W_requests" "$((W_non2xx + W_socket_errors))" "$W_s503"
+    printf '   %-46s CPU a request, wrk / server / database and the rest: %s\n' "" "$W_cpu"
 }
 
 # run_pgbench KIND CONNECTIONS SECONDS: pgbench on the captured statements of KIND (capture.py
@@ -199,11 +237,13 @@ run_pgbench() {
     local kind="$1" connections="$2" seconds="$3" log scripts
     log="$WORK/pgbench-$kind-$connections.log"
     mapfile -t scripts <"$WORK/statements/$kind.args"
-    pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" "${scripts[@]}" "$PG_DB_URL" >"$log" 2>&1 ||
+    measured "$log" pgbench -n -M prepared -c "$connections" -j 2 -T "$seconds" "${scripts[@]}" "$PG_DB_URL" ||
         { tail -n 30 "$log" >&2; fail "pgbench ($kind, $connections connections) failed"; }
     P_tps="$(awk '/^tps = / { printf "%.1f", $3 }' "$log")"
     [[ -n "$P_tps" ]] || { cat "$log" >&2; fail "pgbench ($kind) printed no tps"; }
+    P_cpu="$(cpu_per "$(awk '/^number of transactions actually processed:/ { print $6 }' "$log")")"
     printf '   %-46s %8s tps  (%s request shapes)\n' "pgbench, $connections connections" "$P_tps" "${SHAPES[$kind]}"
+    printf '   %-46s CPU a transaction, pgbench / server / database and the rest: %s\n' "" "$P_cpu"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -344,7 +384,7 @@ for kind in "${KINDS[@]}"; do
 done
 
 echo "== PostgreSQL: the server (wrk) and the database alone (pgbench), $DURATION s each"
-declare -A SERVER_RPS DB_TPS
+declare -A SERVER_RPS DB_TPS SERVER_CPU DB_CPU
 start_server pg "$PG_DB_URL"
 declare -A SCRIPT=([account]=account.lua [accounts]=accounts.lua [readings]=readings.lua [public_readings]=public-readings.lua)
 declare -A TITLE=([account]="GET /accounts/{n}" [accounts]="GET /accounts" [readings]="POST /accounts/{n}/readings" [public_readings]="POST /public/readings")
@@ -356,9 +396,9 @@ for kind in account accounts readings public_readings; do
     for connections in 16 64; do
         run_wrk "${TITLE[$kind]}, $connections connections" "${SCRIPT[$kind]}" "$data" "$connections" "$DURATION" "$ANON_NEXT"
         [[ "$kind" == public_readings ]] && ANON_NEXT=$((ANON_NEXT + W_requests))
-        SERVER_RPS[$kind.$connections]="$W_rps"
+        SERVER_RPS[$kind.$connections]="$W_rps" SERVER_CPU[$kind.$connections]="$W_cpu"
         run_pgbench "$kind" "$connections" "$DURATION"
-        DB_TPS[$kind.$connections]="$P_tps"
+        DB_TPS[$kind.$connections]="$P_tps" DB_CPU[$kind.$connections]="$P_cpu"
     done
 done
 stop_server
@@ -391,7 +431,7 @@ stop_server
 start_server sqlite "$SQLITE_URL"
 run_wrk "warm-up" readings.lua "$WORK/subscribers-sqlite.tsv" 16 "$WARMUP" 0 >/dev/null
 run_wrk "SQLite: POST /accounts/{n}/readings, 16 connections" readings.lua "$WORK/subscribers-sqlite.tsv" 16 "$DURATION" 0
-SQLITE_RPS="$W_rps" SQLITE_P99="$W_p99_ms" SQLITE_MAX="$W_max_ms"
+SQLITE_RPS="$W_rps" SQLITE_P99="$W_p99_ms" SQLITE_MAX="$W_max_ms" SQLITE_CPU="$W_cpu"
 echo "== SQLite: the disk's limit, single-row transactions in the sqlite3 shell for $DISK_SECONDS s"
 # As the server writes: WAL, synchronous = FULL, a transaction per row, on the file system of
 # its database; batches of 250 (one shell each) until DISK_SECONDS have passed.
@@ -448,6 +488,17 @@ RESULTS="$OUT/results.md"
     echo "| server RSS on PostgreSQL: idle / after the flood / peak | $RSS_IDLE / $RSS_AFTER / $RSS_PEAK MB | | | |"
     echo "| SQLite, POST readings at 16 connections | $(num "$SQLITE_RPS") req/s, p99 $SQLITE_P99 ms, max $SQLITE_MAX ms | the disk: $(num "$DISK_TPS") tx/s | $(ratio "$SQLITE_RPS" "$DISK_TPS") | |"
     echo "| server RSS on SQLite: after the flood ($(num "$SQLITE_S503") 503s of $(num "$SQLITE_LOGINS")) / peak | $SQLITE_RSS_AFTER / $SQLITE_RSS_PEAK MB | | | |"
+    echo
+    echo "Where the CPU goes, per request (the server) or transaction (pgbench): the client's own (wrk's or pgbench's user and system time), the server process's, and the rest of the machine's busy time (PostgreSQL's backends, the kernel's work for them; on SQLite the sqlite3 work is the server's); and how many of the $(nproc) cores were busy:"
+    echo
+    echo "| what | the server: wrk / server / the rest | pgbench / server / the rest |"
+    echo "| --- | --- | --- |"
+    for kind in account accounts readings public_readings; do
+        for connections in 16 64; do
+            echo "| ${TITLE[$kind]}, $connections connections | ${SERVER_CPU[$kind.$connections]} | ${DB_CPU[$kind.$connections]} |"
+        done
+    done
+    echo "| SQLite, POST readings at 16 connections | $SQLITE_CPU | |"
     echo
     echo "Statements per request, as captured from PostgreSQL's log ($CAPTURE requests of each; transaction control is BEGIN, COMMIT and the like; connections: the most backends one request used):"
     echo

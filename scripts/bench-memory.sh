@@ -133,7 +133,7 @@ GET=(wrk -t2 -c8 --latency -H "authorization: Bearer $TOKEN" "$B/accounts/100001
 echo "GET /accounts/{n} alone, 8 connections: $(awk '/Requests\/sec/ {print $2}' "$WORK/alone.txt") req/s, p99 $(p99 "$WORK/alone.txt")"
 echo "rss after GET alone: $(rss) MiB"
 
-wrk -t2 -c32 -d"${SECONDS_FLOOD}s" -s "$WORK/flood.lua" "http://127.0.0.1:$PORT" >"$WORK/flood.txt" &
+wrk -t2 -c32 -d"${SECONDS_FLOOD}s" --timeout 30s -s "$WORK/flood.lua" "http://127.0.0.1:$PORT" >"$WORK/flood.txt" &
 FLOOD=$!
 "${GET[@]}" -d"${SECONDS_FLOOD}s" >"$WORK/during.txt" &
 DURING=$!
@@ -144,7 +144,7 @@ while kill -0 "$FLOOD" 2>/dev/null; do
     sleep 0.5
 done
 wait "$FLOOD" "$DURING"
-echo "login flood, 32 connections, ${SECONDS_FLOOD} s: $(awk '/Requests\/sec/ {print $2}' "$WORK/flood.txt") req/s, $(grep statuses "$WORK/flood.txt"), latency avg $(awk '/^ *Latency/ {print $2}' "$WORK/flood.txt") max $(awk '/^ *Latency/ {print $4}' "$WORK/flood.txt")"
+echo "login flood, 32 connections, ${SECONDS_FLOOD} s: $(awk '/Requests\/sec/ {print $2}' "$WORK/flood.txt") req/s, $(grep statuses "$WORK/flood.txt"), latency avg $(awk '/^ *Latency/ {print $2}' "$WORK/flood.txt") max $(awk '/^ *Latency/ {print $4}' "$WORK/flood.txt"), wrk's $(grep -o 'timeout [0-9]*' "$WORK/flood.txt" || echo 'timeout 0')"
 echo "GET /accounts/{n} during the flood: $(awk '/Requests\/sec/ {print $2}' "$WORK/during.txt") req/s, p99 $(p99 "$WORK/during.txt")"
 echo "rss during the flood, highest sample: $PEAK MiB"
 echo "rss right after the flood: $(rss) MiB (anon $(anon))"

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqliteExecutor;
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::{AttemptCounter, Limit, LimitState};
@@ -11,6 +11,9 @@ sqlite_port!(
     /// `AttemptCounter` on SQLite: one row per attempt.
     SqliteAttemptCounter
 );
+
+/// How many times `acquire` counts when the window moves on between its count and its read.
+const ACQUIRE_ROUNDS: usize = 3;
 
 /// The attempts under `key` within the window ending at `now`.
 async fn state<'e>(
@@ -71,8 +74,10 @@ impl AttemptCounter for SqliteAttemptCounter {
         insert(&self.pool, key, now).await
     }
 
-    /// Counts and inserts in one `BEGIN IMMEDIATE` transaction: SQLite lets one writer in at a
-    /// time, so no two callers can count the same attempts.
+    /// Counts and inserts in one statement, which SQLite runs as a transaction of its own on
+    /// the one writer, so no two callers can count the same attempts. Refused, a second read
+    /// tells when the limit frees up; should the window have moved on in between, it counts
+    /// again (at most [`ACQUIRE_ROUNDS`] times).
     #[tracing::instrument(skip_all, fields(max = limit.max))]
     async fn acquire(
         &self,
@@ -80,16 +85,29 @@ impl AttemptCounter for SqliteAttemptCounter {
         limit: Limit,
         now: DateTime<Utc>,
     ) -> Result<LimitState, StoreError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        let mut found = LimitState::Exceeded {
+            retry_after: TimeDelta::zero(),
+        };
+        for _ in 0..ACQUIRE_ROUNDS {
+            let inserted = sqlx::query(
+                "INSERT INTO attempts (key, at) SELECT ?1, ?2 \
+                 WHERE (SELECT COUNT(*) FROM attempts WHERE key = ?1 AND at > ?3) < ?4",
+            )
+            .bind(key)
+            .bind(instant(now))
+            .bind(instant(now - limit.window))
+            .bind(i64::from(limit.max))
+            .execute(&self.pool)
             .await
             .map_err(store_error)?;
-        let found = state(&mut *tx, key, limit, now).await?;
-        if found == LimitState::Allowed {
-            insert(&mut *tx, key, now).await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(LimitState::Allowed);
+            }
+            found = state(&self.reads, key, limit, now).await?;
+            if found != LimitState::Allowed {
+                break;
+            }
         }
-        tx.commit().await.map_err(store_error)?;
         Ok(found)
     }
 

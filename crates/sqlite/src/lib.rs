@@ -97,6 +97,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePools, Sto
         SqlitePoolOptions::new()
             .max_connections(size)
             .acquire_timeout(BUSY_TIMEOUT)
+            // No ping before each checkout: a statement on SQLite's connection is a round trip
+            // to the connection's thread, and the file is local; `maybe_read_only` and
+            // `still_usable` are what heals the pool.
+            .test_before_acquire(false)
             .before_acquire(|_, meta| Box::pin(async move { Ok(!maybe_read_only(meta.age)) }))
             .after_release(|connection, _| Box::pin(still_usable(connection)))
     };
@@ -134,10 +138,15 @@ fn maybe_read_only(age: Duration) -> bool {
 /// transaction on it. That happens when SQLite ends a transaction by itself (it rolls back on
 /// an I/O error or a full disk): the COMMIT fails, so does the ROLLBACK sqlx sends after it,
 /// and sqlx's count stays at one, refusing every later `BEGIN` on that connection for good.
-/// Such a connection is closed instead, and the pool opens a fresh one. The ping first lets
-/// the ROLLBACK queued by a dropped transaction run.
+/// Such a connection is closed instead, and the pool opens a fresh one. A connection that
+/// counts no transaction, as after every statement and commit, goes back at once; one that
+/// counts one is pinged first, so that the ROLLBACK queued by a dropped transaction runs (a
+/// round trip to the connection's thread: two context switches, which most releases skip).
 async fn still_usable(connection: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
     use sqlx::Connection as _;
+    if !connection.is_in_transaction() {
+        return Ok(true);
+    }
     connection.ping().await?;
     Ok(!connection.is_in_transaction())
 }

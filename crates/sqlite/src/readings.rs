@@ -42,6 +42,39 @@ const UPSERT: &str = "INSERT INTO readings (id, account_number, meter_number, pe
          submitter_name = excluded.submitter_name, \
          submitter_phone = excluded.submitter_phone";
 
+/// [`UPSERT`] for many readings at once: the rows come as a JSON array of arrays
+/// ([`json_row`]), in [`UPSERT`]'s order of columns (`WHERE true` tells SQLite's parser that
+/// `ON CONFLICT` is the upsert's, not the join's).
+static UPSERT_EACH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = (0..13)
+        .map(|i| format!("json_extract(value, '$[{i}]')"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    UPSERT.replace(
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &format!("SELECT {columns} FROM json_each(?) WHERE true"),
+    )
+});
+
+/// A reading as a row of [`UPSERT_EACH`]: the values [`write`] binds, in its order.
+fn json_row(reading: &Reading) -> serde_json::Value {
+    serde_json::json!([
+        reading.id.to_string(),
+        reading.account_number.as_str(),
+        reading.meter_number.as_str(),
+        codec::period(reading.period),
+        litres(reading.value),
+        reading.previous_value.map(litres),
+        reading.consumption.map(litres),
+        instant(reading.submitted_at),
+        reading.source.code(),
+        warnings(reading),
+        reading.user_id.map(|u| u.to_string()),
+        reading.submitter.as_ref().map(|s| s.full_name.as_str()),
+        reading.submitter.as_ref().map(|s| s.phone.as_str()),
+    ])
+}
+
 /// `ReadingSource::replaces` in SQL: the new reading (`excluded`) replaces the live one unless
 /// it is anonymous over a cabinet reading, or the registry's over a subscriber's.
 const REPLACES: &str = "NOT ((excluded.source = 'anonymous' AND readings.source = 'cabinet') \
@@ -201,44 +234,56 @@ impl ReadingRepository for SqliteReadingRepository {
         row.as_ref().map(reading).transpose()
     }
 
-    /// One `BEGIN IMMEDIATE` transaction: it waits for the writer in progress (busy timeout)
-    /// instead of failing, and commits all the readings or none.
+    /// One statement for the whole batch, its rows a JSON array (`json_each`): alone it is
+    /// its own transaction; with an answer, the two statements share a `BEGIN IMMEDIATE`
+    /// transaction. Either way all the readings are stored or none. Each statement on SQLite
+    /// is a round trip to the connection's thread, which costs more than the statement.
     #[tracing::instrument(skip_all, fields(count = readings.len()))]
     async fn save_all(
         &self,
         readings: &[Reading],
         answer: Option<Answer>,
     ) -> Result<(), StoreError> {
+        let rows = serde_json::to_string(&readings.iter().map(json_row).collect::<Vec<_>>())
+            .map_err(|e| StoreError::Corrupt(format!("readings: {e}")))?;
+        let upsert = sqlx::query::<Sqlite>(&UPSERT_EACH).bind(rows);
+        let Some(answer) = answer else {
+            upsert.execute(&self.pool).await.map_err(store_error)?;
+            return Ok(());
+        };
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        for reading in readings {
-            write(&mut *tx, UPSERT, reading).await?;
-        }
-        if let Some(answer) = &answer {
-            store_answer(&mut tx, answer).await?;
-        }
+        upsert.execute(&mut *tx).await.map_err(store_error)?;
+        store_answer(&mut tx, &answer).await?;
         tx.commit().await.map_err(store_error)
     }
 
     /// One upsert whose `DO UPDATE ... WHERE` applies the rule: a row written or none, decided
-    /// under SQLite's write lock.
+    /// under SQLite's write lock. Alone it is its own transaction; with an answer, the two
+    /// statements share a `BEGIN IMMEDIATE` transaction.
     #[tracing::instrument(skip_all)]
     async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
+        let upsert = format!("{UPSERT} WHERE {REPLACES}");
+        let Some(answer) = answer else {
+            let written = write(&self.pool, &upsert, reading).await?;
+            return Ok(if written == 0 {
+                Saved::NotReplaced
+            } else {
+                Saved::Stored
+            });
+        };
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)?;
-        let written = write(&mut *tx, &format!("{UPSERT} WHERE {REPLACES}"), reading).await?;
-        if written == 0 {
+        if write(&mut *tx, &upsert, reading).await? == 0 {
             return Ok(Saved::NotReplaced);
         }
-        if let Some(answer) = &answer {
-            store_answer(&mut tx, answer).await?;
-        }
+        store_answer(&mut tx, &answer).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(Saved::Stored)
     }
