@@ -5,6 +5,7 @@ use vodokanal_app::StoreError;
 use vodokanal_app::ports::{AttemptCounter, Limit, LimitState};
 
 use crate::codec::{corrupt, instant};
+use crate::group::{Undo, work};
 use crate::{sqlite_port, store_error};
 
 sqlite_port!(
@@ -74,8 +75,9 @@ impl AttemptCounter for SqliteAttemptCounter {
         insert(&self.pool, key, now).await
     }
 
-    /// Counts and inserts in one statement, which SQLite runs as a transaction of its own on
-    /// the one writer, so no two callers can count the same attempts. Refused, a second read
+    /// Counts and inserts in one statement, in the group commit (`group.rs`): SQLite lets one
+    /// writer in at a time and the group runs its writes one after another, so no two callers
+    /// can count the same attempts. Refused, a second read
     /// tells when the limit frees up; should the window have moved on in between, it counts
     /// again (at most [`ACQUIRE_ROUNDS`] times).
     #[tracing::instrument(skip_all, fields(max = limit.max))]
@@ -89,18 +91,35 @@ impl AttemptCounter for SqliteAttemptCounter {
             retry_after: TimeDelta::zero(),
         };
         for _ in 0..ACQUIRE_ROUNDS {
-            let inserted = sqlx::query(
-                "INSERT INTO attempts (key, at) SELECT ?1, ?2 \
-                 WHERE (SELECT COUNT(*) FROM attempts WHERE key = ?1 AND at > ?3) < ?4",
-            )
-            .bind(key)
-            .bind(instant(now))
-            .bind(instant(now - limit.window))
-            .bind(i64::from(limit.max))
-            .execute(&self.pool)
-            .await
-            .map_err(store_error)?;
-            if inserted.rows_affected() == 1 {
+            let (key_owned, at, since) = (
+                key.to_owned(),
+                instant(now),
+                instant(now - limit.window),
+            );
+            let inserted = self
+                .group
+                .write(
+                    Undo::Statement,
+                    work(move |connection| {
+                        Box::pin(async move {
+                            sqlx::query(
+                                "INSERT INTO attempts (key, at) SELECT ?1, ?2 \
+                                 WHERE (SELECT COUNT(*) FROM attempts \
+                                 WHERE key = ?1 AND at > ?3) < ?4",
+                            )
+                            .bind(key_owned)
+                            .bind(at)
+                            .bind(since)
+                            .bind(i64::from(limit.max))
+                            .execute(connection)
+                            .await
+                            .map(|done| done.rows_affected())
+                            .map_err(store_error)
+                        })
+                    }),
+                )
+                .await?;
+            if inserted == 1 {
                 return Ok(LimitState::Allowed);
             }
             found = state(&self.reads, key, limit, now).await?;

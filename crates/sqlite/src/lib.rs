@@ -3,8 +3,8 @@
 //! timeout and foreign keys on, [`MIGRATOR`] brings its schema up to date, and one
 //! `Sqlite…` struct per port (each holding the pool) implements the port.
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx and `serde_json` (the JSON arrays of
-//! one-statement reads); `sqlx::Error` never leaves this
+//! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, `serde_json` (the JSON arrays of
+//! one-statement reads and writes) and tokio (the group commit's task); `sqlx::Error` never leaves this
 //! crate (see `store_error`). [`SqliteStores::new`] bundles every port as the app's
 //! `Stores`, which the server wires and the contract suite runs against.
 //!
@@ -19,6 +19,7 @@ mod accounts;
 mod attempts;
 mod codec;
 mod codes;
+mod group;
 mod health;
 mod housekeeping;
 mod idempotency;
@@ -39,6 +40,7 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use vodokanal_app::StoreError;
 
+use group::GroupWriter;
 pub use accounts::{SqliteAccountRepository, SqliteMeterRepository};
 pub use attempts::SqliteAttemptCounter;
 pub use codes::SqliteCodeRepository;
@@ -62,20 +64,30 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The two pools on one database file: `writer`, of one connection, for every write, and
-/// `readers` for the reads that need no transaction.
+/// `readers` for the reads that need no transaction; and the group commit of the hot writes
+/// on the writer (`group`).
 #[derive(Debug, Clone)]
 pub struct SqlitePools {
     pub writer: SqlitePool,
     pub readers: SqlitePool,
+    group: GroupWriter,
+}
+
+impl SqlitePools {
+    /// The pools, and a group commit on `writer`.
+    pub fn new(writer: SqlitePool, readers: SqlitePool) -> Self {
+        Self {
+            group: GroupWriter::new(writer.clone()),
+            writer,
+            readers,
+        }
+    }
 }
 
 /// One pool for both, as `#[sqlx::test]` hands out (writers then wait in the busy handler).
 impl From<SqlitePool> for SqlitePools {
     fn from(pool: SqlitePool) -> Self {
-        Self {
-            writer: pool.clone(),
-            readers: pool,
-        }
+        Self::new(pool.clone(), pool)
     }
 }
 
@@ -113,7 +125,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePools, Sto
         .connect_with(options)
         .await
         .map_err(store_error)?;
-    Ok(SqlitePools { writer, readers })
+    Ok(SqlitePools::new(writer, readers))
 }
 
 /// When a statement last met a read-only database (`SQLITE_READONLY`), if ever.
@@ -248,7 +260,8 @@ impl SqliteStores {
 }
 
 /// Declares a port's struct: the writer's pool (`pool`, every write and what must read in
-/// the write's transaction), the readers' (`reads`), and `new`.
+/// the write's transaction), the readers' (`reads`), the group commit of the hot writes
+/// (`group`), and `new`.
 macro_rules! sqlite_port {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -258,6 +271,8 @@ macro_rules! sqlite_port {
             pool: sqlx::SqlitePool,
             #[allow(dead_code, reason = "not every port reads outside a write")]
             reads: sqlx::SqlitePool,
+            #[allow(dead_code, reason = "only the hot writes go through the group commit")]
+            group: $crate::group::GroupWriter,
         }
 
         impl $name {
@@ -265,6 +280,7 @@ macro_rules! sqlite_port {
                 Self {
                     pool: pools.writer,
                     reads: pools.readers,
+                    group: pools.group,
                 }
             }
         }

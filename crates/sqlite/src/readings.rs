@@ -15,6 +15,7 @@ use crate::codec::{
     self, corrupt, get, get_instant, get_optional_instant, get_optional_value, get_period,
     get_value, instant, litres, paged, parse, parse_optional,
 };
+use crate::group::{Undo, work};
 use crate::idempotency::store_answer;
 use crate::{sqlite_port, store_error};
 
@@ -74,6 +75,10 @@ fn json_row(reading: &Reading) -> serde_json::Value {
         reading.submitter.as_ref().map(|s| s.phone.as_str()),
     ])
 }
+
+/// [`UPSERT`] under the rule of [`REPLACES`]: an anonymous reading's.
+static UPSERT_REPLACING: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{UPSERT} WHERE {REPLACES}"));
 
 /// `ReadingSource::replaces` in SQL: the new reading (`excluded`) replaces the live one unless
 /// it is anonymous over a cabinet reading, or the registry's over a subscriber's.
@@ -234,10 +239,10 @@ impl ReadingRepository for SqliteReadingRepository {
         row.as_ref().map(reading).transpose()
     }
 
-    /// One statement for the whole batch, its rows a JSON array (`json_each`): alone it is
-    /// its own transaction; with an answer, the two statements share a `BEGIN IMMEDIATE`
-    /// transaction. Either way all the readings are stored or none. Each statement on SQLite
-    /// is a round trip to the connection's thread, which costs more than the statement.
+    /// One statement for the whole batch, its rows a JSON array (`json_each`), in the group
+    /// commit (`group.rs`); with an answer, the two statements in a savepoint of it. Either
+    /// way all the readings are stored or none. Each statement on SQLite is a round trip to
+    /// the connection's thread, which costs more than the statement.
     #[tracing::instrument(skip_all, fields(count = readings.len()))]
     async fn save_all(
         &self,
@@ -246,46 +251,58 @@ impl ReadingRepository for SqliteReadingRepository {
     ) -> Result<(), StoreError> {
         let rows = serde_json::to_string(&readings.iter().map(json_row).collect::<Vec<_>>())
             .map_err(|e| StoreError::Corrupt(format!("readings: {e}")))?;
-        let upsert = sqlx::query::<Sqlite>(&UPSERT_EACH).bind(rows);
-        let Some(answer) = answer else {
-            upsert.execute(&self.pool).await.map_err(store_error)?;
-            return Ok(());
+        let undo = if answer.is_some() {
+            Undo::Savepoint
+        } else {
+            Undo::Statement
         };
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        self.group
+            .write(
+                undo,
+                work(move |connection| {
+                    Box::pin(async move {
+                        sqlx::query::<Sqlite>(&UPSERT_EACH)
+                            .bind(rows)
+                            .execute(&mut *connection)
+                            .await
+                            .map_err(store_error)?;
+                        match &answer {
+                            Some(answer) => store_answer(connection, answer).await,
+                            None => Ok(()),
+                        }
+                    })
+                }),
+            )
             .await
-            .map_err(store_error)?;
-        upsert.execute(&mut *tx).await.map_err(store_error)?;
-        store_answer(&mut tx, &answer).await?;
-        tx.commit().await.map_err(store_error)
     }
 
     /// One upsert whose `DO UPDATE ... WHERE` applies the rule: a row written or none, decided
-    /// under SQLite's write lock. Alone it is its own transaction; with an answer, the two
-    /// statements share a `BEGIN IMMEDIATE` transaction.
+    /// under SQLite's write lock, in the group commit; with an answer, the two statements in
+    /// a savepoint of it.
     #[tracing::instrument(skip_all)]
     async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
-        let upsert = format!("{UPSERT} WHERE {REPLACES}");
-        let Some(answer) = answer else {
-            let written = write(&self.pool, &upsert, reading).await?;
-            return Ok(if written == 0 {
-                Saved::NotReplaced
-            } else {
-                Saved::Stored
-            });
+        let reading = reading.clone();
+        let undo = if answer.is_some() {
+            Undo::Savepoint
+        } else {
+            Undo::Statement
         };
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
+        self.group
+            .write(
+                undo,
+                work(move |connection| {
+                    Box::pin(async move {
+                        if write(&mut *connection, &UPSERT_REPLACING, &reading).await? == 0 {
+                            return Ok(Saved::NotReplaced);
+                        }
+                        if let Some(answer) = &answer {
+                            store_answer(connection, answer).await?;
+                        }
+                        Ok(Saved::Stored)
+                    })
+                }),
+            )
             .await
-            .map_err(store_error)?;
-        if write(&mut *tx, &upsert, reading).await? == 0 {
-            return Ok(Saved::NotReplaced);
-        }
-        store_answer(&mut tx, &answer).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(Saved::Stored)
     }
 
     #[tracing::instrument(skip_all)]
