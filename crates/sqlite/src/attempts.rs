@@ -91,11 +91,8 @@ impl AttemptCounter for SqliteAttemptCounter {
             retry_after: TimeDelta::zero(),
         };
         for _ in 0..ACQUIRE_ROUNDS {
-            let (key_owned, at, since) = (
-                key.to_owned(),
-                instant(now),
-                instant(now - limit.window),
-            );
+            let (key_owned, at, since) =
+                (key.to_owned(), instant(now), instant(now - limit.window));
             let inserted = self
                 .group
                 .write(

@@ -40,10 +40,10 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use vodokanal_app::StoreError;
 
-use group::GroupWriter;
 pub use accounts::{SqliteAccountRepository, SqliteMeterRepository};
 pub use attempts::SqliteAttemptCounter;
 pub use codes::SqliteCodeRepository;
+use group::GroupWriter;
 pub use health::SqliteStoreHealth;
 pub use housekeeping::SqliteHousekeeping;
 pub use idempotency::SqliteIdempotencyStore;
