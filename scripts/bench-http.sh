@@ -21,10 +21,12 @@
 #      flood (POST /auth/login) at 32 connections for FLOOD seconds, the flood's 503s, and the
 #      server's RSS idle, after the flood and at its peak (VmHWM);
 #   6. on SQLite: POST /accounts/{n}/readings at 16 connections (req/s, p99, max), the same
-#      login flood's RSS, and the disk's limit: a loop of single-row transactions in the
+#      p99s alone and during the login flood, the flood's RSS, and the disk's limit: a loop of single-row transactions in the
 #      sqlite3 shell (WAL, synchronous = FULL, as the server) on the same file system;
 #   7. prints the table and saves it to ${CARGO_TARGET_DIR:-target}/bench-http/results.md,
-#      with explain.txt and the captured statements (statements/) beside it.
+#      with explain.txt and the captured statements (statements/) beside it; a second table
+#      says where the CPU went in each run (the client's, the server's, the rest of the
+#      machine's, per request or transaction, and the cores busy), which bounds the ratios.
 # It exits non-zero when a step fails (a request refused, a pgbench client aborted), not when a
 # target of the issue is missed. The benchmark is not a test: nothing in `cargo test` runs it.
 #
@@ -246,6 +248,24 @@ run_pgbench() {
     printf '   %-46s CPU a transaction, pgbench / server / database and the rest: %s\n' "" "$P_cpu"
 }
 
+# login_flood DATA LABEL: on the running server, GET /accounts/{n} at 8 connections alone, then
+# again during a login flood at 32 connections (FLOOD seconds); sets F_p99_alone, F_p99_flood,
+# F_s503 and F_logins (the flood's 503s and answers).
+login_flood() {
+    local data="$1" label="$2" flood
+    run_wrk "warm-up" account.lua "$data" 8 "$WARMUP" 0 >/dev/null
+    run_wrk "${label}GET /accounts/{n}, 8 connections, alone" account.lua "$data" 8 "$((FLOOD - 4))" 0
+    F_p99_alone="$W_p99_ms"
+    (ALLOW_ERRORS=1 run_wrk "${label}POST /auth/login, 32 connections" login.lua "$data" 32 "$FLOOD" 0) &
+    flood=$!
+    sleep 2
+    run_wrk "${label}GET /accounts/{n}, 8 connections, in the flood" account.lua "$data" 8 "$((FLOOD - 4))" 0
+    F_p99_flood="$W_p99_ms"
+    wait "$flood" || fail "the login flood failed"
+    read_bench "$WORK/wrk-$(tr -c 'A-Za-z0-9\n' '_' <<<"${label}POST /auth/login, 32 connections").log"
+    F_s503="$W_s503" F_logins="$W_requests"
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -407,17 +427,8 @@ echo "== PostgreSQL: GET /accounts/{n} at 8 connections, alone and during a logi
 start_server pg-flood "$PG_DB_URL"
 sleep 2
 RSS_IDLE="$(rss_mb VmRSS)"
-run_wrk "warm-up" account.lua "$WORK/subscribers-pg.tsv" 8 "$WARMUP" 0 >/dev/null
-run_wrk "GET /accounts/{n}, 8 connections, alone" account.lua "$WORK/subscribers-pg.tsv" 8 "$((FLOOD - 4))" 0
-P99_ALONE="$W_p99_ms"
-(ALLOW_ERRORS=1 run_wrk "POST /auth/login, 32 connections" login.lua "$WORK/subscribers-pg.tsv" 32 "$FLOOD" 0) &
-FLOOD_PID=$!
-sleep 2
-run_wrk "GET /accounts/{n}, 8 connections, in the flood" account.lua "$WORK/subscribers-pg.tsv" 8 "$((FLOOD - 4))" 0
-P99_FLOOD="$W_p99_ms"
-wait "$FLOOD_PID" || fail "the login flood failed"
-read_bench "$WORK/wrk-POST__auth_login__32_connections.log"
-FLOOD_S503="$W_s503" FLOOD_LOGINS="$W_requests"
+login_flood "$WORK/subscribers-pg.tsv" ""
+P99_ALONE="$F_p99_alone" P99_FLOOD="$F_p99_flood" FLOOD_S503="$F_s503" FLOOD_LOGINS="$F_logins"
 sleep 2
 RSS_AFTER="$(rss_mb VmRSS)"
 RSS_PEAK="$(rss_mb VmHWM)"
@@ -456,8 +467,8 @@ DISK_TPS="$(awk -v n="$DISK_TRANSACTIONS" -v ns=$((end_ns - start_ns)) 'BEGIN { 
     fail "the disk loop did not write its $DISK_TRANSACTIONS rows"
 echo "   $DISK_TPS transactions/s ($DISK_TRANSACTIONS in $(awk -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.1f", ns / 1e9 }') s; $(df --output=source,fstype "$WORK/sqlite" | tail -n 1 | tr -s ' '))"
 
-ALLOW_ERRORS=1 run_wrk "SQLite: POST /auth/login, 32 connections" login.lua "$WORK/subscribers-sqlite.tsv" 32 "$FLOOD" 0
-SQLITE_S503="$W_s503" SQLITE_LOGINS="$W_requests"
+login_flood "$WORK/subscribers-sqlite.tsv" "SQLite: "
+SQLITE_P99_ALONE="$F_p99_alone" SQLITE_P99_FLOOD="$F_p99_flood" SQLITE_S503="$F_s503" SQLITE_LOGINS="$F_logins"
 sleep 2
 SQLITE_RSS_AFTER="$(rss_mb VmRSS)"
 SQLITE_RSS_PEAK="$(rss_mb VmHWM)"
@@ -487,6 +498,7 @@ RESULTS="$OUT/results.md"
     echo "| the login flood: 503s / answers | $(num "$FLOOD_S503") / $(num "$FLOOD_LOGINS") | | | ${STATEMENTS[login]} |"
     echo "| server RSS on PostgreSQL: idle / after the flood / peak | $RSS_IDLE / $RSS_AFTER / $RSS_PEAK MB | | | |"
     echo "| SQLite, POST readings at 16 connections | $(num "$SQLITE_RPS") req/s, p99 $SQLITE_P99 ms, max $SQLITE_MAX ms | the disk: $(num "$DISK_TPS") tx/s | $(ratio "$SQLITE_RPS" "$DISK_TPS") | |"
+    echo "| SQLite: GET /accounts/{n}, 8 connections, alone / during 32 concurrent logins | p99 $SQLITE_P99_ALONE ms / $SQLITE_P99_FLOOD ms | | $(ratio "$SQLITE_P99_FLOOD" "$SQLITE_P99_ALONE")x | |"
     echo "| server RSS on SQLite: after the flood ($(num "$SQLITE_S503") 503s of $(num "$SQLITE_LOGINS")) / peak | $SQLITE_RSS_AFTER / $SQLITE_RSS_PEAK MB | | | |"
     echo
     echo "Where the CPU goes, per request (the server) or transaction (pgbench): the client's own (wrk's or pgbench's user and system time), the server process's, and the rest of the machine's busy time (PostgreSQL's backends, the kernel's work for them; on SQLite the sqlite3 work is the server's); and how many of the $(nproc) cores were busy:"

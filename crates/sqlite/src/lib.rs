@@ -63,6 +63,10 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// unavailable.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Each connection's page cache: SQLite's `cache_size`, whose negative values are KiB
+/// (docs/performance.md, "Memory and logins under a flood").
+const PAGE_CACHE_SIZE: &str = "-1024";
+
 /// The two pools on one database file: `writer`, of one connection, for every write, and
 /// `readers` for the reads that need no transaction; and the group commit of the hot writes
 /// on the writer (`group`).
@@ -104,7 +108,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlitePools, Sto
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(BUSY_TIMEOUT);
+        .busy_timeout(BUSY_TIMEOUT)
+        // Each connection's page cache, 1 MiB (SQLite's default is about 2 MB): the pools'
+        // connections together hold at most `max_connections` MiB of it, and the operating
+        // system's page cache holds the file beside them.
+        .pragma("cache_size", PAGE_CACHE_SIZE);
     let pool = |size: u32| {
         SqlitePoolOptions::new()
             .max_connections(size)
@@ -339,6 +347,22 @@ mod tests {
         sqlx::query("INSERT INTO t VALUES (2)")
             .execute(&pool)
             .await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn every_connection_keeps_a_page_cache_of_one_mebibyte() -> Result<(), sqlx::Error> {
+        let dir = tempfile::tempdir().map_err(sqlx::Error::Io)?;
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let pools = connect(&url, 2)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        for pool in [&pools.writer, &pools.readers] {
+            let size: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(pool)
+                .await?;
+            assert_eq!(size, -1024);
+        }
         Ok(())
     }
 

@@ -168,6 +168,16 @@ async fn write<'e>(
         .map_err(store_error)
 }
 
+/// How a write with `answer` is undone in its group: the upsert alone is one statement; with
+/// the answer it is two, in a savepoint.
+fn undo(answer: Option<&Answer>) -> Undo {
+    if answer.is_some() {
+        Undo::Savepoint
+    } else {
+        Undo::Statement
+    }
+}
+
 fn warnings(reading: &Reading) -> String {
     reading
         .warnings
@@ -251,14 +261,9 @@ impl ReadingRepository for SqliteReadingRepository {
     ) -> Result<(), StoreError> {
         let rows = serde_json::to_string(&readings.iter().map(json_row).collect::<Vec<_>>())
             .map_err(|e| StoreError::Corrupt(format!("readings: {e}")))?;
-        let undo = if answer.is_some() {
-            Undo::Savepoint
-        } else {
-            Undo::Statement
-        };
         self.group
             .write(
-                undo,
+                undo(answer.as_ref()),
                 work(move |connection| {
                     Box::pin(async move {
                         sqlx::query::<Sqlite>(&UPSERT_EACH)
@@ -282,14 +287,9 @@ impl ReadingRepository for SqliteReadingRepository {
     #[tracing::instrument(skip_all)]
     async fn save(&self, reading: &Reading, answer: Option<Answer>) -> Result<Saved, StoreError> {
         let reading = reading.clone();
-        let undo = if answer.is_some() {
-            Undo::Savepoint
-        } else {
-            Undo::Statement
-        };
         self.group
             .write(
-                undo,
+                undo(answer.as_ref()),
                 work(move |connection| {
                     Box::pin(async move {
                         if write(&mut *connection, &UPSERT_REPLACING, &reading).await? == 0 {
