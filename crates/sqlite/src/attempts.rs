@@ -77,9 +77,9 @@ impl AttemptCounter for SqliteAttemptCounter {
 
     /// Counts and inserts in one statement, in the group commit (`group.rs`): SQLite lets one
     /// writer in at a time and the group runs its writes one after another, so no two callers
-    /// can count the same attempts. Refused, a second read
-    /// tells when the limit frees up; should the window have moved on in between, it counts
-    /// again (at most `ACQUIRE_ROUNDS` times).
+    /// can count the same attempts. Refused, a second read tells when the limit frees up;
+    /// should the window have moved on in between, it counts again (at most `ACQUIRE_ROUNDS`
+    /// times).
     #[tracing::instrument(skip_all, fields(max = limit.max))]
     async fn acquire(
         &self,

@@ -4,8 +4,8 @@
 //! `Sqlite…` struct per port (each holding the pool) implements the port.
 //!
 //! May depend on `vodokanal-app`, `vodokanal-domain`, sqlx, `serde_json` (the JSON arrays of
-//! one-statement reads and writes) and tokio (the group commit's task); `sqlx::Error` never leaves this
-//! crate (see `store_error`). [`SqliteStores::new`] bundles every port as the app's
+//! one-statement reads and writes) and tokio (the group commit's task); `sqlx::Error` never
+//! leaves this crate (see `store_error`). [`SqliteStores::new`] bundles every port as the app's
 //! `Stores`, which the server wires and the contract suite runs against.
 //!
 //! SQLite serialises writers. [`connect`] opens two pools on the file ([`SqlitePools`]): the
@@ -13,7 +13,9 @@
 //! `BEGIN IMMEDIATE` through `pool.begin_with`, or a single write statement), so that writers
 //! queue in order in the pool's acquire (a FIFO queue) instead of spinning in SQLite's busy
 //! handler; and the readers beside it, which never wait for the writer (WAL). The busy timeout
-//! stays for another process on the same file.
+//! stays for another process on the same file. The hot writes (readings, abuse-limit counts)
+//! commit in groups on the writer, one transaction and one sync for every write waiting
+//! (`group.rs`, docs/adr/0013).
 
 mod accounts;
 mod attempts;
