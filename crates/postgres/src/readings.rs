@@ -215,27 +215,6 @@ fn warning_codes(warnings: &[ReadingWarning]) -> String {
 
 #[async_trait]
 impl ReadingRepository for PgReadingRepository {
-    #[instrument(level = "debug", skip_all, fields(meter = %meter, period = %period))]
-    async fn last_before(
-        &self,
-        meter: &MeterNumber,
-        period: Period,
-    ) -> Result<Option<Reading>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM readings \
-             WHERE meter_number = $1 AND period < $2 AND voided_at IS NULL \
-             ORDER BY period DESC LIMIT 1"
-        ))
-        .bind(meter.as_str())
-        .bind(period_code(period))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(store_error)?
-        .as_ref()
-        .map(reading_from_row)
-        .transpose()
-    }
-
     /// One statement: `DISTINCT ON` the meter, each one's latest earlier period by the live
     /// `(meter_number, period)` index.
     #[instrument(level = "debug", skip_all, fields(meters = meters.len(), period = %period))]

@@ -189,25 +189,6 @@ fn warnings(reading: &Reading) -> String {
 
 #[async_trait]
 impl ReadingRepository for SqliteReadingRepository {
-    #[tracing::instrument(skip_all, fields(meter = %meter, period = %period))]
-    async fn last_before(
-        &self,
-        meter: &MeterNumber,
-        period: Period,
-    ) -> Result<Option<Reading>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM readings \
-             WHERE meter_number = ? AND period < ? AND voided_at IS NULL \
-             ORDER BY period DESC LIMIT 1"
-        ))
-        .bind(meter.as_str())
-        .bind(codec::period(period))
-        .fetch_optional(&self.reads)
-        .await
-        .map_err(store_error)?;
-        row.as_ref().map(reading).transpose()
-    }
-
     /// One statement: the meters come as a JSON array (`json_each`), each one's latest
     /// earlier period by the live `(meter_number, period)` index.
     #[tracing::instrument(skip_all, fields(meters = meters.len(), period = %period))]

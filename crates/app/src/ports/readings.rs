@@ -21,12 +21,19 @@ pub enum Saved {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ReadingRepository: std::fmt::Debug + Send + Sync {
-    /// The meter's latest live reading of a period before `period` (including the registry's).
+    /// The meter's latest live reading of a period before `period` (including the registry's):
+    /// [`ReadingRepository::last_before_each`] of the one meter.
     async fn last_before(
         &self,
         meter: &MeterNumber,
         period: Period,
-    ) -> Result<Option<Reading>, StoreError>;
+    ) -> Result<Option<Reading>, StoreError> {
+        Ok(self
+            .last_before_each(std::slice::from_ref(meter), period)
+            .await?
+            .into_iter()
+            .next())
+    }
     /// The latest live reading of a period before `period` of each of `meters` that has one
     /// (including the registry's), in one read; in no particular order.
     async fn last_before_each(

@@ -23,20 +23,6 @@ fn newest_first(readings: &mut [Reading]) {
 
 #[async_trait]
 impl ReadingRepository for InMemoryStore {
-    async fn last_before(
-        &self,
-        meter: &MeterNumber,
-        period: Period,
-    ) -> Result<Option<Reading>, StoreError> {
-        let state = self.state.lock().await;
-        Ok(state
-            .readings
-            .iter()
-            .filter(|r| &r.meter_number == meter && r.period < period && r.voided.is_none())
-            .max_by_key(|r| r.period)
-            .cloned())
-    }
-
     async fn last_before_each(
         &self,
         meters: &[MeterNumber],
