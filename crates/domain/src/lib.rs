@@ -38,6 +38,7 @@ pub mod payment;
 pub mod period;
 pub mod phone;
 pub mod purpose;
+pub mod push;
 pub mod reading;
 pub mod registry;
 pub mod session;
@@ -69,6 +70,7 @@ pub use payment::{
 pub use period::{Period, PeriodError};
 pub use phone::{MobilePhone, Phone, PhoneError};
 pub use purpose::{PaymentPurpose, PaymentPurposeError};
+pub use push::{PushSubscription, PushSubscriptionError};
 pub use reading::{
     AnonymousSubmitter, Assessment, Implausible, Reading, ReadingPolicy, ReadingRejected,
     ReadingSource, ReadingValue, ReadingValueError, ReadingWarning, ReadingWindow,
