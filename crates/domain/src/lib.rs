@@ -33,6 +33,7 @@ pub mod mask;
 pub mod meter;
 pub mod money;
 pub mod notes;
+pub mod notice;
 pub mod password;
 pub mod payment;
 pub mod period;
@@ -63,6 +64,10 @@ pub use meter::{
 };
 pub use money::{Balance, Money, MoneyError};
 pub use notes::{Notes, NotesError};
+pub use notice::{
+    Channel, ChannelError, Channels, Notice, NoticeKind, NoticeKindError, NoticePreferences,
+    NoticeTopic, NoticeTopicError, QuietHours,
+};
 pub use password::{LoginPassword, Password, PasswordError, PasswordHash};
 pub use payment::{
     Outcome, Payment, PaymentStatus, PaymentStatusError, ReceiptContact, Settlement,

@@ -47,6 +47,15 @@ impl Period {
             .unwrap_or(NaiveDate::MIN)
     }
 
+    /// The last day of the month.
+    pub fn last_day(self) -> NaiveDate {
+        let first = self.first_day();
+        first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|next| next.pred_opt())
+            .unwrap_or(first)
+    }
+
     /// The month before this one.
     #[must_use]
     pub fn previous(self) -> Self {
