@@ -13,6 +13,7 @@ pub mod error;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod info;
+pub mod notices;
 pub mod payments;
 pub mod ports;
 pub mod profile;

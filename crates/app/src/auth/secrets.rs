@@ -62,6 +62,14 @@ impl CodeKey {
         Self([0x5a; 32])
     }
 
+    /// A key for another use, derived under this one with `label`: unrelated to this key and
+    /// to any other label's.
+    pub(crate) fn derive(&self, label: &[u8]) -> [u8; 32] {
+        let mut mac = self.mac();
+        mac.update(label);
+        mac.finalize().into_bytes().into()
+    }
+
     /// The HMAC under this key. A key shorter than SHA-256's block is padded with zeros by
     /// HMAC itself, so the padded block is the same key.
     fn mac(&self) -> HmacSha256 {
