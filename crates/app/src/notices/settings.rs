@@ -232,7 +232,8 @@ mod tests {
         let mut settings = MockNoticeSettings::new();
         settings.expect_add_push_subscription().never();
         let settings: Arc<dyn NoticeSettings> = Arc::new(settings);
-        let notifications = Notifications::new(settings.clone(), Some(push()), PushHosts::default());
+        let notifications =
+            Notifications::new(settings.clone(), Some(push()), PushHosts::default());
         let inside = subscription("http://169.254.169.254/latest/meta-data");
         assert_eq!(
             notifications
@@ -268,7 +269,8 @@ mod tests {
             .withf(|_, sub, _| sub.endpoint().ends_with("/kept"))
             .times(1)
             .return_const(Ok(1));
-        let notifications = Notifications::new(Arc::new(settings), Some(push()), PushHosts::default());
+        let notifications =
+            Notifications::new(Arc::new(settings), Some(push()), PushHosts::default());
         let kept = subscription("https://fcm.googleapis.com/fcm/send/kept");
         assert_eq!(
             notifications.subscribe(user, &kept, testing::now()).await,
