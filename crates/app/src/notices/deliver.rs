@@ -169,16 +169,24 @@ impl DeliverNotices {
             if !entry.email_verified {
                 return Err(Failure::Final("the address is not verified".into()));
             }
-            let unsubscribe = notice.kind.topic().map(|topic| {
-                let token = self.links.key.unsubscribe_token(entry.user, topic);
-                format!(
-                    "{}/api/v1/notices/unsubscribe?token={token}",
-                    self.links.public_url
-                )
-            });
-            (
-                format!("{}{}", self.links.public_url, notice.url),
-                unsubscribe,
+            let token = notice
+                .kind
+                .topic()
+                .map(|topic| self.links.key.unsubscribe_token(entry.user, topic));
+            (format!("{}{}", self.links.public_url, notice.url), token)
+        };
+        // The header's URL takes the mail client's one-click POST; the text's link opens the
+        // web client's page, which asks first.
+        let public = &self.links.public_url;
+        let page = unsubscribe
+            .as_ref()
+            .map(|t| format!("{public}/#/unsubscribe?token={t}"));
+        let mail = Mail {
+            to: entry.email.clone(),
+            subject: notice.title.clone(),
+            text: text_body(&notice.body, &link, page.as_deref()),
+            html: html_body(&notice.title, &notice.body, &link, page.as_deref()),
+            unsubscribe: unsubscribe.map(|t| format!("{public}/api/v1/notices/unsubscribe?token={t}")),
             )
         };
         let mail = Mail {
@@ -380,7 +388,7 @@ mod tests {
                     && unsubscribe
                         .starts_with("https://lk.example/api/v1/notices/unsubscribe?token=")
                     && mail.text.contains("https://lk.example/#/accounts/")
-                    && mail.text.contains(unsubscribe)
+                    && mail.text.contains("https://lk.example/#/unsubscribe?token=")
                     && mail
                         .html
                         .contains("<h1>Задолженность по лицевому счету</h1>")
