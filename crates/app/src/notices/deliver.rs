@@ -186,15 +186,8 @@ impl DeliverNotices {
             subject: notice.title.clone(),
             text: text_body(&notice.body, &link, page.as_deref()),
             html: html_body(&notice.title, &notice.body, &link, page.as_deref()),
-            unsubscribe: unsubscribe.map(|t| format!("{public}/api/v1/notices/unsubscribe?token={t}")),
-            )
-        };
-        let mail = Mail {
-            to: entry.email.clone(),
-            subject: notice.title.clone(),
-            text: text_body(&notice.body, &link, unsubscribe.as_deref()),
-            html: html_body(&notice.title, &notice.body, &link, unsubscribe.as_deref()),
-            unsubscribe,
+            unsubscribe: unsubscribe
+                .map(|t| format!("{public}/api/v1/notices/unsubscribe?token={t}")),
             id: format!("notice-{}", entry.id),
         };
         self.channels.mail.send(&mail).await.map_err(|e| match e {
@@ -388,7 +381,9 @@ mod tests {
                     && unsubscribe
                         .starts_with("https://lk.example/api/v1/notices/unsubscribe?token=")
                     && mail.text.contains("https://lk.example/#/accounts/")
-                    && mail.text.contains("https://lk.example/#/unsubscribe?token=")
+                    && mail
+                        .text
+                        .contains("https://lk.example/#/unsubscribe?token=")
                     && mail
                         .html
                         .contains("<h1>Задолженность по лицевому счету</h1>")
