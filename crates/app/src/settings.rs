@@ -3,9 +3,12 @@
 //! (`docs/screens.md`), with the numbers of `security.md`.
 
 use chrono::{NaiveTime, TimeDelta};
-use vodokanal_domain::{CodePolicy, ReadingPolicy, UtilityCalendar, WorkingHours};
+use vodokanal_domain::{
+    Balance, CodePolicy, QuietHours, ReadingPolicy, UtilityCalendar, WorkingHours,
+};
 
 use crate::auth::secrets::CodeKey;
+use crate::notices::PushHosts;
 use crate::ports::Limit;
 use crate::receipts::ReceiptRules;
 
@@ -23,6 +26,17 @@ pub struct ContactCenter {
     pub address: String,
     pub hours: Vec<HoursLine>,
     pub phones: Vec<String>,
+}
+
+/// The notices' rules beyond the calendar and the reading window (docs/notices.md).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NoticePolicy {
+    /// A registry debt above this is announced; none: no debt notices.
+    pub debt_threshold: Option<Balance>,
+    /// The push services' hosts the server posts to.
+    pub push_hosts: PushHosts,
+    /// When push and SMS keep silent.
+    pub quiet_hours: QuietHours,
 }
 
 /// The abuse limits of `security.md`.
@@ -152,6 +166,7 @@ pub struct Settings {
     /// The key of the one-time codes' HMAC, from the server secret. The default is publicly
     /// known: `serve` replaces it.
     pub code_key: CodeKey,
+    pub notices: NoticePolicy,
 }
 
 fn at(hour: u32, minute: u32) -> NaiveTime {
@@ -198,6 +213,7 @@ impl Default for Settings {
             receipt_rules: ReceiptRules::default(),
             public_url: "http://127.0.0.1:8080".into(),
             code_key: CodeKey::insecure_default(),
+            notices: NoticePolicy::default(),
         }
     }
 }

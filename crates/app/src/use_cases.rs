@@ -15,11 +15,17 @@ use crate::auth::{
 use crate::housekeeping::PurgeExpired;
 use crate::idempotency::Idempotency;
 use crate::info::Info;
+use crate::notices::{
+    Channels, DeliverNotices, EmailVerification, LinkKey, Links, NoticeRules, Notifications,
+    PlanNotices, UnsubscribeByLink,
+};
 use crate::payments::{
     GetPaymentStatus, HandleNotification, PaymentHistory, ReconcilePayments, SettlePayment,
     StartPayment,
 };
-use crate::ports::{Clock, PasswordHasher, PaymentProvider, Random, SmsGateway};
+use crate::ports::{
+    Clock, MailSender, PasswordHasher, PaymentProvider, PushSender, Random, SmsGateway,
+};
 use crate::profile::{ChangePassword, DeleteProfile, PasswordCheck, ViewProfile};
 use crate::readings::{ReadingHistory, SubmitAnonymousReading, SubmitReadings, VoidReading};
 use crate::registry::{
@@ -40,6 +46,10 @@ pub struct Services {
     /// store's outbox.
     pub sms: Arc<dyn SmsGateway>,
     pub provider: Arc<dyn PaymentProvider>,
+    /// Only the notices' sender talks to it.
+    pub mail: Arc<dyn MailSender>,
+    /// None without a VAPID key: web push is off.
+    pub push: Option<Arc<dyn PushSender>>,
 }
 
 impl fmt::Debug for Services {
@@ -80,7 +90,13 @@ pub struct UseCases {
     pub book_visit: BookVisit,
     pub list_visits: ListVisits,
     pub idempotency: Idempotency,
+    /// «Уведомления» in the profile.
+    pub notifications: Notifications,
+    pub email_verification: Arc<EmailVerification>,
+    pub unsubscribe_by_link: UnsubscribeByLink,
     // In the background.
+    pub plan_notices: PlanNotices,
+    pub deliver_notices: DeliverNotices,
     pub reconcile_payments: ReconcilePayments,
     pub deliver_sms: DeliverSms,
     pub purge_expired: PurgeExpired,
@@ -121,6 +137,8 @@ impl UseCases {
             attempts,
             health: _,
             housekeeping,
+            notices,
+            notice_settings,
         } = stores;
         let Services {
             clock,
@@ -128,7 +146,24 @@ impl UseCases {
             hasher,
             sms,
             provider,
+            mail,
+            push,
         } = services;
+        let link_key = LinkKey::new(&settings.code_key);
+        let email_verification = Arc::new(EmailVerification::new(
+            users.clone(),
+            notice_settings.clone(),
+            notices.clone(),
+            attempts.clone(),
+            clock.clone(),
+            link_key.clone(),
+        ));
+        let notice_rules = NoticeRules {
+            calendar: settings.calendar,
+            reading_window: settings.reading_policy.window,
+            debt_threshold: settings.notices.debt_threshold,
+            quiet_hours: settings.notices.quiet_hours,
+        };
         let send_code = SendCode::new(
             codes.clone(),
             outbox.clone(),
@@ -151,7 +186,8 @@ impl UseCases {
                 clock.clone(),
                 random.clone(),
                 settings,
-            ),
+            )
+            .with_email_verification(email_verification.clone()),
             login: Login::new(
                 users.clone(),
                 sessions.clone(),
@@ -170,7 +206,7 @@ impl UseCases {
                 clock.clone(),
                 settings,
             ),
-            view_profile: ViewProfile::new(users.clone()),
+            view_profile: ViewProfile::new(users.clone(), notice_settings.clone()),
             change_password: ChangePassword::new(
                 users.clone(),
                 hasher.clone(),
@@ -242,6 +278,14 @@ impl UseCases {
                 random.clone(),
                 settings.idempotency_lease,
             ),
+            notifications: Notifications::new(
+                notice_settings.clone(),
+                push.clone(),
+                settings.notices.push_hosts.clone(),
+                clock.clone(),
+            ),
+            email_verification,
+            unsubscribe_by_link: UnsubscribeByLink::new(notice_settings.clone(), link_key.clone()),
             reconcile_payments: ReconcilePayments::new(
                 payments.clone(),
                 provider.clone(),
@@ -251,6 +295,23 @@ impl UseCases {
                 outbox.clone(),
                 sms.clone(),
                 clock.clone(),
+                DeliveryPolicy::default(),
+            ),
+            plan_notices: PlanNotices::new(notices.clone(), notice_rules),
+            deliver_notices: DeliverNotices::new(
+                notices.clone(),
+                Channels {
+                    mail: mail.clone(),
+                    push: push.clone(),
+                    sms: sms.clone(),
+                },
+                Links {
+                    public_url: settings.public_url.trim_end_matches('/').to_owned(),
+                    key: link_key,
+                },
+                clock.clone(),
+                settings.calendar,
+                settings.notices.quiet_hours,
                 DeliveryPolicy::default(),
             ),
             purge_expired: PurgeExpired::new(housekeeping.clone(), clock.clone(), settings),

@@ -8,14 +8,18 @@ use utoipa::ToSchema;
 use vodokanal_app::accounts::AccountView;
 use vodokanal_app::auth::{CodeRequested, LoginName, SignedIn};
 use vodokanal_app::info::InfoView;
+use vodokanal_app::notices::NotificationsView;
+use vodokanal_app::profile::Profile;
 use vodokanal_app::readings::AnonymousReceipt;
 use vodokanal_domain::{
-    AccountNumber, Email, FullName, Label, LoginPassword, MeterLast4, MeterNumber, MobilePhone,
-    Money, Notes, OneTimeCode, Password, Payment, PaymentPurpose, Phone, Reading, ReadingSource,
-    ReadingValue, ReadingWarning, User, VisitKind, VisitRequest,
+    AccountNumber, Channel, Email, FullName, Label, LoginPassword, MeterLast4, MeterNumber,
+    MobilePhone, Money, Notes, NoticeTopic, OneTimeCode, Password, Payment, PaymentPurpose, Phone,
+    Reading, ReadingSource, ReadingValue, ReadingWarning, VisitKind, VisitRequest,
 };
 
-use crate::extract::{Clearable, ConsentGiven, FieldRead, Form, ReturnUrl, request_body};
+use crate::extract::{
+    Clearable, ConsentGiven, FieldRead, Form, LinkToken, PushText, ReturnUrl, request_body,
+};
 
 /// RFC 3339 with offset (`Z`), with as many fraction digits as needed.
 pub fn instant(at: DateTime<Utc>) -> String {
@@ -276,14 +280,18 @@ pub struct ProfileDto {
     pub email: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// Extension (notices): whether the address was verified by the link sent to it.
+    pub email_verified: bool,
 }
 
-impl From<&User> for ProfileDto {
-    fn from(user: &User) -> Self {
+impl From<&Profile> for ProfileDto {
+    fn from(profile: &Profile) -> Self {
+        let user = &profile.user;
         Self {
             phone: user.phone.to_string(),
             email: user.email.to_string(),
             created_at: instant(user.created_at),
+            email_verified: profile.email_verified,
         }
     }
 }
@@ -574,5 +582,146 @@ request_body! {
         pub visit_time: NaiveTime,
         #[schema(schema_with = crate::fields::notes)]
         pub notes: Option<Notes>,
+    }
+}
+
+// ---- notices (issue 17; docs/api-extensions.md) -------------------------------------------
+
+/// One topic of «Уведомления» and its channels.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicChannelsDto {
+    /// `readings`, `verification`, `payments` or `debt`.
+    pub topic: &'static str,
+    pub title: &'static str,
+    /// `email`, `push`, `sms`.
+    pub channels: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushSettingsDto {
+    /// The VAPID public key (URL-safe base64) for `applicationServerKey`; null: push is off.
+    pub public_key: Option<String>,
+    /// How many browsers of the subscriber receive push messages.
+    pub subscriptions: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationsDto {
+    pub email_verified: bool,
+    pub push: PushSettingsDto,
+    /// Every topic, in a fixed order.
+    pub topics: Vec<TopicChannelsDto>,
+}
+
+impl From<&NotificationsView> for NotificationsDto {
+    fn from(view: &NotificationsView) -> Self {
+        Self {
+            email_verified: view.email_verified,
+            push: PushSettingsDto {
+                public_key: view.push_public_key.clone(),
+                subscriptions: view.push_subscriptions,
+            },
+            topics: NoticeTopic::ALL
+                .into_iter()
+                .map(|topic| TopicChannelsDto {
+                    topic: topic.code(),
+                    title: topic.title(),
+                    channels: view
+                        .preferences
+                        .channels(topic)
+                        .iter()
+                        .map(Channel::code)
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A verification link was queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailLinkSentDto {
+    /// Seconds until another link may be asked for.
+    pub resend_after: i64,
+}
+
+/// What the unsubscribe link turned off.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnsubscribedDto {
+    pub topic: &'static str,
+    pub title: &'static str,
+}
+
+const TOPICS_REQUIRED: &str = "Укажите виды уведомлений";
+const CHANNELS_REQUIRED: &str = "Укажите способы уведомления (пустой список: никаких)";
+
+request_body! {
+    pub struct TopicChannelsRequest {
+        #[schema(schema_with = crate::fields::notice_topic)]
+        pub topic: NoticeTopic,
+        #[schema(schema_with = crate::fields::channels)]
+        pub channels: Vec<Channel>,
+    }
+}
+
+impl FieldRead for Vec<Channel> {
+    fn read(form: &mut Form<'_>, name: &str) -> Option<Self> {
+        form.strings(name, CHANNELS_REQUIRED)
+    }
+}
+
+request_body! {
+    pub struct NotificationsRequest {
+        /// The topics to set; a topic not listed keeps its channels; listed twice, the last
+        /// counts.
+        pub topics: Vec<TopicChannelsRequest>,
+    }
+}
+
+impl FieldRead for Vec<TopicChannelsRequest> {
+    fn read(form: &mut Form<'_>, name: &str) -> Option<Self> {
+        form.list(name, TOPICS_REQUIRED)
+    }
+}
+
+request_body! {
+    pub struct PushKeysRequest {
+        /// The browser's P-256 public key: 65 bytes in URL-safe base64.
+        #[schema(schema_with = crate::fields::push_p256dh)]
+        pub p256dh: PushText,
+        /// The browser's authentication secret: 16 bytes in URL-safe base64.
+        #[schema(schema_with = crate::fields::push_auth)]
+        pub auth: PushText,
+    }
+}
+
+impl FieldRead for PushKeysRequest {
+    fn read(form: &mut Form<'_>, name: &str) -> Option<Self> {
+        form.object(name, "Подписка на push-уведомления неполна: нет ключей")
+    }
+}
+
+request_body! {
+    /// The browser's `PushSubscription.toJSON()`.
+    pub struct PushSubscriptionRequest {
+        /// The push service's URL for this browser.
+        #[schema(schema_with = crate::fields::push_endpoint)]
+        pub endpoint: PushText,
+        pub keys: PushKeysRequest,
+    }
+}
+
+request_body! {
+    pub struct PushUnsubscribeRequest {
+        #[schema(schema_with = crate::fields::push_endpoint)]
+        pub endpoint: PushText,
+    }
+}
+
+request_body! {
+    pub struct VerifyEmailRequest {
+        /// The `token` of the link in the mail.
+        #[schema(schema_with = crate::fields::link_token)]
+        pub token: LinkToken,
     }
 }

@@ -7,7 +7,8 @@
 //! in a name, a meter number or an e-mail; the document promises the two a subscriber uses.
 
 use utoipa::openapi::schema::{
-    AnyOfBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type,
+    AnyOfBuilder, Array, ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::{RefOr, Schema};
 
@@ -314,4 +315,52 @@ pub fn return_url() -> RefOr<Schema> {
              public URL or of one of `VODOKANAL_RETURN_ORIGINS`, else 422",
         ))
         .into()
+}
+
+pub fn notice_topic() -> Object {
+    one_of(
+        &["readings", "verification", "payments", "debt"],
+        "A topic of «Уведомления»",
+    )
+}
+
+pub fn channels() -> Array {
+    ArrayBuilder::new()
+        .items(one_of(&["email", "push", "sms"], "A channel"))
+        .description(Some("The channels; `[]` for none"))
+        .build()
+}
+
+/// URL-safe base64 of `bytes` bytes, padded or not.
+fn base64url(bytes: usize, example: &str) -> Object {
+    let chars = (bytes * 8).div_ceil(6);
+    text(&format!("[A-Za-z0-9_-]{{{chars}}}={{0,2}}"), example).build()
+}
+
+pub fn push_p256dh() -> Object {
+    base64url(
+        65,
+        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+    )
+}
+
+pub fn push_auth() -> Object {
+    base64url(16, "BTBZMqHH6r4Tts7J_aSIgg")
+}
+
+pub fn push_endpoint() -> Object {
+    text(
+        "https?://[^\\s]{1,1000}",
+        "https://fcm.googleapis.com/fcm/send/dGVzdA",
+    )
+    .max_length(Some(1024))
+    .build()
+}
+
+pub fn link_token() -> Object {
+    text(
+        "[A-Za-z0-9_-]{1,128}",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    )
+    .build()
 }

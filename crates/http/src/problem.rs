@@ -49,6 +49,16 @@ pub enum ProblemCode {
     Forbidden,
     /// 415 (contract v1.1): a JSON endpoint's body is not `application/json`.
     UnsupportedMediaType,
+    /// Extension (notices): 422, a push subscription to a host the server does not post to.
+    PushEndpointNotAllowed,
+    /// Extension (notices): 422, the subscriber keeps the most push subscriptions already.
+    TooManyPushSubscriptions,
+    /// Extension (notices): 409, the server has no VAPID key.
+    PushNotConfigured,
+    /// Extension (notices): 409, a verification link asked for an address already verified.
+    EmailAlreadyVerified,
+    /// Extension (notices): 422, a verification or unsubscribe link that is not valid.
+    LinkInvalid,
 }
 
 impl ProblemCode {
@@ -79,6 +89,11 @@ impl ProblemCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Forbidden => "forbidden",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PushEndpointNotAllowed => "push_endpoint_not_allowed",
+            Self::TooManyPushSubscriptions => "too_many_push_subscriptions",
+            Self::PushNotConfigured => "push_not_configured",
+            Self::EmailAlreadyVerified => "email_already_verified",
+            Self::LinkInvalid => "link_invalid",
         }
     }
 
@@ -92,13 +107,18 @@ impl ProblemCode {
             | Self::ReadingWindowClosed
             | Self::ReadingImplausible
             | Self::VisitSlotUnavailable
-            | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::IdempotencyKeyReused
+            | Self::PushEndpointNotAllowed
+            | Self::TooManyPushSubscriptions
+            | Self::LinkInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::EmailTaken
             | Self::AccountAlreadyLinked
             | Self::ReadingAlreadySubmitted
-            | Self::IdempotencyRequestInProgress => StatusCode::CONFLICT,
+            | Self::IdempotencyRequestInProgress
+            | Self::PushNotConfigured
+            | Self::EmailAlreadyVerified => StatusCode::CONFLICT,
             Self::NotFound | Self::MeterNotFound => StatusCode::NOT_FOUND,
             Self::PaymentProviderUnavailable | Self::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -139,6 +159,11 @@ impl ProblemCode {
             Self::MethodNotAllowed => "Метод не поддерживается",
             Self::Forbidden => "Доступ запрещён",
             Self::UnsupportedMediaType => "Неподдерживаемый формат данных",
+            Self::PushEndpointNotAllowed => "Адрес push-сервиса не поддерживается",
+            Self::TooManyPushSubscriptions => "Слишком много браузеров",
+            Self::PushNotConfigured => "Push-уведомления не настроены",
+            Self::EmailAlreadyVerified => "Адрес уже подтверждён",
+            Self::LinkInvalid => "Ссылка недействительна",
         }
     }
 }

@@ -22,7 +22,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::extract::payload_too_large;
-use crate::handlers::{accounts, auth, health, payments, profile, public, readings, visits};
+use crate::handlers::{
+    accounts, auth, health, notices, payments, profile, public, readings, visits,
+};
 use crate::openapi::ApiDoc;
 use crate::problem::{PROBLEM_JSON, Problem, ProblemCode};
 use crate::state::{AppState, HttpConfig};
@@ -68,6 +70,17 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(payments::notification::payment_notification))
         .routes(routes!(visits::list::list_visits, visits::book::book_visit))
+        .routes(routes!(
+            notices::settings::get_notifications,
+            notices::settings::put_notifications
+        ))
+        .routes(routes!(
+            notices::push::add_push_subscription,
+            notices::push::remove_push_subscription
+        ))
+        .routes(routes!(notices::email::request_email_link))
+        .routes(routes!(notices::email::verify_email))
+        .routes(routes!(notices::unsubscribe::unsubscribe))
         .routes(routes!(health::openapi::openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(BASE_PATH, api)

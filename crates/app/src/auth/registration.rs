@@ -16,6 +16,7 @@ use super::confirm_code::{CodeCheckError, confirm_code};
 use super::secrets::{CodeKey, new_session};
 use super::send_code::{CodeRequested, Delivery, SendCode, SendCodeCommand, SendCodeError};
 use crate::StoreError;
+use crate::notices::EmailVerification;
 use crate::ports::{
     Clock, CodeRepository, CreateUserError, HashError, PasswordHasher, Random, SessionRepository,
     UserRepository,
@@ -147,6 +148,8 @@ pub struct ConfirmRegistration {
     policy: CodePolicy,
     code_key: CodeKey,
     session_lifetime: TimeDelta,
+    /// Sends the new address its verification link.
+    email_verification: Option<Arc<EmailVerification>>,
 }
 
 impl ConfirmRegistration {
@@ -169,7 +172,16 @@ impl ConfirmRegistration {
             policy: settings.code_policy,
             code_key: settings.code_key,
             session_lifetime: settings.session_lifetime,
+            email_verification: None,
         }
+    }
+
+    /// After the user is created, queues the link that verifies their address. Registration
+    /// does not wait for it and does not fail with it: the profile offers to send it again.
+    #[must_use]
+    pub fn with_email_verification(mut self, verification: Arc<EmailVerification>) -> Self {
+        self.email_verification = Some(verification);
+        self
     }
 
     pub async fn execute(
@@ -218,6 +230,11 @@ impl ConfirmRegistration {
             new_session(self.random.as_ref(), user.id, now, self.session_lifetime);
         self.sessions.create(&session).await?;
         tracing::info!(user_id = %user.id, phone = %user.phone.masked(), email = %user.email.masked(), "registered");
+        if let Some(verification) = &self.email_verification
+            && let Err(error) = verification.queue(user.id, now).await
+        {
+            tracing::warn!(user_id = %user.id, %error, "the e-mail verification link was not queued: the profile offers it again");
+        }
         Ok(SignedIn {
             token,
             expires_at: session.expires_at,

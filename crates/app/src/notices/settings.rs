@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use vodokanal_domain::{
     Channel, Channels, NoticePreferences, NoticeTopic, PushSubscription, UserId,
 };
 
 use super::links::LinkKey;
 use crate::StoreError;
-use crate::ports::{NoticeSettings, PushSender};
+use crate::ports::{Clock, NoticeSettings, PushSender};
 
 /// The most push subscriptions (browsers) a subscriber keeps.
 pub const MAX_PUSH_SUBSCRIPTIONS: u32 = 10;
@@ -86,6 +85,7 @@ pub struct Notifications {
     settings: Arc<dyn NoticeSettings>,
     push: Option<Arc<dyn PushSender>>,
     push_hosts: PushHosts,
+    clock: Arc<dyn Clock>,
 }
 
 impl Notifications {
@@ -93,11 +93,13 @@ impl Notifications {
         settings: Arc<dyn NoticeSettings>,
         push: Option<Arc<dyn PushSender>>,
         push_hosts: PushHosts,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             settings,
             push,
             push_hosts,
+            clock,
         }
     }
 
@@ -125,7 +127,6 @@ impl Notifications {
         &self,
         user: UserId,
         subscription: &PushSubscription,
-        now: DateTime<Utc>,
     ) -> Result<(), SubscribeError> {
         if self.push.is_none() {
             return Err(SubscribeError::PushOff);
@@ -145,7 +146,7 @@ impl Notifications {
             }
         }
         self.settings
-            .add_push_subscription(user, subscription, now)
+            .add_push_subscription(user, subscription, self.clock.now())
             .await?;
         Ok(())
     }
@@ -232,8 +233,12 @@ mod tests {
         let mut settings = MockNoticeSettings::new();
         settings.expect_add_push_subscription().never();
         let settings: Arc<dyn NoticeSettings> = Arc::new(settings);
-        let notifications =
-            Notifications::new(settings.clone(), Some(push()), PushHosts::default());
+        let notifications = Notifications::new(
+            settings.clone(),
+            Some(push()),
+            PushHosts::default(),
+            testing::clock(),
+        );
         let inside = subscription("http://169.254.169.254/latest/meta-data");
         assert_eq!(
             notifications
@@ -241,7 +246,7 @@ mod tests {
                 .await,
             Err(SubscribeError::HostNotAllowed)
         );
-        let off = Notifications::new(settings, None, PushHosts::default());
+        let off = Notifications::new(settings, None, PushHosts::default(), testing::clock());
         let fcm = subscription("https://fcm.googleapis.com/fcm/send/abc");
         assert_eq!(
             off.subscribe(testing::user().id, &fcm, testing::now())
@@ -269,16 +274,17 @@ mod tests {
             .withf(|_, sub, _| sub.endpoint().ends_with("/kept"))
             .times(1)
             .return_const(Ok(1));
-        let notifications =
-            Notifications::new(Arc::new(settings), Some(push()), PushHosts::default());
-        let kept = subscription("https://fcm.googleapis.com/fcm/send/kept");
-        assert_eq!(
-            notifications.subscribe(user, &kept, testing::now()).await,
-            Ok(())
+        let notifications = Notifications::new(
+            Arc::new(settings),
+            Some(push()),
+            PushHosts::default(),
+            testing::clock(),
         );
+        let kept = subscription("https://fcm.googleapis.com/fcm/send/kept");
+        assert_eq!(notifications.subscribe(user, &kept).await, Ok(()));
         let new = subscription("https://fcm.googleapis.com/fcm/send/new");
         assert_eq!(
-            notifications.subscribe(user, &new, testing::now()).await,
+            notifications.subscribe(user, &new).await,
             Err(SubscribeError::TooMany)
         );
     }

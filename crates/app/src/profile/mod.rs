@@ -8,4 +8,4 @@ pub mod view;
 pub use change_password::{ChangePassword, ChangePasswordCommand, ChangePasswordError};
 pub use delete::{DeleteProfile, DeleteProfileCommand, DeleteProfileError};
 pub use password_check::{PasswordCheck, PasswordCheckError};
-pub use view::{ViewProfile, ViewProfileCommand, ViewProfileError};
+pub use view::{Profile, ViewProfile, ViewProfileCommand, ViewProfileError};

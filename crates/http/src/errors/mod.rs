@@ -10,6 +10,7 @@
 
 mod accounts;
 mod auth;
+mod notices;
 mod payments;
 mod profile;
 mod readings;

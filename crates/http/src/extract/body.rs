@@ -310,6 +310,60 @@ impl<'a> Form<'a> {
         values
     }
 
+    /// A required object, read into `T` under the names `field.name`.
+    pub fn object<T: RequestBody>(&mut self, field: &str, required_message: &str) -> Option<T> {
+        let raw = match self.raw(field) {
+            Raw::Absent | Raw::Null => {
+                self.push(field, "required", required_message);
+                return None;
+            }
+            Raw::Present(raw) => raw,
+        };
+        let Ok(fields) = serde_json::from_str(raw.get()) else {
+            self.push(field, "invalid_type", "Ожидается объект.");
+            return None;
+        };
+        let prefix = format!("{}{field}.", self.prefix);
+        let mut form = Form::new(fields, prefix, self.origins);
+        let value = T::read(&mut form);
+        self.errors.extend(form.errors);
+        value
+    }
+
+    /// A required array of strings, each parsed into `T` (named `field[i]` when bad).
+    pub fn strings<T: FieldValue>(
+        &mut self,
+        field: &str,
+        required_message: &str,
+    ) -> Option<Vec<T>> {
+        let raw = match self.raw(field) {
+            Raw::Absent | Raw::Null => {
+                self.push(field, "required", required_message);
+                return None;
+            }
+            Raw::Present(raw) => raw,
+        };
+        let Ok(items) = serde_json::from_str::<Vec<&'a RawValue>>(raw.get()) else {
+            self.push(field, "invalid_type", "Ожидается массив.");
+            return None;
+        };
+        let mut values = Some(Vec::with_capacity(items.len()));
+        for (index, item) in items.into_iter().enumerate() {
+            let name = format!("{field}[{index}]");
+            let read = if let Ok(text) = serde_json::from_str::<String>(item.get()) {
+                self.parse_text(&name, &text)
+            } else {
+                self.push(&name, "invalid_type", "Ожидается строка.");
+                None
+            };
+            values = values.zip(read).map(|(mut values, value)| {
+                values.push(value);
+                values
+            });
+        }
+        values
+    }
+
     /// Whether the object has the field at all (even `null`).
     pub(super) fn has(&self, field: &str) -> bool {
         self.fields.contains_key(field)

@@ -6,10 +6,10 @@ use chrono::{NaiveDate, NaiveTime};
 use vodokanal_app::auth::{LoginName, LoginNameError};
 
 use vodokanal_domain::{
-    AccountNumber, Email, EmailError, FullName, FullNameError, Label, LabelError, LoginPassword,
-    MeterLast4, MeterNumber, MobilePhone, Money, MoneyError, Notes, NotesError, OneTimeCode,
-    Password, PasswordError, PaymentPurpose, Phone, PhoneError, ReadingValue, ReadingValueError,
-    VisitKind,
+    AccountNumber, Channel, Email, EmailError, FullName, FullNameError, Label, LabelError,
+    LoginPassword, MeterLast4, MeterNumber, MobilePhone, Money, MoneyError, Notes, NotesError,
+    NoticeTopic, OneTimeCode, Password, PasswordError, PaymentPurpose, Phone, PhoneError,
+    ReadingValue, ReadingValueError, VisitKind,
 };
 
 /// Why a field's text is refused.
@@ -229,6 +229,66 @@ impl FieldValue for PaymentPurpose {
         text.parse().map_err(|_| {
             invalid("Назначение платежа: water, temporary_water_supply, court или heating")
         })
+    }
+}
+
+impl FieldValue for NoticeTopic {
+    const REQUIRED: &'static str = "Укажите вид уведомлений";
+    fn parse_field(text: &str) -> Result<Self, Invalid> {
+        text.parse()
+            .map_err(|_| invalid("Вид уведомлений: readings, verification, payments или debt"))
+    }
+}
+
+impl FieldValue for Channel {
+    const REQUIRED: &'static str = "Укажите способ уведомления";
+    fn parse_field(text: &str) -> Result<Self, Invalid> {
+        text.parse()
+            .map_err(|_| invalid("Способ уведомления: email, push или sms"))
+    }
+}
+
+/// Text taken as it is (at most [`PushText::MAX`] characters), for the parts of a push
+/// subscription, which the domain checks together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushText(pub String);
+
+impl PushText {
+    pub const MAX: usize = 2048;
+}
+
+impl FieldValue for PushText {
+    const REQUIRED: &'static str = "Подписка на push-уведомления неполна";
+    fn parse_field(text: &str) -> Result<Self, Invalid> {
+        let text = text.trim();
+        if text.is_empty() {
+            Err(coded("required", Self::REQUIRED))
+        } else if text.chars().count() > Self::MAX {
+            Err(invalid("Слишком длинное значение"))
+        } else {
+            Ok(Self(text.to_owned()))
+        }
+    }
+}
+
+/// A verification or unsubscribe link's token: URL-safe base64, at most 128 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToken(pub String);
+
+impl FieldValue for LinkToken {
+    const REQUIRED: &'static str = "Ссылка неполна: откройте ее из письма целиком";
+    fn parse_field(text: &str) -> Result<Self, Invalid> {
+        let text = text.trim();
+        let ok = !text.is_empty()
+            && text.len() <= 128
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(invalid("Ссылка неполна: откройте ее из письма целиком"))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod health;
+pub mod notices;
 pub mod payments;
 pub mod profile;
 pub mod public;
