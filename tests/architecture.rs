@@ -89,7 +89,7 @@ fn the_http_front_knows_no_database() {
 fn the_web_client_knows_only_how_to_serve_files() {
     assert_only("web", &["axum", "rust-embed", "sha2"]);
     for crate_dir in [
-        "domain", "app", "http", "sqlite", "postgres", "sms", "payments",
+        "domain", "app", "http", "sqlite", "postgres", "sms", "payments", "push",
     ] {
         assert!(
             !normal_dependencies(crate_dir)
