@@ -44,6 +44,7 @@ fn the_domain_is_pure() {
     assert_only(
         "domain",
         &[
+            "base64",
             "chrono",
             "chrono-tz",
             "serde",
@@ -68,8 +69,10 @@ fn the_use_cases_know_no_technology() {
             "mockall",
             "serde",
             "sha2",
+            "subtle",
             "thiserror",
             "tracing",
+            "uuid",
         ],
     );
 }
@@ -89,7 +92,7 @@ fn the_http_front_knows_no_database() {
 fn the_web_client_knows_only_how_to_serve_files() {
     assert_only("web", &["axum", "rust-embed", "sha2"]);
     for crate_dir in [
-        "domain", "app", "http", "sqlite", "postgres", "sms", "payments", "push",
+        "domain", "app", "http", "sqlite", "postgres", "sms", "mail", "payments", "push",
     ] {
         assert!(
             !normal_dependencies(crate_dir)

@@ -107,6 +107,8 @@ pub struct UseCases {
     pub export_payments: ExportPayments,
     pub export_visit_requests: ExportVisitRequests,
     pub void_reading: VoidReading,
+    /// The time the use cases go by (the background jobs ask it too).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for UseCases {
@@ -321,6 +323,7 @@ impl UseCases {
             export_payments: ExportPayments::new(payments.clone(), settings),
             export_visit_requests: ExportVisitRequests::new(visits.clone()),
             void_reading: VoidReading::new(readings.clone(), clock.clone()),
+            clock: clock.clone(),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The subscriber cabinet's domain: value objects that can only be built valid, the entities
-//! built from them (user, account, meter, reading, payment, visit request, one-time code) and
-//! the business rules of the utility.
+//! built from them (user, account, meter, reading, payment, visit request, one-time code,
+//! notice) and the business rules of the utility.
 //!
 //! Pure by design: no I/O, no async runtime, no clock of its own (every rule that needs the time
 //! takes it as an argument). May depend on serde, thiserror, chrono (without its `clock`
-//! feature), chrono-tz, uuid and subtle; CI fails if tokio, sqlx, axum, reqwest, async-trait or
+//! feature), chrono-tz, uuid, subtle and base64 (a push subscription's keys); CI fails if tokio, sqlx, axum, reqwest, async-trait or
 //! mockall ever appear in its dependency tree.
 //!
 //! ```

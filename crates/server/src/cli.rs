@@ -36,6 +36,59 @@ pub enum Command {
     /// Ask the payment provider once about every old pending payment, settle what it reports,
     /// and exit (for a cron job; `serve` does the same every minute).
     ReconcilePayments(Box<ProviderArgs>),
+    /// Reminders and notices to subscribers.
+    #[command(subcommand)]
+    Notices(NoticesCommand),
+}
+
+/// `vodokanal notices ...`
+#[derive(Debug, clap::Subcommand)]
+pub enum NoticesCommand {
+    /// Plan the notices due now, as `serve` does every few minutes; with `--dry-run`, only
+    /// print who would get what by which channel, and store nothing. Takes `serve`'s settings
+    /// (the reading window, the debt threshold, ...): run it with the same environment.
+    ///
+    /// Example: `vodokanal notices plan --dry-run`
+    Plan {
+        /// Print what would be planned; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        serve: Box<ServeArgs>,
+    },
+}
+
+/// The notices' channels and rules (docs/notices.md).
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoticeArgs {
+    /// The SMTP server: `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…`
+    /// (TLS), `smtp://host:25` (none). Without it, mail goes to the log (and the mail outbox).
+    #[arg(long, env = "VODOKANAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of the mail: `Водоканал <noreply@vodokanal.example>`.
+    #[arg(long, env = "VODOKANAL_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Without an SMTP server: a file each mail is appended to as a JSON line.
+    #[arg(long, env = "VODOKANAL_MAIL_OUTBOX", value_name = "FILE")]
+    pub mail_outbox: Option<PathBuf>,
+    /// The VAPID private key of web push (URL-safe base64 of 32 bytes); none: push is off.
+    #[arg(long, env = "VODOKANAL_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
+    /// Whom the push services contact about this server: `mailto:it@vodokanal.example`.
+    #[arg(long, env = "VODOKANAL_VAPID_SUBJECT")]
+    pub vapid_subject: Option<String>,
+    /// The push services' hosts the server posts to, comma-separated (default: the browsers'
+    /// own: Chrome, Firefox, Edge, Safari).
+    #[arg(long, env = "VODOKANAL_PUSH_HOSTS")]
+    pub push_hosts: Option<String>,
+    /// A registry debt above this many roubles is announced to the account's holders; unset:
+    /// never.
+    #[arg(long, env = "VODOKANAL_DEBT_THRESHOLD")]
+    pub debt_threshold: Option<String>,
+    /// Tests only (a debug build): a file holding the instant "now" is (RFC 3339); the clock
+    /// runs on from it.
+    #[arg(long, env = "VODOKANAL_TEST_CLOCK", value_name = "FILE", hide = true)]
+    pub test_clock: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -278,4 +331,6 @@ pub struct ServeArgs {
     /// thread].
     #[arg(long, env = "VODOKANAL_HASHER_QUEUE")]
     pub hasher_queue: Option<String>,
+    #[command(flatten)]
+    pub notices: NoticeArgs,
 }

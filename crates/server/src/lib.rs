@@ -65,6 +65,11 @@ pub enum Checked {
     Export(cli::ExportCommand),
     Readings(cli::ReadingsCommand),
     ReconcilePayments(ProviderConfig),
+    /// `notices plan [--dry-run]`, with `serve`'s settings.
+    PlanNotices {
+        config: Box<ServeConfig>,
+        dry_run: bool,
+    },
 }
 
 impl Checked {
@@ -78,6 +83,10 @@ impl Checked {
             Command::ReconcilePayments(args) => {
                 Self::ReconcilePayments(ProviderConfig::from_args(&args)?)
             }
+            Command::Notices(cli::NoticesCommand::Plan { dry_run, serve }) => Self::PlanNotices {
+                config: Box::new(ServeConfig::from_args(&serve)?),
+                dry_run,
+            },
         })
     }
 
@@ -123,6 +132,12 @@ impl Checked {
                 config.apply_to(&mut settings);
                 let use_cases = wiring::for_command(&stores, &settings, Some(&config))?;
                 commands::reconcile_payments(&use_cases, config.reconcile_after, out).await
+            }
+            Self::PlanNotices { config, dry_run } => {
+                config.apply_to(&mut settings);
+                let use_cases = wiring::for_command(&stores, &settings, None)?;
+                let now = wiring::clock(&config.notices).now();
+                commands::plan_notices(&use_cases, now, dry_run, out).await
             }
         }
     }

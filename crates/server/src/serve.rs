@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
+use vodokanal_app::notices::Scope;
 use vodokanal_app::payments::ReconcilePaymentsCommand;
 use vodokanal_app::{Settings, UseCases};
 use vodokanal_http::{AppState, HttpConfig};
@@ -28,6 +29,11 @@ const DELIVER_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the expired sessions, codes, idempotency records and attempts are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How often the notices of succeeded payments are planned.
+const PLAN_PAYMENTS_EVERY: Duration = Duration::from_secs(10);
+/// How often every other notice is planned (the reading window, verifications, debts): each
+/// is due for days, and planned once whatever the number of runs.
+const PLAN_ALL_EVERY: u32 = 30;
 
 /// How long a background job that panicked waits before it starts again.
 const RESTART_AFTER: Duration = Duration::from_secs(30);
@@ -79,6 +85,7 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, wired: Wired) -> R
         reconciliation(&use_cases, config, &stop_rx),
         purge(&use_cases, &stop_rx),
         sms_sender(&use_cases, &stop_rx),
+        notice_planner(&use_cases, &stop_rx),
     ];
 
     let server = crate::listener::serve(listener, app, config.listener, stop_rx);
@@ -147,6 +154,43 @@ fn sms_sender(use_cases: &Arc<UseCases>, stop: &watch::Receiver<bool>) -> JoinHa
     }))
 }
 
+/// The notices' planner, supervised, until told to stop.
+fn notice_planner(use_cases: &Arc<UseCases>, stop: &watch::Receiver<bool>) -> JoinHandle<()> {
+    let use_cases = use_cases.clone();
+    let stop = stop.clone();
+    tokio::spawn(supervised(
+        "notices",
+        RESTART_AFTER,
+        stop.clone(),
+        move || plan_in_background(use_cases.clone(), PLAN_PAYMENTS_EVERY, stop.clone()),
+    ))
+}
+
+/// Plans the payments' notices every `every`, and every notice at start and each
+/// [`PLAN_ALL_EVERY`] runs, until told to stop. A plan cut off is planned again: the store's
+/// key keeps a notice from being planned twice.
+async fn plan_in_background(
+    use_cases: Arc<UseCases>,
+    every: Duration,
+    stop: watch::Receiver<bool>,
+) {
+    let runs = std::sync::atomic::AtomicU32::new(0);
+    let (plan, clock) = (&use_cases.plan_notices, &use_cases.clock);
+    let runs = &runs;
+    repeat(every, stop, move || async move {
+        let run = runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scope = if run % PLAN_ALL_EVERY == 0 {
+            Scope::All
+        } else {
+            Scope::Payments
+        };
+        if let Err(e) = plan.execute(scope, clock.now()).await {
+            error!(error = %e, "planning the notices failed");
+        }
+    })
+    .await;
+}
+
 /// Reconciles every `every` until told to stop; a failing run is logged and the next one
 /// tried. A stop also ends a run in progress: each payment is settled atomically, so one cut
 /// off between the provider's report and the store is simply checked again next time.
@@ -176,10 +220,13 @@ async fn deliver_in_background(
     every: Duration,
     stop: watch::Receiver<bool>,
 ) {
-    let deliver = &use_cases.deliver_sms;
+    let (deliver, notices) = (&use_cases.deliver_sms, &use_cases.deliver_notices);
     repeat(every, stop, move || async move {
         if let Err(e) = deliver.execute().await {
             error!(error = %e, "delivering the SMS outbox failed");
+        }
+        if let Err(e) = notices.execute().await {
+            error!(error = %e, "delivering the notices failed");
         }
     })
     .await;
@@ -302,7 +349,7 @@ mod tests {
     use vodokanal_test_support::builders::{
         account_number, money, now, payment_id, registry_account,
     };
-    use vodokanal_test_support::fakes::FixedClock;
+    use vodokanal_test_support::fakes::{FixedClock, Mailbox};
     use vodokanal_test_support::memory::in_memory_stores;
 
     use super::*;
@@ -362,6 +409,8 @@ mod tests {
             }))),
             sms,
             provider,
+            mail: Arc::new(Mailbox::default()),
+            push: None,
         };
         Arc::new(UseCases::new(stores, &services, &Settings::default()))
     }

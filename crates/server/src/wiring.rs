@@ -10,19 +10,26 @@ use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tracing::warn;
 use vodokanal_app::ports::{
-    Clock, ExportSink, PasswordHasher, PaymentProvider, Random, RegistrySource, SmsGateway,
-    StoreHealth,
+    Clock, ExportSink, MailSender, PasswordHasher, PaymentProvider, PushSender, Random,
+    RegistrySource, SmsGateway, StoreHealth,
 };
 use vodokanal_app::receipts::ReceiptRules;
 use vodokanal_app::{Services, Settings, StoreError, Stores, UseCases};
+use vodokanal_mail::{LogMailSender, SmtpConfig, SmtpMailSender};
 use vodokanal_payments::{
     HttpPolicy, SandboxProvider, TBankConfig, TBankProvider, YooKassaConfig, YooKassaProvider,
 };
+use vodokanal_push::WebPushSender;
 use vodokanal_registry_csv::{CsvExportSink, CsvRegistrySource};
 use vodokanal_sms::{LogSmsGateway, SmsRuConfig, SmsRuGateway};
-use vodokanal_system::{Argon2Hasher, HashWorkers, HasherPool, OsRandom, SystemClock};
+use vodokanal_system::{
+    Argon2Hasher, HashWorkers, HasherPool, OsRandom, ShiftedClock, SystemClock,
+};
 
-use crate::config::{DatabaseConfig, PaymentsConfig, ProviderConfig, ServeConfig, SmsConfig};
+use crate::config::notices::{MailConfig, NoticeConfig};
+use crate::config::{
+    ConfigError, DatabaseConfig, PaymentsConfig, ProviderConfig, ServeConfig, SmsConfig,
+};
 use crate::error::Error;
 use crate::sandbox_page::{self, SandboxPage};
 use crate::secret::DatabaseUrl;
@@ -96,7 +103,7 @@ pub async fn for_serve(
              the sandbox page and move no money; choose yookassa or tbank for real payments"
         );
     }
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock = clock(&config.notices);
     let sms = sms_gateway(&config.sms, clock.clone()).await?;
     let provider = Provider::new(&config.provider, &settings.receipt_rules, clock.clone())?;
     let services = Services {
@@ -105,6 +112,8 @@ pub async fn for_serve(
         hasher: argon2(config.hasher),
         sms,
         provider: provider.port(),
+        mail: mail_sender(&config.notices, clock.clone()).await?,
+        push: push_sender(&config.notices)?,
     };
     let use_cases = Arc::new(UseCases::new(stores, &services, settings));
     let sandbox_page = match &provider {
@@ -143,10 +152,75 @@ pub fn for_command(
             workers: 1,
             queue: 0,
         }),
-        sms: Arc::new(LogSmsGateway::new(clock)),
+        sms: Arc::new(LogSmsGateway::new(clock.clone())),
         provider,
+        mail: Arc::new(LogMailSender::new(clock)),
+        push: None,
     };
     Ok(UseCases::new(stores, &services, settings))
+}
+
+/// The system's clock, or the tests' (`VODOKANAL_TEST_CLOCK`, debug builds only).
+pub fn clock(config: &NoticeConfig) -> Arc<dyn Clock> {
+    match &config.test_clock {
+        Some(path) => {
+            warn!(file = %path.display(), "the clock is the tests' (VODOKANAL_TEST_CLOCK)");
+            Arc::new(ShiftedClock::new(path))
+        }
+        None => Arc::new(SystemClock),
+    }
+}
+
+/// The configured mail sender: SMTP, or the log (with its outbox file).
+pub async fn mail_sender(
+    config: &NoticeConfig,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn MailSender>, Error> {
+    match &config.mail {
+        MailConfig::Log { outbox: None } => Ok(Arc::new(LogMailSender::new(clock))),
+        MailConfig::Log { outbox: Some(path) } => {
+            let sender =
+                LogMailSender::with_outbox(path, clock)
+                    .await
+                    .map_err(|e| ConfigError {
+                        setting: "VODOKANAL_MAIL_OUTBOX",
+                        message: format!("{} can't be opened for appending: {e}", path.display()),
+                    })?;
+            Ok(Arc::new(sender))
+        }
+        MailConfig::Smtp { url, from } => {
+            let sender =
+                SmtpMailSender::new(SmtpConfig::new(url.clone(), from.clone())).map_err(|e| {
+                    ConfigError {
+                        setting: "VODOKANAL_SMTP_URL",
+                        message: e.to_string(),
+                    }
+                })?;
+            tracing::info!(sender = ?sender, "e-mail through SMTP");
+            Ok(Arc::new(sender))
+        }
+    }
+}
+
+/// Web push, when a VAPID key is configured. Its client follows no redirect: a push request
+/// is meant for the endpoint alone.
+pub fn push_sender(config: &NoticeConfig) -> Result<Option<Arc<dyn PushSender>>, Error> {
+    let Some(push) = &config.push else {
+        return Ok(None);
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ConfigError {
+            setting: "VODOKANAL_VAPID_PRIVATE_KEY",
+            message: format!("no HTTP client for web push: {e}"),
+        })?;
+    let sender =
+        WebPushSender::new(&push.private_key, &push.subject, client).map_err(|e| ConfigError {
+            setting: "VODOKANAL_VAPID_PRIVATE_KEY",
+            message: e.to_string(),
+        })?;
+    Ok(Some(Arc::new(sender)))
 }
 
 /// The billing system's registry file (`;`-CSV), read from `input`.

@@ -12,6 +12,35 @@ impl Clock for SystemClock {
     }
 }
 
+/// The tests' clock (`VODOKANAL_TEST_CLOCK`, debug builds only): the file holds an RFC 3339
+/// instant, and "now" is that instant plus the time since the file was written. A test moves
+/// the server's time by writing the file again; the server reads it at every call. A file that
+/// can't be read or parsed leaves the system's time.
+#[derive(Debug, Clone)]
+pub struct ShiftedClock {
+    path: std::path::PathBuf,
+}
+
+impl ShiftedClock {
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    fn read(&self) -> Option<DateTime<Utc>> {
+        let text = std::fs::read_to_string(&self.path).ok()?;
+        let written: DateTime<Utc> = std::fs::metadata(&self.path).ok()?.modified().ok()?.into();
+        let told = DateTime::parse_from_rfc3339(text.trim()).ok()?;
+        let since = Utc::now() - written;
+        Some(told.with_timezone(&Utc) + since.max(chrono::TimeDelta::zero()))
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.read().unwrap_or_else(Utc::now).trunc_subsecs(6)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -21,6 +50,24 @@ mod tests {
         let before = Utc::now().trunc_subsecs(6);
         let told = SystemClock.now();
         assert!(told >= before && told <= Utc::now());
+    }
+
+    #[test]
+    fn the_tests_clock_runs_on_from_the_instant_its_file_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("now");
+        let clock = ShiftedClock::new(&path);
+        let before = Utc::now().trunc_subsecs(6);
+        assert!(clock.now() >= before, "no file: the system's time");
+        std::fs::write(&path, "2027-01-01T06:00:00Z").unwrap();
+        let told = clock.now();
+        let start: DateTime<Utc> = "2027-01-01T06:00:00Z".parse().unwrap();
+        assert!(
+            told >= start && told < start + chrono::TimeDelta::minutes(1),
+            "{told}"
+        );
+        std::fs::write(&path, "not a time").unwrap();
+        assert!(clock.now() < start);
     }
 
     #[test]

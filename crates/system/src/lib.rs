@@ -8,6 +8,6 @@ mod clock;
 mod hasher;
 mod random;
 
-pub use clock::SystemClock;
+pub use clock::{ShiftedClock, SystemClock};
 pub use hasher::{Argon2Hasher, HASHER_NICE, HashWorkers, HasherPool, QUEUE_PER_WORKER};
 pub use random::OsRandom;

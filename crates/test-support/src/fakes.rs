@@ -1,6 +1,6 @@
 //! Fakes of the machine and the outside providers: a stopped clock, counting randomness, a
-//! plain-text hasher, an SMS gateway that keeps what it sends, a payment provider that
-//! reports success, and a switchable database ping.
+//! plain-text hasher, an SMS gateway, a mail sender and a push sender that keep what they
+//! send, a payment provider that reports success, and a switchable database ping.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -10,10 +10,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::{
-    Clock, CreatedPayment, HashError, Notification, NotificationError, PasswordHasher,
-    PaymentProvider, PaymentRequest, ProviderError, ProviderReport, Random, SmsError, SmsGateway,
-    StoreHealth, Verification,
+    Clock, CreatedPayment, HashError, Mail, MailError, MailSender, Notification,
+    NotificationError, PasswordHasher, PaymentProvider, PaymentRequest, ProviderError,
+    ProviderReport, PushError, PushMessage, PushSender, Random, SmsError,
+    SmsGateway, StoreHealth, Verification,
 };
+use vodokanal_domain::PushSubscription;
 use vodokanal_domain::payment::{Outcome, ReceiptContact};
 use vodokanal_domain::{LoginPassword, MobilePhone, Money, OneTimeCode, Password, PasswordHash};
 
@@ -107,6 +109,54 @@ impl SmsGateway for Outbox {
         _client_ip: Option<IpAddr>,
     ) -> Result<(), SmsError> {
         lock(&self.0).push((to.phone().to_string(), text.to_owned()));
+        Ok(())
+    }
+}
+
+/// A mail sender that keeps every mail, in the order sent.
+#[derive(Debug, Default)]
+pub struct Mailbox(pub Mutex<Vec<Mail>>);
+
+impl Mailbox {
+    pub fn mails(&self) -> Vec<Mail> {
+        lock(&self.0).clone()
+    }
+}
+
+#[async_trait]
+impl MailSender for Mailbox {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        lock(&self.0).push(mail.clone());
+        Ok(())
+    }
+}
+
+/// A push sender that keeps every message with its endpoint; an endpoint ending in `/gone`
+/// is gone (410).
+#[derive(Debug, Default)]
+pub struct PushInbox(pub Mutex<Vec<(String, PushMessage)>>);
+
+impl PushInbox {
+    /// The VAPID key it shows (the RFC 8292 example's).
+    pub const KEY: &'static str =
+        "BA1Hxzyi1RUM1b5wjxsn7nGxAszw2u61m164i3MrAIxHF6YK5h4SDYic-dRuU_RCPCfA5aq9ojSwk5Y2EmClBPs";
+
+    pub fn messages(&self) -> Vec<(String, PushMessage)> {
+        lock(&self.0).clone()
+    }
+}
+
+#[async_trait]
+impl PushSender for PushInbox {
+    fn public_key(&self) -> String {
+        Self::KEY.to_owned()
+    }
+
+    async fn send(&self, to: &PushSubscription, message: &PushMessage) -> Result<(), PushError> {
+        if to.endpoint().ends_with("/gone") {
+            return Err(PushError::Gone);
+        }
+        lock(&self.0).push((to.endpoint().to_owned(), message.clone()));
         Ok(())
     }
 }

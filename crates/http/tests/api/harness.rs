@@ -17,7 +17,7 @@ use vodokanal_app::{Services, Settings, Stores, UseCases};
 use vodokanal_domain::{AccountNumber, MeterNumber, MeterService, RegistryMeter, RegistryRecord};
 use vodokanal_http::{AppState, HttpConfig, router};
 use vodokanal_test_support::fakes::{
-    CountingRandom, FakeProvider, FixedClock, Health, Outbox, PlainHasher,
+    CountingRandom, FakeProvider, FixedClock, Health, Mailbox, Outbox, PlainHasher, PushInbox,
 };
 
 use vodokanal_test_support::memory::in_memory_stores;
@@ -90,6 +90,10 @@ pub struct App {
     pub stores: Stores,
     pub health: Arc<Health>,
     pub provider: Arc<FakeProvider>,
+    /// The mail the notices' sender sent; see [`App::deliver`].
+    pub mail: Arc<Mailbox>,
+    /// The push messages it sent.
+    pub push: Arc<PushInbox>,
 }
 
 /// What a call answered.
@@ -165,6 +169,8 @@ impl App {
         let stores = in_memory_stores();
         stores.registry.upsert(&registry_rows()).await.unwrap();
         let sms = Arc::new(Outbox::default());
+        let mail = Arc::new(Mailbox::default());
+        let push = Arc::new(PushInbox::default());
         let health = Arc::new(Health::default());
         let provider = Arc::new(FakeProvider {
             down: AtomicBool::new(false),
@@ -182,6 +188,8 @@ impl App {
                 hasher: Arc::new(PlainHasher),
                 sms: sms.clone(),
                 provider: provider.clone(),
+                mail: mail.clone(),
+                push: Some(push.clone()),
             },
         };
         tweak(&mut parts);
@@ -194,12 +202,15 @@ impl App {
             stores,
             health,
             provider,
+            mail,
+            push,
         }
     }
 
     /// Runs the background sender once: the SMS queued so far reach [`App::sms`].
     pub async fn deliver(&self) {
         self.use_cases.deliver_sms.execute().await.unwrap();
+        self.use_cases.deliver_notices.execute().await.unwrap();
     }
 
     /// The texts the gateway took for `phone` (E.164), after a run of the sender.

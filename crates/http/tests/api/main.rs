@@ -9,6 +9,7 @@ mod garbage;
 mod idempotency;
 mod infra;
 mod limits;
+mod notices;
 mod payments;
 mod public;
 mod readings;

@@ -3,10 +3,12 @@
 
 mod export;
 mod import;
+mod notices;
 mod readings;
 mod reconcile;
 
 pub use export::export;
 pub use import::import_registry;
+pub use notices::plan_notices;
 pub use readings::readings;
 pub use reconcile::reconcile_payments;

@@ -7,6 +7,7 @@
 //! defaults of `vodokanal_app::Settings` (the Ivanovo Vodokanal).
 
 mod file;
+pub mod notices;
 pub mod secret;
 
 use std::fmt;
@@ -135,6 +136,7 @@ pub struct ServeConfig {
     pub return_origins: Vec<String>,
     /// `VODOKANAL_SECRET`; when `None`, [`secret::code_key`] keeps one in a file.
     pub secret: Option<Secret>,
+    pub notices: notices::NoticeConfig,
     reading_window: Option<ReadingWindow>,
     anonymous_reading_cap: Option<ReadingValue>,
     receipts: Option<bool>,
@@ -410,6 +412,7 @@ impl ServeConfig {
             cors_origins: origins(args.cors_origins.as_deref(), "VODOKANAL_CORS_ORIGINS")?,
             return_origins: origins(args.return_origins.as_deref(), "VODOKANAL_RETURN_ORIGINS")?,
             secret: args.secret.as_deref().map(secret::given).transpose()?,
+            notices: notices::NoticeConfig::from_args(&args.notices)?,
             reading_window,
             anonymous_reading_cap,
             receipts: switch(args.receipts.as_deref(), "VODOKANAL_RECEIPTS")?,
@@ -452,6 +455,7 @@ impl ServeConfig {
     /// Lays the settings given to `serve` over the common ones.
     pub fn apply_to(&self, settings: &mut Settings) {
         self.provider.apply_to(settings);
+        self.notices.apply_to(settings);
         if let Some(window) = self.reading_window {
             settings.reading_policy.window = Some(window);
         }
