@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use crate::ports::{
     AccountRepository, AttemptCounter, CodeRepository, Housekeeping, IdempotencyStore,
-    MeterRepository, PaymentRepository, ReadingRepository, RegistryStore, SessionRepository,
-    SmsOutbox, StoreHealth, UserRepository, VisitRequestRepository,
+    MeterRepository, NoticeSettings, NoticeStore, PaymentRepository, ReadingRepository,
+    RegistryStore, SessionRepository, SmsOutbox, StoreHealth, UserRepository,
+    VisitRequestRepository,
 };
 
 /// Every store port of one store.
@@ -27,4 +28,8 @@ pub struct Stores {
     pub attempts: Arc<dyn AttemptCounter>,
     pub health: Arc<dyn StoreHealth>,
     pub housekeeping: Arc<dyn Housekeeping>,
+    /// What is due, the planned notices and their deliveries' outbox.
+    pub notices: Arc<dyn NoticeStore>,
+    /// The subscribers' notice preferences, push subscriptions and e-mail verification.
+    pub notice_settings: Arc<dyn NoticeSettings>,
 }

@@ -121,6 +121,8 @@ impl UseCases {
             attempts,
             health: _,
             housekeeping,
+            notices: _,
+            notice_settings: _,
         } = stores;
         let Services {
             clock,
