@@ -1,6 +1,7 @@
 //! Housekeeping: the hourly purge of what can no longer be used (expired sessions and codes,
 //! idempotency records past their key's lifetime, attempts outside every limit's window, SMS
-//! outbox messages a day after their validity ended).
+//! outbox messages a day after their validity ended, notices and finished deliveries after 400
+//! days).
 //! `vodokanal serve` runs it; nothing a subscriber does waits for it.
 
 use std::sync::Arc;
@@ -15,6 +16,11 @@ use crate::settings::Settings;
 /// How long an SMS outbox message is kept after its validity ended (sent, failed or expired),
 /// for the operator to see what became of it.
 pub const OUTBOX_KEPT: TimeDelta = TimeDelta::hours(24);
+
+/// How long a notice and its sent or failed deliveries are kept. The notice is its key (the same
+/// kind, subject and period is not planned again while it is kept): over a year, longer than
+/// any plan looks back.
+pub const NOTICES_KEPT: TimeDelta = TimeDelta::days(400);
 
 /// Deletes the expired records of the store, as of the clock's now.
 #[derive(Debug)]
@@ -41,6 +47,7 @@ impl PurgeExpired {
             idempotency_before: now - KEY_LIFETIME,
             attempts_before: now - self.attempts_window,
             outbox_before: now - OUTBOX_KEPT,
+            notices_before: now - NOTICES_KEPT,
         }
     }
 
@@ -52,6 +59,8 @@ impl PurgeExpired {
             idempotency_records = purged.idempotency_records,
             attempts = purged.attempts,
             sms_outbox = purged.outbox,
+            notice_deliveries = purged.notice_deliveries,
+            notices = purged.notices,
             "expired records purged"
         );
         Ok(purged)
@@ -77,6 +86,7 @@ mod tests {
                         // The longest default window: 5 codes per phone a day.
                         attempts_before: testing::now() - TimeDelta::hours(24),
                         outbox_before: testing::now() - TimeDelta::hours(24),
+                        notices_before: testing::now() - TimeDelta::days(400),
                     }
             })
             .times(1)
@@ -92,6 +102,8 @@ mod tests {
             idempotency_records: 3,
             attempts: 4,
             outbox: 5,
+            notice_deliveries: 6,
+            notices: 7,
         };
         assert_eq!(purge(Ok(purged)).execute().await, Ok(purged));
     }

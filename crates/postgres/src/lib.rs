@@ -1,6 +1,7 @@
 //! Every store port of `vodokanal-app` on PostgreSQL: users, sessions, one-time codes,
 //! accounts and meters, readings, payments, visit requests, the registry import, idempotency
-//! records, attempt counters and the purge of expired records. Owns its timestamped migrations (`migrations/`, applied by
+//! records, attempt counters, the SMS outbox, notices and their settings, and the purge of
+//! expired records. Owns its timestamped migrations (`migrations/`, applied by
 //! [`MIGRATOR`]) and translates `sqlx` errors to the ports' errors at its boundary: nothing of
 //! sqlx leaves this crate.
 //!
@@ -27,6 +28,7 @@ mod error;
 mod health;
 mod housekeeping;
 mod idempotency;
+mod notices;
 mod outbox;
 mod payments;
 mod readings;
@@ -47,6 +49,7 @@ pub use database::{DEADLINE_MARGIN, PgDatabase};
 pub use health::PgStoreHealth;
 pub use housekeeping::PgHousekeeping;
 pub use idempotency::PgIdempotencyStore;
+pub use notices::{PgNoticeSettings, PgNoticeStore};
 pub use outbox::PgSmsOutbox;
 pub use payments::PgPaymentRepository;
 pub use readings::PgReadingRepository;
@@ -227,7 +230,9 @@ impl PgStores {
             idempotency: Arc::new(PgIdempotencyStore::new(pool.clone())),
             attempts: Arc::new(PgAttemptCounter::new(pool.clone())),
             health: Arc::new(PgStoreHealth::new(pool.clone())),
-            housekeeping: Arc::new(PgHousekeeping::new(pool)),
+            housekeeping: Arc::new(PgHousekeeping::new(pool.clone())),
+            notices: Arc::new(PgNoticeStore::new(pool.clone())),
+            notice_settings: Arc::new(PgNoticeSettings::new(pool)),
         }
     }
 }

@@ -63,6 +63,19 @@ impl Housekeeping for SqliteHousekeeping {
                     cutoffs.outbox_before,
                 )
                 .await?,
+            // The finished deliveries first, then the notices with whatever they still have.
+            notice_deliveries: self
+                .delete_before(
+                    "DELETE FROM notice_deliveries WHERE state <> 'pending' AND created_at < ?",
+                    cutoffs.notices_before,
+                )
+                .await?,
+            notices: self
+                .delete_before(
+                    "DELETE FROM notices WHERE created_at < ?",
+                    cutoffs.notices_before,
+                )
+                .await?,
         })
     }
 }

@@ -25,6 +25,7 @@ mod group;
 mod health;
 mod housekeeping;
 mod idempotency;
+mod notices;
 mod outbox;
 mod payments;
 mod readings;
@@ -49,6 +50,7 @@ use group::GroupWriter;
 pub use health::SqliteStoreHealth;
 pub use housekeeping::SqliteHousekeeping;
 pub use idempotency::SqliteIdempotencyStore;
+pub use notices::{SqliteNoticeSettings, SqliteNoticeStore};
 pub use outbox::SqliteSmsOutbox;
 pub use payments::SqlitePaymentRepository;
 pub use readings::SqliteReadingRepository;
@@ -265,6 +267,8 @@ impl SqliteStores {
             attempts: Arc::new(SqliteAttemptCounter::new(pool.clone())),
             health: Arc::new(SqliteStoreHealth::new(pool.clone())),
             housekeeping: Arc::new(SqliteHousekeeping::new(pool.clone())),
+            notices: Arc::new(SqliteNoticeStore::new(pool.clone())),
+            notice_settings: Arc::new(SqliteNoticeSettings::new(pool.clone())),
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct PurgeCutoffs {
     pub attempts_before: DateTime<Utc>,
     /// SMS outbox messages whose validity ended before this instant (sent, failed or expired).
     pub outbox_before: DateTime<Utc>,
+    /// Notices created before this instant, and the finished deliveries created before it.
+    pub notices_before: DateTime<Utc>,
 }
 
 /// How many records a purge deleted, by kind.
@@ -24,6 +26,10 @@ pub struct Purged {
     pub idempotency_records: u64,
     pub attempts: u64,
     pub outbox: u64,
+    /// Sent or failed deliveries deleted (before the notices).
+    pub notice_deliveries: u64,
+    /// Notices deleted, with whatever deliveries they still had.
+    pub notices: u64,
 }
 
 /// Deletes the records nobody can use any more, so that the tables, and the phones, e-mails
@@ -32,6 +38,7 @@ pub struct Purged {
 #[async_trait]
 pub trait Housekeeping: std::fmt::Debug + Send + Sync {
     /// Deletes expired sessions and codes, idempotency records past their key's lifetime and
-    /// attempts outside every window, and SMS outbox messages long past their validity; what is still valid is left alone.
+    /// attempts outside every window, SMS outbox messages long past their validity, and old
+    /// notices and finished deliveries; what is still valid is left alone.
     async fn purge_expired(&self, cutoffs: PurgeCutoffs) -> Result<Purged, StoreError>;
 }

@@ -20,6 +20,7 @@ fn cutoffs() -> PurgeCutoffs {
         idempotency_before: now() - TimeDelta::hours(24),
         attempts_before: now() - TimeDelta::hours(24),
         outbox_before: now() - TimeDelta::hours(24),
+        notices_before: now() - TimeDelta::days(400),
     }
 }
 
@@ -119,6 +120,8 @@ pub async fn purge_deletes_only_what_expired(stores: Stores) {
             idempotency_records: 1,
             attempts: 1,
             outbox: 1,
+            notice_deliveries: 0,
+            notices: 0,
         }
     );
     assert!(stores.outbox.to_phone(&old_sms).await.unwrap().is_empty());

@@ -23,6 +23,7 @@ impl Housekeeping for InMemoryStore {
         state
             .attempts
             .retain(|(_, at)| *at >= cutoffs.attempts_before);
+        let (notices, notice_deliveries) = state.notice_tables.purge(cutoffs.notices_before);
         let outbox_before = state.outbox.len();
         state
             .outbox
@@ -37,6 +38,8 @@ impl Housekeeping for InMemoryStore {
             }),
             attempts: u64::try_from(before - state.attempts.len()).unwrap_or(u64::MAX),
             outbox: u64::try_from(outbox_before - state.outbox.len()).unwrap_or(u64::MAX),
+            notice_deliveries,
+            notices,
         })
     }
 }

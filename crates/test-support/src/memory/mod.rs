@@ -11,6 +11,7 @@ mod health;
 mod housekeeping;
 mod idempotency;
 mod meters;
+mod notices;
 mod outbox;
 mod payments;
 mod readings;
@@ -88,6 +89,8 @@ struct State {
     outbox: Vec<OutboxEntry>,
     /// The last outbox id given.
     outbox_id: i64,
+    /// Notice preferences, push subscriptions, e-mail verifications, notices and deliveries.
+    notice_tables: notices::NoticeTables,
 }
 
 fn foreign_key(what: &str) -> StoreError {
@@ -232,6 +235,8 @@ impl InMemoryStore {
             outbox: Arc::new(self.clone()),
             health: Arc::new(self.clone()),
             housekeeping: Arc::new(self.clone()),
+            notices: Arc::new(self.clone()),
+            notice_settings: Arc::new(self.clone()),
         }
     }
 }

@@ -69,6 +69,7 @@ impl UserRepository for InMemoryStore {
         state.users.retain(|u| u.id != id);
         state.sessions.retain(|_, s| s.user_id != id);
         state.links.retain(|l| l.user_id != id);
+        state.notice_tables.forget_user(id);
         for reading in &mut state.readings {
             if reading.user_id == Some(id) {
                 reading.user_id = None;
