@@ -151,6 +151,24 @@ export function setToken(value) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+const RETURN_KEY = "vodokanal.after-login";
+
+/**
+ * The route (with its query) to show after the next login: the screen that asked for a
+ * session, e.g. a notice's link opened in a new window.
+ * @param {string} route
+ */
+export function returnAfterLogin(route) {
+  if (route.startsWith("/") && !route.startsWith("/login")) sessionStorage.setItem(RETURN_KEY, route);
+}
+
+/** The route kept by `returnAfterLogin`, once; "/home" when there is none. */
+export function routeAfterLogin() {
+  const route = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  return route || "/home";
+}
+
 /** A new Idempotency-Key (a UUID), also where crypto.randomUUID is missing (plain HTTP). */
 export function newIdempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();

@@ -121,6 +121,7 @@ async function render() {
   const [path, search = ""] = (location.hash.slice(1) || "/").split("?");
   const { screen, options, params } = match(path);
   if (options.auth && !api.token()) {
+    api.returnAfterLogin(location.hash.slice(1));
     flash("Войдите в личный кабинет.");
     go("/login");
     return;
@@ -157,6 +158,7 @@ skip.addEventListener("click", (event) => {
 });
 
 api.on("unauthorized", () => {
+  api.returnAfterLogin(location.hash.slice(1));
   flash("Сеанс завершён. Войдите снова.");
   go("/login");
 });
