@@ -74,7 +74,17 @@
  */
 /** @typedef {{ resend_after: number, expires_in: number }} CodeSent */
 /** @typedef {{ token: string, expires_at: string, user: { phone: string, email: string } }} Session */
-/** @typedef {{ phone: string, email: string, created_at: string }} Profile */
+/** @typedef {{ phone: string, email: string, created_at: string, email_verified: boolean }} Profile */
+/** @typedef {{ resend_after: number }} LinkSent POST /profile/email/verify. */
+/** @typedef {{ topic: string, title: string, channels: string[] }} NoticeTopic */
+/**
+ * @typedef {object} NoticeSettings GET and PUT /profile/notifications.
+ * @property {boolean} email_verified
+ * @property {{ public_key: string | null, subscriptions: number }} push the VAPID key (URL-safe
+ *   base64; null: web push is off) and how many browsers of the user are subscribed
+ * @property {NoticeTopic[]} topics
+ */
+/** @typedef {{ topic: string, title: string }} Unsubscribed POST /notices/unsubscribe. */
 /** @typedef {{ field: string, code: string, message: string }} FieldError */
 /** @typedef {{ title?: string, code?: string, detail?: string, errors?: FieldError[] | null }} Problem */
 
@@ -141,6 +151,24 @@ export function setToken(value) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+const RETURN_KEY = "vodokanal.after-login";
+
+/**
+ * The route (with its query) to show after the next login: the screen that asked for a
+ * session, e.g. a notice's link opened in a new window.
+ * @param {string} route
+ */
+export function returnAfterLogin(route) {
+  if (route.startsWith("/") && !route.startsWith("/login")) sessionStorage.setItem(RETURN_KEY, route);
+}
+
+/** The route kept by `returnAfterLogin`, once; "/home" when there is none. */
+export function routeAfterLogin() {
+  const route = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  return route || "/home";
+}
+
 /** A new Idempotency-Key (a UUID), also where crypto.randomUUID is missing (plain HTTP). */
 export function newIdempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -152,8 +180,9 @@ export function newIdempotencyKey() {
 }
 
 /**
- * Calls the API. `body` is sent as JSON; `idempotencyKey` as the header. Resolves with the
- * parsed body (null for 204); rejects with ApiError or NetworkError.
+ * Calls the API. `body` is sent as JSON; without one, nothing is sent and no Content-Type
+ * either. `idempotencyKey` goes as the header. Resolves with the parsed body (null for 204);
+ * rejects with ApiError or NetworkError.
  * @param {string} method
  * @param {string} path
  * @param {{ body?: unknown, idempotencyKey?: string }} [options]
@@ -223,6 +252,14 @@ export const get = (path) => /** @type {Promise<T>} */ (request("GET", path));
  */
 export const post = (path, body, idempotencyKey) =>
   /** @type {Promise<T>} */ (request("POST", path, { body, idempotencyKey }));
+
+/**
+ * @template [T=unknown]
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<T>}
+ */
+export const put = (path, body) => /** @type {Promise<T>} */ (request("PUT", path, { body }));
 
 /**
  * @template [T=unknown]

@@ -28,6 +28,9 @@ import visitForm from "./screens/visit-form.js";
 import profile from "./screens/profile.js";
 import changePassword from "./screens/change-password.js";
 import deleteProfile from "./screens/delete-profile.js";
+import notifications from "./screens/notifications.js";
+import emailVerify from "./screens/email-verify.js";
+import unsubscribe from "./screens/unsubscribe.js";
 import notFound from "./screens/not-found.js";
 
 /** @import { Screen } from "./ui.js" */
@@ -46,6 +49,8 @@ const ROUTES = [
   ["/login", login, { back: "/" }],
   ["/recover", recover, { back: "/login" }],
   ["/payments/:id", paymentResult, {}],
+  ["/email/verify", emailVerify, {}],
+  ["/unsubscribe", unsubscribe, {}],
   ["/home", home, { auth: true, tab: "home" }],
   ["/accounts/new", accountForm, { auth: true, tab: "home", back: "/home" }],
   ["/accounts/:number", account, { auth: true, tab: "home", back: "/home" }],
@@ -60,6 +65,7 @@ const ROUTES = [
   ["/profile", profile, { auth: true, tab: "more", back: "/more" }],
   ["/profile/password", changePassword, { auth: true, tab: "more", back: "/profile" }],
   ["/profile/delete", deleteProfile, { auth: true, tab: "more", back: "/profile" }],
+  ["/profile/notifications", notifications, { auth: true, tab: "more", back: "/profile" }],
 ];
 
 /** Goes to a screen: go("/home"). @param {string} path */
@@ -115,6 +121,7 @@ async function render() {
   const [path, search = ""] = (location.hash.slice(1) || "/").split("?");
   const { screen, options, params } = match(path);
   if (options.auth && !api.token()) {
+    api.returnAfterLogin(location.hash.slice(1));
     flash("Войдите в личный кабинет.");
     go("/login");
     return;
@@ -151,6 +158,7 @@ skip.addEventListener("click", (event) => {
 });
 
 api.on("unauthorized", () => {
+  api.returnAfterLogin(location.hash.slice(1));
   flash("Сеанс завершён. Войдите снова.");
   go("/login");
 });

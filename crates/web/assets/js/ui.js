@@ -261,18 +261,22 @@ export function field(name, label, options = {}) {
 }
 
 /**
- * A checkbox with its label on the right.
+ * A checkbox with its label on the right, and a hint under the label.
  * @param {string} name
  * @param {string} label
- * @param {{ required?: boolean }} [options]
+ * @param {{ required?: boolean, checked?: boolean, hint?: string }} [options]
  */
 export function checkbox(name, label, options = {}) {
   const id = uid("f");
   const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
   const box = h("input", {
     type: "checkbox",
     id,
     name,
+    checked: options.checked || false,
+    "aria-describedby": options.hint ? hintId : false,
+    "data-hint": options.hint ? hintId : false,
     "data-error": errorId,
     "aria-required": options.required ? "true" : false,
   });
@@ -290,6 +294,7 @@ export function checkbox(name, label, options = {}) {
         options.required ? h("span", { class: "required", "aria-hidden": "true" }, " *") : null,
       ),
     ),
+    options.hint ? h("p", { class: "hint", id: hintId }, options.hint) : null,
     h("p", { class: "field-error", id: errorId, hidden: true }),
   );
 }
@@ -530,12 +535,14 @@ export function mmss(seconds) {
 }
 
 /**
- * A live countdown "Повторная отправка кода через 02:56" from `seconds`; when it reaches zero
- * it is replaced by `whenDone()`'s node. Stops when the node leaves the page.
+ * A live countdown "Повторная отправка кода через 02:56" from `seconds` (`words` before the
+ * time); when it reaches zero it is replaced by `whenDone()`'s node. Stops when the node
+ * leaves the page.
  * @param {number} seconds
  * @param {() => Node} whenDone
+ * @param {string} [words]
  */
-export function countdown(seconds, whenDone) {
+export function countdown(seconds, whenDone, words = "Повторная отправка кода через") {
   const node = h("p", { class: "countdown", role: "timer" });
   const ends = Date.now() + seconds * 1000;
   let seen = false;
@@ -547,7 +554,7 @@ export function countdown(seconds, whenDone) {
       node.replaceWith(whenDone());
       return;
     }
-    node.textContent = `Повторная отправка кода через ${mmss(left)}`;
+    node.textContent = `${words} ${mmss(left)}`;
     setTimeout(tick, 250);
   };
   tick();

@@ -27,7 +27,7 @@ export default function login(root, { go }) {
       codeFields: { invalid_credentials: "password" },
       done: (/** @type {Session} */ session) => {
         api.setToken(session.token);
-        go("/home");
+        go(api.routeAfterLogin());
       },
     }),
     h("p", {}, h("a", { href: "#/recover" }, "Забыли пароль?")),

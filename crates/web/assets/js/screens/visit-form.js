@@ -1,6 +1,7 @@
 // @ts-check
 // "Приемка ИПУ" and "Сверка ИПУ", as the guide shows them: Лицевой счет, Счётчик, Номер
-// телефона, Дата визита, Время визита, Примечания, "Отправить".
+// телефона, Дата визита, Время визита, Примечания, "Отправить". `?account=` and `?meter=`
+// choose the account and the meter (a notice of a verification due opens it so).
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
@@ -41,15 +42,22 @@ export default async function visitForm(root, ctx) {
   });
   if (!loaded) return;
   const [info, profile] = loaded;
-  const meterField = (/** @type {Account} */ account) =>
+  const meterField = (/** @type {Account} */ account, /** @type {string | null} */ selected = null) =>
     field("meter_number", "Счётчик", {
       options: account.meters.map((m) => ({ value: m.meter_number, title: meterTitle(m) })),
       placeholder: kind === "meter_acceptance" ? "Новый счетчик, номера еще нет" : null,
+      value: selected,
     });
-  let meter = meterField(accounts[0]);
+  // A notice opens the form on its account and meter (?account=...&meter=...); one that is not
+  // the subscriber's is ignored.
+  const named = accounts.find((a) => a.account_number === ctx.query.get("account"));
+  const chosen = named || accounts[0];
+  const namedMeter = named?.meters.find((m) => m.meter_number === ctx.query.get("meter"));
+  let meter = meterField(chosen, namedMeter ? namedMeter.meter_number : null);
   const accountSelect = field("account_number", "Лицевой счет", {
     required: true,
     options: accounts.map((a) => ({ value: a.account_number, title: `${a.account_number} — ${a.label || a.address}` })),
+    value: chosen.account_number,
   });
   const select = /** @type {HTMLSelectElement} */ (accountSelect.querySelector("select"));
   select.addEventListener("change", () => {
