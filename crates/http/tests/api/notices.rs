@@ -134,7 +134,8 @@ async fn the_channels_start_without_sms_and_are_set_per_topic() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = bad.json()["errors"]
+    let body = bad.json();
+    let fields: Vec<&str> = body["errors"]
         .as_array()
         .unwrap()
         .iter()
@@ -235,4 +236,52 @@ async fn the_unsubscribe_link_turns_its_topic_off_without_a_session() {
         .call(Method::POST, "/api/v1/notices/unsubscribe", None, None)
         .await;
     assert_eq!(missing.json()["errors"][0]["field"], "token");
+}
+
+#[tokio::test]
+async fn a_debt_notice_goes_once_by_mail_and_to_each_browser_and_a_gone_one_is_dropped() {
+    let mut settings = settings();
+    settings.notices.push_hosts = PushHosts::default();
+    settings.notices.debt_threshold = Some("1000".parse().unwrap());
+    let app = App::with(settings, vodokanal_http::HttpConfig::default(), |_| {}).await;
+    let token = app.with_account().await;
+    app.deliver().await;
+    let link = link_token(&app, "#/email/verify?token=");
+    app.post("/api/v1/email/verify", None, json!({"token": link}))
+        .await;
+    for endpoint in [ENDPOINT, "https://fcm.googleapis.com/fcm/send/gone"] {
+        let kept = app
+            .post(
+                "/api/v1/profile/push-subscriptions",
+                Some(&token),
+                json!({"endpoint": endpoint, "keys": {"p256dh": P256DH, "auth": AUTH}}),
+            )
+            .await;
+        assert_eq!(kept.status, StatusCode::NO_CONTENT);
+    }
+    // The harness's clock is at 12:00 in Moscow: nothing waits for the morning.
+    let now = crate::harness::now();
+    for _ in 0..2 {
+        app.use_cases
+            .plan_notices
+            .execute(vodokanal_app::notices::Scope::All, now)
+            .await
+            .unwrap();
+        app.deliver().await;
+    }
+    let debts: Vec<_> = app
+        .mail
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject == "Задолженность по лицевому счету")
+        .collect();
+    assert_eq!(debts.len(), 1, "one mail, however often planned");
+    assert!(debts[0].text.contains("1234,50 ₽"), "{}", debts[0].text);
+    assert!(debts[0].unsubscribe.as_deref().is_some_and(|u| u.contains("/api/v1/notices/unsubscribe?token=")));
+    let pushes = app.push.messages();
+    assert_eq!(pushes.len(), 1, "the live browser once; the gone one took none");
+    assert_eq!(pushes[0].0, ENDPOINT);
+    assert_eq!(pushes[0].1.url, format!("/#/accounts/{}/pay", crate::harness::ACCOUNT));
+    let settings = app.get("/api/v1/profile/notifications", Some(&token)).await.json();
+    assert_eq!(settings["push"]["subscriptions"], 1, "the gone subscription is dropped");
 }
