@@ -179,7 +179,7 @@ async fn plan_in_background(
     let runs = &runs;
     repeat(every, stop, move || async move {
         let run = runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let scope = if run % PLAN_ALL_EVERY == 0 {
+        let scope = if run.is_multiple_of(PLAN_ALL_EVERY) {
             Scope::All
         } else {
             Scope::Payments

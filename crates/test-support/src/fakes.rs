@@ -10,10 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::{
-    Clock, CreatedPayment, HashError, Mail, MailError, MailSender, Notification,
-    NotificationError, PasswordHasher, PaymentProvider, PaymentRequest, ProviderError,
-    ProviderReport, PushError, PushMessage, PushSender, Random, SmsError,
-    SmsGateway, StoreHealth, Verification,
+    Clock, CreatedPayment, HashError, Mail, MailError, MailSender, Notification, NotificationError,
+    PasswordHasher, PaymentProvider, PaymentRequest, ProviderError, ProviderReport, PushError,
+    PushMessage, PushSender, Random, SmsError, SmsGateway, StoreHealth, Verification,
 };
 use vodokanal_domain::PushSubscription;
 use vodokanal_domain::payment::{Outcome, ReceiptContact};

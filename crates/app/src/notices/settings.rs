@@ -241,16 +241,13 @@ mod tests {
         );
         let inside = subscription("http://169.254.169.254/latest/meta-data");
         assert_eq!(
-            notifications
-                .subscribe(testing::user().id, &inside)
-                .await,
+            notifications.subscribe(testing::user().id, &inside).await,
             Err(SubscribeError::HostNotAllowed)
         );
         let off = Notifications::new(settings, None, PushHosts::default(), testing::clock());
         let fcm = subscription("https://fcm.googleapis.com/fcm/send/abc");
         assert_eq!(
-            off.subscribe(testing::user().id, &fcm)
-                .await,
+            off.subscribe(testing::user().id, &fcm).await,
             Err(SubscribeError::PushOff)
         );
     }

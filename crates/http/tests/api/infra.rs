@@ -76,7 +76,7 @@ async fn every_answer_has_a_request_id() {
 }
 
 /// The contract's rows, and the probes and document around them.
-const CONTRACT: [(&str, &str); 28] = [
+const CONTRACT: [(&str, &str); 35] = [
     ("get", "/api/v1/info"),
     ("post", "/api/v1/public/readings"),
     ("post", "/api/v1/public/payments"),
@@ -102,6 +102,14 @@ const CONTRACT: [(&str, &str); 28] = [
     ("get", "/api/v1/visit-requests"),
     ("post", "/api/v1/visit-requests"),
     ("post", "/api/v1/payments/notifications/{provider}"),
+    // The notices' (docs/api-extensions.md).
+    ("get", "/api/v1/profile/notifications"),
+    ("put", "/api/v1/profile/notifications"),
+    ("post", "/api/v1/profile/push-subscriptions"),
+    ("delete", "/api/v1/profile/push-subscriptions"),
+    ("post", "/api/v1/profile/email/verify"),
+    ("post", "/api/v1/email/verify"),
+    ("post", "/api/v1/notices/unsubscribe"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/api/v1/openapi.json"),

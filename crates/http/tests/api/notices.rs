@@ -30,8 +30,8 @@ fn topic<'a>(settings: &'a Value, name: &str) -> &'a Value {
 /// The token of the verification link the mail fake received last.
 fn link_token(app: &App, marker: &str) -> String {
     let mails = app.mail.mails();
-    let text = &mails.last().expect("a mail").text;
-    let start = text.find(marker).expect("the link") + marker.len();
+    let text = &mails.last().unwrap().text;
+    let start = text.find(marker).unwrap() + marker.len();
     text[start..]
         .split(|c: char| c.is_whitespace())
         .next()
@@ -65,7 +65,12 @@ async fn a_new_address_gets_its_link_and_is_verified_by_it() {
     let profile = app.get("/api/v1/profile", Some(&token)).await;
     assert_eq!(profile.json()["email_verified"], true);
     let again = app
-        .call(Method::POST, "/api/v1/profile/email/verify", Some(&token), None)
+        .call(
+            Method::POST,
+            "/api/v1/profile/email/verify",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.json()["code"], "email_already_verified");
@@ -76,12 +81,22 @@ async fn a_second_link_waits_for_the_pause() {
     let app = app().await;
     let token = app.register().await;
     let first = app
-        .call(Method::POST, "/api/v1/profile/email/verify", Some(&token), None)
+        .call(
+            Method::POST,
+            "/api/v1/profile/email/verify",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     assert_eq!(first.json()["resend_after"], 180);
     let second = app
-        .call(Method::POST, "/api/v1/profile/email/verify", Some(&token), None)
+        .call(
+            Method::POST,
+            "/api/v1/profile/email/verify",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(second.headers.contains_key("retry-after"));
@@ -99,7 +114,11 @@ async fn the_channels_start_without_sms_and_are_set_per_topic() {
     assert_eq!(settings.status, StatusCode::OK);
     let body = settings.json();
     assert_eq!(body["email_verified"], false);
-    assert!(body["push"]["public_key"].as_str().is_some_and(|k| !k.is_empty()));
+    assert!(
+        body["push"]["public_key"]
+            .as_str()
+            .is_some_and(|k| !k.is_empty())
+    );
     let topics: Vec<&str> = body["topics"]
         .as_array()
         .unwrap()
@@ -120,10 +139,16 @@ async fn the_channels_start_without_sms_and_are_set_per_topic() {
         )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{:?}", set.json());
-    let stored = app.get("/api/v1/profile/notifications", Some(&token)).await.json();
+    let stored = app
+        .get("/api/v1/profile/notifications", Some(&token))
+        .await
+        .json();
     assert_eq!(topic(&stored, "debt")["channels"], json!(["sms"]));
     assert_eq!(topic(&stored, "payments")["channels"], json!([]));
-    assert_eq!(topic(&stored, "readings")["channels"], json!(["email", "push"]));
+    assert_eq!(
+        topic(&stored, "readings")["channels"],
+        json!(["email", "push"])
+    );
 
     let bad = app
         .call(
@@ -152,11 +177,18 @@ async fn a_browser_subscribes_once_and_strange_hosts_are_refused() {
                               "keys": {"p256dh": P256DH, "auth": AUTH}});
     for _ in 0..2 {
         let kept = app
-            .post("/api/v1/profile/push-subscriptions", Some(&token), subscription.clone())
+            .post(
+                "/api/v1/profile/push-subscriptions",
+                Some(&token),
+                subscription.clone(),
+            )
             .await;
         assert_eq!(kept.status, StatusCode::NO_CONTENT, "{:?}", kept.json());
     }
-    let settings = app.get("/api/v1/profile/notifications", Some(&token)).await.json();
+    let settings = app
+        .get("/api/v1/profile/notifications", Some(&token))
+        .await
+        .json();
     assert_eq!(settings["push"]["subscriptions"], 1);
 
     let inside = json!({"endpoint": "http://169.254.169.254/latest", "keys": {"p256dh": P256DH, "auth": AUTH}});
@@ -173,7 +205,11 @@ async fn a_browser_subscribes_once_and_strange_hosts_are_refused() {
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invalid.json()["errors"][0]["field"], "keys.p256dh");
     let keyless = app
-        .post("/api/v1/profile/push-subscriptions", Some(&token), json!({"endpoint": ENDPOINT}))
+        .post(
+            "/api/v1/profile/push-subscriptions",
+            Some(&token),
+            json!({"endpoint": ENDPOINT}),
+        )
         .await;
     assert_eq!(keyless.json()["errors"][0]["field"], "keys");
 
@@ -186,7 +222,10 @@ async fn a_browser_subscribes_once_and_strange_hosts_are_refused() {
         )
         .await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT);
-    let settings = app.get("/api/v1/profile/notifications", Some(&token)).await.json();
+    let settings = app
+        .get("/api/v1/profile/notifications", Some(&token))
+        .await
+        .json();
     assert_eq!(settings["push"]["subscriptions"], 0);
 }
 
@@ -222,13 +261,27 @@ async fn the_unsubscribe_link_turns_its_topic_off_without_a_session() {
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{:?}", done.json());
-    assert_eq!(done.json(), json!({"topic": "debt", "title": "Задолженность"}));
-    let stored = app.get("/api/v1/profile/notifications", Some(&token)).await.json();
+    assert_eq!(
+        done.json(),
+        json!({"topic": "debt", "title": "Задолженность"})
+    );
+    let stored = app
+        .get("/api/v1/profile/notifications", Some(&token))
+        .await
+        .json();
     assert_eq!(topic(&stored, "debt")["channels"], json!([]));
-    assert_eq!(topic(&stored, "payments")["channels"], json!(["email", "push"]));
+    assert_eq!(
+        topic(&stored, "payments")["channels"],
+        json!(["email", "push"])
+    );
 
     let forged = app
-        .call(Method::POST, "/api/v1/notices/unsubscribe?token=AAAA", None, None)
+        .call(
+            Method::POST,
+            "/api/v1/notices/unsubscribe?token=AAAA",
+            None,
+            None,
+        )
         .await;
     assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(forged.json()["code"], "link_invalid");
@@ -277,11 +330,29 @@ async fn a_debt_notice_goes_once_by_mail_and_to_each_browser_and_a_gone_one_is_d
         .collect();
     assert_eq!(debts.len(), 1, "one mail, however often planned");
     assert!(debts[0].text.contains("1234,50 ₽"), "{}", debts[0].text);
-    assert!(debts[0].unsubscribe.as_deref().is_some_and(|u| u.contains("/api/v1/notices/unsubscribe?token=")));
+    assert!(
+        debts[0]
+            .unsubscribe
+            .as_deref()
+            .is_some_and(|u| u.contains("/api/v1/notices/unsubscribe?token="))
+    );
     let pushes = app.push.messages();
-    assert_eq!(pushes.len(), 1, "the live browser once; the gone one took none");
+    assert_eq!(
+        pushes.len(),
+        1,
+        "the live browser once; the gone one took none"
+    );
     assert_eq!(pushes[0].0, ENDPOINT);
-    assert_eq!(pushes[0].1.url, format!("/#/accounts/{}/pay", crate::harness::ACCOUNT));
-    let settings = app.get("/api/v1/profile/notifications", Some(&token)).await.json();
-    assert_eq!(settings["push"]["subscriptions"], 1, "the gone subscription is dropped");
+    assert_eq!(
+        pushes[0].1.url,
+        format!("/#/accounts/{}/pay", crate::harness::ACCOUNT)
+    );
+    let settings = app
+        .get("/api/v1/profile/notifications", Some(&token))
+        .await
+        .json();
+    assert_eq!(
+        settings["push"]["subscriptions"], 1,
+        "the gone subscription is dropped"
+    );
 }
