@@ -32,8 +32,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// How often the notices of succeeded payments are planned.
 const PLAN_PAYMENTS_EVERY: Duration = Duration::from_secs(10);
 /// How often every other notice is planned (the reading window, verifications, debts): each
-/// is due for days, and planned once whatever the number of runs.
-const PLAN_ALL_EVERY: u32 = 30;
+/// is due for days, and planned once whatever the number of runs: hourly (360 runs of 10 s).
+const PLAN_ALL_EVERY: u32 = 360;
 
 /// How long a background job that panicked waits before it starts again.
 const RESTART_AFTER: Duration = Duration::from_secs(30);
