@@ -254,6 +254,7 @@ impl UseCases {
             ),
             start_payment: StartPayment::new(
                 users.clone(),
+                notice_settings.clone(),
                 accounts.clone(),
                 payments.clone(),
                 provider.clone(),

@@ -18,7 +18,8 @@ use vodokanal_domain::{
 };
 
 use crate::extract::{
-    Clearable, ConsentGiven, FieldRead, Form, LinkToken, PushText, ReturnUrl, request_body,
+    Clearable, ConsentGiven, FieldRead, Form, LinkToken, PushEndpoint, PushText, ReturnUrl,
+    request_body,
 };
 
 /// RFC 3339 with offset (`Z`), with as many fraction digits as needed.
@@ -706,7 +707,7 @@ request_body! {
     pub struct PushSubscriptionRequest {
         /// The push service's URL for this browser.
         #[schema(schema_with = crate::fields::push_endpoint)]
-        pub endpoint: PushText,
+        pub endpoint: PushEndpoint,
         pub keys: PushKeysRequest,
     }
 }
@@ -714,7 +715,7 @@ request_body! {
 request_body! {
     pub struct PushUnsubscribeRequest {
         #[schema(schema_with = crate::fields::push_endpoint)]
-        pub endpoint: PushText,
+        pub endpoint: PushEndpoint,
     }
 }
 

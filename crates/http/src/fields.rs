@@ -353,7 +353,6 @@ pub fn push_endpoint() -> Object {
         "https?://[^\\s]{1,1000}",
         "https://fcm.googleapis.com/fcm/send/dGVzdA",
     )
-    .max_length(Some(1024))
     .build()
 }
 

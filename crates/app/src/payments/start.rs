@@ -13,7 +13,7 @@ use vodokanal_domain::{
 
 use crate::idempotency::{Answering, answer_for};
 use crate::ports::{
-    AccountRepository, AttemptCounter, Clock, Limit, LimitState, PaymentProvider,
+    AccountRepository, AttemptCounter, Clock, Limit, LimitState, NoticeSettings, PaymentProvider,
     PaymentRepository, PaymentRequest, ProviderError, Random, UserRepository,
 };
 use crate::{Settings, StoreError};
@@ -96,6 +96,8 @@ pub enum StartPaymentError {
 #[derive(Debug)]
 pub struct StartPayment {
     users: Arc<dyn UserRepository>,
+    /// Whether a cabinet payer's address is verified: a receipt goes to it only then.
+    notice_settings: Arc<dyn NoticeSettings>,
     accounts: Arc<dyn AccountRepository>,
     payments: Arc<dyn PaymentRepository>,
     provider: Arc<dyn PaymentProvider>,
@@ -114,6 +116,7 @@ impl StartPayment {
     )]
     pub fn new(
         users: Arc<dyn UserRepository>,
+        notice_settings: Arc<dyn NoticeSettings>,
         accounts: Arc<dyn AccountRepository>,
         payments: Arc<dyn PaymentRepository>,
         provider: Arc<dyn PaymentProvider>,
@@ -124,6 +127,7 @@ impl StartPayment {
     ) -> Self {
         Self {
             users,
+            notice_settings,
             accounts,
             payments,
             provider,
@@ -204,7 +208,8 @@ impl StartPayment {
     }
 
     /// Where the receipt goes when receipts are on: the cabinet user's e-mail (read from
-    /// their profile, whatever the receipts), or the anonymous payer's e-mail, else phone.
+    /// their profile, whatever the receipts) once it is verified, else their phone; the
+    /// anonymous payer's e-mail, else phone.
     async fn receipt_contact(
         &self,
         payer: &Payer,
@@ -216,7 +221,15 @@ impl StartPayment {
                     .by_id(*user_id)
                     .await?
                     .ok_or(StartPaymentError::UserGone)?;
-                (Some(user.email), None)
+                if !self.receipts {
+                    return Ok(None);
+                }
+                let verified = self
+                    .notice_settings
+                    .email_verified_at(*user_id)
+                    .await?
+                    .is_some();
+                (verified.then_some(user.email), Some(user.phone))
             }
             Payer::Anonymous { email, phone, .. } => (email.clone(), phone.clone()),
         };
@@ -277,8 +290,8 @@ mod tests {
     use super::*;
     use crate::payments::fixtures::{amount, payment_id};
     use crate::ports::{
-        CreatedPayment, MockAccountRepository, MockAttemptCounter, MockPaymentProvider,
-        MockPaymentRepository, MockUserRepository,
+        CreatedPayment, MockAccountRepository, MockAttemptCounter, MockNoticeSettings,
+        MockPaymentProvider, MockPaymentRepository, MockUserRepository,
     };
     use crate::testing::down;
     use crate::testing::{
@@ -398,8 +411,13 @@ mod tests {
             public_url: "https://lk.vodokanal.example/".into(),
             ..Settings::default()
         };
+        let mut verified = MockNoticeSettings::new();
+        verified
+            .expect_email_verified_at()
+            .return_const(Ok(Some(testing::now())));
         StartPayment::new(
             Arc::new(users),
+            Arc::new(verified),
             Arc::new(accounts),
             Arc::new(payments),
             Arc::new(provider),
@@ -516,6 +534,42 @@ mod tests {
         assert_eq!(
             payment.receipt_contact,
             Some(ReceiptContact::Email(changed))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_receipt_goes_to_the_profiles_phone_until_its_address_is_verified() {
+        let mut payments = payments_creating();
+        payments
+            .expect_attach_provider()
+            .returning(|_, _, _, _| Ok(()));
+        let mut provider = MockPaymentProvider::new();
+        provider.expect_name().return_const("sandbox");
+        provider
+            .expect_create()
+            .withf(|r| r.receipt_contact == Some(ReceiptContact::Phone(testing::phone())))
+            .times(1)
+            .returning(|_| Ok(created()));
+        let mut unverified = MockNoticeSettings::new();
+        unverified.expect_email_verified_at().return_const(Ok(None));
+        let use_case = StartPayment::new(
+            Arc::new(users_knowing()),
+            Arc::new(unverified),
+            Arc::new(accounts_linking(Ok(Some(linked())))),
+            Arc::new(payments),
+            Arc::new(provider),
+            Arc::new(MockAttemptCounter::new()),
+            testing::clock(),
+            testing::random(),
+            &Settings {
+                receipts: true,
+                ..Settings::default()
+            },
+        );
+        let payment = use_case.execute(command(cabinet()), None).await.unwrap();
+        assert_eq!(
+            payment.receipt_contact,
+            Some(ReceiptContact::Phone(testing::phone()))
         );
     }
 
@@ -894,6 +948,7 @@ mod tests {
         StartPayment::new(
             // An anonymous payer's profile is never read: any call fails the test.
             Arc::new(MockUserRepository::new()),
+            Arc::new(MockNoticeSettings::new()),
             Arc::new(accounts),
             Arc::new(payments),
             Arc::new(provider),

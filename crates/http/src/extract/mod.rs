@@ -15,4 +15,6 @@ pub use params::{AccountPath, PaymentPath, ProviderPath};
 pub use query::QueryParams;
 pub(crate) use request::request_body;
 pub use request::{Body, Clearable, ConsentGiven, FieldRead, RequestBody};
-pub use values::{FieldValue, Invalid, LinkToken, PushText, ReturnOrigins, ReturnUrl};
+pub use values::{
+    FieldValue, Invalid, LinkToken, PushEndpoint, PushText, ReturnOrigins, ReturnUrl,
+};

@@ -248,25 +248,53 @@ impl FieldValue for Channel {
     }
 }
 
-/// Text taken as it is (at most [`PushText::MAX`] characters), for the parts of a push
-/// subscription, which the domain checks together.
+/// A key of a push subscription as the document shows it: URL-safe base64, at most
+/// [`PushText::MAX`] characters, `=` padding allowed. Its length and point are the domain's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushText(pub String);
 
 impl PushText {
-    pub const MAX: usize = 2048;
+    pub const MAX: usize = 128;
 }
 
 impl FieldValue for PushText {
     const REQUIRED: &'static str = "Подписка на push-уведомления неполна";
     fn parse_field(text: &str) -> Result<Self, Invalid> {
-        let text = text.trim();
-        if text.is_empty() {
-            Err(coded("required", Self::REQUIRED))
-        } else if text.chars().count() > Self::MAX {
-            Err(invalid("Слишком длинное значение"))
-        } else {
+        let unpadded = text.trim_end_matches('=');
+        let ok = !unpadded.is_empty()
+            && text.len() <= Self::MAX
+            && text.len() - unpadded.len() <= 2
+            && unpadded
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
             Ok(Self(text.to_owned()))
+        } else {
+            Err(invalid("Ключ подписки должен быть в формате base64url"))
+        }
+    }
+}
+
+/// A push service's endpoint as the document shows it: `http://` or `https://` and 1 to 1000
+/// characters that are not whitespace. Whether it is a push service the server posts to is the
+/// use case's rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushEndpoint(pub String);
+
+impl FieldValue for PushEndpoint {
+    const REQUIRED: &'static str = "Подписка на push-уведомления неполна: нет адреса";
+    fn parse_field(text: &str) -> Result<Self, Invalid> {
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .unwrap_or_default();
+        let length = rest.chars().count();
+        if (1..=1000).contains(&length) && !rest.chars().any(char::is_whitespace) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(invalid(
+                "Адрес push-сервиса должен быть ссылкой http:// или https://",
+            ))
         }
     }
 }
@@ -278,7 +306,6 @@ pub struct LinkToken(pub String);
 impl FieldValue for LinkToken {
     const REQUIRED: &'static str = "Ссылка неполна: откройте ее из письма целиком";
     fn parse_field(text: &str) -> Result<Self, Invalid> {
-        let text = text.trim();
         let ok = !text.is_empty()
             && text.len() <= 128
             && text

@@ -8,7 +8,7 @@ use serde_json::json;
 use vodokanal_domain::payment::ReceiptContact;
 use vodokanal_http::HttpConfig;
 
-use crate::harness::{ACCOUNT, App, EMAIL, settings};
+use crate::harness::{ACCOUNT, App, EMAIL, PHONE, settings};
 
 #[tokio::test]
 async fn an_anonymous_payment_is_started_and_shown() {
@@ -174,20 +174,41 @@ async fn with_receipts_on_an_anonymous_payer_must_give_an_email() {
 }
 
 #[tokio::test]
-async fn with_receipts_on_a_cabinet_payment_sends_the_receipt_to_the_users_email() {
+async fn with_receipts_on_a_cabinet_receipt_goes_to_the_phone_until_the_address_is_verified() {
     let app = App::with(with_receipts(), HttpConfig::default(), |_| {}).await;
     let token = app.with_account().await;
-    let started = app
-        .post(
-            &format!("/api/v1/accounts/{ACCOUNT}/payments"),
-            Some(&token),
-            json!({"purpose": "water", "amount": "10"}),
-        )
+    let pay = || async {
+        let started = app
+            .post(
+                &format!("/api/v1/accounts/{ACCOUNT}/payments"),
+                Some(&token),
+                json!({"purpose": "water", "amount": "10"}),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    };
+    pay().await;
+    app.deliver().await;
+    let text = app.mail.mails().last().unwrap().text.clone();
+    let link = text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let verified = app
+        .post("/api/v1/email/verify", None, json!({"token": link}))
         .await;
-    assert_eq!(started.status, StatusCode::CREATED, "{:?}", started.json());
+    assert_eq!(verified.status, StatusCode::NO_CONTENT);
+    pay().await;
     assert_eq!(
         *app.provider.receipt_contacts.lock().unwrap(),
-        [Some(ReceiptContact::Email(EMAIL.parse().unwrap()))]
+        [
+            Some(ReceiptContact::Phone(PHONE.parse().unwrap())),
+            Some(ReceiptContact::Email(EMAIL.parse().unwrap()))
+        ]
     );
 }
 
