@@ -40,7 +40,7 @@ impl From<RequestLinkError> for Problem {
         match error {
             RequestLinkError::AlreadyVerified => Self::new(
                 ProblemCode::EmailAlreadyVerified,
-                "Адрес электронной почты уже подтвержден.",
+                "Адрес электронной почты уже подтверждён.",
             ),
             RequestLinkError::TooSoon { retry_after } => too_many(
                 retry_after,

@@ -29,7 +29,7 @@ export default async function emailVerify(root, { query, loggedIn }) {
   fill(
     box,
     verified
-      ? h("p", { class: "notice", role: "status" }, "Адрес электронной почты подтвержден")
+      ? h("p", { class: "notice", role: "status" }, "Адрес электронной почты подтверждён")
       : h(
           "p",
           { class: "warning", role: "alert" },
