@@ -1,17 +1,15 @@
 //! [`LogMailSender`]: mail to the log, and to an outbox file when one is configured.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::SecondsFormat;
 use serde::Serialize;
-use tokio::fs::{File, OpenOptions};
-use tokio::io::AsyncWriteExt;
-use tokio::sync::Mutex;
 use tracing::{error, info};
 use vodokanal_app::ports::{Clock, Mail, MailError, MailSender};
+use vodokanal_system::JsonLines;
 
 /// One line of the outbox:
 /// `{"to", "subject", "text", "html", "unsubscribe", "id", "sent_at": "<RFC 3339>"}`.
@@ -33,19 +31,14 @@ struct OutboxLine<'a> {
 /// before `send` returns. A failing write is `MailError::Unavailable`: whoever reads the outbox
 /// would never see the message.
 pub struct LogMailSender {
-    outbox: Option<Outbox>,
+    outbox: Option<JsonLines>,
     clock: Arc<dyn Clock>,
-}
-
-struct Outbox {
-    path: PathBuf,
-    file: Mutex<File>,
 }
 
 impl fmt::Debug for LogMailSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogMailSender")
-            .field("outbox", &self.outbox.as_ref().map(|o| &o.path))
+            .field("outbox", &self.outbox.as_ref().map(JsonLines::path))
             .finish_non_exhaustive()
     }
 }
@@ -62,16 +55,8 @@ impl LogMailSender {
     /// A sender that logs and appends to the outbox file at `path`, opened (and created if
     /// missing) now, so that a bad path is an error at start-up rather than at the first mail.
     pub async fn with_outbox(path: &Path, clock: Arc<dyn Clock>) -> std::io::Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .await?;
         Ok(Self {
-            outbox: Some(Outbox {
-                path: path.to_owned(),
-                file: Mutex::new(file),
-            }),
+            outbox: Some(JsonLines::open(path).await?),
             clock,
         })
     }
@@ -91,20 +76,12 @@ impl MailSender for LogMailSender {
                 id: &mail.id,
                 sent_at: self.clock.now().to_rfc3339_opts(SecondsFormat::Secs, true),
             };
-            let mut bytes = serde_json::to_vec(&line)
-                .map_err(|e| MailError::Unavailable(format!("outbox line: {e}")))?;
-            bytes.push(b'\n');
-            let mut file = outbox.file.lock().await;
-            let written = async {
-                file.write_all(&bytes).await?;
-                file.flush().await
-            }
-            .await;
+            let written = outbox.append(&line).await;
             if let Err(e) = written {
-                error!(to = %masked, id = %mail.id, outbox = %outbox.path.display(), error = %e, "the mail outbox can't be written");
+                error!(to = %masked, id = %mail.id, outbox = %outbox.path().display(), error = %e, "the mail outbox can't be written");
                 return Err(MailError::Unavailable(format!(
                     "the outbox {} can't be written: {e}",
-                    outbox.path.display()
+                    outbox.path().display()
                 )));
             }
         }

@@ -2,18 +2,16 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::SecondsFormat;
 use serde::Serialize;
-use tokio::fs::{File, OpenOptions};
-use tokio::io::AsyncWriteExt;
-use tokio::sync::Mutex;
 use tracing::{error, info};
 use vodokanal_app::ports::{Clock, SmsError, SmsGateway};
 use vodokanal_domain::MobilePhone;
+use vodokanal_system::JsonLines;
 
 /// One line of the outbox: `{"to": "+79109845003", "text": "...", "sent_at": "<RFC 3339>"}`.
 #[derive(Serialize)]
@@ -30,19 +28,14 @@ struct OutboxLine<'a> {
 /// returns. A failing write is `SmsError::Unavailable`: whoever reads the outbox would never
 /// see the code.
 pub struct LogSmsGateway {
-    outbox: Option<Outbox>,
+    outbox: Option<JsonLines>,
     clock: Arc<dyn Clock>,
-}
-
-struct Outbox {
-    path: PathBuf,
-    file: Mutex<File>,
 }
 
 impl fmt::Debug for LogSmsGateway {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogSmsGateway")
-            .field("outbox", &self.outbox.as_ref().map(|o| &o.path))
+            .field("outbox", &self.outbox.as_ref().map(JsonLines::path))
             .finish_non_exhaustive()
     }
 }
@@ -59,16 +52,8 @@ impl LogSmsGateway {
     /// A gateway that logs and appends to the outbox file at `path`, opened (and created if
     /// missing) now, so that a bad path is an error at start-up rather than at the first SMS.
     pub async fn with_outbox(path: &Path, clock: Arc<dyn Clock>) -> std::io::Result<Self> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .await?;
         Ok(Self {
-            outbox: Some(Outbox {
-                path: path.to_owned(),
-                file: Mutex::new(file),
-            }),
+            outbox: Some(JsonLines::open(path).await?),
             clock,
         })
     }
@@ -90,20 +75,12 @@ impl SmsGateway for LogSmsGateway {
                 text,
                 sent_at: self.clock.now().to_rfc3339_opts(SecondsFormat::Secs, true),
             };
-            let mut bytes = serde_json::to_vec(&line)
-                .map_err(|e| SmsError::Unavailable(format!("outbox line: {e}")))?;
-            bytes.push(b'\n');
-            let mut file = outbox.file.lock().await;
-            let written = async {
-                file.write_all(&bytes).await?;
-                file.flush().await
-            }
-            .await;
+            let written = outbox.append(&line).await;
             if let Err(e) = written {
-                error!(to = %masked, outbox = %outbox.path.display(), error = %e, "the SMS outbox can't be written");
+                error!(to = %masked, outbox = %outbox.path().display(), error = %e, "the SMS outbox can't be written");
                 return Err(SmsError::Unavailable(format!(
                     "the outbox {} can't be written: {e}",
-                    outbox.path.display()
+                    outbox.path().display()
                 )));
             }
         }
