@@ -4,10 +4,8 @@
 
 mod support;
 
-use std::future::Future;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use vodokanal_test_support::logs::logged;
 
 use mail_parser::{MessageParser, MimeHeaders};
 use mailin::AuthMechanism;
@@ -63,34 +61,6 @@ fn only_message(server: &SmtpServer) -> support::Received {
     let received = server.received();
     assert_eq!(received.len(), 1, "{received:?}");
     received.into_iter().next().unwrap()
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Runs `future` with the log of this thread captured (the tests' runtime has one thread).
-async fn logged<F: Future>(future: F) -> (F::Output, String) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    let output = future.await;
-    drop(guard);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    (output, log)
 }
 
 #[tokio::test]

@@ -3,11 +3,10 @@
 //! claims, the headers) and decrypts the body with the subscription's private key and auth.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::future::Future;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vodokanal_test_support::logs::logged;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -194,36 +193,6 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Runs `future` with its log captured (the test runtime has one thread, so every event of
-/// the sender lands here), and checks that the log never shows the endpoint's token.
-async fn logged<F: Future>(future: F) -> (F::Output, String) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    let output = future.await;
-    drop(guard);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(!log.contains(TOKEN), "the endpoint in the log:\n{log}");
-    (output, log)
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@
 pub mod builders;
 pub mod contract;
 pub mod fakes;
+pub mod logs;
 pub mod memory;
 pub mod pgbouncer;
 

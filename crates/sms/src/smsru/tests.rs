@@ -1,9 +1,7 @@
 //! Every documented reply of SMS.ru, replayed by a local mock server.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use vodokanal_test_support::logs::logged;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -106,35 +104,6 @@ async fn forms(server: &MockServer) -> Vec<BTreeMap<String, String>> {
             form_urlencoded::parse(&request.body).into_owned().collect()
         })
         .collect()
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Runs `future` with its log captured (the test runtime has one thread, so every event of
-/// the gateway lands here).
-async fn logged<F: Future>(future: F) -> (F::Output, String) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    let output = future.await;
-    drop(guard);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    (output, log)
 }
 
 /// The log names no number in clear and no `api_id`.
