@@ -18,6 +18,7 @@ mod auth;
 mod garbage;
 mod idempotency;
 mod limits;
+mod notices;
 mod payments;
 mod profile;
 mod providers;
