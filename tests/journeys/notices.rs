@@ -55,6 +55,8 @@ const DEBTOR: &str = "100004";
 /// A mail as the SMTP server received it, parsed.
 #[derive(Debug, Clone)]
 struct Letter {
+    /// The envelope.
+    from: String,
     to: Vec<String>,
     subject: String,
     text: String,
@@ -198,6 +200,7 @@ impl World {
                     .unwrap_or_else(|| panic!("not a mail: {received:?}"));
                 let header = |name: &str| message.header_raw(name).map(|v| v.trim().to_owned());
                 Letter {
+                    from: received.from.clone(),
                     to: received.to.clone(),
                     subject: message.subject().unwrap_or_default().to_owned(),
                     text: message
@@ -304,6 +307,10 @@ impl World {
         let letters = self.letters();
         let total: usize = expected.iter().map(|(_, mails, _, _)| mails).sum();
         assert_eq!(letters.len(), total, "{letters:?}");
+        for letter in &letters {
+            assert_eq!(letter.from, "noreply@vodokanal.test", "{letter:?}");
+            assert_eq!(letter.to, [EMAIL], "{letter:?}");
+        }
         let ids: BTreeSet<&str> = letters.iter().map(|l| l.message_id.as_str()).collect();
         assert_eq!(ids.len(), letters.len(), "a Message-ID twice: {letters:?}");
         let total: usize = expected.iter().map(|(_, _, pushes, _)| pushes).sum();
@@ -354,7 +361,6 @@ async fn subscriber(world: &World) -> String {
 
     let letters = world.letters_arrive(VERIFY_EMAIL, 1).await;
     let verification = &letters[0];
-    assert_eq!(verification.to, [EMAIL]);
     assert_eq!(verification.list_unsubscribe, None, "{verification:?}");
     let query = verification.link_query("/#/email/verify");
     let link = param(&query, "token");
