@@ -2,7 +2,8 @@
 //! on a fresh PostgreSQL database (see `vodokanal_e2e::journeys!`), with the demo registry, the
 //! log SMS gateway's outbox and the sandbox payment provider: every journey of the contract
 //! (`../shared/api.md`), with its exact statuses and problem codes. `providers` runs the real
-//! SMS.ru, YooKassa and T-Bank adapters instead, against mock servers in the test process.
+//! SMS.ru, YooKassa and T-Bank adapters instead, against mock servers in the test process;
+//! `notices` sends mail and web push to an SMTP server and a push service stand-in on loopback.
 //!
 //! The binary is not built here: `cargo nextest run --workspace` (or `cargo build -p
 //! vodokanal-server`) puts `target/<profile>/vodokanal` next to this test's folder.
@@ -18,6 +19,7 @@ mod auth;
 mod garbage;
 mod idempotency;
 mod limits;
+mod notices;
 mod payments;
 mod profile;
 mod providers;

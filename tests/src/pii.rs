@@ -3,7 +3,8 @@
 //! recorded (the JSON fields `phone`, `email`, `login`, `password`, `current_password`,
 //! `new_password`, `code`, `full_name`, at any depth; the bearer token), so is every answer's
 //! `token`, `phone` and `email`, and every SMS the test reads from the outbox (its phone and
-//! code). When a [`crate::Deployment`] goes, every `*.log` file of its folder is searched for
+//! code), and whatever a test remembers itself (`Deployment::remember`: a link's token, a push
+//! endpoint's). When a [`crate::Deployment`] goes, every `*.log` file of its folder is searched for
 //! each datum, a phone in each of its forms: a hit fails the test, naming the kind of datum and
 //! the line, never the datum.
 
@@ -24,6 +25,10 @@ pub enum Kind {
     SmsCode,
     Token,
     FullName,
+    /// The token of an e-mail's verification or unsubscribe link.
+    LinkToken,
+    /// The capability part of a browser's push endpoint.
+    PushEndpoint,
 }
 
 impl fmt::Display for Kind {
@@ -36,6 +41,8 @@ impl fmt::Display for Kind {
             Self::SmsCode => "SMS code",
             Self::Token => "session token",
             Self::FullName => "full name",
+            Self::LinkToken => "link token",
+            Self::PushEndpoint => "push endpoint",
         })
     }
 }

@@ -1,17 +1,22 @@
-//! `SmtpMailSender` against a real SMTP server on loopback (`support`): what arrives, parsed
-//! back with mail-parser, and how the server's refusals come back as `MailError`.
+//! `SmtpMailSender` against a real SMTP server on loopback (`vodokanal_test_support::smtp`):
+//! what arrives, parsed back with mail-parser, and how the server's refusals come back as
+//! `MailError`.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-mod support;
-
+use std::sync::Arc;
 use std::time::Duration;
 use vodokanal_test_support::logs::logged;
 
 use mail_parser::{MessageParser, MimeHeaders};
-use mailin::AuthMechanism;
-use support::{Options, Security, SmtpServer, closed_port, self_signed, silent_server};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::rustls::crypto::ring;
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use vodokanal_app::ports::{Mail, MailError, MailSender};
 use vodokanal_mail::{SmtpConfig, SmtpMailSender};
+use vodokanal_test_support::smtp::{
+    self, AuthMechanism, Options, Security, SmtpServer, closed_port, silent_server,
+};
 
 const FROM: &str = "Водоканал <noreply@vodokanal.example>";
 const TO: &str = "ivan.petrov@example.ru";
@@ -57,10 +62,31 @@ fn auth_options(mechanisms: Vec<AuthMechanism>) -> Options {
 }
 
 /// The one message the server took, parsed.
-fn only_message(server: &SmtpServer) -> support::Received {
+fn only_message(server: &SmtpServer) -> smtp::Received {
     let received = server.received();
     assert_eq!(received.len(), 1, "{received:?}");
     received.into_iter().next().unwrap()
+}
+
+/// A self-signed certificate for `127.0.0.1` and `localhost`: the acceptor and the
+/// certificate's PEM for the client to trust.
+fn self_signed() -> (TlsAcceptor, Vec<u8>) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    (
+        TlsAcceptor::from(Arc::new(config)),
+        certified.cert.pem().into_bytes(),
+    )
 }
 
 #[tokio::test]

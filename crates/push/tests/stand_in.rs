@@ -1,177 +1,22 @@
-//! The sender against a push service stand-in on loopback: an axum server that checks each
-//! request as a push service would (the VAPID JWT's ES256 signature with the `k=` key, its
-//! claims, the headers) and decrypts the body with the subscription's private key and auth.
+//! The sender against a push service stand-in on loopback
+//! (`vodokanal_test_support::push_endpoint`): it checks each request as a push service would
+//! (the VAPID JWT's ES256 signature with the `k=` key, its claims, the headers) and decrypts the
+//! body with the subscription's private key and auth.
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vodokanal_test_support::logs::logged;
+use vodokanal_test_support::logs;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p256::SecretKey;
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
-use p256::elliptic_curve::rand_core::{OsRng, RngCore};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
-use serde_json::Value;
 use tokio::net::TcpListener;
 use vodokanal_app::Secret;
 use vodokanal_app::ports::{PushError, PushMessage, PushSender};
 use vodokanal_domain::PushSubscription;
 use vodokanal_push::{WebPushSender, WebPushSetupError, generate_vapid_keys};
-use web_push_native::Auth;
+use vodokanal_test_support::push_endpoint::{PushEndpoint as StandIn, StatusCode};
 
 const SUBJECT: &str = "mailto:push@vodokanal.example";
-/// The capability part of the endpoint: never in a log or an error.
-const TOKEN: &str = "gAAAAABnSECRETxTOKENx0123456789";
-
-/// What the stand-in read from one request that passed its checks.
-#[derive(Debug, Clone)]
-struct Received {
-    payload: Value,
-    aud: Value,
-    exp: u64,
-    sub: Value,
-    k: String,
-    ttl: String,
-    topic: Option<String>,
-    urgency: String,
-    content_type: String,
-}
-
-/// The browser's side: its key pair and auth secret, and what its push service received.
-struct StandIn {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-}
-
-struct Shared {
-    key: SecretKey,
-    auth: Auth,
-    answer: Mutex<(StatusCode, &'static str)>,
-    received: Mutex<Vec<Received>>,
-}
-
-impl StandIn {
-    async fn start() -> Self {
-        let key = SecretKey::random(&mut OsRng);
-        let shared = Arc::new(Shared {
-            key,
-            auth: Auth::from(rand_auth()),
-            answer: Mutex::new((StatusCode::CREATED, "")),
-            received: Mutex::new(Vec::new()),
-        });
-        let router = Router::new()
-            .route("/wpush/v2/{token}", post(push))
-            .with_state(Arc::clone(&shared));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        Self { addr, shared }
-    }
-
-    fn answer_with(&self, status: StatusCode, body: &'static str) {
-        *self.shared.answer.lock().unwrap() = (status, body);
-    }
-
-    fn subscription(&self) -> PushSubscription {
-        let public = self.shared.key.public_key().to_encoded_point(false);
-        PushSubscription::new(
-            &format!("http://{}/wpush/v2/{TOKEN}", self.addr),
-            &URL_SAFE_NO_PAD.encode(public.as_bytes()),
-            &URL_SAFE_NO_PAD.encode(self.shared.auth),
-        )
-        .unwrap()
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.shared.received.lock().unwrap().clone()
-    }
-}
-
-fn rand_auth() -> [u8; 16] {
-    let mut auth = [0; 16];
-    OsRng.fill_bytes(&mut auth);
-    auth
-}
-
-async fn push(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    match check(&shared, &headers, &body) {
-        Ok(received) => {
-            shared.received.lock().unwrap().push(received);
-            let (status, body) = *shared.answer.lock().unwrap();
-            (status, body.to_owned())
-        }
-        Err(reason) => (StatusCode::BAD_REQUEST, format!("stand-in: {reason}")),
-    }
-}
-
-fn header(headers: &HeaderMap, name: &str) -> Result<String, String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no {name} header"))
-}
-
-fn b64(text: &str) -> Result<Vec<u8>, String> {
-    URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|e| format!("bad base64 {text}: {e}"))
-}
-
-/// What a push service checks (RFC 8292 §2–3, RFC 8030 §5), and the body decrypted.
-fn check(shared: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Received, String> {
-    let authorization = header(headers, "authorization")?;
-    let params = authorization
-        .strip_prefix("vapid ")
-        .ok_or("not the vapid scheme")?;
-    let (mut t, mut k) = (None, None);
-    for param in params.split(',').map(str::trim) {
-        match param.split_once('=') {
-            Some(("t", value)) => t = Some(value),
-            Some(("k", value)) => k = Some(value),
-            _ => return Err(format!("unknown parameter {param}")),
-        }
-    }
-    let (t, k) = (t.ok_or("no t=")?, k.ok_or("no k=")?);
-    let key = VerifyingKey::from_sec1_bytes(&b64(k)?).map_err(|e| format!("k: {e}"))?;
-    let (signed, signature) = t.rsplit_once('.').ok_or("the JWT has no signature")?;
-    let (jwt_header, claims) = signed.split_once('.').ok_or("the JWT has no claims")?;
-    let jwt_header: Value = serde_json::from_slice(&b64(jwt_header)?).map_err(|e| e.to_string())?;
-    if jwt_header["alg"] != "ES256" {
-        return Err(format!("alg {}", jwt_header["alg"]));
-    }
-    let signature = Signature::from_slice(&b64(signature)?).map_err(|e| e.to_string())?;
-    key.verify(signed.as_bytes(), &signature)
-        .map_err(|_| "the JWT's signature does not verify with k".to_owned())?;
-    let claims: Value = serde_json::from_slice(&b64(claims)?).map_err(|e| e.to_string())?;
-
-    let plaintext = web_push_native::decrypt(body.to_vec(), &shared.key, &shared.auth)
-        .map_err(|e| format!("the body does not decrypt: {e}"))?;
-    Ok(Received {
-        payload: serde_json::from_slice(&plaintext).map_err(|e| format!("not JSON: {e}"))?,
-        aud: claims["aud"].clone(),
-        exp: claims["exp"].as_u64().ok_or("no numeric exp")?,
-        sub: claims["sub"].clone(),
-        k: k.to_owned(),
-        ttl: header(headers, "ttl")?,
-        topic: header(headers, "topic").ok(),
-        urgency: header(headers, "urgency")?,
-        content_type: header(headers, "content-encoding")?,
-    })
-}
 
 fn sender() -> WebPushSender {
     let (private, _) = generate_vapid_keys();
@@ -195,12 +40,24 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// Runs `future` with its log captured, and checks that the log never shows the endpoint's
+/// `token`.
+async fn logged<F: Future>(token: &str, future: F) -> (F::Output, String) {
+    let (output, log) = logs::logged(future).await;
+    assert!(!log.contains(token), "the endpoint in the log:\n{log}");
+    (output, log)
+}
+
 #[tokio::test]
 async fn a_message_reaches_the_browser_encrypted_and_signed() {
     let stand_in = StandIn::start().await;
     let sender = sender();
     let before = now();
-    let (sent, log) = logged(sender.send(&stand_in.subscription(), &message())).await;
+    let (sent, log) = logged(
+        stand_in.token(),
+        sender.send(&stand_in.subscription(), &message()),
+    )
+    .await;
     sent.unwrap();
     assert!(log.contains("host=127.0.0.1"), "{log}");
     assert!(log.contains("push message accepted"), "{log}");
@@ -213,7 +70,7 @@ async fn a_message_reaches_the_browser_encrypted_and_signed() {
         received.payload,
         serde_json::json!({"title": message.title, "body": message.body, "url": message.url})
     );
-    assert_eq!(received.aud, format!("http://{}", stand_in.addr).as_str());
+    assert_eq!(received.aud, format!("http://{}", stand_in.addr()).as_str());
     assert_eq!(received.sub, SUBJECT);
     assert!(received.exp > before, "exp {} is past", received.exp);
     assert!(
@@ -225,7 +82,7 @@ async fn a_message_reaches_the_browser_encrypted_and_signed() {
     assert_eq!(received.ttl, "3600");
     assert_eq!(received.topic.as_deref(), Some("visit-42"));
     assert_eq!(received.urgency, "normal");
-    assert_eq!(received.content_type, "aes128gcm");
+    assert_eq!(received.content_encoding, "aes128gcm");
 }
 
 #[tokio::test]
@@ -265,7 +122,11 @@ async fn the_push_services_answers_are_mapped() {
             status,
             "subscription https://push.example/wpush/v2/x unknown",
         );
-        let (result, _) = logged(sender.send(&stand_in.subscription(), &message())).await;
+        let (result, _) = logged(
+            stand_in.token(),
+            sender.send(&stand_in.subscription(), &message()),
+        )
+        .await;
         // The stand-in checked the request before answering with `status`.
         assert_eq!(stand_in.received().len(), index + 1, "{status}: {result:?}");
         let kind = result.as_ref().copied().map_err(|e| match e {
@@ -293,29 +154,29 @@ async fn an_unreachable_or_silent_service_is_unavailable() {
     let closed_addr = closed.local_addr().unwrap();
     drop(closed);
     let to = PushSubscription::new(
-        &format!("http://{closed_addr}/wpush/v2/{TOKEN}"),
+        &format!("http://{closed_addr}/wpush/v2/{}", stand_in.token()),
         &keys.0,
         &keys.1,
     )
     .unwrap();
-    let (result, log) = logged(sender.send(&to, &message())).await;
+    let (result, log) = logged(stand_in.token(), sender.send(&to, &message())).await;
     let Err(PushError::Unavailable(reason)) = result else {
         panic!("{result:?}")
     };
     assert!(reason.contains("can't be reached"), "{reason}");
-    assert!(!reason.contains(TOKEN), "{reason}");
+    assert!(!reason.contains(stand_in.token()), "{reason}");
     assert!(log.contains("can't be reached"), "{log}");
 
     // A listener that never answers.
     let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let silent_addr = silent.local_addr().unwrap();
     let to = PushSubscription::new(
-        &format!("http://{silent_addr}/wpush/v2/{TOKEN}"),
+        &format!("http://{silent_addr}/wpush/v2/{}", stand_in.token()),
         &keys.0,
         &keys.1,
     )
     .unwrap();
-    let (result, _) = logged(sender.send(&to, &message())).await;
+    let (result, _) = logged(stand_in.token(), sender.send(&to, &message())).await;
     let Err(PushError::Unavailable(reason)) = result else {
         panic!("{result:?}")
     };

@@ -2,11 +2,15 @@
 //! them ([`memory`]), fakes of the clock, randomness, hasher, SMS gateway and payment provider
 //! ([`fakes`]), builders of domain values ([`builders`]), and the store contract suite
 //! ([`contract`]) that the in-memory fake, SQLite and PostgreSQL all run, through
-//! [`store_contract_tests!`].
+//! [`store_contract_tests!`]. And the real parts on loopback that the adapters' tests and the
+//! black-box journeys share: an SMTP server that keeps what arrives ([`smtp`]), and a push
+//! service stand-in that decrypts what it receives ([`push_endpoint`]); PgBouncer
+//! ([`pgbouncer`]).
 //!
-//! May depend on `vodokanal-app`, `vodokanal-domain`, tokio, futures and rand; used only as a
-//! dev-dependency. It does not depend on sqlx: a store's tests bring their own test attribute
-//! and pool type.
+//! May depend on `vodokanal-app`, `vodokanal-domain`, tokio, futures and rand, and for the
+//! loopback servers on mailin, tokio-rustls, axum, p256, web-push-native, base64 and
+//! `serde_json`; used only as a dev-dependency. It does not depend on sqlx: a store's tests
+//! bring their own test attribute and pool type.
 //!
 //! # Running the contract suite against a store
 //!
@@ -54,6 +58,8 @@ pub mod fakes;
 pub mod logs;
 pub mod memory;
 pub mod pgbouncer;
+pub mod push_endpoint;
+pub mod smtp;
 
 pub use vodokanal_app::Stores;
 

@@ -1,19 +1,23 @@
-//! An SMTP server on loopback for the tests: mailin's protocol engine (the parser and state
-//! machine of the `mailin-embedded` server) driven over tokio sockets, with AUTH PLAIN/LOGIN,
-//! STARTTLS or implicit TLS on a self-signed certificate, and scripted refusals.
+//! An SMTP server on loopback that keeps what arrives: mailin's protocol engine (the parser and
+//! state machine of the `mailin-embedded` server) driven over tokio sockets, with AUTH
+//! PLAIN/LOGIN, STARTTLS or implicit TLS (the caller brings the certificate), and scripted
+//! refusals. The mail crate's tests and the black-box journeys (`tests/`) both use it.
+#![expect(
+    clippy::unwrap_used,
+    clippy::missing_panics_doc,
+    reason = "test support: a server that can't be set up fails the test"
+)]
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use mailin::{Action, AuthMechanism, Handler, Response, Session, SessionBuilder};
+pub use mailin::AuthMechanism;
+use mailin::{Action, Handler, Response, Session, SessionBuilder};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::crypto::ring;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+pub use tokio_rustls::TlsAcceptor;
 
 /// One message as the server took it.
 #[derive(Debug, Clone)]
@@ -37,8 +41,18 @@ pub enum Security {
     Implicit(TlsAcceptor),
 }
 
+impl std::fmt::Debug for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Plain => "Plain",
+            Self::StartTls(_) => "StartTls",
+            Self::Implicit(_) => "Implicit",
+        })
+    }
+}
+
 /// What the server accepts.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub security: Security,
     /// Required credentials and the mechanisms offered for them; `None`: no AUTH.
@@ -58,6 +72,7 @@ impl Default for Options {
 }
 
 /// A running server; it stops with the test's runtime.
+#[derive(Debug)]
 pub struct SmtpServer {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
@@ -136,27 +151,6 @@ pub async fn silent_server() -> u16 {
         }
     });
     port
-}
-
-/// A self-signed certificate for `127.0.0.1` and `localhost`: the acceptor and the
-/// certificate's PEM for the client to trust.
-pub fn self_signed() -> (TlsAcceptor, Vec<u8>) {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .unwrap();
-    (
-        TlsAcceptor::from(Arc::new(config)),
-        certified.cert.pem().into_bytes(),
-    )
 }
 
 async fn serve(
