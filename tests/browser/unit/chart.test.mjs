@@ -3,10 +3,21 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { layout, litres, shortMonth, PLOT_HEIGHT, WIDTH } from "../../../crates/web/assets/js/chart.js";
+import {
+  layout,
+  litres,
+  shortMonth,
+  PLOT_HEIGHT,
+  WIDTH,
+} from "../../../crates/web/assets/js/chart.js";
 
 /** @param {string} period @param {string | null} value @param {string | null} consumption @param {number | null} spans */
-const point = (period, value, consumption, spans = consumption === null ? null : 1) => ({
+const point = (
+  period,
+  value,
+  consumption,
+  spans = consumption === null ? null : 1,
+) => ({
   period,
   value,
   consumption,
@@ -53,7 +64,10 @@ test("bars are proportional, gaps have none, the current one is marked", () => {
 });
 
 test("a zero consumption is a bar of no height, not a gap", () => {
-  const slots = layout([point("2026-11", "5.000", "0.000"), point("2026-12", "5.000", "0.000")], "2026-12");
+  const slots = layout(
+    [point("2026-11", "5.000", "0.000"), point("2026-12", "5.000", "0.000")],
+    "2026-12",
+  );
   assert.deepEqual(
     slots.map((s) => s.height),
     [0, 0],
