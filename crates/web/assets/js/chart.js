@@ -5,9 +5,9 @@
 //
 // A bar's height is proportional to the period's consumption; a period without one (no
 // reading, a first reading, a reading below the previous) has no bar, only a dashed mark; a
-// consumption that covers more than one month (after a gap) is drawn hatched-light with «N
-// мес.» above it, so that two months' water does not pass for one month's; the current period
-// has another fill and the label «сейчас».
+// consumption that covers more than one month (after a gap) has a dashed outline (and a pale
+// fill unless current) and «N мес.» above it, so that two months' water does not pass for one
+// month's; the current period has another fill, a bold month and the label «сейчас: …».
 
 import * as fmt from "./format.js";
 import { h } from "./ui.js";
