@@ -102,7 +102,7 @@ function spanWords(slot) {
  * The chart and its table for one meter's series.
  * @param {MeterConsumption} series
  * @param {string} current the current period
- * @param {string} title the meter's title, for the table's caption
+ * @param {string} title the meter's title, for the chart's accessible name
  */
 export function consumptionChart(series, current, title) {
   const slots = layout(series.points, current);
@@ -188,7 +188,7 @@ export function consumptionChart(series, current, title) {
       h(
         "table",
         { class: "consumption-table" },
-        h("caption", {}, `${title}: показания и расход по месяцам`),
+        h("caption", {}, `Счетчик ${series.meter_number}: показания и расход по месяцам`),
         h(
           "thead",
           {},
