@@ -27,7 +27,9 @@ use crate::ports::{
     Clock, MailSender, PasswordHasher, PaymentProvider, PushSender, Random, SmsGateway,
 };
 use crate::profile::{ChangePassword, DeleteProfile, PasswordCheck, ViewProfile};
-use crate::readings::{ReadingHistory, SubmitAnonymousReading, SubmitReadings, VoidReading};
+use crate::readings::{
+    ReadingHistory, SubmitAnonymousReading, SubmitReadings, ViewConsumption, VoidReading,
+};
 use crate::registry::{
     ExportPayments, ExportReadings, ExportVisitRequests, ImportRegistry, SeedRegistry,
 };
@@ -80,6 +82,7 @@ pub struct UseCases {
     pub relabel_account: RelabelAccount,
     pub unlink_account: UnlinkAccount,
     pub reading_history: ReadingHistory,
+    pub view_consumption: ViewConsumption,
     pub submit_readings: SubmitReadings,
     pub submit_anonymous_reading: SubmitAnonymousReading,
     pub start_payment: StartPayment,
@@ -237,6 +240,12 @@ impl UseCases {
             ),
             unlink_account: UnlinkAccount::new(accounts.clone()),
             reading_history: ReadingHistory::new(accounts.clone(), readings.clone()),
+            view_consumption: ViewConsumption::new(
+                accounts.clone(),
+                readings.clone(),
+                clock.clone(),
+                settings,
+            ),
             submit_readings: SubmitReadings::new(
                 accounts.clone(),
                 readings.clone(),

@@ -25,6 +25,7 @@ pub mod calendar;
 pub mod client;
 pub mod code;
 mod code_enum;
+pub mod consumption;
 pub mod email;
 pub mod full_name;
 pub mod ids;
@@ -54,6 +55,7 @@ pub use client::ClientNetwork;
 pub use code::{
     CodeDigest, CodePolicy, CodePurpose, CodeRejected, OneTimeCode, OneTimeCodeError, PendingCode,
 };
+pub use consumption::{ConsumptionPoint, ConsumptionSeries, MeterConsumption, SERIES_PERIODS};
 pub use email::{Email, EmailError};
 pub use full_name::{FullName, FullNameError};
 pub use ids::{PaymentId, ReadingId, UserId, VisitRequestId};

@@ -71,6 +71,29 @@ impl Period {
             }
         }
     }
+
+    /// The month after this one.
+    #[must_use]
+    pub fn next(self) -> Self {
+        if self.month == 12 {
+            Self {
+                year: self.year.saturating_add(1),
+                month: 1,
+            }
+        } else {
+            Self {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    /// How many months `earlier` is before this one: 1 for the previous month, 0 for this
+    /// one (and for a later one).
+    pub fn months_since(self, earlier: Self) -> u32 {
+        let index = |p: Self| u32::from(p.year) * 12 + u32::from(p.month);
+        index(self).saturating_sub(index(earlier))
+    }
 }
 
 impl FromStr for Period {
@@ -149,6 +172,17 @@ mod tests {
         );
     }
 
+    #[test]
+    fn steps_and_counts_months_across_years() {
+        let december: Period = "2025-12".parse().unwrap();
+        assert_eq!(december.next().to_string(), "2026-01");
+        assert_eq!(december.next().previous(), december);
+        let november: Period = "2026-11".parse().unwrap();
+        assert_eq!(november.months_since(december), 11);
+        assert_eq!(november.months_since(november), 0);
+        assert_eq!(december.months_since(november), 0);
+    }
+
     proptest! {
         #[test]
         fn arbitrary_text_never_panics(s in "\\PC*") {
@@ -160,6 +194,13 @@ mod tests {
             let text = format!("{year:04}-{month:02}");
             let period: Period = text.parse().unwrap();
             prop_assert_eq!(period.to_string(), text);
+        }
+
+        #[test]
+        fn next_and_previous_are_one_month_apart(year in 2000u16..=2099, month in 1u8..=12) {
+            let period: Period = format!("{year:04}-{month:02}").parse().unwrap();
+            prop_assert_eq!(period.next().previous(), period);
+            prop_assert_eq!(period.next().months_since(period), 1);
         }
     }
 }

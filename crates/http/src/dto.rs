@@ -12,9 +12,10 @@ use vodokanal_app::notices::NotificationsView;
 use vodokanal_app::profile::Profile;
 use vodokanal_app::readings::AnonymousReceipt;
 use vodokanal_domain::{
-    AccountNumber, Channel, Email, FullName, Label, LoginPassword, MeterLast4, MeterNumber,
-    MobilePhone, Money, Notes, NoticeTopic, OneTimeCode, Password, Payment, PaymentPurpose, Phone,
-    Reading, ReadingSource, ReadingValue, ReadingWarning, VisitKind, VisitRequest,
+    AccountNumber, Channel, ConsumptionSeries, Email, FullName, Label, LoginPassword, MeterLast4,
+    MeterNumber, MobilePhone, Money, Notes, NoticeTopic, OneTimeCode, Password, Payment,
+    PaymentPurpose, Phone, Reading, ReadingSource, ReadingValue, ReadingWarning, VisitKind,
+    VisitRequest,
 };
 
 use crate::extract::{
@@ -168,6 +169,75 @@ impl From<&Reading> for ReadingDto {
             source: reading.source.code().to_owned(),
             warnings: warning_codes(&reading.warnings),
             voided_at: reading.voided.as_ref().map(|voided| instant(voided.at)),
+        }
+    }
+}
+
+/// One period of a meter's consumption series.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsumptionPointDto {
+    /// `YYYY-MM`.
+    #[schema(example = "2026-11")]
+    pub period: String,
+    /// The meter's live reading of the period, cubic metres with three decimals; `null`: no
+    /// reading, a gap.
+    #[schema(example = "123.456")]
+    pub value: Option<String>,
+    /// `value` less the meter's latest live reading of an earlier period, cubic metres with
+    /// three decimals; `null` when either is missing (a gap, a first reading) or `value` is
+    /// below it. Never negative.
+    #[schema(example = "4.500")]
+    pub consumption: Option<String>,
+    /// How many months `consumption` covers: 1 when its base is the previous period's reading,
+    /// more after periods without a reading; `null` without a consumption.
+    #[schema(example = 1, minimum = 1)]
+    pub spans_periods: Option<u32>,
+}
+
+/// One meter's consumption series: a point per period of the series, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeterConsumptionDto {
+    pub meter_number: String,
+    /// `cold_water` or `hot_water`.
+    pub service: String,
+    pub points: Vec<ConsumptionPointDto>,
+}
+
+/// A linked account's consumption at a glance: the 12 periods ending with the current one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsumptionDto {
+    /// The current period (the utility's calendar): the last of `periods`.
+    #[schema(example = "2026-12")]
+    pub current_period: String,
+    /// The series' 12 periods, oldest first.
+    pub periods: Vec<String>,
+    /// One series per meter of the account, in the account's order.
+    pub meters: Vec<MeterConsumptionDto>,
+}
+
+impl From<&ConsumptionSeries> for ConsumptionDto {
+    fn from(series: &ConsumptionSeries) -> Self {
+        Self {
+            current_period: series.current.to_string(),
+            periods: series.periods.iter().map(ToString::to_string).collect(),
+            meters: series
+                .meters
+                .iter()
+                .map(|meter| MeterConsumptionDto {
+                    meter_number: meter.meter.number.to_string(),
+                    service: meter.meter.service.code().to_owned(),
+                    points: meter
+                        .points
+                        .iter()
+                        .map(|point| ConsumptionPointDto {
+                            period: point.period.to_string(),
+                            value: point.value.map(|v| v.to_string()),
+                            consumption: point.consumption.map(|c| c.to_string()),
+                            spans_periods: point.spans_periods,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

@@ -64,6 +64,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             readings::history::reading_history,
             readings::submit::submit_readings
         ))
+        .routes(routes!(readings::consumption::view_consumption))
         .routes(routes!(
             payments::history::payment_history,
             payments::start::start_cabinet_payment

@@ -239,6 +239,28 @@ impl ReadingRepository for PgReadingRepository {
         .collect()
     }
 
+    /// One statement, each meter's periods by the live `(meter_number, period)` index.
+    #[instrument(level = "debug", skip_all, fields(meters = meters.len(), from = %from))]
+    async fn live_since_each(
+        &self,
+        meters: &[MeterNumber],
+        from: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let numbers: Vec<&str> = meters.iter().map(MeterNumber::as_str).collect();
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings \
+             WHERE meter_number = ANY($1) AND period >= $2 AND voided_at IS NULL"
+        ))
+        .bind(&numbers)
+        .bind(period_code(from))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading_from_row)
+        .collect()
+    }
+
     #[instrument(level = "debug", skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         sqlx::query(&format!(

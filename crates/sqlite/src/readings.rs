@@ -217,6 +217,32 @@ impl ReadingRepository for SqliteReadingRepository {
         .collect()
     }
 
+    /// One statement: the meters come as a JSON array (`json_each`), each one's periods by the
+    /// live `(meter_number, period)` index.
+    #[tracing::instrument(skip_all, fields(meters = meters.len(), from = %from))]
+    async fn live_since_each(
+        &self,
+        meters: &[MeterNumber],
+        from: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let numbers: Vec<&str> = meters.iter().map(MeterNumber::as_str).collect();
+        let numbers = serde_json::to_string(&numbers)
+            .map_err(|e| StoreError::Corrupt(format!("meter numbers: {e}")))?;
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM readings \
+             WHERE meter_number IN (SELECT value FROM json_each(?1)) \
+             AND period >= ?2 AND voided_at IS NULL"
+        ))
+        .bind(numbers)
+        .bind(codec::period(from))
+        .fetch_all(&self.reads)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(reading)
+        .collect()
+    }
+
     #[tracing::instrument(skip_all, fields(meter = %meter))]
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         let row = sqlx::query(&format!(

@@ -217,6 +217,7 @@ macro_rules! for_each_contract {
                 last_before_without_an_earlier_reading_is_none,
                 last_before_counts_the_registrys_reading,
                 last_before_each_is_each_meters_latest_earlier_live_period,
+                live_since_each_is_the_meters_live_readings_from_the_period_on,
                 last_for_meter_is_the_latest_period_of_that_meter,
                 the_export_holds_the_periods_subscriber_readings,
                 save_keeps_a_subscribers_reading_as_the_rule_says,

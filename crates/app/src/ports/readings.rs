@@ -41,6 +41,13 @@ pub trait ReadingRepository: std::fmt::Debug + Send + Sync {
         meters: &[MeterNumber],
         period: Period,
     ) -> Result<Vec<Reading>, StoreError>;
+    /// Every live reading of a period from `from` on (inclusive) of each of `meters`
+    /// (including the registry's), in one read; in no particular order.
+    async fn live_since_each(
+        &self,
+        meters: &[MeterNumber],
+        from: Period,
+    ) -> Result<Vec<Reading>, StoreError>;
     /// The meter's newest live reading of any period, the current one included (including
     /// the registry's): the one of the latest period. `None` when the meter has no reading yet.
     /// Read-only; errors only when the store fails.

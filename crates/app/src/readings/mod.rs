@@ -1,7 +1,8 @@
 //! Meter readings (показания): given without registration by meter number, given from the
-//! cabinet for an account's meters (all or none), the account's history, and the operator's
-//! void of a wrong reading.
+//! cabinet for an account's meters (all or none), the account's history, its consumption at a
+//! glance, and the operator's void of a wrong reading.
 
+pub mod consumption;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod history;
@@ -10,6 +11,7 @@ pub mod submit_anonymous;
 pub mod submit_batch;
 pub mod void;
 
+pub use consumption::{ViewConsumption, ViewConsumptionCommand, ViewConsumptionError};
 pub use history::{ReadingHistory, ReadingHistoryCommand, ReadingHistoryError};
 pub use submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
 pub use submit_anonymous::{

@@ -1,7 +1,7 @@
 //! Meter readings.
 
 use vodokanal_app::readings::{
-    ReadingHistoryError, SubmitAnonymousReadingError, SubmitReadingsError,
+    ReadingHistoryError, SubmitAnonymousReadingError, SubmitReadingsError, ViewConsumptionError,
     submit_batch::InvalidReadings,
 };
 
@@ -78,6 +78,15 @@ impl From<ReadingHistoryError> for Problem {
         match error {
             ReadingHistoryError::NotFound => account_not_found_problem(),
             ReadingHistoryError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ViewConsumptionError> for Problem {
+    fn from(error: ViewConsumptionError) -> Self {
+        match error {
+            ViewConsumptionError::NotFound => account_not_found_problem(),
+            ViewConsumptionError::Store(store) => store.into(),
         }
     }
 }

@@ -5,6 +5,7 @@ mod harness;
 
 mod accounts;
 mod auth;
+mod consumption;
 mod garbage;
 mod idempotency;
 mod infra;

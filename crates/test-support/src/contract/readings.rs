@@ -431,6 +431,79 @@ pub async fn last_before_each_is_each_meters_latest_earlier_live_period(stores: 
     );
 }
 
+pub async fn live_since_each_is_the_meters_live_readings_from_the_period_on(stores: Stores) {
+    let (account, cold, hot) = seed_account_with_two_meters(&stores).await;
+    let (other_account, other_meter) = seed_account(&stores).await;
+    let (registry_account, registry_meter) = (
+        builders::fresh_account_number(),
+        builders::fresh_meter_number(),
+    );
+    import(
+        &stores,
+        &[builders::registry_row_with_reading(
+            &registry_account,
+            &registry_meter,
+            "321.5",
+            "2026-03-25",
+        )],
+    )
+    .await;
+    let readings = [
+        builders::reading(&account, &cold, "2026-01", "1"),
+        builders::reading(&account, &cold, "2026-02", "2"),
+        builders::reading(&account, &cold, "2026-12", "3"),
+        builders::reading(&account, &hot, "2026-05", "4"),
+        builders::reading(&account, &hot, "2026-06", "5"),
+        builders::reading(&other_account, &other_meter, "2026-06", "6"),
+    ];
+    stores.readings.save_all(&readings, None).await.unwrap();
+    // The hot meter's June reading is voided: it is not live.
+    stores
+        .readings
+        .void(&hot, builders::period("2026-06"), &void_by_operator(30))
+        .await
+        .unwrap();
+    let mut found: Vec<_> = stores
+        .readings
+        .live_since_each(
+            &[cold.clone(), hot.clone(), registry_meter.clone()],
+            builders::period("2026-02"),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.meter_number, r.period, r.value))
+        .collect();
+    found.sort();
+    // From February inclusive; January before the bound, the voided June and the other
+    // account's meter left out; the registry's reading counts.
+    let mut expected = vec![
+        (cold.clone(), builders::period("2026-02"), value("2")),
+        (cold.clone(), builders::period("2026-12"), value("3")),
+        (hot.clone(), builders::period("2026-05"), value("4")),
+        (registry_meter, builders::period("2026-03"), value("321.5")),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert_eq!(
+        stores
+            .readings
+            .live_since_each(&[cold], builders::period("2026-12"))
+            .await
+            .unwrap(),
+        vec![readings[2].clone()],
+        "the bound is inclusive and the reading whole"
+    );
+    assert_eq!(
+        stores
+            .readings
+            .live_since_each(&[], builders::period("2026-01"))
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
 pub async fn the_export_holds_the_periods_subscriber_readings(stores: Stores) {
     let account = builders::fresh_account_number();
     let meter = builders::fresh_meter_number();

@@ -42,6 +42,20 @@ impl ReadingRepository for InMemoryStore {
             .collect())
     }
 
+    async fn live_since_each(
+        &self,
+        meters: &[MeterNumber],
+        from: Period,
+    ) -> Result<Vec<Reading>, StoreError> {
+        let state = self.state.lock().await;
+        Ok(state
+            .readings
+            .iter()
+            .filter(|r| meters.contains(&r.meter_number) && r.period >= from && r.voided.is_none())
+            .cloned()
+            .collect())
+    }
+
     async fn last_for_meter(&self, meter: &MeterNumber) -> Result<Option<Reading>, StoreError> {
         let state = self.state.lock().await;
         Ok(state

@@ -49,6 +49,16 @@
  * @property {string | null} voided_at
  */
 /**
+ * @typedef {object} ConsumptionPoint One period of a meter's series: `value` and `consumption`
+ * are null for a period without a reading (a gap); `spans_periods` > 1 after a gap.
+ * @property {string} period
+ * @property {string | null} value
+ * @property {string | null} consumption
+ * @property {number | null} spans_periods
+ */
+/** @typedef {{ meter_number: string, service: string, points: ConsumptionPoint[] }} MeterConsumption */
+/** @typedef {{ current_period: string, periods: string[], meters: MeterConsumption[] }} Consumption */
+/**
  * @typedef {object} Payment
  * @property {string} id
  * @property {string} account_number

@@ -5,8 +5,9 @@ import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, retitle, linkButton, facts, fill } from "../ui.js";
 import { accountTitle, meterTitle, load, readingList, paymentList } from "../parts.js";
+import { consumptionChart } from "../chart.js";
 
-/** @import { Account, Info, Payment, Reading } from "../api.js" */
+/** @import { Account, Consumption, Info, Payment, Reading } from "../api.js" */
 /** @import { Screen } from "../ui.js" */
 
 /** @type {Screen} */
@@ -15,12 +16,18 @@ export default async function account(root, { params }) {
   const section = page(root, `Лицевой счет ${params.number}`, box);
   const path = api.accountPath(params.number);
   const data = await load(box, () => {
-    /** @type {[Promise<Account>, Promise<Reading[]>, Promise<Payment[]>, Promise<Info>]} */
-    const asked = [api.get(path), api.get(`${path}/readings?limit=10`), api.get(`${path}/payments`), api.getInfo()];
+    /** @type {[Promise<Account>, Promise<Reading[]>, Promise<Payment[]>, Promise<Info>, Promise<Consumption>]} */
+    const asked = [
+      api.get(path),
+      api.get(`${path}/readings?limit=10`),
+      api.get(`${path}/payments`),
+      api.getInfo(),
+      api.get(`${path}/consumption`),
+    ];
     return Promise.all(asked);
   });
   if (!data) return;
-  const [acc, readings, payments, info] = data;
+  const [acc, readings, payments, info, consumption] = data;
   retitle(section, accountTitle(acc));
   fill(
     box,
@@ -63,6 +70,7 @@ export default async function account(root, { params }) {
               : "Показаний еще нет",
           ),
           m.verification_due ? h("p", { class: "hint" }, `Поверка до ${fmt.date(m.verification_due)}`) : null,
+          usage(m.meter_number, meterTitle(m)),
         ),
       ),
     ),
@@ -71,4 +79,20 @@ export default async function account(root, { params }) {
     h("h2", {}, "История платежей"),
     paymentList(payments, info.payment_purposes),
   );
+
+  /**
+   * The meter's section «Расход по месяцам» (the guide is silent: docs/screens.md).
+   * @param {string} number
+   * @param {string} title
+   */
+  function usage(number, title) {
+    const series = consumption.meters.find((s) => s.meter_number === number);
+    if (!series) return null;
+    return h(
+      "section",
+      { class: "usage" },
+      h("h3", {}, "Расход по месяцам"),
+      consumptionChart(series, consumption.current_period, title),
+    );
+  }
 }
