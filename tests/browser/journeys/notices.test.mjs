@@ -71,8 +71,10 @@ test("«Уведомления» keeps the debt's SMS; the profile says the addr
 
   await link(page, "Уведомления").click();
   await heading(page, "Уведомления");
-  assert.equal(await page.getByRole("group").count(), 4);
+  // The heading comes before the settings are read: wait for the last topic's group.
   const debt = page.getByRole("group", { name: "Задолженность", exact: true });
+  await debt.waitFor();
+  assert.equal(await page.getByRole("group").count(), 4);
   const sms = debt.getByLabel("SMS", { exact: true });
   assert.equal(await sms.isChecked(), false);
   assert.equal(await debt.getByLabel("Электронная почта", { exact: true }).isChecked(), true);
@@ -98,6 +100,7 @@ test("«Уведомления» keeps the debt's SMS; the profile says the addr
   await page.reload();
   await heading(page, "Уведомления");
   const kept = page.getByRole("group", { name: "Задолженность", exact: true });
+  await kept.waitFor();
   assert.equal(await kept.getByLabel("SMS", { exact: true }).isChecked(), true);
   assert.equal(await kept.getByLabel("Электронная почта", { exact: true }).isChecked(), true);
   // The other topics kept their SMS off.
