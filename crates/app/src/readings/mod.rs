@@ -9,6 +9,7 @@ pub mod submit;
 pub mod submit_anonymous;
 pub mod submit_batch;
 pub mod void;
+pub mod window_calendar;
 
 pub use history::{ReadingHistory, ReadingHistoryCommand, ReadingHistoryError};
 pub use submit::{PrepareReading, PrepareReadingCommand, PrepareReadingError, Submitter};
@@ -20,3 +21,4 @@ pub use submit_batch::{
     InvalidReadings, SubmitReadings, SubmitReadingsCommand, SubmitReadingsError,
 };
 pub use void::{VoidReading, VoidReadingCommand, VoidReadingError};
+pub use window_calendar::ReadingWindowCalendar;
