@@ -227,6 +227,7 @@ impl UseCases {
                 accounts.clone(),
                 readings.clone(),
                 payments.clone(),
+                clock.clone(),
                 settings,
             ),
             account_views: AccountViews::new(

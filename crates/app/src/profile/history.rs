@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use vodokanal_domain::{Payment, PaymentStatus, Reading, ReadingSource, UserId, UtilityCalendar};
 
 use crate::ports::{
-    AccountRepository, ExportSink, PaymentRepository, ReadingRepository, SinkError,
+    AccountRepository, Clock, ExportSink, PaymentRepository, ReadingRepository, SinkError,
 };
 use crate::{Settings, StoreError};
 
@@ -70,6 +70,7 @@ pub struct DownloadHistory {
     accounts: Arc<dyn AccountRepository>,
     readings: Arc<dyn ReadingRepository>,
     payments: Arc<dyn PaymentRepository>,
+    clock: Arc<dyn Clock>,
     calendar: UtilityCalendar,
 }
 
@@ -84,12 +85,14 @@ impl DownloadHistory {
         accounts: Arc<dyn AccountRepository>,
         readings: Arc<dyn ReadingRepository>,
         payments: Arc<dyn PaymentRepository>,
+        clock: Arc<dyn Clock>,
         settings: &Settings,
     ) -> Self {
         Self {
             accounts,
             readings,
             payments,
+            clock,
             calendar: settings.calendar,
         }
     }
@@ -131,6 +134,14 @@ impl DownloadHistory {
         }
         sink.finish().await?;
         Ok(rows.len() as u64)
+    }
+
+    /// The file's name: `vodokanal-history-2026-12-07.csv`, today's date in the utility's zone.
+    pub fn file_name(&self) -> String {
+        format!(
+            "vodokanal-history-{}.csv",
+            self.calendar.today(self.clock.now()).format("%Y-%m-%d")
+        )
     }
 
     fn local(&self, at: DateTime<Utc>) -> String {
@@ -226,7 +237,7 @@ mod tests {
     use crate::ports::{MockAccountRepository, MockPaymentRepository, MockReadingRepository};
     use crate::readings::fixtures::reading;
     use crate::registry::export::test_sink::{VecSink, row};
-    use crate::testing::{account_number, meter_number, now, user_id};
+    use crate::testing::{account_number, clock, meter_number, now, user_id};
 
     fn other_number() -> AccountNumber {
         "654321".parse().unwrap()
@@ -251,6 +262,7 @@ mod tests {
             Arc::new(accounts),
             Arc::new(readings),
             Arc::new(payments),
+            clock(),
             &Settings::default(),
         )
     }
@@ -305,6 +317,8 @@ mod tests {
 
         assert_eq!(written, 3);
         assert!(sink.finished);
+        let use_case = use_case(MockReadingRepository::new(), MockPaymentRepository::new());
+        assert_eq!(use_case.file_name(), "vodokanal-history-2026-11-16.csv");
         let meter = meter_number().to_string();
         assert_eq!(
             sink.rows,
@@ -364,6 +378,7 @@ mod tests {
             Arc::new(accounts),
             Arc::new(MockReadingRepository::new()),
             Arc::new(MockPaymentRepository::new()),
+            clock(),
             &Settings::default(),
         );
         let mut sink = VecSink::default();
@@ -385,6 +400,7 @@ mod tests {
             Arc::new(accounts),
             Arc::new(MockReadingRepository::new()),
             Arc::new(MockPaymentRepository::new()),
+            clock(),
             &Settings::default(),
         );
         let mut sink = VecSink::default();

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use vodokanal_domain::calendar_file::{Event, When, calendar_file};
 use vodokanal_domain::visit::SLOT_MINUTES;
 use vodokanal_domain::{UserId, UtilityCalendar, VisitRequestId};
@@ -16,6 +16,13 @@ use crate::ports::{AccountRepository, Clock, VisitRequestRepository};
 pub struct VisitCalendarCommand {
     pub user_id: UserId,
     pub visit_id: VisitRequestId,
+}
+
+/// The calendar file of a visit, and the visit's date (for the file's name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitCalendarFile {
+    pub date: NaiveDate,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,7 +68,7 @@ impl VisitCalendar {
     pub async fn execute(
         &self,
         command: VisitCalendarCommand,
-    ) -> Result<String, VisitCalendarError> {
+    ) -> Result<VisitCalendarFile, VisitCalendarError> {
         let visit = self
             .visits
             .for_user(command.user_id)
@@ -94,17 +101,16 @@ impl VisitCalendar {
             monthly: false,
             alarm: None,
         };
-        Ok(calendar_file(
-            &[event],
-            self.calendar.time_zone(),
-            self.clock.now(),
-        ))
+        Ok(VisitCalendarFile {
+            date: visit.slot.date(),
+            text: calendar_file(&[event], self.calendar.time_zone(), self.clock.now()),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, NaiveTime};
+    use chrono::NaiveTime;
     use mockall::predicate::eq;
     use vodokanal_domain::{VisitKind, VisitRequest, VisitSlot, VisitStatus};
 
@@ -150,14 +156,15 @@ mod tests {
             .expect_find()
             .with(eq(account_number()))
             .return_once(|_| Ok(Some(account())));
-        let text = use_case(accounts)
+        let file = use_case(accounts)
             .execute(VisitCalendarCommand {
                 user_id: user_id(),
                 visit_id: visit().id,
             })
             .await
             .unwrap();
-        let unfolded = text.replace("\r\n ", "");
+        assert_eq!(file.date, visit().slot.date());
+        let unfolded = file.text.replace("\r\n ", "");
         for line in [
             format!("UID:{}@cabinet.vodokanal.example", visit().id),
             "DTSTAMP:20261116T090000Z".to_owned(),

@@ -6,5 +6,5 @@ pub mod calendar;
 pub mod list;
 
 pub use book::{BookVisit, BookVisitCommand, BookVisitError};
-pub use calendar::{VisitCalendar, VisitCalendarCommand, VisitCalendarError};
+pub use calendar::{VisitCalendar, VisitCalendarCommand, VisitCalendarError, VisitCalendarFile};
 pub use list::{ListVisits, ListVisitsCommand, ListVisitsError};
