@@ -24,13 +24,13 @@ fn ics_lines(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn header_of<'a>(answer: &'a crate::harness::Answer, name: header::HeaderName) -> &'a str {
+fn header_of(answer: &crate::harness::Answer, name: header::HeaderName) -> &str {
     answer.headers.get(name).unwrap().to_str().unwrap()
 }
 
-#[tokio::test]
-async fn the_history_is_a_csv_of_both_accounts_readings_and_payments() {
-    let app = App::new().await;
+/// A subscriber with both accounts linked, a voided reading and its replacement on the first,
+/// someone's anonymous reading and a pending payment on the second; their token.
+async fn subscriber_with_history(app: &App) -> String {
     let token = app.with_account().await;
     let linked = app
         .post(
@@ -84,7 +84,13 @@ async fn the_history_is_a_csv_of_both_accounts_readings_and_payments() {
         )
         .await;
     assert_eq!(paid.status, StatusCode::CREATED, "{:?}", paid.json());
+    token
+}
 
+#[tokio::test]
+async fn the_history_is_a_csv_of_both_accounts_readings_and_payments() {
+    let app = App::new().await;
+    let token = subscriber_with_history(&app).await;
     let answer = app.get("/api/v1/profile/history.csv", Some(&token)).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.content_type(), "text/csv; charset=utf-8");
