@@ -3,7 +3,9 @@
 # starts `vodokanal serve` on a free port with a temporary SQLite database, the demo registry
 # and an SMS outbox, runs the journeys with node's test runner, and stops the server.
 # Needs: cargo, node 20+, `npm ci` done here, Chromium at $CHROMIUM (default /usr/bin/chromium).
-# Screenshots (360x740) go to tests/browser/screenshots/.
+# Screenshots (360x740) go to tests/browser/screenshots/. The server has a reading window of
+# 1-31 (every day open, so the journeys may submit any day, and the window's .ics is served).
+# Arguments, if any, are the test files to run instead of all.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,6 +22,7 @@ VODOKANAL_DATABASE_URL="sqlite://$work/vodokanal.db" \
 VODOKANAL_LISTEN="127.0.0.1:$port" \
 VODOKANAL_PUBLIC_URL="$VODOKANAL_URL" \
 VODOKANAL_DEMO=on \
+VODOKANAL_READING_WINDOW=1-31 \
 VODOKANAL_LOG=warn \
     "$binary" serve >"$work/server.log" 2>&1 &
 server=$!
@@ -39,7 +42,10 @@ curl -sf "$VODOKANAL_URL/health/ready" >/dev/null || { cat "$work/server.log"; e
 rm -rf "$here/screenshots"
 cd "$here"
 status=0
-node --test --test-concurrency=1 --test-reporter=spec unit/ journeys/ || status=$?
+# The files given (e.g. `./run.sh journeys/visits.test.mjs`), or every test.
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(unit/ journeys/)
+node --test --test-concurrency=1 --test-reporter=spec "${targets[@]}" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "== server log"
     cat "$work/server.log"

@@ -169,6 +169,27 @@ pub struct Settings {
     pub notices: NoticePolicy,
 }
 
+impl Settings {
+    /// The host of [`Settings::public_url`], without scheme, port or path (`127.0.0.1`,
+    /// `cabinet.vodokanal.ru`, `[::1]`): the domain part of the calendar files' UIDs.
+    pub fn public_host(&self) -> &str {
+        let rest = self
+            .public_url
+            .split_once("://")
+            .map_or(self.public_url.as_str(), |(_, rest)| rest);
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        if host.starts_with('[') {
+            host.split_once(']')
+                .map_or(host, |(inside, _)| &host[..=inside.len()])
+        } else {
+            host.split(':').next().unwrap_or_default()
+        }
+    }
+}
+
 fn at(hour: u32, minute: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN)
 }
@@ -214,6 +235,31 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             code_key: CodeKey::insecure_default(),
             notices: NoticePolicy::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_host_is_the_url_without_scheme_port_or_path() {
+        for (url, host) in [
+            ("http://127.0.0.1:8080", "127.0.0.1"),
+            ("https://cabinet.vodokanal.ru/", "cabinet.vodokanal.ru"),
+            (
+                "https://cabinet.vodokanal.ru/lk?x=1",
+                "cabinet.vodokanal.ru",
+            ),
+            ("http://[::1]:8080/", "[::1]"),
+            ("cabinet.example", "cabinet.example"),
+        ] {
+            let settings = Settings {
+                public_url: url.into(),
+                ..Settings::default()
+            };
+            assert_eq!(settings.public_host(), host, "{url}");
         }
     }
 }

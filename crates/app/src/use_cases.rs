@@ -26,15 +26,16 @@ use crate::payments::{
 use crate::ports::{
     Clock, MailSender, PasswordHasher, PaymentProvider, PushSender, Random, SmsGateway,
 };
-use crate::profile::{ChangePassword, DeleteProfile, PasswordCheck, ViewProfile};
+use crate::profile::{ChangePassword, DeleteProfile, DownloadHistory, PasswordCheck, ViewProfile};
 use crate::readings::{
-    ReadingHistory, SubmitAnonymousReading, SubmitReadings, ViewConsumption, VoidReading,
+    ReadingHistory, ReadingWindowCalendar, SubmitAnonymousReading, SubmitReadings,
+    ViewConsumption, VoidReading,
 };
 use crate::registry::{
     ExportPayments, ExportReadings, ExportVisitRequests, ImportRegistry, SeedRegistry,
 };
 use crate::sms::{DeliverSms, DeliveryPolicy};
-use crate::visits::{BookVisit, ListVisits};
+use crate::visits::{BookVisit, ListVisits, VisitCalendar};
 use crate::{Settings, Stores};
 
 /// What the use cases need besides the store: the machine (clock, randomness, the password
@@ -76,6 +77,8 @@ pub struct UseCases {
     pub view_profile: ViewProfile,
     pub change_password: ChangePassword,
     pub delete_profile: DeleteProfile,
+    /// «Скачать историю»: the CSV of the caller's readings and payments.
+    pub download_history: DownloadHistory,
     /// The list of the caller's accounts and one of them.
     pub account_views: AccountViews,
     pub link_account: LinkAccount,
@@ -92,6 +95,10 @@ pub struct UseCases {
     pub settle_payment: SettlePayment,
     pub book_visit: BookVisit,
     pub list_visits: ListVisits,
+    /// «Добавить в календарь» on a booked visit.
+    pub visit_calendar: VisitCalendar,
+    /// «Добавить в календарь» beside the reading window.
+    pub reading_window_calendar: ReadingWindowCalendar,
     pub idempotency: Idempotency,
     /// «Уведомления» in the profile.
     pub notifications: Notifications,
@@ -218,6 +225,13 @@ impl UseCases {
                 password_check.clone(),
             ),
             delete_profile: DeleteProfile::new(users.clone(), password_check),
+            download_history: DownloadHistory::new(
+                accounts.clone(),
+                readings.clone(),
+                payments.clone(),
+                clock.clone(),
+                settings,
+            ),
             account_views: AccountViews::new(
                 accounts.clone(),
                 readings.clone(),
@@ -284,6 +298,13 @@ impl UseCases {
                 settings,
             ),
             list_visits: ListVisits::new(visits.clone()),
+            visit_calendar: VisitCalendar::new(
+                visits.clone(),
+                accounts.clone(),
+                clock.clone(),
+                settings,
+            ),
+            reading_window_calendar: ReadingWindowCalendar::new(clock.clone(), settings),
             idempotency: Idempotency::new(
                 idempotency.clone(),
                 clock.clone(),

@@ -22,6 +22,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod calendar_file;
 pub mod client;
 pub mod code;
 mod code_enum;

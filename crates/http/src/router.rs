@@ -40,6 +40,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(public::submit_reading::submit_anonymous_reading))
         .routes(routes!(public::start_payment::start_anonymous_payment))
         .routes(routes!(public::payment_status::payment_status))
+        .routes(routes!(public::reading_window::reading_window_calendar))
         .routes(routes!(auth::request_registration::request_registration))
         .routes(routes!(auth::confirm_registration::confirm_registration))
         .routes(routes!(auth::login::login))
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             profile::delete::delete_profile
         ))
         .routes(routes!(profile::change_password::change_password))
+        .routes(routes!(profile::history::download_history))
         .routes(routes!(
             accounts::list::list_accounts,
             accounts::link::link_account
@@ -71,6 +73,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(payments::notification::payment_notification))
         .routes(routes!(visits::list::list_visits, visits::book::book_visit))
+        .routes(routes!(visits::calendar::visit_calendar))
         .routes(routes!(
             notices::settings::get_notifications,
             notices::settings::put_notifications

@@ -10,7 +10,8 @@
 //!   such a field is doubled (`"ЖК ""Ткацкий""; корп. 2"`). A quoted field may hold `;`, CR and
 //!   LF.
 //! - UTF-8. On input a byte order mark at the start of the file is skipped; the exports are
-//!   written without one.
+//!   written without one (a file for a subscriber's spreadsheet, the profile's history, with
+//!   one: `CsvExportSink::with_byte_order_mark`).
 //! - Lines end with LF or CRLF on input (both are accepted, even mixed); the exports end every
 //!   line with a bare LF, the Unix convention, since nothing in the contract asks for CRLF and
 //!   the registry reader of the billing side accepts both.

@@ -9,6 +9,7 @@ use vodokanal_app::ports::{ExportSink, SinkError};
 use crate::encode::{defuse, encode_row};
 
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// Writes an export's rows to any `AsyncWrite` (standard output, a file) through a buffer:
 /// UTF-8 without a byte order mark, `;` between fields, a field quoted only when it contains
@@ -18,6 +19,8 @@ const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 pub struct CsvExportSink<W> {
     output: BufWriter<W>,
     row: Vec<u8>,
+    /// A byte order mark is still to be written before the first row.
+    pending_bom: bool,
 }
 
 impl<W> fmt::Debug for CsvExportSink<W> {
@@ -31,7 +34,16 @@ impl<W: AsyncWrite + Unpin + Send> CsvExportSink<W> {
         Self {
             output: BufWriter::with_capacity(WRITE_BUFFER_BYTES, output),
             row: Vec::new(),
+            pending_bom: false,
         }
+    }
+
+    /// The same, with a UTF-8 byte order mark before the first row: for a file a subscriber
+    /// opens in a spreadsheet (Excel takes a file without one for the local code page).
+    pub fn with_byte_order_mark(output: W) -> Self {
+        let mut sink = Self::new(output);
+        sink.pending_bom = true;
+        sink
     }
 
     /// The writer back; what is still buffered is lost unless `finish` was called.
@@ -51,6 +63,9 @@ impl<W: AsyncWrite + Unpin + Send> ExportSink for CsvExportSink<W> {
             ));
         }
         self.row.clear();
+        if std::mem::take(&mut self.pending_bom) {
+            self.row.extend_from_slice(BYTE_ORDER_MARK);
+        }
         let defused: Vec<_> = fields.iter().map(|field| defuse(field)).collect();
         encode_row(&defused, &mut self.row);
         self.output
@@ -126,6 +141,16 @@ mod tests {
                         '@SUM(A1:A9);'\t-1;\"Иванов; =1\"\n";
         let bytes = written(&rows).await;
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn a_file_for_a_spreadsheet_starts_with_one_byte_order_mark() {
+        let mut sink = CsvExportSink::with_byte_order_mark(Vec::new());
+        sink.write_row(&row(&["Дата", "Сумма"])).await.unwrap();
+        sink.write_row(&row(&["07.12.2026", "1,50"])).await.unwrap();
+        sink.finish().await.unwrap();
+        let bytes = sink.into_inner();
+        assert_eq!(bytes, "\u{feff}Дата;Сумма\n07.12.2026;1,50\n".as_bytes());
     }
 
     #[tokio::test]

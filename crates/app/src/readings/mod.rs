@@ -10,6 +10,7 @@ pub mod submit;
 pub mod submit_anonymous;
 pub mod submit_batch;
 pub mod void;
+pub mod window_calendar;
 
 pub use consumption::{ViewConsumption, ViewConsumptionCommand, ViewConsumptionError};
 pub use history::{ReadingHistory, ReadingHistoryCommand, ReadingHistoryError};
@@ -22,3 +23,4 @@ pub use submit_batch::{
     InvalidReadings, SubmitReadings, SubmitReadingsCommand, SubmitReadingsError,
 };
 pub use void::{VoidReading, VoidReadingCommand, VoidReadingError};
+pub use window_calendar::ReadingWindowCalendar;

@@ -2,7 +2,9 @@
 //! verification (Сверка ИПУ), booked by a subscriber for one of their accounts.
 
 pub mod book;
+pub mod calendar;
 pub mod list;
 
 pub use book::{BookVisit, BookVisitCommand, BookVisitError};
+pub use calendar::{VisitCalendar, VisitCalendarCommand, VisitCalendarError, VisitCalendarFile};
 pub use list::{ListVisits, ListVisitsCommand, ListVisitsError};

@@ -16,6 +16,8 @@ mod profile;
 mod readings;
 mod visits;
 
+pub(crate) use visits::visit_not_found_problem;
+
 use std::time::Duration;
 
 use chrono::TimeDelta;

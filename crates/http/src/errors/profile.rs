@@ -2,7 +2,9 @@
 //! authentication and the use case) is a 401 `unauthorized`: to the client, a token that no
 //! longer works.
 
-use vodokanal_app::profile::{ChangePasswordError, DeleteProfileError, ViewProfileError};
+use vodokanal_app::profile::{
+    ChangePasswordError, DeleteProfileError, DownloadHistoryError, ViewProfileError,
+};
 
 use super::too_many;
 use crate::problem::{Problem, ProblemCode};
@@ -18,6 +20,16 @@ impl From<ViewProfileError> for Problem {
         match error {
             ViewProfileError::NotFound => Self::unauthorized(),
             ViewProfileError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<DownloadHistoryError> for Problem {
+    fn from(error: DownloadHistoryError) -> Self {
+        match error {
+            DownloadHistoryError::Store(store) => store.into(),
+            // The file is written to memory: this can't happen.
+            DownloadHistoryError::Sink(_) => Self::internal(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Visit requests.
 
-use vodokanal_app::visits::{BookVisitError, ListVisitsError};
+use vodokanal_app::visits::{BookVisitError, ListVisitsError, VisitCalendarError};
 use vodokanal_domain::VisitSlotError;
 
 use super::account_not_found_problem;
@@ -28,6 +28,20 @@ impl From<BookVisitError> for Problem {
                 Self::new(ProblemCode::VisitSlotUnavailable, slot_detail(&slot))
             }
             BookVisitError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// No such visit request of the caller: an unknown id, another user's, or not an id at all.
+pub(crate) fn visit_not_found_problem() -> Problem {
+    Problem::new(ProblemCode::NotFound, "Заявка не найдена.")
+}
+
+impl From<VisitCalendarError> for Problem {
+    fn from(error: VisitCalendarError) -> Self {
+        match error {
+            VisitCalendarError::NotFound => visit_not_found_problem(),
+            VisitCalendarError::Store(store) => store.into(),
         }
     }
 }

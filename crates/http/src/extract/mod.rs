@@ -11,7 +11,7 @@ mod values;
 pub use auth::{Authenticated, CallerAccount};
 pub use body::{Form, JsonBody, payload_too_large};
 pub use client::{ClientIp, client_address};
-pub use params::{AccountPath, PaymentPath, ProviderPath};
+pub use params::{AccountPath, PaymentPath, ProviderPath, VisitPath};
 pub use query::QueryParams;
 pub(crate) use request::request_body;
 pub use request::{Body, Clearable, ConsentGiven, FieldRead, RequestBody};

@@ -2,9 +2,9 @@
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use vodokanal_domain::{AccountNumber, PaymentId};
+use vodokanal_domain::{AccountNumber, PaymentId, VisitRequestId};
 
-use crate::errors::account_not_found_problem;
+use crate::errors::{account_not_found_problem, visit_not_found_problem};
 use crate::problem::{FieldError, Problem};
 
 async fn segment<S: Send + Sync>(
@@ -58,6 +58,24 @@ impl<S: Send + Sync> FromRequestParts<S> for PaymentPath {
                 "Неверный номер платежа",
             )])
         })
+    }
+}
+
+/// `{id}` of `/visit-requests/{id}/…`. An id that is not a UUID is a 404 `not_found`, like an
+/// unknown visit request or another user's: none of them is one of the caller's.
+#[derive(Debug, Clone, Copy)]
+pub struct VisitPath(pub VisitRequestId);
+
+impl<S: Send + Sync> FromRequestParts<S> for VisitPath {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let text = segment(parts, state, "id")
+            .await
+            .map_err(|_| visit_not_found_problem())?;
+        text.parse()
+            .map(Self)
+            .map_err(|_| visit_not_found_problem())
     }
 }
 

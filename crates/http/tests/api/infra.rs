@@ -76,7 +76,7 @@ async fn every_answer_has_a_request_id() {
 }
 
 /// The contract's rows, and the probes and document around them.
-const CONTRACT: [(&str, &str); 36] = [
+const CONTRACT: [(&str, &str); 39] = [
     ("get", "/api/v1/info"),
     ("post", "/api/v1/public/readings"),
     ("post", "/api/v1/public/payments"),
@@ -112,6 +112,10 @@ const CONTRACT: [(&str, &str); 36] = [
     ("post", "/api/v1/notices/unsubscribe"),
     // Consumption at a glance (issue 18; docs/api-extensions.md).
     ("get", "/api/v1/accounts/{number}/consumption"),
+    // Your data (issue 18, docs/api-extensions.md).
+    ("get", "/api/v1/profile/history.csv"),
+    ("get", "/api/v1/visit-requests/{id}/calendar.ics"),
+    ("get", "/api/v1/reading-window.ics"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/api/v1/openapi.json"),

@@ -15,3 +15,4 @@ mod payments;
 mod public;
 mod readings;
 mod visits;
+mod your_data;

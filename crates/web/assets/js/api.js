@@ -231,6 +231,16 @@ export async function request(method, path, { body, idempotencyKey } = {}) {
     data = null;
   }
   if (response.ok) return data;
+  return Promise.reject(failure(response, data, sent));
+}
+
+/**
+ * The error of a refused answer, its problem+json `data` read; a refused session is forgotten.
+ * @param {Response} response
+ * @param {unknown} data
+ * @param {string | null} sent the token the request carried
+ */
+function failure(response, data, sent) {
   const error = new ApiError(
     response.status,
     data || { detail: "Сервис временно недоступен. Попробуйте ещё раз через минуту." },
@@ -241,7 +251,40 @@ export async function request(method, path, { body, idempotencyKey } = {}) {
     setToken(null);
     emit("unauthorized", undefined);
   }
-  return Promise.reject(error);
+  return error;
+}
+
+/**
+ * A file the API answers (the history CSV, a visit's .ics), fetched with the session's token:
+ * its bytes and the name `Content-Disposition` gives (else `fallback`). Rejects as `request`.
+ * @param {string} path
+ * @param {string} fallback
+ * @returns {Promise<{ blob: Blob, name: string }>}
+ */
+export async function download(path, fallback) {
+  if (!navigator.onLine) {
+    emit("network", true);
+    throw new NetworkError();
+  }
+  const sent = token();
+  let response;
+  try {
+    response = await fetch(BASE + path, {
+      headers: sent ? { authorization: `Bearer ${sent}` } : {},
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch {
+    emit("network", true);
+    throw new NetworkError();
+  }
+  emit("network", false);
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw failure(response, data, sent);
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+  return { blob: await response.blob(), name: named ? named[1] : fallback };
 }
 
 // The answer's type is the caller's: the contract's shape of that path (see the typedefs).

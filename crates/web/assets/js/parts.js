@@ -346,3 +346,37 @@ export function notFoundPage(root) {
     linkButton("#/", "На главную"),
   );
 }
+
+/**
+ * A button that fetches a file of the API with the session («Скачать историю», a visit's
+ * «Добавить в календарь») and saves it: the bytes become a Blob URL, clicked as an
+ * `<a download>`. A refusal is said below the button.
+ * @param {string} text
+ * @param {string} path
+ * @param {string} fallback the file's name when the answer gives none
+ */
+export function downloadButton(text, path, fallback) {
+  const button = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "button secondary" }, text));
+  const said = h("div", { class: "form-error", role: "alert", hidden: true });
+  button.addEventListener("click", async () => {
+    said.hidden = true;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      const { blob, name } = await api.download(path, fallback);
+      const url = URL.createObjectURL(blob);
+      const link = h("a", { href: url, download: name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (error) {
+      fill(said, h("p", {}, error instanceof Error ? error.message : String(error)));
+      said.hidden = false;
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  });
+  return h("div", { class: "download" }, button, said);
+}

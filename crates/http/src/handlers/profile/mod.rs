@@ -2,4 +2,5 @@
 
 pub mod change_password;
 pub mod delete;
+pub mod history;
 pub mod view;

@@ -1,4 +1,5 @@
 //! Visit requests.
 
 pub mod book;
+pub mod calendar;
 pub mod list;

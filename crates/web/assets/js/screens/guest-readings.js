@@ -73,6 +73,18 @@ export default async function guestReadings(root) {
           `Показания принимаются с ${info.reading_window.from_day} по ${info.reading_window.to_day} число месяца.`,
         )
       : null,
+    // The window's .ics needs no session: a plain link the phone's calendar opens.
+    info.reading_window
+      ? h(
+          "p",
+          {},
+          h(
+            "a",
+            { href: "/api/v1/reading-window.ics", download: "vodokanal-reading-window.ics", class: "button secondary" },
+            "Добавить в календарь",
+          ),
+        )
+      : null,
     h("h2", {}, "Отправить показания"),
     readingForm,
   );

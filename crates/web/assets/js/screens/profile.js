@@ -1,12 +1,13 @@
 // @ts-check
 // "Профиль", as the guide shows it: Номер телефона, Электронная почта, "Изменить пароль",
 // "Выход"; beyond the guide, whether the address is verified (with "Отправить ссылку еще раз"),
-// "Уведомления", the date of registration and "Удалить профиль".
+// "Уведомления", the date of registration, "Скачать историю" (a CSV of the readings and
+// payments) and "Удалить профиль".
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, linkButton, facts, form, countdown, setBusy, flash, fill } from "../ui.js";
-import { load } from "../parts.js";
+import { downloadButton, load } from "../parts.js";
 
 /** @import { LinkSent, Profile } from "../api.js" */
 /** @import { Screen } from "../ui.js" */
@@ -45,6 +46,7 @@ export default async function profile(root, { go }) {
       { class: "stack" },
       linkButton("#/profile/notifications", "Уведомления", "secondary"),
       linkButton("#/profile/password", "Изменить пароль", "secondary"),
+      downloadButton("Скачать историю", "/profile/history.csv", "vodokanal-history.csv"),
       logout,
       linkButton("#/profile/delete", "Удалить профиль", "danger"),
     ),

@@ -1,10 +1,11 @@
 // @ts-check
-// "Мои заявления" (beyond the guide): the user's requests for Приемка ИПУ and Сверка ИПУ.
+// "Мои заявления" (beyond the guide): the user's requests for Приемка ИПУ and Сверка ИПУ, each
+// with "Добавить в календарь" (its .ics file).
 
 import * as api from "../api.js";
 import * as fmt from "../format.js";
 import { h, page, linkButton, fill } from "../ui.js";
-import { load } from "../parts.js";
+import { downloadButton, load } from "../parts.js";
 
 /** @import { VisitRequest } from "../api.js" */
 /** @import { Screen } from "../ui.js" */
@@ -38,6 +39,11 @@ export default async function visits(root) {
                 "p",
                 { class: "hint" },
                 `${fmt.VISIT_STATUSES[v.status] || v.status}, отправлено ${fmt.instant(v.created_at)}`,
+              ),
+              downloadButton(
+                "Добавить в календарь",
+                `/visit-requests/${encodeURIComponent(v.id)}/calendar.ics`,
+                "vodokanal-visit.ics",
               ),
             ),
           ),
