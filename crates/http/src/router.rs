@@ -40,6 +40,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(public::submit_reading::submit_anonymous_reading))
         .routes(routes!(public::start_payment::start_anonymous_payment))
         .routes(routes!(public::payment_status::payment_status))
+        .routes(routes!(public::payment_qr::anonymous_payment_qr))
         .routes(routes!(auth::request_registration::request_registration))
         .routes(routes!(auth::confirm_registration::confirm_registration))
         .routes(routes!(auth::login::login))
@@ -68,6 +69,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             payments::history::payment_history,
             payments::start::start_cabinet_payment
         ))
+        .routes(routes!(payments::qr::cabinet_payment_qr))
         .routes(routes!(payments::notification::payment_notification))
         .routes(routes!(visits::list::list_visits, visits::book::book_visit))
         .routes(routes!(

@@ -76,7 +76,7 @@ async fn every_answer_has_a_request_id() {
 }
 
 /// The contract's rows, and the probes and document around them.
-const CONTRACT: [(&str, &str); 35] = [
+const CONTRACT: [(&str, &str); 37] = [
     ("get", "/api/v1/info"),
     ("post", "/api/v1/public/readings"),
     ("post", "/api/v1/public/payments"),
@@ -110,6 +110,9 @@ const CONTRACT: [(&str, &str); 35] = [
     ("post", "/api/v1/profile/email/verify"),
     ("post", "/api/v1/email/verify"),
     ("post", "/api/v1/notices/unsubscribe"),
+    // Pay by QR (issue 18, docs/api-extensions.md).
+    ("get", "/api/v1/accounts/{number}/payment-qr"),
+    ("get", "/api/v1/public/payment-qr"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/api/v1/openapi.json"),

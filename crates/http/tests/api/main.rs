@@ -10,6 +10,7 @@ mod idempotency;
 mod infra;
 mod limits;
 mod notices;
+mod payment_qr;
 mod payments;
 mod public;
 mod readings;

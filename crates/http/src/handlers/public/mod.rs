@@ -1,6 +1,8 @@
-//! Without registration: `/info`, anonymous readings and payments, a payment's state.
+//! Without registration: `/info`, anonymous readings and payments, a payment's state, a
+//! payment's QR code.
 
 pub mod info;
+pub mod payment_qr;
 pub mod payment_status;
 pub mod start_payment;
 pub mod submit_reading;
