@@ -18,9 +18,16 @@ async function decodeShown(page) {
   await image.waitFor();
   await page.waitForFunction(() => {
     const img = document.querySelector("img.qr-code");
-    return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0;
+    return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0 && img.style.width !== "";
   });
-  const png = PNG.sync.read(await image.screenshot());
+  // Clear of the fixed bottom menu.
+  await image.evaluate((img) => img.scrollIntoView({ block: "center" }));
+  // The image with a white margin of the page around it, as a camera sees it.
+  const box = await image.boundingBox();
+  assert.ok(box);
+  const margin = 20;
+  const clip = { x: box.x - margin, y: box.y - margin, width: box.width + 2 * margin, height: box.height + 2 * margin };
+  const png = PNG.sync.read(await page.screenshot({ clip }));
   const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
   assert.ok(code, "a QR code is read off the screen");
   // jsQR gives the byte segments' raw bytes too: they are the text's UTF-8.
@@ -63,8 +70,7 @@ test("a subscriber shows the QR code of the debt and reads the bank details", as
   // Another amount, another code.
   await amount.fill("250,75");
   await button(page, "Оплатить по QR-коду").click();
-  await page.waitForFunction(() => document.activeElement?.textContent === "Оплата по QR-коду");
-  await page.waitForTimeout(0);
+  await page.getByRole("img", { name: /сумма 250,75/ }).waitFor();
   assert.equal(fields(await decodeShown(page)).Sum, "25075");
   await finish();
 });

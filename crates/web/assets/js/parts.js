@@ -215,6 +215,30 @@ export function paymentForm({ fields = [], purposes, amount, start, qr = null })
 }
 
 /**
+ * The title of the purpose chosen in the form.
+ * @param {HTMLFormElement} node
+ * @param {string} code
+ */
+function purposeTitle(node, code) {
+  const purpose = /** @type {HTMLSelectElement | null} */ (node.querySelector("select[name=purpose]"));
+  return purpose?.selectedOptions[0]?.textContent || code;
+}
+
+/**
+ * A Blob as a `data:` URL (the page's CSP takes `data:` images, not `blob:` ones).
+ * @param {Blob} blob
+ * @returns {Promise<string>}
+ */
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+/**
  * Fetches and shows the QR code of the form's values in `box`; errors go to the form.
  * @param {HTMLFormElement} node
  * @param {HTMLElement} box
@@ -232,21 +256,23 @@ async function showQr(node, box, button, qr) {
   button.setAttribute("aria-busy", "true");
   try {
     const image = await api.getImage(qr.path(values));
-    const old = box.querySelector("img");
-    if (old) URL.revokeObjectURL(old.src);
     const heading = h("h2", { tabindex: "-1" }, "Оплата по QR-коду");
-    const purpose = /** @type {HTMLSelectElement | null} */ (node.querySelector("select[name=purpose]"));
-    const purposeTitle = purpose?.selectedOptions[0]?.textContent || values.purpose;
+    const img = h("img", {
+      class: "qr-code",
+      src: await dataUrl(image),
+      alt: `QR-код для оплаты: ${purposeTitle(node, values.purpose)}, сумма ${fmt.money(values.amount)}`,
+    });
+    // Whole pixels a module (the SVG draws 8 units a module), as large as the screen allows:
+    // a camera reads sharp modules best.
+    img.addEventListener("load", () => {
+      const modules = img.naturalWidth / 8;
+      const room = Math.min(box.clientWidth || 320, 400);
+      img.style.width = `${Math.max(1, Math.floor(room / modules)) * modules}px`;
+    });
     fill(
       box,
       heading,
-      h("img", {
-        class: "qr-code",
-        src: URL.createObjectURL(image),
-        alt: `QR-код для оплаты: ${purposeTitle}, сумма ${fmt.money(values.amount)}`,
-        width: "256",
-        height: "256",
-      }),
+      img,
       h("p", {}, "Отсканируйте код в приложении своего банка."),
       h("p", { class: "hint" }, "Платеж поступит на лицевой счет после перевода банком, не сразу."),
       h("h3", {}, "Реквизиты"),
