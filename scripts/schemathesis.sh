@@ -119,7 +119,11 @@ run_backend() {
         cd "$work"
         exec env VODOKANAL_DATABASE_URL="$database" VODOKANAL_LISTEN="127.0.0.1:$port" \
             VODOKANAL_PUBLIC_URL="$base" VODOKANAL_DEMO=on VODOKANAL_SMS_OUTBOX="$work/outbox.jsonl" \
-            VODOKANAL_LOG="${VODOKANAL_LOG:-info}" "$bin" serve >/dev/null 2>"$OLDPWD/$report/server.log"
+            VODOKANAL_LOG="${VODOKANAL_LOG:-info}" \
+            VODOKANAL_PAYEE_NAME="МУП «Водоканал»" VODOKANAL_PAYEE_ACCOUNT=40702810600000012345 \
+            VODOKANAL_PAYEE_BANK="ПАО «Банк Пример»" VODOKANAL_PAYEE_BIC=042406999 \
+            VODOKANAL_PAYEE_CORR_ACCOUNT=30101810900000000999 VODOKANAL_PAYEE_INN=3702012348 \
+            VODOKANAL_PAYEE_KPP=370201001 "$bin" serve >/dev/null 2>"$OLDPWD/$report/server.log"
     ) &
     server_pid=$!
     for _ in $(seq 1 300); do

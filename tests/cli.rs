@@ -83,6 +83,43 @@ async fn a_bad_setting_is_one_line_and_exit_code_1() {
 }
 
 #[tokio::test]
+async fn the_payees_bank_details_are_all_or_none_and_checked_at_start() {
+    let deployment = sqlite().await;
+    let exit = deployment
+        .try_run(&["serve"], &[("VODOKANAL_PAYEE_NAME", "МУП «Водоканал»")])
+        .await;
+    assert_eq!(exit.code, Some(1));
+    assert_eq!(
+        exit.stderr,
+        "error: VODOKANAL_PAYEE_ACCOUNT: the payee's bank details are all or none: missing \
+         VODOKANAL_PAYEE_ACCOUNT, VODOKANAL_PAYEE_BANK, VODOKANAL_PAYEE_BIC, \
+         VODOKANAL_PAYEE_CORR_ACCOUNT, VODOKANAL_PAYEE_INN, VODOKANAL_PAYEE_KPP\n"
+    );
+
+    // The README's example with the settlement account's control key spoilt.
+    let settings = [
+        ("VODOKANAL_PAYEE_NAME", "МУП «Водоканал»"),
+        ("VODOKANAL_PAYEE_ACCOUNT", "40702810700000012345"),
+        ("VODOKANAL_PAYEE_BANK", "ПАО «Банк Пример»"),
+        ("VODOKANAL_PAYEE_BIC", "042406999"),
+        ("VODOKANAL_PAYEE_CORR_ACCOUNT", "30101810900000000999"),
+        ("VODOKANAL_PAYEE_INN", "3702012348"),
+        ("VODOKANAL_PAYEE_KPP", "370201001"),
+    ];
+    let exit = deployment.try_run(&["serve"], &settings).await;
+    assert_eq!(exit.code, Some(1));
+    assert_eq!(
+        exit.stderr,
+        "error: VODOKANAL_PAYEE_ACCOUNT: the control key does not match the BIC 042406999 \
+         (got \"40702810700000012345\"): check both\n"
+    );
+    assert!(
+        !database_file(&deployment).exists(),
+        "nothing starts before the configuration is whole"
+    );
+}
+
+#[tokio::test]
 async fn an_unreachable_database_is_one_line_and_exit_code_1() {
     let url = "postgres://app:s3cret@127.0.0.1:1/vodokanal";
     let exit = sqlite()

@@ -17,6 +17,9 @@ work="$(mktemp -d)"
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
 export VODOKANAL_URL="http://127.0.0.1:$port"
 export VODOKANAL_SMS_OUTBOX="$work/outbox.jsonl"
+# The payment QR code's bank details (made up, with valid keys: the README's example);
+# payment-qr.test.mjs reads the name back from the decoded code.
+export PAYEE_NAME="МУП «Водоканал»"
 
 VODOKANAL_DATABASE_URL="sqlite://$work/vodokanal.db" \
 VODOKANAL_LISTEN="127.0.0.1:$port" \
@@ -24,6 +27,13 @@ VODOKANAL_PUBLIC_URL="$VODOKANAL_URL" \
 VODOKANAL_DEMO=on \
 VODOKANAL_READING_WINDOW=1-31 \
 VODOKANAL_LOG=warn \
+VODOKANAL_PAYEE_NAME="$PAYEE_NAME" \
+VODOKANAL_PAYEE_ACCOUNT=40702810600000012345 \
+VODOKANAL_PAYEE_BANK="ПАО «Банк Пример»" \
+VODOKANAL_PAYEE_BIC=042406999 \
+VODOKANAL_PAYEE_CORR_ACCOUNT=30101810900000000999 \
+VODOKANAL_PAYEE_INN=3702012348 \
+VODOKANAL_PAYEE_KPP=370201001 \
     "$binary" serve >"$work/server.log" 2>&1 &
 server=$!
 stop() {

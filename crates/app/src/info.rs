@@ -1,8 +1,9 @@
 //! GET `/info`: what anyone sees without registering: the contact center, the payment
-//! purposes, the help texts, the reading window and the utility's time zone. Settings only:
+//! purposes, the help texts, the reading window, the utility's time zone and its bank details
+//! when payment QR codes are on. Settings only:
 //! no ports, no errors.
 
-use vodokanal_domain::{PaymentPurpose, ReadingWindow};
+use vodokanal_domain::{Payee, PaymentPurpose, ReadingWindow};
 
 use crate::Settings;
 use crate::settings::ContactCenter;
@@ -19,6 +20,8 @@ pub struct InfoView {
     pub reading_window: Option<ReadingWindow>,
     /// The IANA name of the utility's time zone, in which clients show dates and times.
     pub timezone: String,
+    /// The utility's bank details when payment QR codes are on: they are on every paper bill.
+    pub payment_qr: Option<Payee>,
 }
 
 /// The `/info` use case: a view of the settings.
@@ -37,6 +40,7 @@ impl Info {
                 payments_help: settings.payments_help.clone(),
                 reading_window: settings.reading_policy.window,
                 timezone: settings.calendar.time_zone().name().to_owned(),
+                payment_qr: settings.payee.clone(),
             },
         }
     }
@@ -78,6 +82,16 @@ mod tests {
         assert_eq!(info.payments_help, settings.payments_help);
         assert_eq!(info.contact_center, settings.contact_center);
         assert_eq!(info.timezone, "Europe/Moscow");
+    }
+
+    #[test]
+    fn the_bank_details_are_shown_only_when_qr_codes_are_on() {
+        assert_eq!(Info::new(&Settings::default()).execute().payment_qr, None);
+        let settings = Settings {
+            payee: Some(crate::payments::qr::tests::payee()),
+            ..Settings::default()
+        };
+        assert_eq!(Info::new(&settings).execute().payment_qr, settings.payee);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use chrono::{NaiveTime, TimeDelta};
 use vodokanal_domain::{
-    Balance, CodePolicy, QuietHours, ReadingPolicy, UtilityCalendar, WorkingHours,
+    Balance, CodePolicy, Payee, QuietHours, ReadingPolicy, UtilityCalendar, WorkingHours,
 };
 
 use crate::auth::secrets::CodeKey;
@@ -65,6 +65,8 @@ pub struct Limits {
     pub anonymous_payments_per_network: Limit,
     /// SMS queued in all (the daily budget), counted on the same attempts as the hourly one.
     pub sms_daily_budget: Limit,
+    /// Anonymous payment QR codes per client network, those of unknown accounts counted.
+    pub anonymous_payment_qr_per_network: Limit,
 }
 
 impl Limits {
@@ -82,6 +84,7 @@ impl Limits {
             self.anonymous_readings_per_network,
             self.anonymous_payments_per_network,
             self.sms_daily_budget,
+            self.anonymous_payment_qr_per_network,
         ]
         .iter()
         .map(|limit| limit.window)
@@ -138,6 +141,10 @@ impl Default for Limits {
                 max: 10_000,
                 window: day,
             },
+            anonymous_payment_qr_per_network: Limit {
+                max: 20,
+                window: TimeDelta::hours(1),
+            },
         }
     }
 }
@@ -167,6 +174,8 @@ pub struct Settings {
     /// known: `serve` replaces it.
     pub code_key: CodeKey,
     pub notices: NoticePolicy,
+    /// The utility's bank details for payment QR codes; none: no QR codes.
+    pub payee: Option<Payee>,
 }
 
 impl Settings {
@@ -235,6 +244,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             code_key: CodeKey::insecure_default(),
             notices: NoticePolicy::default(),
+            payee: None,
         }
     }
 }

@@ -20,16 +20,16 @@ use crate::notices::{
     PlanNotices, UnsubscribeByLink,
 };
 use crate::payments::{
-    GetPaymentStatus, HandleNotification, PaymentHistory, ReconcilePayments, SettlePayment,
-    StartPayment,
+    GetPaymentStatus, HandleNotification, PaymentHistory, PaymentQr, ReconcilePayments,
+    SettlePayment, StartPayment,
 };
 use crate::ports::{
     Clock, MailSender, PasswordHasher, PaymentProvider, PushSender, Random, SmsGateway,
 };
 use crate::profile::{ChangePassword, DeleteProfile, DownloadHistory, PasswordCheck, ViewProfile};
 use crate::readings::{
-    ReadingHistory, ReadingWindowCalendar, SubmitAnonymousReading, SubmitReadings,
-    ViewConsumption, VoidReading,
+    ReadingHistory, ReadingWindowCalendar, SubmitAnonymousReading, SubmitReadings, ViewConsumption,
+    VoidReading,
 };
 use crate::registry::{
     ExportPayments, ExportReadings, ExportVisitRequests, ImportRegistry, SeedRegistry,
@@ -91,6 +91,8 @@ pub struct UseCases {
     pub start_payment: StartPayment,
     pub payment_status: GetPaymentStatus,
     pub payment_history: PaymentHistory,
+    /// The text of a payment QR code (GOST R 56042-2014).
+    pub payment_qr: PaymentQr,
     pub handle_notification: HandleNotification,
     pub settle_payment: SettlePayment,
     pub book_visit: BookVisit,
@@ -288,6 +290,7 @@ impl UseCases {
             ),
             payment_status: GetPaymentStatus::new(payments.clone()),
             payment_history: PaymentHistory::new(accounts.clone(), payments.clone()),
+            payment_qr: PaymentQr::new(accounts.clone(), attempts.clone(), clock.clone(), settings),
             handle_notification: HandleNotification::new(payments.clone(), provider.clone()),
             settle_payment: SettlePayment::new(payments.clone(), provider.clone()),
             book_visit: BookVisit::new(

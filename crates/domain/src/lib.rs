@@ -37,7 +37,9 @@ pub mod money;
 pub mod notes;
 pub mod notice;
 pub mod password;
+pub mod payee;
 pub mod payment;
+pub mod payment_qr;
 pub mod period;
 pub mod phone;
 pub mod purpose;
@@ -72,9 +74,14 @@ pub use notice::{
     NoticeTopic, NoticeTopicError, QuietHours,
 };
 pub use password::{LoginPassword, Password, PasswordError, PasswordHash};
+pub use payee::{
+    BankAccount, BankAccountError, BankName, BankTextError, Bic, BicError, Inn, InnError, Kpp,
+    KppError, Payee, PayeeDetails, PayeeError, PayeeName,
+};
 pub use payment::{
     Outcome, Payment, PaymentStatus, PaymentStatusError, ReceiptContact, Settlement,
 };
+pub use payment_qr::PaymentOrder;
 pub use period::{Period, PeriodError};
 pub use phone::{MobilePhone, Phone, PhoneError};
 pub use purpose::{PaymentPurpose, PaymentPurposeError};

@@ -13,7 +13,7 @@ use vodokanal_app::profile::Profile;
 use vodokanal_app::readings::AnonymousReceipt;
 use vodokanal_domain::{
     AccountNumber, Channel, ConsumptionSeries, Email, FullName, Label, LoginPassword, MeterLast4,
-    MeterNumber, MobilePhone, Money, Notes, NoticeTopic, OneTimeCode, Password, Payment,
+    MeterNumber, MobilePhone, Money, Notes, NoticeTopic, OneTimeCode, Password, Payee, Payment,
     PaymentPurpose, Phone, Reading, ReadingSource, ReadingValue, ReadingWarning, VisitKind,
     VisitRequest,
 };
@@ -67,6 +67,64 @@ pub struct ReadingWindowDto {
     pub to_day: u8,
 }
 
+/// The utility's bank details (реквизиты), as on every paper bill: what a payment QR code
+/// carries, for those who type them into their bank's app.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentQrDto {
+    /// The payee (`Name`).
+    #[schema(example = "МУП «Водоканал»")]
+    pub name: String,
+    /// The settlement account (`PersonalAcc`), 20 digits.
+    #[schema(example = "40702810600000012345")]
+    pub account: String,
+    /// The bank (`BankName`).
+    pub bank: String,
+    /// 9 digits.
+    #[schema(example = "042406999")]
+    pub bic: String,
+    /// The bank's correspondent account (`CorrespAcc`), 20 digits.
+    #[schema(example = "30101810900000000999")]
+    pub correspondent_account: String,
+    /// 10 digits.
+    #[schema(example = "3702012348")]
+    pub inn: String,
+    /// 9 characters.
+    #[schema(example = "370201001")]
+    pub kpp: String,
+}
+
+impl From<&Payee> for PaymentQrDto {
+    fn from(payee: &Payee) -> Self {
+        Self {
+            name: payee.name().to_string(),
+            account: payee.account().to_string(),
+            bank: payee.bank().to_string(),
+            bic: payee.bic().to_string(),
+            correspondent_account: payee.correspondent_account().to_string(),
+            inn: payee.inn().to_string(),
+            kpp: payee.kpp().to_string(),
+        }
+    }
+}
+
+/// A payment purpose's code, as a query parameter (`GET .../payment-qr?purpose=`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentPurposeCode {
+    Water,
+    TemporaryWaterSupply,
+    Court,
+    Heating,
+}
+
+/// The payment QR code's image format (`GET .../payment-qr?format=`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QrImageFormat {
+    Svg,
+    Png,
+}
+
 /// GET `/info`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InfoDto {
@@ -80,6 +138,9 @@ pub struct InfoDto {
     /// in it, whatever the device's own zone.
     #[schema(example = "Europe/Moscow")]
     pub timezone: String,
+    /// Extension (issue 18): the bank details when payment by QR code is on (`GET
+    /// .../payment-qr`), `null` when it is off and the client hides it.
+    pub payment_qr: Option<PaymentQrDto>,
 }
 
 impl From<InfoView> for InfoDto {
@@ -114,6 +175,7 @@ impl From<InfoView> for InfoDto {
                 to_day: window.to_day(),
             }),
             timezone: view.timezone,
+            payment_qr: view.payment_qr.as_ref().map(PaymentQrDto::from),
         }
     }
 }

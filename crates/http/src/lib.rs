@@ -6,8 +6,8 @@
 //!
 //! Owns no rule of its own: each handler parses, calls one use case of `vodokanal-app` and
 //! renders its answer. May depend on `vodokanal-app`, `vodokanal-domain`, axum, tower,
-//! tower-http, tokio (the runtime axum runs on), utoipa, serde, `serde_json`, chrono, ipnet and
-//! tracing.
+//! tower-http, tokio (the runtime axum runs on), utoipa, serde, `serde_json`, chrono, ipnet,
+//! tracing, thiserror, and `qrcode` and `png` for the payment QR code's images.
 
 //!
 //! Decisions a reader of the contract may question:
@@ -45,6 +45,7 @@ pub mod handlers;
 pub mod idempotency;
 pub mod openapi;
 pub mod problem;
+mod qr_image;
 mod router;
 mod state;
 

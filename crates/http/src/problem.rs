@@ -59,6 +59,8 @@ pub enum ProblemCode {
     EmailAlreadyVerified,
     /// Extension (notices): 422, a verification or unsubscribe link that is not valid.
     LinkInvalid,
+    /// Extension (issue 18): 409, the server has no bank details for payment QR codes.
+    PaymentQrNotConfigured,
 }
 
 impl ProblemCode {
@@ -94,6 +96,7 @@ impl ProblemCode {
             Self::PushNotConfigured => "push_not_configured",
             Self::EmailAlreadyVerified => "email_already_verified",
             Self::LinkInvalid => "link_invalid",
+            Self::PaymentQrNotConfigured => "payment_qr_not_configured",
         }
     }
 
@@ -118,7 +121,8 @@ impl ProblemCode {
             | Self::ReadingAlreadySubmitted
             | Self::IdempotencyRequestInProgress
             | Self::PushNotConfigured
-            | Self::EmailAlreadyVerified => StatusCode::CONFLICT,
+            | Self::EmailAlreadyVerified
+            | Self::PaymentQrNotConfigured => StatusCode::CONFLICT,
             Self::NotFound | Self::MeterNotFound => StatusCode::NOT_FOUND,
             Self::PaymentProviderUnavailable | Self::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -164,6 +168,7 @@ impl ProblemCode {
             Self::PushNotConfigured => "Push-уведомления не настроены",
             Self::EmailAlreadyVerified => "Адрес уже подтверждён",
             Self::LinkInvalid => "Ссылка недействительна",
+            Self::PaymentQrNotConfigured => "Оплата по QR-коду не настроена",
         }
     }
 }

@@ -41,6 +41,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(public::start_payment::start_anonymous_payment))
         .routes(routes!(public::payment_status::payment_status))
         .routes(routes!(public::reading_window::reading_window_calendar))
+        .routes(routes!(public::payment_qr::anonymous_payment_qr))
         .routes(routes!(auth::request_registration::request_registration))
         .routes(routes!(auth::confirm_registration::confirm_registration))
         .routes(routes!(auth::login::login))
@@ -71,6 +72,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             payments::history::payment_history,
             payments::start::start_cabinet_payment
         ))
+        .routes(routes!(payments::qr::cabinet_payment_qr))
         .routes(routes!(payments::notification::payment_notification))
         .routes(routes!(visits::list::list_visits, visits::book::book_visit))
         .routes(routes!(visits::calendar::visit_calendar))

@@ -333,4 +333,33 @@ pub struct ServeArgs {
     pub hasher_queue: Option<String>,
     #[command(flatten)]
     pub notices: NoticeArgs,
+    #[command(flatten)]
+    pub payee: PayeeArgs,
+}
+
+/// The utility's bank details for payment QR codes (GOST R 56042-2014): all seven or none
+/// (then there is no QR code).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PayeeArgs {
+    /// The payee's name as the bank knows it, e.g. `МУП «Водоканал»` (QR `Name`).
+    #[arg(long, env = "VODOKANAL_PAYEE_NAME")]
+    pub payee_name: Option<String>,
+    /// The settlement account, 20 digits (`PersonalAcc`).
+    #[arg(long, env = "VODOKANAL_PAYEE_ACCOUNT")]
+    pub payee_account: Option<String>,
+    /// The bank's name, at most 45 characters (`BankName`).
+    #[arg(long, env = "VODOKANAL_PAYEE_BANK")]
+    pub payee_bank: Option<String>,
+    /// The bank's BIC, 9 digits.
+    #[arg(long, env = "VODOKANAL_PAYEE_BIC")]
+    pub payee_bic: Option<String>,
+    /// The bank's correspondent account, 20 digits (`CorrespAcc`).
+    #[arg(long, env = "VODOKANAL_PAYEE_CORR_ACCOUNT")]
+    pub payee_corr_account: Option<String>,
+    /// The payee's INN, 10 digits.
+    #[arg(long, env = "VODOKANAL_PAYEE_INN")]
+    pub payee_inn: Option<String>,
+    /// The payee's KPP, 9 characters.
+    #[arg(long, env = "VODOKANAL_PAYEE_KPP")]
+    pub payee_kpp: Option<String>,
 }

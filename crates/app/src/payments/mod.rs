@@ -1,12 +1,13 @@
 //! Payments: starting one (from the cabinet or without registration), showing one, the
 //! account's history, and settling them with what the provider reports, whether a notification
-//! or the reconciliation job asks.
+//! or the reconciliation job asks; and the text of a payment QR code to pay from any bank's app.
 //!
 //! A payment's status changes in one place only: [`settle::SettlePayment`], which trusts
 //! nothing but the provider's own report (`PaymentProvider::report`).
 
 pub mod history;
 pub mod notification;
+pub mod qr;
 pub mod reconcile;
 pub mod settle;
 pub mod start;
@@ -16,6 +17,7 @@ pub use history::{PaymentHistory, PaymentHistoryCommand, PaymentHistoryError};
 pub use notification::{
     HandleNotification, HandleNotificationCommand, HandleNotificationError, NotificationOutcome,
 };
+pub use qr::{PaymentQr, PaymentQrCommand, PaymentQrError, QrRequester};
 pub use reconcile::{
     ReconcilePayments, ReconcilePaymentsCommand, ReconcilePaymentsError, ReconciliationReport,
 };

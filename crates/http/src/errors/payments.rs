@@ -1,7 +1,8 @@
 //! Payments and the provider's notifications.
 
 use vodokanal_app::payments::{
-    GetPaymentStatusError, HandleNotificationError, PaymentHistoryError, StartPaymentError,
+    GetPaymentStatusError, HandleNotificationError, PaymentHistoryError, PaymentQrError,
+    StartPaymentError,
 };
 use vodokanal_app::ports::ProviderError;
 
@@ -99,6 +100,27 @@ impl From<HandleNotificationError> for Problem {
             }
             HandleNotificationError::Provider(provider) => provider.into(),
             HandleNotificationError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<PaymentQrError> for Problem {
+    fn from(error: PaymentQrError) -> Self {
+        match error {
+            PaymentQrError::NotConfigured => Self::new(
+                ProblemCode::PaymentQrNotConfigured,
+                "Оплата по QR-коду сейчас недоступна.",
+            ),
+            PaymentQrError::NotFound => account_not_found_problem(),
+            PaymentQrError::AccountNotFound => Self::new(
+                ProblemCode::NotFound,
+                "Лицевой счёт с таким номером не найден. Проверьте номер.",
+            ),
+            PaymentQrError::TooManyRequests { retry_after } => too_many(
+                retry_after,
+                "Слишком много запросов с вашего адреса. Повторите попытку позже.",
+            ),
+            PaymentQrError::Store(store) => store.into(),
         }
     }
 }

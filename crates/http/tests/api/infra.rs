@@ -76,7 +76,7 @@ async fn every_answer_has_a_request_id() {
 }
 
 /// The contract's rows, and the probes and document around them.
-const CONTRACT: [(&str, &str); 39] = [
+const CONTRACT: [(&str, &str); 41] = [
     ("get", "/api/v1/info"),
     ("post", "/api/v1/public/readings"),
     ("post", "/api/v1/public/payments"),
@@ -116,6 +116,9 @@ const CONTRACT: [(&str, &str); 39] = [
     ("get", "/api/v1/profile/history.csv"),
     ("get", "/api/v1/visit-requests/{id}/calendar.ics"),
     ("get", "/api/v1/reading-window.ics"),
+    // Pay by QR (issue 18, docs/api-extensions.md).
+    ("get", "/api/v1/accounts/{number}/payment-qr"),
+    ("get", "/api/v1/public/payment-qr"),
     ("get", "/health/live"),
     ("get", "/health/ready"),
     ("get", "/api/v1/openapi.json"),

@@ -11,6 +11,7 @@ mod idempotency;
 mod infra;
 mod limits;
 mod notices;
+mod payment_qr;
 mod payments;
 mod public;
 mod readings;

@@ -8,6 +8,7 @@
 
 mod file;
 pub mod notices;
+pub mod payee;
 pub mod secret;
 
 use std::fmt;
@@ -137,6 +138,8 @@ pub struct ServeConfig {
     /// `VODOKANAL_SECRET`; when `None`, [`secret::code_key`] keeps one in a file.
     pub secret: Option<Secret>,
     pub notices: notices::NoticeConfig,
+    /// The bank details of payment QR codes; none: no QR codes.
+    pub payee: Option<vodokanal_domain::Payee>,
     reading_window: Option<ReadingWindow>,
     anonymous_reading_cap: Option<ReadingValue>,
     receipts: Option<bool>,
@@ -413,6 +416,7 @@ impl ServeConfig {
             return_origins: origins(args.return_origins.as_deref(), "VODOKANAL_RETURN_ORIGINS")?,
             secret: args.secret.as_deref().map(secret::given).transpose()?,
             notices: notices::NoticeConfig::from_args(&args.notices)?,
+            payee: payee::from_args(&args.payee)?,
             reading_window,
             anonymous_reading_cap,
             receipts: switch(args.receipts.as_deref(), "VODOKANAL_RECEIPTS")?,
@@ -456,6 +460,7 @@ impl ServeConfig {
     pub fn apply_to(&self, settings: &mut Settings) {
         self.provider.apply_to(settings);
         self.notices.apply_to(settings);
+        payee::apply_to(self.payee.as_ref(), settings);
         if let Some(window) = self.reading_window {
             settings.reading_policy.window = Some(window);
         }

@@ -21,6 +21,17 @@
  * @property {string} payments_help
  * @property {ReadingWindow | null} reading_window
  * @property {string} timezone
+ * @property {PaymentQr | null} payment_qr the bank details when paying by QR code is on
+ */
+/**
+ * @typedef {object} PaymentQr The utility's bank details (GET /info, issue 18).
+ * @property {string} name
+ * @property {string} account
+ * @property {string} bank
+ * @property {string} bic
+ * @property {string} correspondent_account
+ * @property {string} inn
+ * @property {string} kpp
  */
 /** @typedef {{ value: string, date: string }} LastReading */
 /** @typedef {{ meter_number: string, service: string, last_reading: LastReading | null, verification_due: string | null }} Meter */
@@ -329,6 +340,42 @@ export const patch = (path, body) => /** @type {Promise<T>} */ (request("PATCH",
  * @returns {Promise<T>}
  */
 export const del = (path, body) => /** @type {Promise<T>} */ (request("DELETE", path, { body }));
+
+/**
+ * GET an image (the payment QR code's SVG) with the session, as a Blob; a problem rejects
+ * with ApiError as `request` does.
+ * @param {string} path
+ * @returns {Promise<Blob>}
+ */
+export async function getImage(path) {
+  if (!navigator.onLine) throw new NetworkError();
+  /** @type {Record<string, string>} */
+  const headers = { accept: "image/svg+xml" };
+  const sent = token();
+  if (sent) headers.authorization = `Bearer ${sent}`;
+  let response;
+  try {
+    response = await fetch(BASE + path, { headers, cache: "no-store", credentials: "omit" });
+  } catch {
+    throw new NetworkError();
+  }
+  if (response.ok) return response.blob();
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  const error = new ApiError(
+    response.status,
+    data || { detail: "Сервис временно недоступен. Попробуйте ещё раз через минуту." },
+  );
+  if (error.code === "unauthorized" && sent) {
+    setToken(null);
+    emit("unauthorized", undefined);
+  }
+  throw error;
+}
 
 /** @type {Promise<Info> | null} */
 let info = null;

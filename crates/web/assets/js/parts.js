@@ -5,9 +5,22 @@
 
 import * as api from "./api.js";
 import * as fmt from "./format.js";
-import { h, page, field, form, facts, linkButton, loading, loadError, fill } from "./ui.js";
+import {
+  h,
+  page,
+  field,
+  form,
+  facts,
+  linkButton,
+  loading,
+  loadError,
+  fill,
+  clearErrors,
+  showError,
+  values as uiValues,
+} from "./ui.js";
 
-/** @import { Account, Info, Meter, Payment, PaymentPurpose, Reading } from "./api.js" */
+/** @import { Account, Info, Meter, Payment, PaymentPurpose, PaymentQr, Reading } from "./api.js" */
 /** @import { Child, Context, FieldProblem, Values } from "./ui.js" */
 
 /** "Дом" or "Лицевой счет 100001". @param {Account} account */
@@ -169,15 +182,21 @@ export function amountField(value) {
 /**
  * A payment form: `fields` before the purpose and amount; `start(values, key)` creates the
  * payment. On success the payer goes to the payment page, which returns to #/payments/{id}.
+ * With `qr` (paying by QR code is on: `payment_qr` of /info), a second button «Оплатить по
+ * QR-коду» shows the code of the form's purpose and amount below the form.
  * @param {object} spec
  * @param {Child[]} [spec.fields]
  * @param {PaymentPurpose[]} spec.purposes
  * @param {string} [spec.amount]
  * @param {(values: Record<string, unknown>, idempotencyKey: string) => Promise<Payment>} spec.start
  *   gets the form's values with the amount in the contract's form (undefined: not sent)
+ * @param {{ payee: PaymentQr, path: (values: Record<string, string>) => string } | null} [spec.qr]
+ *   the payee and the code's path for the form's values (the amount in the contract's form)
  */
-export function paymentForm({ fields = [], purposes, amount, start }) {
-  return form({
+export function paymentForm({ fields = [], purposes, amount, start, qr = null }) {
+  const shown = h("div", { class: "qr-payment" });
+  const qrButton = qr ? h("button", { type: "button", class: "button secondary" }, "Оплатить по QR-коду") : null;
+  const node = form({
     fields: [...fields, purposeField(purposes), amountField(amount)],
     note: true,
     submitLabel: "Перейти к оплате",
@@ -187,7 +206,94 @@ export function paymentForm({ fields = [], purposes, amount, start }) {
       else location.hash = `#/payments/${payment.id}`;
     },
     codeFields: { not_found: "account_number" },
+    extra: [qrButton],
   });
+  if (qr && qrButton) {
+    qrButton.addEventListener("click", () => showQr(node, shown, qrButton, qr));
+  }
+  return qr ? h("div", {}, node, shown) : node;
+}
+
+/**
+ * The title of the purpose chosen in the form.
+ * @param {HTMLFormElement} node
+ * @param {string} code
+ */
+function purposeTitle(node, code) {
+  const purpose = /** @type {HTMLSelectElement | null} */ (node.querySelector("select[name=purpose]"));
+  return purpose?.selectedOptions[0]?.textContent || code;
+}
+
+/**
+ * A Blob as a `data:` URL (the page's CSP takes `data:` images, not `blob:` ones).
+ * @param {Blob} blob
+ * @returns {Promise<string>}
+ */
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+/**
+ * Fetches and shows the QR code of the form's values in `box`; errors go to the form.
+ * @param {HTMLFormElement} node
+ * @param {HTMLElement} box
+ * @param {HTMLButtonElement} button
+ * @param {{ payee: PaymentQr, path: (values: Record<string, string>) => string }} qr
+ */
+async function showQr(node, box, button, qr) {
+  if (button.disabled) return;
+  clearErrors(node);
+  /** @type {Record<string, string>} */
+  const values = {};
+  for (const [name, value] of Object.entries(uiValues(node))) values[name] = String(value);
+  values.amount = fmt.decimal(values.amount) ?? "";
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    const image = await api.getImage(qr.path(values));
+    const heading = h("h2", { tabindex: "-1" }, "Оплата по QR-коду");
+    const img = h("img", {
+      class: "qr-code",
+      src: await dataUrl(image),
+      alt: `QR-код для оплаты: ${purposeTitle(node, values.purpose)}, сумма ${fmt.money(values.amount)}`,
+    });
+    // Whole pixels a module (the SVG draws 8 units a module), as large as the screen allows:
+    // a camera reads sharp modules best.
+    img.addEventListener("load", () => {
+      const modules = img.naturalWidth / 8;
+      const room = Math.min(box.clientWidth || 320, 400);
+      img.style.width = `${Math.max(1, Math.floor(room / modules)) * modules}px`;
+    });
+    fill(
+      box,
+      heading,
+      img,
+      h("p", {}, "Отсканируйте код в приложении своего банка."),
+      h("p", { class: "hint" }, "Платеж поступит на лицевой счет после перевода банком, не сразу."),
+      h("h3", {}, "Реквизиты"),
+      facts([
+        ["Получатель", qr.payee.name],
+        ["ИНН", qr.payee.inn],
+        ["КПП", qr.payee.kpp],
+        ["Расчетный счет", qr.payee.account],
+        ["Банк", qr.payee.bank],
+        ["БИК", qr.payee.bic],
+        ["Корр. счет", qr.payee.correspondent_account],
+      ]),
+    );
+    heading.focus();
+  } catch (error) {
+    fill(box);
+    showError(node, error, { not_found: "account_number" });
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
 }
 
 /**
@@ -197,15 +303,22 @@ export function paymentForm({ fields = [], purposes, amount, start }) {
  */
 export function cabinetPaymentForm(account, info) {
   const owed = /^-|^0+(\.0+)?$/.test(account.debt) ? "" : account.debt.replace(".", ",");
+  const number = account.account_number;
   return paymentForm({
     purposes: info.payment_purposes,
     amount: owed,
     start: (values, key) =>
-      api.post(
-        `${api.accountPath(account.account_number)}/payments`,
-        { purpose: values.purpose, amount: values.amount },
-        key,
-      ),
+      api.post(`${api.accountPath(number)}/payments`, { purpose: values.purpose, amount: values.amount }, key),
+    qr: info.payment_qr
+      ? {
+          payee: info.payment_qr,
+          path: (values) =>
+            `${api.accountPath(number)}/payment-qr?${new URLSearchParams({
+              purpose: values.purpose,
+              amount: values.amount,
+            })}`,
+        }
+      : null,
   });
 }
 

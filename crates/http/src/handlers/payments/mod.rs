@@ -2,4 +2,5 @@
 
 pub mod history;
 pub mod notification;
+pub mod qr;
 pub mod start;

@@ -40,6 +40,17 @@ export default async function guestPayments(root) {
         if (values.email) body.email = values.email;
         return api.post("/public/payments", body, key);
       },
+      qr: info.payment_qr
+        ? {
+            payee: info.payment_qr,
+            path: (values) =>
+              `/public/payment-qr?${new URLSearchParams({
+                account_number: values.account_number,
+                purpose: values.purpose,
+                amount: values.amount,
+              })}`,
+          }
+        : null,
     }),
   );
 }
