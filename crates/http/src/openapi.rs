@@ -6,6 +6,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
+use crate::dto::{PaymentPurposeCode, QrImageFormat};
 use crate::problem::{FieldError, PROBLEM_JSON, ProblemBody};
 
 struct BearerAuth;
@@ -31,7 +32,8 @@ impl Modify for BearerAuth {
             405 `method_not_allowed`, 403 `forbidden` (payment notifications). A JSON body must \
             be sent as `application/json` (else 415 `unsupported_media_type`, contract v1.1)."
     ),
-    components(schemas(ProblemBody, FieldError)),
+    // Schemas named only by query parameters: utoipa registers those of bodies by itself.
+    components(schemas(ProblemBody, FieldError, PaymentPurposeCode, QrImageFormat)),
     modifiers(&BearerAuth),
     tags(
         (name = "public", description = "Without registration"),
