@@ -184,7 +184,11 @@ fn vevent(event: &Event, tz: Tz, zone: Zone, stamp: DateTime<Utc>) -> Vec<String
     if let Some(location) = &event.location {
         lines.push(format!("LOCATION:{}", escape(location)));
     }
-    lines.push("TRANSP:TRANSPARENT".to_owned());
+    // The reading window takes no time; a visit does: the subscriber must be at home.
+    lines.push(match event.when {
+        When::AllDay { .. } => "TRANSP:TRANSPARENT".to_owned(),
+        When::Timed { .. } => "TRANSP:OPAQUE".to_owned(),
+    });
     if let Some(alarm) = &event.alarm {
         lines.extend([
             "BEGIN:VALARM".to_owned(),
@@ -371,7 +375,7 @@ mod tests {
             DESCRIPTION:Лицевой счет 100001\\, счетчик ВСХ-0011234.\r\n \
             \\nКонтактный центр: +7 (4932) 93-01-08\r\n\
             LOCATION:г. Иваново\\, ул. Лежневская\\, д. 1\\; кв. 2\r\n\
-            TRANSP:TRANSPARENT\r\n\
+            TRANSP:OPAQUE\r\n\
             END:VEVENT\r\n\
             END:VCALENDAR\r\n";
         assert_eq!(text, expected);

@@ -157,7 +157,12 @@ impl DownloadHistory {
         Row {
             at: reading.submitted_at,
             fields: vec![
-                self.local(reading.submitted_at),
+                if reading.source == ReadingSource::Registry {
+                    // The registry gives a date only (stored as its midnight UTC).
+                    reading.submitted_at.format("%d.%m.%Y").to_string()
+                } else {
+                    self.local(reading.submitted_at)
+                },
                 reading.account_number.to_string(),
                 "Показание".to_owned(),
                 reading.meter_number.to_string(),

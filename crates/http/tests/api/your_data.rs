@@ -123,6 +123,8 @@ async fn the_history_is_a_csv_of_both_accounts_readings_and_payments() {
     // The registry's reading of 25 October comes first: oldest first.
     assert_eq!(body[0][1], ACCOUNT);
     assert_eq!(body[0][7], "данные водоканала");
+    // The registry gives a date, no time.
+    assert_eq!(body[0][0].len(), "25.10.2026".len(), "{:?}", body[0]);
     assert_eq!(body[0][5], "100,000");
     let of = |account: &str, kind: &str| -> Vec<Vec<&str>> {
         body.iter()
