@@ -19,6 +19,7 @@ mod auth;
 mod garbage;
 mod idempotency;
 mod limits;
+mod logs;
 mod notices;
 mod payments;
 mod profile;

@@ -218,10 +218,12 @@ impl Pii {
     }
 }
 
-/// A migration's SQL as sqlx logs it at start-up (each file opens with a `--` comment): the
-/// repository's own text, whose examples (an E.164 `+79109845003`) may equal a test's datum.
+/// A migration's SQL as sqlx logs it at start-up (each file opens with a `--` comment), in the
+/// text or the JSON format: the repository's own text, whose examples (an E.164
+/// `+79109845003`) may equal a test's datum.
 fn is_migration(line: &str) -> bool {
-    line.contains(" summary=\"-- ") && line.contains(" db.statement=")
+    (line.contains(" summary=\"-- ") && line.contains(" db.statement="))
+        || (line.contains("\"summary\":\"-- ") && line.contains("\"db.statement\":"))
 }
 
 /// The 10 digits of a Russian phone's national number, in whatever form it is written.
@@ -388,6 +390,26 @@ mod tests {
         .unwrap();
         let message = pii.scan(dir.path()).unwrap_err();
         assert!(message.contains("SMS code at other.log:2"), "{message}");
+    }
+
+    #[test]
+    fn a_migration_is_skipped_in_the_json_format_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pii = Pii::default();
+        pii.remember(Kind::Phone, "+79109845003");
+        std::fs::write(
+            dir.path().join("server.log"),
+            concat!(
+                r#"{"level":"DEBUG","target":"sqlx::query","db.statement":"-- E.164 `+79109845003`","summary":"-- Users …"}"#,
+                "\n",
+                r#"{"level":"INFO","message":"code sent","phone":"+79109845003"}"#,
+                "\n",
+            ),
+        )
+        .unwrap();
+        let message = pii.scan(dir.path()).unwrap_err();
+        assert!(message.contains("(1 found"), "{message}");
+        assert!(message.contains("phone at server.log:2"), "{message}");
     }
 
     #[test]

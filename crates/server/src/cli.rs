@@ -179,6 +179,10 @@ pub struct CommonArgs {
     /// What is logged, as a tracing filter (`info`, `vodokanal_app=debug,info`).
     #[arg(long, global = true, env = "VODOKANAL_LOG", default_value = "info")]
     pub log: String,
+    /// How each log line is written: `text` for people, `json` (one JSON object a line) for a
+    /// log collector [default: text].
+    #[arg(long, global = true, env = "VODOKANAL_LOG_FORMAT")]
+    pub log_format: Option<String>,
 }
 
 /// The payment provider: for `serve` and `reconcile-payments`.

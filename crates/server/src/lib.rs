@@ -29,15 +29,20 @@ use crate::config::{CommonConfig, ProviderConfig, ServeConfig};
 use crate::error::Error;
 
 /// Parses the command line and the environment, runs the command, and turns a failure into
-/// one line on standard error (`error: …`) and exit code 1. `--help`, `--version` and a
-/// malformed command line are clap's (exit 0 and 2).
+/// one line on standard error (`error: …`; in the JSON log format, once the log is set up, an
+/// ERROR object instead) and exit code 1. `--help`, `--version` and a malformed command line
+/// are clap's (exit 0 and 2).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {}", error.one_line());
+            if telemetry::installed() == Some(telemetry::LogFormat::Json) {
+                tracing::error!("{}", error.one_line());
+            } else {
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "error: {}", error.one_line());
+            }
             ExitCode::FAILURE
         }
     }
@@ -48,7 +53,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), Error> {
     let common = CommonConfig::from_args(&cli.common)?;
     let command = Checked::new(cli.command)?;
-    telemetry::init(&common.log);
+    telemetry::init(&common.log, common.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

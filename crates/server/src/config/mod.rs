@@ -22,6 +22,8 @@ use tracing_subscriber::EnvFilter;
 use vodokanal_app::Settings;
 use vodokanal_domain::{ReadingValue, ReadingWindow, UtilityCalendar};
 use vodokanal_http::HttpConfig;
+
+use crate::telemetry::LogFormat;
 use vodokanal_payments::YooKassaConfig;
 use vodokanal_postgres::Pooler;
 use vodokanal_system::HasherPool;
@@ -57,6 +59,7 @@ pub struct CommonConfig {
     pub settings: Settings,
     /// The tracing filter, checked.
     pub log: String,
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +181,11 @@ impl CommonConfig {
             },
             settings,
             log: args.log.clone(),
+            log_format: args
+                .log_format
+                .as_deref()
+                .map_or(Ok(LogFormat::Text), str::parse)
+                .map_err(|e| ConfigError::new("VODOKANAL_LOG_FORMAT", e))?,
         })
     }
 }
@@ -691,6 +699,7 @@ mod tests {
         assert_eq!(common.database.max_connections, 10);
         assert_eq!(common.settings, Settings::default());
         assert_eq!(common.log, "info");
+        assert_eq!(common.log_format, LogFormat::Text);
         assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(config.provider.public_url, "http://127.0.0.1:8080");
         assert_eq!(config.provider.payments, PaymentsConfig::Sandbox);
@@ -765,6 +774,8 @@ mod tests {
             "64",
             "--idempotency-lease",
             "90",
+            "--log-format",
+            "json",
         ])
         .unwrap();
         assert_eq!(config.listener.header_read_timeout, Duration::from_secs(5));
@@ -787,6 +798,7 @@ mod tests {
         );
         assert_eq!(common.database.max_connections, 20);
         assert_eq!(common.log, "debug");
+        assert_eq!(common.log_format, LogFormat::Json);
         assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(config.provider.public_url, "https://lk.example.ru");
         assert_eq!(
@@ -1112,6 +1124,7 @@ mod tests {
             ("--hasher-queue", "lots", "VODOKANAL_HASHER_QUEUE"),
             ("--sms-daily-budget", "0", "VODOKANAL_SMS_DAILY_BUDGET"),
             ("--log", "[[[", "VODOKANAL_LOG"),
+            ("--log-format", "xml", "VODOKANAL_LOG_FORMAT"),
             ("--config", "/no/such/file.toml", "VODOKANAL_CONFIG"),
         ] {
             let message = error(&[flag, value]);
