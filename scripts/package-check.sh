@@ -40,14 +40,16 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Runs "$@" as the packaged user the way the unit does: in its working directory, with the
-# settings of /etc/vodokanal/env (read by the user itself: the file is 0640 root:vodokanal)
-# and nothing of this shell's environment but SCRATCH_* (which override the file's). It execs:
-# call it in a subshell, whose process becomes the command's.
+# Runs "$@" as the packaged user the way the unit does: in its working directory, umask 077,
+# with the settings of /etc/vodokanal/env (read by the user itself: the file is 0640
+# root:vodokanal) and nothing of this shell's environment but SCRATCH_* (which override the
+# file's). setpriv, not runuser: runuser forks and does not pass SIGTERM on. It execs: call it
+# in a subshell, whose process becomes the command's.
 exec_as_service_user() {
+    # shellcheck disable=SC2016 # expanded by the user's own sh, after the settings file
     exec env -i PATH=/usr/bin:/bin "${scratch[@]}" \
         setpriv --reuid=vodokanal --regid=vodokanal --init-groups -- \
-        sh -c 'cd /var/lib/vodokanal && set -a && . /etc/vodokanal/env \
+        sh -c 'umask 077 && cd /var/lib/vodokanal && set -a && . /etc/vodokanal/env \
             && VODOKANAL_DATABASE_URL=$SCRATCH_DATABASE_URL VODOKANAL_LISTEN=$SCRATCH_LISTEN \
             && VODOKANAL_PUBLIC_URL=$SCRATCH_PUBLIC_URL && exec "$@"' sh "$@"
 }

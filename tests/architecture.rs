@@ -208,6 +208,10 @@ fn the_packaged_settings_example_names_only_variables_the_binary_reads() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        assert!(
+            line.contains('='),
+            "neither a comment nor NAME=value: {line}"
+        );
         let (name, value) = line.split_once('=').unwrap();
         assert!(known.contains(&name), "{line}");
         let quoted = value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'');
