@@ -1,5 +1,7 @@
 //! The crate map of `docs/architecture.md`, checked: each crate's normal dependencies stay
 //! within what its layer may use, and each crate says what it owns in a `//!` paragraph.
+//! Also the Debian package's settings example (`crates/server/debian/env`): only variables the
+//! binary reads, in lines systemd and `sh` read alike.
 #![expect(
     clippy::unwrap_used,
     reason = "a missing or broken manifest fails the test loudly"
@@ -161,4 +163,61 @@ fn every_crate_says_what_it_owns() {
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} crates found");
+}
+
+/// The `VODOKANAL_*` names in `text`, in order, repeated as often as they occur.
+fn setting_names(text: &str) -> Vec<&str> {
+    text.match_indices("VODOKANAL_")
+        .map(|(start, _)| {
+            let rest = &text[start..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect()
+}
+
+#[test]
+fn the_packaged_settings_example_names_only_variables_the_binary_reads() {
+    let root = workspace_root();
+    let cli = fs::read_to_string(root.join("crates/server/src/cli.rs")).unwrap();
+    let known: Vec<&str> = cli
+        .split("env = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(name, _)| name))
+        .collect();
+    assert!(known.contains(&"VODOKANAL_DATABASE_URL"), "{known:?}");
+
+    let example = fs::read_to_string(root.join("crates/server/debian/env")).unwrap();
+    let named = setting_names(&example);
+    let unknown: Vec<&&str> = named.iter().filter(|n| !known.contains(n)).collect();
+    assert!(
+        unknown.is_empty(),
+        "crates/server/debian/env names {unknown:?}, which crates/server/src/cli.rs does not read"
+    );
+    assert!(
+        named.len() > 40,
+        "only {} settings in the example",
+        named.len()
+    );
+
+    // What systemd and `sh` both read the same way: `NAME=value` lines, the rest comments.
+    for line in example.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        assert!(
+            line.contains('='),
+            "neither a comment nor NAME=value: {line}"
+        );
+        let (name, value) = line.split_once('=').unwrap();
+        assert!(known.contains(&name), "{line}");
+        let quoted = value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'');
+        assert!(
+            quoted || !value.contains(|c: char| c.is_whitespace() || "#;<>&|'\"".contains(c)),
+            "a value with spaces or shell characters goes in single quotes: {line}"
+        );
+    }
 }
