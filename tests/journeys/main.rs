@@ -19,6 +19,7 @@ mod auth;
 mod garbage;
 mod idempotency;
 mod limits;
+mod metrics;
 mod notices;
 mod payments;
 mod profile;
