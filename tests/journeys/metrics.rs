@@ -27,7 +27,7 @@ impl Scrape {
         assert!(
             response
                 .content_type()
-                .starts_with("text/plain; version=0.4"),
+                .starts_with("text/plain; version=0.0.4"),
             "{}",
             response.content_type()
         );
@@ -239,7 +239,7 @@ fn the_load_is_read_at_each_scrape(after: &Scrape) {
 
 async fn the_metrics_are_never_on_the_public_listener(backend: Backend) {
     let deployment = Deployment::new(backend).await;
-    let public = format!("127.0.1:{}", free_port());
+    let public = format!("127.0.0.1:{}", free_port());
     let (code, log) = deployment
         .refused(&[
             ("VODOKANAL_LISTEN", public.as_str()),
