@@ -68,6 +68,8 @@ fn the_use_cases_know_no_technology() {
             "chrono",
             "futures",
             "hmac",
+            // A facade like `tracing`: no recorder, no I/O (ADR 0015).
+            "metrics",
             "mockall",
             "serde",
             "sha2",

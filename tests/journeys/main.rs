@@ -20,6 +20,7 @@ mod garbage;
 mod idempotency;
 mod limits;
 mod logs;
+mod metrics;
 mod notices;
 mod payments;
 mod profile;

@@ -31,7 +31,7 @@ mod server;
 pub use database::{Backend, PgDatabase};
 pub use http::{NoAnswer, Request, Response};
 pub use proxy::Proxy;
-pub use server::{Deployment, Exit, Server};
+pub use server::{Deployment, Exit, Server, free_port};
 
 /// `+7XXXXXXXXXX` of a phone in any of the forms the tests use.
 pub fn e164(phone: &str) -> String {

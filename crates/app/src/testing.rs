@@ -292,6 +292,18 @@ impl AttemptCounter for Attempts {
         Ok(self.state(key, limit, now))
     }
 
+    async fn count(
+        &self,
+        key: &str,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let since = now - window;
+        let attempts = self.0.lock().unwrap();
+        let counted = attempts.iter().filter(|(k, at)| k == key && *at > since);
+        Ok(u32::try_from(counted.count()).unwrap_or(u32::MAX))
+    }
+
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.0.lock().unwrap().push((key.to_owned(), now));
         Ok(())

@@ -15,6 +15,7 @@ use crate::auth::{
 use crate::housekeeping::PurgeExpired;
 use crate::idempotency::Idempotency;
 use crate::info::Info;
+use crate::metrics::ObserveOperations;
 use crate::notices::{
     Channels, DeliverNotices, EmailVerification, LinkKey, Links, NoticeRules, Notifications,
     PlanNotices, UnsubscribeByLink,
@@ -112,6 +113,8 @@ pub struct UseCases {
     pub reconcile_payments: ReconcilePayments,
     pub deliver_sms: DeliverSms,
     pub purge_expired: PurgeExpired,
+    /// What `/metrics` reads from the store when scraped.
+    pub observe_operations: ObserveOperations,
     // The operator's and the billing system's.
     pub import_registry: ImportRegistry,
     pub seed_registry: SeedRegistry,
@@ -351,6 +354,11 @@ impl UseCases {
                 DeliveryPolicy::default(),
             ),
             purge_expired: PurgeExpired::new(housekeeping.clone(), clock.clone(), settings),
+            observe_operations: ObserveOperations::new(
+                attempts.clone(),
+                payments.clone(),
+                &settings.limits,
+            ),
             import_registry: ImportRegistry::new(registry.clone()),
             seed_registry: SeedRegistry::new(accounts.clone(), registry.clone()),
             export_readings: ExportReadings::new(readings.clone()),

@@ -43,6 +43,7 @@ pub mod extract;
 mod fields;
 pub mod handlers;
 pub mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod problem;
 mod qr_image;

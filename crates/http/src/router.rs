@@ -94,9 +94,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health::ready::ready))
 }
 
-/// The matched route template, carried on the response for the request log line.
+/// The matched route template, carried on the response for the request log line and the
+/// request metrics.
 #[derive(Debug, Clone)]
-struct RouteTemplate(String);
+pub(crate) struct RouteTemplate(pub(crate) String);
 
 async fn remember_route(request: Request, next: Next) -> Response {
     let route = request
@@ -131,7 +132,18 @@ async fn problems_only(response: Response) -> Response {
     if is_problem || !(response.status().is_client_error() || response.status().is_server_error()) {
         return response;
     }
-    let problem = match response.status() {
+    // The route stays known to the log line and the metrics.
+    let route = response.extensions().get::<RouteTemplate>().cloned();
+    let mut answer = problem_for(response.status()).await;
+    if let Some(route) = route {
+        answer.extensions_mut().insert(route);
+    }
+    answer
+}
+
+/// The problem+json answer standing for a bare error answer.
+async fn problem_for(status: StatusCode) -> Response {
+    let problem = match status {
         StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
             tracing::error!("the request timed out");
@@ -204,7 +216,8 @@ fn log_response<B>(response: &Response<B>, latency: Duration, _span: &Span) {
 }
 
 /// The whole HTTP front: every route of the contract under `/api/v1`, the probes, and the
-/// layers (request id, one log line per request, CORS, compression, timeout, body limit).
+/// layers (request id, the request metrics, one log line per request, CORS, compression,
+/// timeout, body limit).
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let (routes, _) = routes().split_for_parts();
@@ -215,6 +228,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state);
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(crate::metrics::count_requests))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

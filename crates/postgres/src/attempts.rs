@@ -85,6 +85,23 @@ impl AttemptCounter for PgAttemptCounter {
     }
 
     #[instrument(level = "debug", skip_all)]
+    async fn count(
+        &self,
+        key: &str,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let counted: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM attempts WHERE key = $1 AND at > $2")
+                .bind(key)
+                .bind(now - window)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(store_error)?;
+        Ok(u32::try_from(counted).unwrap_or(u32::MAX))
+    }
+
+    #[instrument(level = "debug", skip_all)]
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         insert(&mut tx, key, now).await?;

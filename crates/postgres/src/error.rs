@@ -1,10 +1,18 @@
 //! `sqlx::Error` becomes a `StoreError` here, and nowhere else.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use vodokanal_app::StoreError;
+
+/// Waits for a pooled connection that gave up in this process (`StoreHealth::pool_timeouts`).
+pub(crate) static POOL_TIMEOUTS: AtomicU64 = AtomicU64::new(0);
 
 /// The one translation of a database error. The database's own message goes to the log line
 /// of the caller through `StoreError`'s text, never to a subscriber.
 pub(crate) fn store_error(e: sqlx::Error) -> StoreError {
+    if matches!(e, sqlx::Error::PoolTimedOut) {
+        POOL_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
+    }
     match e {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed

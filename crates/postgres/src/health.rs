@@ -1,8 +1,10 @@
 use async_trait::async_trait;
+use std::sync::atomic::Ordering;
 use vodokanal_app::StoreError;
-use vodokanal_app::ports::StoreHealth;
 
-use crate::error::store_error;
+use vodokanal_app::ports::{PoolUsage, StoreHealth};
+
+use crate::error::{POOL_TIMEOUTS, store_error};
 use crate::pg_store;
 
 pg_store!(
@@ -19,5 +21,19 @@ impl StoreHealth for PgStoreHealth {
             .await
             .map_err(|error| StoreError::Unavailable(store_error(error).to_string()))?;
         Ok(())
+    }
+
+    fn pools(&self) -> Vec<PoolUsage> {
+        let pool = self.pool.pool();
+        vec![PoolUsage {
+            name: "main",
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }]
+    }
+
+    fn pool_timeouts(&self) -> u64 {
+        POOL_TIMEOUTS.load(Ordering::Relaxed)
     }
 }

@@ -241,6 +241,10 @@ pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, env = "VODOKANAL_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Serve `GET /metrics` (Prometheus) on this address, apart from the public one: for the
+    /// monitoring network only, without authentication [default: off].
+    #[arg(long, env = "VODOKANAL_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     #[command(flatten)]
     pub provider: ProviderArgs,
     /// `log` (each SMS to the log, and to the outbox file) or `smsru`.

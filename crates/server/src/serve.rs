@@ -1,5 +1,6 @@
-//! `vodokanal serve`: the HTTP server; in the background the SMS sender, the payment
-//! reconciliation and the purge of expired records; a graceful stop on SIGTERM or Ctrl-C.
+//! `vodokanal serve`: the HTTP server; with `VODOKANAL_METRICS_LISTEN`, `/metrics` on a
+//! listener of its own; in the background the SMS sender, the payment reconciliation and the
+//! purge of expired records; a graceful stop on SIGTERM or Ctrl-C.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -43,6 +44,9 @@ const RESTART_AFTER: Duration = Duration::from_secs(30);
 /// SIGTERM. A write cut off rolls back whole; its key's claim is taken over after its lease.
 const DRAIN_FOR: Duration = Duration::from_secs(6);
 
+/// The most connections open at once to the metrics listener (a scraper or two).
+const METRICS_CONNECTIONS: usize = 16;
+
 /// How long the background jobs, told to stop at the signal, may take to finish their step
 /// after the requests have drained.
 const JOBS_FOR: Duration = Duration::from_secs(1);
@@ -54,7 +58,12 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, wired: Wired) -> R
         use_cases,
         health,
         sandbox_page,
+        hasher,
     } = wired;
+    // Before anything records: without the listener, no recorder and no metrics.
+    let recorder = config
+        .metrics_listen
+        .and_then(|_| crate::metrics::recorder());
     if config.demo && crate::demo::load_if_absent(&use_cases).await? {
         info!("VODOKANAL_DEMO: the demo registry was loaded (accounts 100001..100005)");
     }
@@ -65,7 +74,12 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, wired: Wired) -> R
         ..HttpConfig::default()
     };
     // The web client's files first; every other path (the API's, and its 404) to the API.
-    let api = vodokanal_http::router(AppState::new(use_cases.clone(), health, settings, http));
+    let api = vodokanal_http::router(AppState::new(
+        use_cases.clone(),
+        health.clone(),
+        settings,
+        http,
+    ));
     let mut app: Router = vodokanal_web::router().fallback_service(api);
     if let Some(page) = sandbox_page {
         app = page.fallback_service(app);
@@ -81,6 +95,18 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, wired: Wired) -> R
     info!(%address, public_url = %config.provider.public_url, "listening");
 
     let (stop, stop_rx) = watch::channel(false);
+    let metrics = match (config.metrics_listen, recorder) {
+        (Some(address), Some(handle)) => {
+            let scrape = crate::metrics::Scrape {
+                handle,
+                use_cases: use_cases.clone(),
+                health,
+                hasher,
+            };
+            Some(metrics_listener(address, scrape, &stop_rx).await?)
+        }
+        _ => None,
+    };
     let jobs = [
         reconciliation(&use_cases, config, &stop_rx),
         purge(&use_cases, &stop_rx),
@@ -106,12 +132,41 @@ pub async fn serve(config: &ServeConfig, settings: &Settings, wired: Wired) -> R
         for job in jobs {
             let _ = job.await;
         }
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
     };
     if tokio::time::timeout(JOBS_FOR, finished).await.is_err() {
         warn!("a background job was cut off in its step");
     }
     info!("stopped");
     Ok(())
+}
+
+/// Serves `/metrics` on `address` until told to stop.
+async fn metrics_listener(
+    address: std::net::SocketAddr,
+    scrape: crate::metrics::Scrape,
+    stop: &watch::Receiver<bool>,
+) -> Result<JoinHandle<()>, Error> {
+    let listener = TcpListener::bind(address).await.map_err(|e| {
+        Error::Config(ConfigError {
+            setting: "VODOKANAL_METRICS_LISTEN",
+            message: format!("can't listen on {address}: {e}"),
+        })
+    })?;
+    let bound = listener.local_addr().unwrap_or(address);
+    info!(address = %bound, "metrics at /metrics");
+    let limits = crate::listener::ListenerLimits {
+        max_connections: METRICS_CONNECTIONS,
+        ..crate::listener::ListenerLimits::default()
+    };
+    Ok(tokio::spawn(crate::listener::serve(
+        listener,
+        crate::metrics::router(scrape),
+        limits,
+        stop.clone(),
+    )))
 }
 
 /// The payment reconciliation, supervised, until told to stop.

@@ -79,6 +79,8 @@ pub struct Wired {
     pub health: Arc<dyn StoreHealth>,
     /// The sandbox's pay page, when the sandbox is the payment provider.
     pub sandbox_page: Option<Router>,
+    /// The password hasher's threads, for its load on `/metrics`.
+    pub hasher: HashWorkers,
 }
 
 impl std::fmt::Debug for Wired {
@@ -106,10 +108,11 @@ pub async fn for_serve(
     let clock = clock(&config.notices);
     let sms = sms_gateway(&config.sms, clock.clone()).await?;
     let provider = Provider::new(&config.provider, &settings.receipt_rules, clock.clone())?;
+    let hasher = HashWorkers::start(config.hasher);
     let services = Services {
         clock: clock.clone(),
         random: system_random(),
-        hasher: argon2(config.hasher),
+        hasher: Arc::new(Argon2Hasher::new(hasher.clone())),
         sms,
         provider: provider.port(),
         mail: mail_sender(&config.notices, clock.clone()).await?,
@@ -129,6 +132,7 @@ pub async fn for_serve(
         use_cases,
         health: stores.health.clone(),
         sandbox_page,
+        hasher,
     })
 }
 

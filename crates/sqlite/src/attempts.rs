@@ -71,6 +71,23 @@ impl AttemptCounter for SqliteAttemptCounter {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn count(
+        &self,
+        key: &str,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let counted: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?")
+                .bind(key)
+                .bind(instant(now - window))
+                .fetch_one(&self.reads)
+                .await
+                .map_err(store_error)?;
+        Ok(u32::try_from(counted).unwrap_or(u32::MAX))
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         insert(&self.pool, key, now).await
     }

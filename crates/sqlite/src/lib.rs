@@ -217,6 +217,9 @@ fn is_transient(code: &str) -> bool {
 /// The one translation of sqlx's errors: what can be retried later is `Unavailable`, what the
 /// store should never have held or refused is `Corrupt`.
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
+    if matches!(error, sqlx::Error::PoolTimedOut) {
+        POOL_TIMEOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     match error {
         sqlx::Error::Database(db) => {
             if db.code().is_some_and(|code| is_read_only(&code)) {
@@ -239,6 +242,10 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
         other => StoreError::Unavailable(other.to_string()),
     }
 }
+
+/// Waits for a pooled connection that gave up in this process (`StoreHealth::pool_timeouts`).
+pub(crate) static POOL_TIMEOUTS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
 
 /// Every port on one pool, as the contract suite and the server wire them.
 #[derive(Debug)]

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -59,6 +60,22 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 pub struct HashWorkers {
     jobs: Sender<Job>,
     slots: Arc<Semaphore>,
+    workers: usize,
+    capacity: usize,
+    refused: Arc<AtomicU64>,
+}
+
+/// How loaded the hasher is now (`/metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HasherLoad {
+    /// Hashes running or waiting for a thread.
+    pub jobs: usize,
+    /// The threads.
+    pub workers: usize,
+    /// Threads and waiting places: one job more is refused.
+    pub capacity: usize,
+    /// Hashes refused because it was full, since start.
+    pub refused: u64,
 }
 
 impl HashWorkers {
@@ -76,9 +93,23 @@ impl HashWorkers {
                 tracing::error!(%error, "a password hasher thread could not start");
             }
         }
+        let capacity = workers + pool.queue;
         Self {
             jobs,
-            slots: Arc::new(Semaphore::new(workers + pool.queue)),
+            slots: Arc::new(Semaphore::new(capacity)),
+            workers,
+            capacity,
+            refused: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The jobs in now, the threads, the capacity and the refusals so far.
+    pub fn load(&self) -> HasherLoad {
+        HasherLoad {
+            jobs: self.capacity.saturating_sub(self.slots.available_permits()),
+            workers: self.workers,
+            capacity: self.capacity,
+            refused: self.refused.load(Ordering::Relaxed),
         }
     }
 
@@ -97,11 +128,10 @@ impl HashWorkers {
         &self,
         job: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let slot: OwnedSemaphorePermit = self
-            .slots
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| HashError::Busy)?;
+        let slot: OwnedSemaphorePermit = self.slots.clone().try_acquire_owned().map_err(|_| {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            HashError::Busy
+        })?;
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |memory| {
             let _slot = slot;
@@ -415,6 +445,13 @@ mod tests {
         while !hasher.is_full() {
             tokio::task::yield_now().await;
         }
+        let full = HasherLoad {
+            jobs: 2,
+            workers: 1,
+            capacity: 2,
+            refused: 0,
+        };
+        assert_eq!(workers.load(), full);
         assert_eq!(
             hasher
                 .verify(&login("ещё один"), &PasswordHash::from_phc("x".into()))
@@ -425,6 +462,7 @@ mod tests {
             hasher.hash(&password("и ещё один")).await,
             Err(HashError::Busy)
         );
+        assert_eq!(workers.load(), HasherLoad { refused: 2, ..full });
         open.send(()).unwrap();
         assert_eq!(busy.await.unwrap(), Ok(()));
         let hash = queued.await.unwrap().unwrap();

@@ -10,6 +10,8 @@ mod json_lines;
 mod random;
 
 pub use clock::{ShiftedClock, SystemClock};
-pub use hasher::{Argon2Hasher, HASHER_NICE, HashWorkers, HasherPool, QUEUE_PER_WORKER};
+pub use hasher::{
+    Argon2Hasher, HASHER_NICE, HashWorkers, HasherLoad, HasherPool, QUEUE_PER_WORKER,
+};
 pub use json_lines::JsonLines;
 pub use random::OsRandom;

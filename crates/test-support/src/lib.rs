@@ -105,6 +105,7 @@ macro_rules! for_each_contract {
                 check_allows_under_the_limit_and_counts_nothing,
                 recorded_attempts_reach_the_limit,
                 attempts_leave_the_window,
+                count_reads_the_keys_attempts_within_the_window,
                 clear_forgets_the_keys_attempts,
                 keys_are_counted_apart,
                 acquire_counts_only_what_it_allows,

@@ -77,6 +77,15 @@ impl ReconcilePayments {
         &self,
         command: ReconcilePaymentsCommand,
     ) -> Result<ReconciliationReport, ReconcilePaymentsError> {
+        let reconciled = self.run(command).await;
+        crate::metrics::reconciled(reconciled.as_ref().ok());
+        reconciled
+    }
+
+    async fn run(
+        &self,
+        command: ReconcilePaymentsCommand,
+    ) -> Result<ReconciliationReport, ReconcilePaymentsError> {
         let before = self
             .clock
             .now()
@@ -112,7 +121,12 @@ impl ReconcilePayments {
     async fn reconcile(&self, payment: &Payment) -> Option<PaymentStatus> {
         if payment.provider_payment_id.is_none() {
             return match self.payments.settle(payment.id, Outcome::Canceled).await {
-                Ok(Some(settlement)) => Some(status(settlement)),
+                Ok(Some(settlement)) => {
+                    if let Settlement::Moved(moved) = settlement {
+                        crate::metrics::payment_settled(&payment.provider, moved);
+                    }
+                    Some(status(settlement))
+                }
                 Ok(None) => {
                     warn!(payment_id = %payment.id, "a pending payment vanished while reconciling");
                     None

@@ -123,6 +123,9 @@ impl SettlePayment {
             .settle(payment.id, outcome)
             .await?
             .ok_or(SettlePaymentError::NotFound)?;
+        if let Settlement::Moved(status) = settlement {
+            crate::metrics::payment_settled(&payment.provider, status);
+        }
         info!(payment_id = %payment.id, ?settlement, "payment settled");
         Ok(settlement)
     }

@@ -8,7 +8,7 @@ use tracing::{error, info, warn};
 use vodokanal_domain::payment::Outcome;
 use vodokanal_domain::{
     AccountNumber, ClientNetwork, Email, Money, Payment, PaymentId, PaymentPurpose, PaymentStatus,
-    Phone, ReceiptContact, UserId,
+    Phone, ReceiptContact, Settlement, UserId,
 };
 
 use crate::idempotency::{Answering, answer_for};
@@ -16,7 +16,7 @@ use crate::ports::{
     AccountRepository, AttemptCounter, Clock, Limit, LimitState, NoticeSettings, PaymentProvider,
     PaymentRepository, PaymentRequest, ProviderError, Random, UserRepository,
 };
-use crate::{Settings, StoreError};
+use crate::{Settings, StoreError, metrics};
 
 /// Who pays.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +163,7 @@ impl StartPayment {
             user_id,
         };
         self.payments.create(&payment).await?;
+        metrics::payment_created(&payment.provider);
 
         let request = PaymentRequest {
             payment_id: payment.id,
@@ -184,6 +185,9 @@ impl StartPayment {
             Err(cause) => {
                 error!(payment_id = %payment.id, error = %cause, "the payment provider did not create the payment");
                 match self.payments.settle(payment.id, Outcome::Canceled).await {
+                    Ok(Some(Settlement::Moved(status))) => {
+                        metrics::payment_settled(&payment.provider, status);
+                    }
                     Ok(_) => {}
                     Err(store) => {
                         warn!(payment_id = %payment.id, error = %store, "could not cancel a payment the provider did not create");

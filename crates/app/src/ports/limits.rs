@@ -31,6 +31,13 @@ pub trait AttemptCounter: std::fmt::Debug + Send + Sync {
         limit: Limit,
         now: DateTime<Utc>,
     ) -> Result<LimitState, StoreError>;
+    /// The attempts under `key` within the `window` ending at `now` (the SMS budget's gauges).
+    async fn count(
+        &self,
+        key: &str,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
     /// Counts one attempt under `key`.
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Checks and counts in one atomic step: of concurrent callers, at most `limit.max` within

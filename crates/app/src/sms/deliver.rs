@@ -10,8 +10,8 @@ use chrono::TimeDelta;
 use futures::future::join_all;
 use vodokanal_domain::MobilePhone;
 
-use crate::StoreError;
 use crate::ports::{Clock, OutboxEntry, SmsError, SmsGateway, SmsOutbox, SmsOutcome};
+use crate::{StoreError, metrics};
 
 /// How the sender claims and retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,7 @@ impl DeliverSms {
             ..Delivered::default()
         };
         if delivered.expired > 0 {
+            metrics::sms_expired(delivered.expired);
             tracing::warn!(
                 messages = delivered.expired,
                 "SMS expired before the gateway took them: the subscribers ask for a new code"
@@ -102,9 +103,18 @@ impl DeliverSms {
         let outcomes = join_all(claimed.iter().map(|entry| self.attempt(entry))).await;
         for (entry, outcome) in claimed.iter().zip(outcomes) {
             match &outcome {
-                SmsOutcome::Sent { .. } => delivered.sent += 1,
-                SmsOutcome::Retry { .. } => delivered.retried += 1,
-                SmsOutcome::Failed { .. } => delivered.failed += 1,
+                SmsOutcome::Sent { .. } => {
+                    delivered.sent += 1;
+                    metrics::sms_sent(entry.purpose);
+                }
+                SmsOutcome::Retry { .. } => {
+                    delivered.retried += 1;
+                    metrics::sms_retried(entry.purpose);
+                }
+                SmsOutcome::Failed { .. } => {
+                    delivered.failed += 1;
+                    metrics::sms_failed(entry.purpose);
+                }
             }
             self.outbox.record(entry.id, &outcome).await?;
         }

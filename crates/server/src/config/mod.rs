@@ -125,6 +125,8 @@ pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeConfig {
     pub listen: SocketAddr,
+    /// Where `GET /metrics` is served; `None`: nowhere, and no metrics are recorded.
+    pub metrics_listen: Option<SocketAddr>,
     /// The header read timeout and the connection cap.
     pub listener: ListenerLimits,
     /// PostgreSQL cancels a statement that runs longer (`None`: never).
@@ -343,6 +345,38 @@ fn listener_limits(args: &ServeArgs) -> Result<ListenerLimits, ConfigError> {
     })
 }
 
+/// `VODOKANAL_METRICS_LISTEN`: an address and port apart from `VODOKANAL_LISTEN`'s (the
+/// same port on the same or an unspecified address is refused: the metrics are never on the
+/// public port). Empty is off.
+fn metrics_listen(
+    text: Option<&str>,
+    public: SocketAddr,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    const SETTING: &str = "VODOKANAL_METRICS_LISTEN";
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let address = text.parse::<SocketAddr>().map_err(|_| {
+        ConfigError::new(
+            SETTING,
+            format!("expected an address and port such as 127.0.0.1:9100, got {text:?}"),
+        )
+    })?;
+    let same_address = address.ip() == public.ip()
+        || address.ip().is_unspecified()
+        || public.ip().is_unspecified();
+    if address.port() != 0 && address.port() == public.port() && same_address {
+        return Err(ConfigError::new(
+            SETTING,
+            format!(
+                "{address} is VODOKANAL_LISTEN's port ({public}): the metrics need a listener \
+                 of their own, never the public one"
+            ),
+        ));
+    }
+    Ok(Some(address))
+}
+
 /// `VODOKANAL_DATABASE_POOLER`: `none` (the default) or `transaction`, on PostgreSQL only.
 fn pooler(text: Option<&str>, url: &DatabaseUrl) -> Result<Pooler, ConfigError> {
     const SETTING: &str = "VODOKANAL_DATABASE_POOLER";
@@ -387,6 +421,7 @@ impl ServeConfig {
                 ),
             )
         })?;
+        let metrics_listen = metrics_listen(args.metrics_listen.as_deref(), listen)?;
         let provider = ProviderConfig::from_args(&args.provider)?;
         provider.refuse_default_sandbox_in_public()?;
         let sms = match args.sms.trim() {
@@ -411,6 +446,7 @@ impl ServeConfig {
         let statement_timeout = statement_timeout(args.statement_timeout.as_deref())?;
         Ok(Self {
             listen,
+            metrics_listen,
             listener,
             statement_timeout,
             provider,
@@ -701,6 +737,7 @@ mod tests {
         assert_eq!(common.log, "info");
         assert_eq!(common.log_format, LogFormat::Text);
         assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.metrics_listen, None);
         assert_eq!(config.provider.public_url, "http://127.0.0.1:8080");
         assert_eq!(config.provider.payments, PaymentsConfig::Sandbox);
         assert_eq!(config.provider.reconcile_after, TimeDelta::seconds(600));
@@ -1299,6 +1336,48 @@ mod tests {
                 sender: None,
                 url: "https://sms.ru".into(),
             }
+        );
+    }
+
+    #[test]
+    fn the_metrics_listen_on_an_address_of_their_own() {
+        let (_, config) = serve(&["--metrics-listen", " 127.0.0.1:9100 "]).unwrap();
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        let (_, config) = serve(&["--metrics-listen", ""]).unwrap();
+        assert_eq!(config.metrics_listen, None);
+        // The same port on another address is another socket.
+        let (_, config) = serve(&[
+            "--listen",
+            "10.0.0.5:8080",
+            "--metrics-listen",
+            "127.0.0.1:8080",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        for (listen, metrics) in [
+            ("127.0.0.1:8080", "127.0.0.1:8080"),
+            ("0.0.0.0:8080", "127.0.0.1:8080"),
+            ("127.0.0.1:8080", "0.0.0.0:8080"),
+            ("[::1]:8080", "[::1]:8080"),
+        ] {
+            let message = error(&["--listen", listen, "--metrics-listen", metrics]);
+            assert!(
+                message.starts_with("VODOKANAL_METRICS_LISTEN: ")
+                    && message.contains("never the public one"),
+                "{message}"
+            );
+        }
+        let message = error(&["--metrics-listen", "9100"]);
+        assert_eq!(
+            message,
+            "VODOKANAL_METRICS_LISTEN: expected an address and port such as 127.0.0.1:9100, \
+             got \"9100\""
         );
     }
 

@@ -78,6 +78,30 @@ pub async fn attempts_leave_the_window(stores: Stores) {
     );
 }
 
+pub async fn count_reads_the_keys_attempts_within_the_window(stores: Stores) {
+    let key = "sms:budget";
+    for seconds_ago in [10, 1800, 3599, 3600, 7200] {
+        stores
+            .attempts
+            .record(key, seconds_from_now(-seconds_ago))
+            .await
+            .unwrap();
+    }
+    stores.attempts.record("sms:other", now()).await.unwrap();
+    let count = |window| stores.attempts.count(key, window, now());
+    // The window is open at its start, as `check`'s is.
+    assert_eq!(count(TimeDelta::hours(1)).await.unwrap(), 3);
+    assert_eq!(count(TimeDelta::hours(24)).await.unwrap(), 5);
+    assert_eq!(
+        stores
+            .attempts
+            .count("none", TimeDelta::hours(24), now())
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 pub async fn clear_forgets_the_keys_attempts(stores: Stores) {
     for _ in 0..5 {
         stores.attempts.record("a", now()).await.unwrap();

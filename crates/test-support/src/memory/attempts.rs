@@ -1,7 +1,7 @@
 //! The attempt counter of the rate limits.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use vodokanal_app::StoreError;
 use vodokanal_app::ports::{AttemptCounter, Limit, LimitState};
 
@@ -16,6 +16,22 @@ impl AttemptCounter for InMemoryStore {
         now: DateTime<Utc>,
     ) -> Result<LimitState, StoreError> {
         Ok(self.state.lock().await.count_attempts(key, limit, now))
+    }
+
+    async fn count(
+        &self,
+        key: &str,
+        window: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let since = now - window;
+        let state = self.state.lock().await;
+        let counted = state
+            .attempts
+            .iter()
+            .filter(|(k, at)| k == key && *at > since)
+            .count();
+        Ok(u32::try_from(counted).unwrap_or(u32::MAX))
     }
 
     async fn record(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
