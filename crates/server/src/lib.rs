@@ -1,11 +1,11 @@
 //! The `vodokanal` binary's insides: the command line ([`cli`]), the typed configuration
 //! ([`config`], the only place that reads the environment), telemetry, the composition root
 //! ([`wiring`], the only place that names concrete adapters), the operator's commands, the
-//! HTTP server with the sandbox pay page, and the demo registry. `src/main.rs` only calls
-//! [`main`].
+//! HTTP server with the sandbox pay page, the demo registry, and the long commands' progress
+//! ([`progress`]). `src/main.rs` only calls [`main`].
 //!
 //! May depend on every crate of the workspace, clap, tokio, axum, tracing-subscriber, toml and
-//! ipnet: this is the one crate that knows them all.
+//! ipnet, indicatif: this is the one crate that knows them all.
 
 pub mod cli;
 pub mod commands;
@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod listener;
+pub mod progress;
 pub mod sandbox_page;
 pub mod secret;
 pub mod serve;
