@@ -486,8 +486,6 @@ pub struct PayeeArgs {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a missing subcommand fails the test")]
-
     use clap::CommandFactory;
 
     use super::Cli;

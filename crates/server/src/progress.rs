@@ -201,10 +201,10 @@ impl Progress {
                 Unit::Bytes => format!("{:.1} MB", as_f64(total) / 1e6),
                 Unit::Rows => format!("{total} rows"),
             };
-            line.push_str(&format!(", {}% of {of}", percent(self.position, total)));
-            if let Some(left) = time_left(self.position, total, elapsed) {
-                line.push_str(&format!(", about {} left", seconds(left)));
-            }
+            let left = time_left(self.position, total, elapsed)
+                .map(|left| format!(", about {} left", seconds(left)))
+                .unwrap_or_default();
+            line = format!("{line}, {}% of {of}{left}", percent(self.position, total));
         }
         line
     }
@@ -280,7 +280,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for CountingReader<'_, R> {
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
             let read = &buf.filled()[before..];
-            let mut lines = read.iter().filter(|&&byte| byte == b'\n').count() as u64;
+            let mut lines = newlines(read);
             if this.header_pending && lines > 0 {
                 this.header_pending = false;
                 lines -= 1;
@@ -289,6 +289,15 @@ impl<R: AsyncRead + Unpin> AsyncRead for CountingReader<'_, R> {
         }
         polled
     }
+}
+
+/// The newlines in `bytes`.
+#[expect(
+    clippy::naive_bytecount,
+    reason = "the compiler vectorizes this loop; a crate for it is not worth its weight"
+)]
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&byte| byte == b'\n').count() as u64
 }
 
 /// An export's sink that counts the rows it writes (the header not counted).
@@ -388,8 +397,6 @@ fn as_u64(rate: f64) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-
     use super::*;
     use tokio::io::AsyncReadExt;
 
