@@ -1,6 +1,7 @@
 //! The `vodokanal` binary's command line from outside, on a temporary SQLite database: the
-//! settings' one-line errors, migrate, import-registry, export, reconcile-payments, readings
-//! void, and serve with the demo, the sandbox and its graceful stop.
+//! settings' one-line errors, migrate, import-registry, export (and their summaries on standard
+//! error), reconcile-payments, readings void, and serve with the demo, the sandbox and its
+//! graceful stop.
 #![expect(
     clippy::unwrap_used,
     reason = "a test that can't set up fails the test loudly"
@@ -9,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use sqlx::Connection;
 use vodokanal_e2e::{Backend, Deployment, demo};
 
 const REGISTRY: &str = "\
@@ -259,6 +261,91 @@ async fn exports_write_csv_to_stdout_or_to_a_file() {
         .run_args(&["export", "visit-requests", "--status", "new"], &[])
         .await;
     assert!(visits.starts_with("id;kind;account_number;"), "{visits}");
+}
+
+/// The one line of `log` that holds `start`: an INFO line that ends with `end`.
+fn assert_summary(log: &str, start: &str, end: &str) {
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(start)).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(
+        lines[0].contains(" INFO ") && lines[0].ends_with(end),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn import_and_export_log_a_summary_and_keep_standard_output_as_it_was() {
+    let deployment = sqlite().await;
+    let file = write(&deployment, "registry.csv", REGISTRY);
+    // Standard error is a pipe here, not a terminal: the progress goes to the log.
+    let info = [("VODOKANAL_LOG", "info")];
+    let import = deployment.try_run(&["import-registry", &file], &info).await;
+    assert_eq!(import.code, Some(0), "{}", import.stderr);
+    assert_eq!(
+        import.stdout,
+        "inserted: 3\nupdated: 0\nrejected: 1\n\
+         line 4: debt: amount is not a number of roubles with at most two decimals\n"
+    );
+    assert_summary(
+        &import.stderr,
+        "the registry was imported in ",
+        " s: 4 rows, inserted 3, updated 0, rejected 1",
+    );
+
+    // Two readings subscribers gave in December, put straight into the database.
+    let mut database = sqlx::SqliteConnection::connect(deployment.database_url())
+        .await
+        .unwrap();
+    for (id, meter) in [
+        ("00000000-0000-4000-8000-000000000001", "ВСХ-0011234"),
+        ("00000000-0000-4000-8000-000000000002", "ВГВ-0022345"),
+    ] {
+        sqlx::query(
+            "INSERT INTO readings (id, account_number, meter_number, period, value_litres, \
+             submitted_at, source, warnings) \
+             VALUES (?, '123456', ?, 202612, 500000, '2026-12-20T09:00:00.000000Z', 'cabinet', '')",
+        )
+        .bind(id)
+        .bind(meter)
+        .execute(&mut database)
+        .await
+        .unwrap();
+    }
+    database.close().await.unwrap();
+
+    let export = deployment
+        .try_run(&["export", "readings", "--period", "2026-12"], &info)
+        .await;
+    assert_eq!(export.code, Some(0), "{}", export.stderr);
+    assert!(
+        export
+            .stdout
+            .starts_with("account_number;meter_number;period;"),
+        "{}",
+        export.stdout
+    );
+    assert_eq!(export.stdout.lines().count(), 3, "{}", export.stdout);
+    assert_summary(
+        &export.stderr,
+        "the readings export was written in ",
+        " s: 2 rows",
+    );
+
+    let out = path(&deployment, "readings.csv");
+    let to_file = deployment
+        .try_run(
+            &["export", "readings", "--period", "2026-12", "--out", &out],
+            &info,
+        )
+        .await;
+    assert_eq!(to_file.code, Some(0), "{}", to_file.stderr);
+    assert_eq!(to_file.stdout, "");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), export.stdout);
+    assert_summary(
+        &to_file.stderr,
+        "the readings export was written in ",
+        " s: 2 rows",
+    );
 }
 
 #[tokio::test]

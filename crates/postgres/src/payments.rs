@@ -253,6 +253,22 @@ impl PaymentRepository for PgPaymentRepository {
         payments_from_rows(&rows)
     }
 
+    async fn export_count(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM payments WHERE created_at >= $1 AND created_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u64::try_from(count).map_err(|e| corrupt("count", e))
+    }
+
     /// Streamed from the database row by row, oldest first.
     fn export(
         &self,

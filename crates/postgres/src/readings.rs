@@ -372,6 +372,18 @@ impl ReadingRepository for PgReadingRepository {
         .collect()
     }
 
+    async fn export_count(&self, period: Period) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM readings \
+             WHERE period = $1 AND source <> 'registry' AND voided_at IS NULL",
+        )
+        .bind(period_code(period))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u64::try_from(count).map_err(|e| corrupt("count", e))
+    }
+
     /// Streamed from the database row by row: memory stays flat whatever the period's size.
     fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>> {
         sqlx::query(EXPORT)

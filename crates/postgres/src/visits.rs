@@ -13,7 +13,7 @@ use vodokanal_domain::{Notes, UserId, VisitRequest, VisitRequestId, VisitSlot, V
 use crate::error::store_error;
 use crate::idempotency::store_answer;
 use crate::pg_store;
-use crate::rows::{get, parse, parse_optional};
+use crate::rows::{corrupt, get, parse, parse_optional};
 
 pg_store!(
     /// `VisitRequestRepository` on PostgreSQL: the `visit_requests` table.
@@ -90,6 +90,17 @@ impl VisitRequestRepository for PgVisitRequestRepository {
         .iter()
         .map(visit_from_row)
         .collect()
+    }
+
+    async fn export_count(&self, status: Option<VisitStatus>) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM visit_requests WHERE $1::text IS NULL OR status = $1",
+        )
+        .bind(status.map(VisitStatus::code))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u64::try_from(count).map_err(|e| corrupt("count", e))
     }
 
     /// Streamed from the database row by row, oldest first.

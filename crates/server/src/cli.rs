@@ -6,9 +6,81 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// The water utility's subscriber cabinet server.
+/// The top-level help's closing lines: the manual, and the commands run most.
+const AFTER_HELP: &str = "\
+The operator's manual (daily and monthly tasks, what each warning in the log means) is
+docs/operations.md. Every setting can also be given by its environment variable, shown in
+[env: ...].
+
+Run most often:
+  vodokanal serve                                      run the cabinet for subscribers
+  vodokanal import-registry registry.csv               load the billing system's registry
+  vodokanal export readings --period 2026-11 --out readings-2026-11.csv
+  vodokanal export payments --from 2026-11-01 --to 2026-11-30 --out payments.csv
+  vodokanal readings void --meter ВСХ-0011234 --period 2026-11 --reason \"typo\"
+
+`vodokanal help COMMAND` shows a command's settings and examples.";
+
+/// Examples of `import-registry`.
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  vodokanal import-registry /srv/billing/registry-2026-11-30.csv
+  # cron, every night at 02:00 (an example time), the log to a file:
+  0 2 * * *  vodokanal import-registry /srv/billing/registry.csv >>/var/log/vodokanal/import.log 2>&1
+
+Prints \"inserted: N\", \"updated: N\", \"rejected: N\" and each rejected line with its reason.
+A rejected line does not stop the others; fix it in the billing system and import again.
+Running the same file twice changes nothing. On a terminal a progress bar shows rows, rate
+and time left; otherwise a line goes to the log every 10 seconds, and a summary at the end.";
+
+/// Examples of `export`.
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  vodokanal export readings --period 2026-11 --out /srv/billing/readings-2026-11.csv
+  vodokanal export payments --from 2026-11-01 --to 2026-11-30 --out /srv/billing/payments.csv
+  vodokanal export visit-requests --status new > visits-new.csv
+
+The exports are `;`-separated CSV in UTF-8 with a header row. With --out, the file is
+readable by its owner only and appears only when the export is whole; a failed export leaves
+the old file as it was. Rows written, rate, time left and a summary go to standard error
+(or to the log when it is not a terminal).";
+
+/// Examples of `readings void`.
+const VOID_EXAMPLES: &str = "\
+Example:
+  vodokanal readings void --meter ВСХ-0011234 --period 2026-11 --reason \"the subscriber mistyped: 1234 for 123.4\"
+
+The subscriber (or the registry) can then give the period's reading again.";
+
+/// Examples of `reconcile-payments`.
+const RECONCILE_EXAMPLES: &str = "\
+Examples:
+  vodokanal reconcile-payments
+  # cron, every 15 minutes, when no `serve` runs with the same database:
+  */15 * * * *  vodokanal reconcile-payments >>/var/log/vodokanal/reconcile.log 2>&1
+
+Prints how many payments were checked, succeeded, canceled, are still pending, and failed.
+Takes the same payment provider settings as `serve`.";
+
+/// Examples of `migrate`.
+const MIGRATE_EXAMPLES: &str = "\
+Example (before starting a new version on PostgreSQL, once, not through PgBouncer):
+  VODOKANAL_DATABASE_URL=postgres://vodokanal@db.example/vodokanal vodokanal migrate";
+
+/// Examples of `serve`.
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  vodokanal serve --demo                  try it on this machine: a small demo registry, SQLite
+  VODOKANAL_DATABASE_URL=postgres://vodokanal@db.example/vodokanal \\
+  VODOKANAL_PUBLIC_URL=https://lk.vodokanal.example VODOKANAL_PAYMENTS=yookassa \\
+  VODOKANAL_YOOKASSA_SHOP_ID=123456 VODOKANAL_YOOKASSA_SECRET_KEY=... vodokanal serve
+
+Stops cleanly on Ctrl-C or SIGTERM, finishing the requests in flight.";
+
+/// The water utility's subscriber cabinet: the website where subscribers see their accounts,
+/// give meter readings and pay, and the commands that exchange data with the billing system.
 #[derive(Debug, Parser)]
-#[command(name = "vodokanal", version, about, long_about = None)]
+#[command(name = "vodokanal", version, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -18,25 +90,35 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the HTTP API (migrating the database first).
+    /// Run the subscriber cabinet (the website and its API) until stopped; brings the
+    /// database up to date first. Also sends the SMS and notices, checks pending payments
+    /// every minute and removes expired records every hour.
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve(Box<ServeArgs>),
-    /// Apply the database migrations and exit.
+    /// Bring the database up to date for this version (create or change its tables) and
+    /// exit; running it again changes nothing.
+    #[command(after_help = MIGRATE_EXAMPLES)]
     Migrate,
-    /// Load the billing system's registry (`;`-separated CSV) into the database.
+    /// Load the billing system's registry of accounts and meters: new ones are added, known
+    /// ones updated, bad lines reported and skipped.
+    #[command(after_help = IMPORT_EXAMPLES)]
     ImportRegistry {
-        /// The registry file.
+        /// The registry file: `;`-separated CSV in UTF-8 with a header row, one line per
+        /// meter (an account without meters has one line with the meter columns empty).
         file: PathBuf,
     },
-    /// Write CSV for the billing system.
-    #[command(subcommand)]
+    /// Write readings, payments or visit requests as CSV files for the billing system.
+    #[command(subcommand, after_help = EXPORT_EXAMPLES)]
     Export(ExportCommand),
-    /// Take care of stored readings.
+    /// Correct stored meter readings.
     #[command(subcommand)]
     Readings(ReadingsCommand),
-    /// Ask the payment provider once about every old pending payment, settle what it reports,
-    /// and exit (for a cron job; `serve` does the same every minute).
+    /// Ask the payment provider once about every payment pending longer than
+    /// --reconcile-after, record what it answers (paid or canceled) and exit. For a cron job
+    /// when `serve` does not run; `serve` does the same every minute.
+    #[command(after_help = RECONCILE_EXAMPLES)]
     ReconcilePayments(Box<ProviderArgs>),
-    /// Reminders and notices to subscribers.
+    /// Reminders and notices to subscribers (SMS, e-mail, browser notifications).
     #[command(subcommand)]
     Notices(NoticesCommand),
 }
@@ -45,12 +127,12 @@ pub enum Command {
 #[derive(Debug, clap::Subcommand)]
 pub enum NoticesCommand {
     /// Plan the notices due now, as `serve` does every few minutes; with `--dry-run`, only
-    /// print who would get what by which channel, and store nothing. Takes `serve`'s settings
-    /// (the reading window, the debt threshold, ...): run it with the same environment.
-    ///
-    /// Example: `vodokanal notices plan --dry-run`
+    /// print who would get what by which channel, and send or store nothing. Takes `serve`'s
+    /// settings (the reading window, the debt threshold, ...): run it with the same
+    /// environment.
+    #[command(after_help = "Example:\n  vodokanal notices plan --dry-run")]
     Plan {
-        /// Print what would be planned; store nothing.
+        /// Only print what would be planned; send and store nothing.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -61,60 +143,78 @@ pub enum NoticesCommand {
 /// The notices' channels and rules (docs/notices.md).
 #[derive(Debug, Clone, clap::Args)]
 pub struct NoticeArgs {
-    /// The SMTP server: `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…`
-    /// (TLS), `smtp://host:25` (none). Without it, mail goes to the log (and the mail outbox).
+    /// The mail server that sends e-mail: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (TLS), `smtp://host:25` (unencrypted).
+    /// Without it, no e-mail leaves: each goes to the log (and to --mail-outbox).
     #[arg(long, env = "VODOKANAL_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
-    /// The sender of the mail: `Водоканал <noreply@vodokanal.example>`.
+    /// The sender subscribers see on e-mail, e.g. `Водоканал <noreply@vodokanal.example>`.
     #[arg(long, env = "VODOKANAL_MAIL_FROM")]
     pub mail_from: Option<String>,
-    /// Without an SMTP server: a file each mail is appended to as a JSON line.
+    /// Without a mail server: a file each e-mail is appended to, one JSON line each (for
+    /// trials and tests).
     #[arg(long, env = "VODOKANAL_MAIL_OUTBOX", value_name = "FILE")]
     pub mail_outbox: Option<PathBuf>,
-    /// The VAPID private key of web push (URL-safe base64 of 32 bytes); none: push is off.
+    /// The private key that signs browser notifications (VAPID: URL-safe base64 of 32
+    /// bytes). Without it, browser notifications are off. Keep it secret and never change
+    /// it: subscribers would have to allow notifications again.
     #[arg(long, env = "VODOKANAL_VAPID_PRIVATE_KEY", hide_env_values = true)]
     pub vapid_private_key: Option<String>,
-    /// Whom the push services contact about this server: `mailto:it@vodokanal.example`.
+    /// Whom the browsers' notification services contact about this server, e.g.
+    /// `mailto:it@vodokanal.example`.
     #[arg(long, env = "VODOKANAL_VAPID_SUBJECT")]
     pub vapid_subject: Option<String>,
-    /// The push services' hosts the server posts to, comma-separated (default: the browsers'
-    /// own: Chrome, Firefox, Edge, Safari).
+    /// The browsers' notification services the server may send to, comma-separated host
+    /// names [default: those of Chrome, Firefox, Edge and Safari].
     #[arg(long, env = "VODOKANAL_PUSH_HOSTS")]
     pub push_hosts: Option<String>,
-    /// A registry debt above this many roubles is announced to the account's holders; unset:
-    /// never.
+    /// Subscribers whose registry debt is above this many roubles get a notice about it
+    /// [default: no debt notices].
     #[arg(long, env = "VODOKANAL_DEBT_THRESHOLD")]
     pub debt_threshold: Option<String>,
-    /// Tests only (a debug build): a file holding the instant "now" is (RFC 3339); the clock
-    /// runs on from it.
+    /// For tests only (a debug build): a file holding the date and time to pretend it is
+    /// (RFC 3339); the clock runs on from it.
     #[arg(long, env = "VODOKANAL_TEST_CLOCK", value_name = "FILE", hide = true)]
     pub test_clock: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
-    /// The readings subscribers gave for a period.
+    /// The readings subscribers gave for a month (on the website or without logging in),
+    /// voided ones left out.
+    #[command(
+        after_help = "Example:\n  vodokanal export readings --period 2026-11 --out readings-2026-11.csv"
+    )]
     Readings {
-        /// The period, `YYYY-MM`.
+        /// The month, `YYYY-MM`, e.g. `2026-11`.
         #[arg(long)]
         period: String,
         #[command(flatten)]
         out: OutArgs,
     },
-    /// The payments created between two local dates, both inclusive.
+    /// The payments started between two days (the utility's local dates), both included,
+    /// whatever their state: paid, canceled or still pending.
+    #[command(
+        after_help = "Example (November):\n  vodokanal export payments --from 2026-11-01 --to 2026-11-30 --out payments-2026-11.csv"
+    )]
     Payments {
         /// The first day, `YYYY-MM-DD`.
         #[arg(long)]
         from: String,
-        /// The last day, `YYYY-MM-DD`.
+        /// The last day, `YYYY-MM-DD` (included).
         #[arg(long)]
         to: String,
         #[command(flatten)]
         out: OutArgs,
     },
-    /// Visit requests, all or those with one status.
+    /// Subscribers' requests for a visit (meter sealing, a check, ...): all, or those in one
+    /// state.
+    #[command(
+        after_help = "Example (the requests nobody has taken yet):\n  vodokanal export visit-requests --status new --out visits-new.csv"
+    )]
     VisitRequests {
-        /// `new`, `scheduled`, `done` or `canceled`.
+        /// Only the requests in this state: `new`, `scheduled`, `done` or `canceled`
+        /// [default: all].
         #[arg(long)]
         status: Option<String>,
         #[command(flatten)]
@@ -124,16 +224,18 @@ pub enum ExportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReadingsCommand {
-    /// Void a meter's reading of a period: it is kept with the reason, but no longer counts as
-    /// the base of the next reading, is not exported, and the period takes a new reading.
+    /// Void a wrong reading of a meter for a month: it is kept with your reason and the
+    /// subscriber still sees it, marked void, but it is no longer exported nor the base of
+    /// the next reading, and a new reading can be given for that month.
+    #[command(after_help = VOID_EXAMPLES)]
     Void {
-        /// The meter's number, as the registry has it.
+        /// The meter's number, as the registry has it, e.g. `ВСХ-0011234`.
         #[arg(long)]
         meter: String,
-        /// The period, `YYYY-MM`.
+        /// The month of the reading, `YYYY-MM`.
         #[arg(long)]
         period: String,
-        /// Why (kept with the reading, at most 500 characters).
+        /// Why it is voided: kept with the reading (at most 500 characters).
         #[arg(long)]
         reason: String,
     },
@@ -141,7 +243,8 @@ pub enum ReadingsCommand {
 
 #[derive(Debug, Args)]
 pub struct OutArgs {
-    /// Write to this file instead of standard output (replaced only when the export is whole).
+    /// Write to this file instead of standard output. It is created readable by its owner
+    /// only, and replaced only once the export is whole.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
@@ -149,7 +252,8 @@ pub struct OutArgs {
 /// The settings every command needs: where the data is, the utility's file, the log.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    /// Where the data is kept: `sqlite://FILE` (a file, created if missing) or
+    /// `postgres://user:password@host/database`. The password is never printed.
     #[arg(
         long,
         global = true,
@@ -158,7 +262,7 @@ pub struct CommonArgs {
         hide_env_values = true
     )]
     pub database_url: String,
-    /// The most connections the server opens to the database.
+    /// The most connections one process opens to the database.
     #[arg(
         long,
         global = true,
@@ -166,17 +270,20 @@ pub struct CommonArgs {
         default_value = "10"
     )]
     pub db_max_connections: String,
-    /// `transaction` when PostgreSQL is reached through a pooler in transaction mode
-    /// (PgBouncer's `pool_mode = transaction`) [default: none].
+    /// `transaction` when PostgreSQL is reached through PgBouncer in transaction mode
+    /// (`pool_mode = transaction`; see docs/deployment.md) [default: straight to PostgreSQL].
     #[arg(long, global = true, env = "VODOKANAL_DATABASE_POOLER")]
     pub database_pooler: Option<String>,
-    /// A TOML file with the utility's own texts and rules; the settings here override it.
+    /// A TOML file with the utility's own texts and rules (contact center, help texts,
+    /// reading window, ...); the settings given here override it.
     #[arg(long, global = true, env = "VODOKANAL_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The utility's IANA time zone: decides "today" and reading periods [default: Europe/Moscow].
+    /// The utility's time zone (IANA name): decides what "today" and a reading's month are
+    /// [default: Europe/Moscow].
     #[arg(long, global = true, env = "VODOKANAL_TIMEZONE")]
     pub timezone: Option<String>,
-    /// What is logged, as a tracing filter (`info`, `vodokanal_app=debug,info`).
+    /// How much goes to the log (standard error): `error`, `warn`, `info` or `debug`; or
+    /// per part, e.g. `vodokanal_app=debug,info`.
     #[arg(long, global = true, env = "VODOKANAL_LOG", default_value = "info")]
     pub log: String,
     /// How each log line is written: `text` for people, `json` (one JSON object a line) for a
@@ -188,45 +295,46 @@ pub struct CommonArgs {
 /// The payment provider: for `serve` and `reconcile-payments`.
 #[derive(Debug, Args)]
 pub struct ProviderArgs {
-    /// The server's public base URL, used in links such as `confirmation_url`.
+    /// The address subscribers open the cabinet at, e.g. `https://lk.vodokanal.example`: used
+    /// in links sent to them and in the payment pages' return links.
     #[arg(
         long,
         env = "VODOKANAL_PUBLIC_URL",
         default_value = "http://127.0.0.1:8080"
     )]
     pub public_url: String,
-    /// `sandbox` (the server's own pay page, which moves no money), `yookassa` or `tbank`
-    /// [default: sandbox; `serve` refuses to start without it when the public URL is not
-    /// loopback].
+    /// Who takes the payments: `yookassa`, `tbank`, or `sandbox` (a test page of the server's
+    /// own, which moves no money) [default: sandbox; `serve` refuses to start without it when
+    /// the public URL is not this machine's].
     #[arg(long, env = "VODOKANAL_PAYMENTS")]
     pub payments: Option<String>,
-    /// Seconds after which a pending payment is checked with its provider.
+    /// Seconds a payment may stay pending before it is checked with its provider.
     #[arg(long, env = "VODOKANAL_RECONCILE_AFTER", default_value = "600")]
     pub reconcile_after: String,
-    /// YooKassa shop id.
+    /// YooKassa shop id (from the YooKassa account).
     #[arg(long, env = "VODOKANAL_YOOKASSA_SHOP_ID")]
     pub yookassa_shop_id: Option<String>,
-    /// YooKassa secret key.
+    /// YooKassa secret key; never printed.
     #[arg(long, env = "VODOKANAL_YOOKASSA_SECRET_KEY", hide_env_values = true)]
     pub yookassa_secret_key: Option<String>,
-    /// YooKassa API base URL.
+    /// YooKassa's API address (change only for a test stand).
     #[arg(
         long,
         env = "VODOKANAL_YOOKASSA_URL",
         default_value = "https://api.yookassa.ru/v3"
     )]
     pub yookassa_url: String,
-    /// Comma-separated CIDRs a YooKassa notification may come from [default: the provider's
-    /// published networks].
+    /// The networks YooKassa's payment notifications may come from, comma-separated (e.g.
+    /// `185.71.76.0/27`) [default: the networks YooKassa publishes].
     #[arg(long, env = "VODOKANAL_YOOKASSA_NOTIFY_NETS")]
     pub yookassa_notify_nets: Option<String>,
-    /// T-Bank terminal key.
+    /// T-Bank terminal key (from the T-Bank acquiring account).
     #[arg(long, env = "VODOKANAL_TBANK_TERMINAL_KEY")]
     pub tbank_terminal_key: Option<String>,
-    /// T-Bank terminal password.
+    /// T-Bank terminal password; never printed.
     #[arg(long, env = "VODOKANAL_TBANK_PASSWORD", hide_env_values = true)]
     pub tbank_password: Option<String>,
-    /// T-Bank acquiring API base URL.
+    /// T-Bank's acquiring API address (change only for a test stand).
     #[arg(
         long,
         env = "VODOKANAL_TBANK_URL",
@@ -238,7 +346,8 @@ pub struct ProviderArgs {
 /// Everything `serve` takes besides the common settings.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The address to listen on.
+    /// Where the website answers, `IP:NUMBER`, e.g. `0.0.0.0:8080` for every network of the
+    /// machine; put a reverse proxy with HTTPS in front of it.
     #[arg(long, env = "VODOKANAL_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// Serve `GET /metrics` (Prometheus) on this address, apart from the public one: for the
@@ -247,28 +356,32 @@ pub struct ServeArgs {
     pub metrics_listen: Option<String>,
     #[command(flatten)]
     pub provider: ProviderArgs,
-    /// `log` (each SMS to the log, and to the outbox file) or `smsru`.
+    /// How SMS (login codes, notices) are sent: `smsru` (SMS.ru), or `log` (none is sent:
+    /// each goes to the log, and to --sms-outbox; for trials).
     #[arg(long, env = "VODOKANAL_SMS", default_value = "log")]
     pub sms: String,
-    /// A file to which the `log` gateway appends each SMS as a JSON line.
+    /// With `--sms log`: a file each SMS is appended to, one JSON line each.
     #[arg(long, env = "VODOKANAL_SMS_OUTBOX", value_name = "FILE")]
     pub sms_outbox: Option<PathBuf>,
-    /// SMS.ru API id.
+    /// SMS.ru API id (from the SMS.ru account); never printed.
     #[arg(long, env = "VODOKANAL_SMSRU_API_ID", hide_env_values = true)]
     pub smsru_api_id: Option<String>,
-    /// SMS.ru sender name.
+    /// The sender name subscribers see, as registered with SMS.ru.
     #[arg(long, env = "VODOKANAL_SMSRU_SENDER")]
     pub smsru_sender: Option<String>,
-    /// SMS.ru API base URL.
+    /// SMS.ru's API address (change only for a test stand).
     #[arg(long, env = "VODOKANAL_SMSRU_URL", default_value = "https://sms.ru")]
     pub smsru_url: String,
-    /// SMS sent per hour in all, after which codes are refused with 503 [default: 1000].
+    /// The most SMS sent in an hour, all subscribers together; past it, login codes are
+    /// refused until the hour is over (protects the SMS bill) [default: 1000].
     #[arg(long, env = "VODOKANAL_SMS_HOURLY_BUDGET")]
     pub sms_hourly_budget: Option<String>,
-    /// SMS sent per day in all, after which codes are refused with 503 [default: 10000].
+    /// The most SMS sent in a day, all subscribers together; past it, login codes are
+    /// refused until the next day [default: 10000].
     #[arg(long, env = "VODOKANAL_SMS_DAILY_BUDGET")]
     pub sms_daily_budget: Option<String>,
-    /// On an empty database, load a small demo registry (`on`/`off`; the bare flag is `on`).
+    /// On an empty database, load a small demo registry to try the cabinet with (`on`/`off`;
+    /// the bare flag is `on`). Never on a real database.
     #[arg(
         long,
         env = "VODOKANAL_DEMO",
@@ -277,14 +390,16 @@ pub struct ServeArgs {
         default_missing_value = "on"
     )]
     pub demo: Option<String>,
-    /// Days of the month when readings are taken, e.g. `15-25` [default: any day].
+    /// Days of the month when subscribers may give readings, e.g. `15-25` [default: any
+    /// day].
     #[arg(long, env = "VODOKANAL_READING_WINDOW")]
     pub reading_window: Option<String>,
-    /// Consumption in m³ above which an anonymous reading is refused [default: 3 times the
-    /// warning threshold `high_consumption`, 90].
+    /// Consumption in m³ above which a reading given without logging in is refused
+    /// [default: 3 times the warning threshold `high_consumption` of the utility's file, 90].
     #[arg(long, env = "VODOKANAL_ANONYMOUS_READING_CAP")]
     pub anonymous_reading_cap: Option<String>,
-    /// Every payment carries a 54-FZ receipt (`on`/`off`; the bare flag is `on`).
+    /// Every payment gets a fiscal receipt (54-FZ), so the payer must give an e-mail or a
+    /// phone for it (`on`/`off`; the bare flag is `on`).
     #[arg(
         long,
         env = "VODOKANAL_RECEIPTS",
@@ -293,50 +408,55 @@ pub struct ServeArgs {
         default_missing_value = "on"
     )]
     pub receipts: Option<String>,
-    /// Comma-separated CIDRs whose `X-Forwarded-For` is believed for the client address.
+    /// The reverse proxies or load balancers in front of the server, comma-separated networks
+    /// (e.g. `10.0.0.0/24`): their `X-Forwarded-For` header is believed for the subscriber's
+    /// address. Without it, the limits per network count every request as the proxy's.
     #[arg(long, env = "VODOKANAL_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
-    /// Comma-separated origins allowed by CORS, such as `https://lk.example.ru` (no `*`: a
-    /// cabinet answers with personal data) [default: none].
+    /// Other websites whose pages may call the cabinet's API from a browser, comma-separated,
+    /// e.g. `https://lk.example.ru` (no `*`: the answers hold personal data) [default: none].
     #[arg(long, env = "VODOKANAL_CORS_ORIGINS")]
     pub cors_origins: Option<String>,
-    /// Seconds after which PostgreSQL cancels a statement of a request (a 503); 0 for none
-    /// [default: 5].
+    /// Seconds after which PostgreSQL stops a request's query and the subscriber is asked to
+    /// try again later; 0 for no limit [default: 5].
     #[arg(long, env = "VODOKANAL_STATEMENT_TIMEOUT")]
     pub statement_timeout: Option<String>,
-    /// Seconds a client has to send a request's head (line and headers) before its connection
-    /// is closed [default: 10].
+    /// Seconds a browser has to send a request's first lines before its connection is closed
+    /// (protects against slow clients holding connections) [default: 10].
     #[arg(long, env = "VODOKANAL_HEADER_READ_TIMEOUT")]
     pub header_read_timeout: Option<String>,
-    /// The most connections open at once; more wait until one closes [default: 1024].
+    /// The most browser connections open at once; more wait until one closes [default:
+    /// 1024].
     #[arg(long, env = "VODOKANAL_MAX_CONNECTIONS")]
     pub max_connections: Option<String>,
-    /// Comma-separated origins besides the public URL's, such as `https://app.example.ru`,
-    /// that a payment's `return_url` may lead to [default: none].
+    /// Other websites a subscriber may be sent back to after paying, comma-separated, e.g.
+    /// `https://app.example.ru` (the public URL is always allowed) [default: none].
     #[arg(long, env = "VODOKANAL_RETURN_ORIGINS")]
     pub return_origins: Option<String>,
-    /// The server secret (at least 32 bytes) that keys the digests of SMS codes [default: one
-    /// generated into `FILE.secret` beside the SQLite database, or `vodokanal.secret` in the
-    /// working directory on PostgreSQL].
+    /// The server's secret (at least 32 bytes) that protects the SMS login codes; every
+    /// process on one database must have the same [default: one generated into `FILE.secret`
+    /// beside the SQLite database, or `vodokanal.secret` in the working directory on
+    /// PostgreSQL].
     #[arg(long, env = "VODOKANAL_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
-    /// How many days a login session lives [default: 30].
+    /// Days a subscriber stays logged in [default: 30].
     #[arg(long, env = "VODOKANAL_SESSION_DAYS")]
     pub session_days: Option<String>,
-    /// Seconds after which an `Idempotency-Key` claim left without an answer (its request's
-    /// process died) is taken over by a retry; at least the request timeout [default: 60].
+    /// Seconds after which a request repeated by the subscriber's app (same `Idempotency-Key`)
+    /// is carried out again when the first one never answered (its process died); at least
+    /// the request timeout [default: 60].
     #[arg(long, env = "VODOKANAL_IDEMPOTENCY_LEASE")]
     pub idempotency_lease: Option<String>,
-    /// Failed logins per client network an hour, after which logins from it get 429
-    /// [default: 30].
+    /// Failed logins from one network in an hour, after which logins from it are refused for
+    /// the rest of the hour (against password guessing) [default: 30].
     #[arg(long, env = "VODOKANAL_LOGIN_NETWORK_FAILURES")]
     pub login_network_failures: Option<String>,
-    /// Threads that hash passwords, each with 19 MiB, below the other threads' priority
+    /// Threads that check passwords, each using 19 MiB, at a lower priority than the rest
     /// [default: the number of cores but one, at least one].
     #[arg(long, env = "VODOKANAL_HASHER_WORKERS")]
     pub hasher_workers: Option<String>,
-    /// Password hashes that may wait for a thread; past them, 503 at once [default: 64 per
-    /// thread].
+    /// Password checks that may wait for a thread; past them, logins are refused at once
+    /// with "try again later" [default: 64 per thread].
     #[arg(long, env = "VODOKANAL_HASHER_QUEUE")]
     pub hasher_queue: Option<String>,
     #[command(flatten)]
@@ -349,19 +469,19 @@ pub struct ServeArgs {
 /// (then there is no QR code).
 #[derive(Debug, Clone, clap::Args)]
 pub struct PayeeArgs {
-    /// The payee's name as the bank knows it, e.g. `МУП «Водоканал»` (QR `Name`).
+    /// The payee's name as the bank knows it, e.g. `МУП «Водоканал»`.
     #[arg(long, env = "VODOKANAL_PAYEE_NAME")]
     pub payee_name: Option<String>,
-    /// The settlement account, 20 digits (`PersonalAcc`).
+    /// The utility's settlement account, 20 digits.
     #[arg(long, env = "VODOKANAL_PAYEE_ACCOUNT")]
     pub payee_account: Option<String>,
-    /// The bank's name, at most 45 characters (`BankName`).
+    /// The bank's name, at most 45 characters.
     #[arg(long, env = "VODOKANAL_PAYEE_BANK")]
     pub payee_bank: Option<String>,
     /// The bank's BIC, 9 digits.
     #[arg(long, env = "VODOKANAL_PAYEE_BIC")]
     pub payee_bic: Option<String>,
-    /// The bank's correspondent account, 20 digits (`CorrespAcc`).
+    /// The bank's correspondent account, 20 digits.
     #[arg(long, env = "VODOKANAL_PAYEE_CORR_ACCOUNT")]
     pub payee_corr_account: Option<String>,
     /// The payee's INN, 10 digits.
@@ -370,4 +490,102 @@ pub struct PayeeArgs {
     /// The payee's KPP, 9 characters.
     #[arg(long, env = "VODOKANAL_PAYEE_KPP")]
     pub payee_kpp: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command, built (global settings propagated), with its path: `vodokanal export
+    /// readings`; clap's own `help` left out.
+    fn commands() -> Vec<(String, clap::Command)> {
+        fn walk(path: &str, command: &clap::Command, into: &mut Vec<(String, clap::Command)>) {
+            into.push((path.to_owned(), command.clone()));
+            for sub in command.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(&format!("{path} {}", sub.get_name()), sub, into);
+                }
+            }
+        }
+        let mut cli = Cli::command();
+        cli.build();
+        let mut all = Vec::new();
+        walk("vodokanal", &cli, &mut all);
+        all
+    }
+
+    fn long_help(command: &clap::Command) -> String {
+        command.clone().render_long_help().to_string()
+    }
+
+    #[test]
+    fn every_command_and_setting_says_what_it_does() {
+        let mut silent = Vec::new();
+        for (path, command) in commands() {
+            if command.get_about().is_none() {
+                silent.push(path.clone());
+            }
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if !matches!(id, "help" | "version") && arg.get_help().is_none() {
+                    silent.push(format!("{path} --{id}"));
+                }
+            }
+        }
+        assert!(silent.is_empty(), "without help text: {silent:?}");
+    }
+
+    #[test]
+    fn the_operators_main_commands_show_an_example() {
+        let all = commands();
+        for path in [
+            "vodokanal serve",
+            "vodokanal migrate",
+            "vodokanal import-registry",
+            "vodokanal export",
+            "vodokanal export readings",
+            "vodokanal export payments",
+            "vodokanal export visit-requests",
+            "vodokanal readings void",
+            "vodokanal reconcile-payments",
+            "vodokanal notices plan",
+        ] {
+            let (_, command) = all.iter().find(|(p, _)| p == path).unwrap();
+            let help = long_help(command);
+            let example = help.contains("Example")
+                && help
+                    .lines()
+                    .any(|line| line.contains(path) && !line.contains("Usage:"));
+            assert!(example, "{path}: no example in\n{help}");
+        }
+        let top = long_help(&Cli::command());
+        assert!(top.contains("docs/operations.md"), "{top}");
+        assert!(
+            top.contains("vodokanal import-registry registry.csv"),
+            "{top}"
+        );
+    }
+
+    #[test]
+    fn the_help_speaks_the_operators_words_not_the_developers() {
+        const DEVELOPERS: [&str; 6] = [
+            "adapter",
+            "adapters",
+            "composition",
+            "port",
+            "ports",
+            "telemetry",
+        ];
+        for (path, command) in commands() {
+            let mut short = command.clone();
+            let help = format!("{}\n{}", short.render_help(), long_help(&command)).to_lowercase();
+            let found: Vec<&str> = help
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| DEVELOPERS.contains(word))
+                .collect();
+            assert!(found.is_empty(), "{path}: {found:?} in\n{help}");
+        }
+    }
 }

@@ -2,10 +2,12 @@
 //! ([`config`], the only place that reads the environment), telemetry, the composition root
 //! ([`wiring`], the only place that names concrete adapters), the operator's commands, the
 //! HTTP server with the sandbox pay page, `/metrics` on a listener of its own ([`metrics`]),
-//! and the demo registry. `src/main.rs` only calls [`main`].
+//! the demo registry, and the long commands' progress ([`progress`]). `src/main.rs` only calls
+//! [`main`].
 //!
-//! May depend on every crate of the workspace, clap, tokio, axum, tracing-subscriber, toml,
-//! ipnet and the metrics' Prometheus recorder: this is the one crate that knows them all.
+//! May depend on every crate of the workspace, clap, tokio, axum, tracing-subscriber (and
+//! json-subscriber), toml, ipnet, indicatif and the metrics' Prometheus recorder: this is the
+//! one crate that knows them all.
 
 pub mod cli;
 pub mod commands;
@@ -14,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod listener;
 pub mod metrics;
+pub mod progress;
 pub mod sandbox_page;
 pub mod secret;
 pub mod serve;

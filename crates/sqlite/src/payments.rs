@@ -257,6 +257,22 @@ impl PaymentRepository for SqlitePaymentRepository {
         .await
     }
 
+    async fn export_count(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM payments WHERE created_at >= ? AND created_at < ?",
+        )
+        .bind(instant(from))
+        .bind(instant(to))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u64::try_from(count).map_err(|e| corrupt("count", e))
+    }
+
     /// Streamed page by page in `(created_at, id)` order.
     fn export(
         &self,

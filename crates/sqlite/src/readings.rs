@@ -355,6 +355,18 @@ impl ReadingRepository for SqliteReadingRepository {
         rows.iter().map(reading).collect()
     }
 
+    async fn export_count(&self, period: Period) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM readings \
+             WHERE period = ? AND source <> 'registry' AND voided_at IS NULL",
+        )
+        .bind(codec::period(period))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u64::try_from(count).map_err(|e| corrupt("count", e))
+    }
+
     /// Streamed page by page in `(submitted_at, id)` order.
     fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>> {
         let pool = self.pool.clone();

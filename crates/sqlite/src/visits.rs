@@ -7,7 +7,7 @@ use vodokanal_app::ports::VisitRequestRepository;
 use vodokanal_domain::{UserId, VisitRequest, VisitSlot, VisitStatus};
 
 use crate::codec::{
-    date, get_date, get_instant, get_time, instant, paged, parse, parse_optional, time,
+    corrupt, date, get_date, get_instant, get_time, instant, paged, parse, parse_optional, time,
 };
 use crate::idempotency::store_answer;
 use crate::{sqlite_port, store_error};
@@ -83,6 +83,17 @@ impl VisitRequestRepository for SqliteVisitRequestRepository {
         .await
         .map_err(store_error)?;
         rows.iter().map(visit).collect()
+    }
+
+    async fn export_count(&self, status: Option<VisitStatus>) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM visit_requests WHERE ?1 IS NULL OR status = ?1",
+        )
+        .bind(status.map(VisitStatus::code))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        u64::try_from(count).map_err(|e| corrupt("count", e))
     }
 
     /// Streamed page by page in `(created_at, id)` order.

@@ -78,4 +78,7 @@ pub trait PaymentRepository: std::fmt::Debug + Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> BoxStream<'static, Result<Payment, StoreError>>;
+    /// How many payments `export(from, to)` would stream now (the export's progress).
+    async fn export_count(&self, from: DateTime<Utc>, to: DateTime<Utc>)
+    -> Result<u64, StoreError>;
 }

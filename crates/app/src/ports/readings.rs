@@ -84,4 +84,6 @@ pub trait ReadingRepository: std::fmt::Debug + Send + Sync {
     ) -> Result<Vec<Reading>, StoreError>;
     /// Every live reading of the period that did not come from the registry, streamed.
     fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>>;
+    /// How many readings `export(period)` would stream now (the export's progress).
+    async fn export_count(&self, period: Period) -> Result<u64, StoreError>;
 }

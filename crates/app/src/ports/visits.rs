@@ -22,4 +22,6 @@ pub trait VisitRequestRepository: std::fmt::Debug + Send + Sync {
         &self,
         status: Option<VisitStatus>,
     ) -> BoxStream<'static, Result<VisitRequest, StoreError>>;
+    /// How many requests `export(status)` would stream now (the export's progress).
+    async fn export_count(&self, status: Option<VisitStatus>) -> Result<u64, StoreError>;
 }

@@ -12,19 +12,49 @@ use vodokanal_domain::{Period, VisitStatus};
 
 use crate::cli::ExportCommand;
 use crate::error::Error;
+use crate::progress::{CountingSink, Progress, Unit, seconds_f};
 
 /// Checks the command's arguments, then streams the export to standard output, or with
 /// `--out FILE` to `FILE.partial`, renamed over `FILE` only when whole: a failed export leaves
 /// no partial file (and an earlier `FILE` untouched). The file holds personal data: it is
 /// created readable by its owner only (0600), and reaches the disk before the rename, whose
 /// directory is synced after it, so that a crash leaves the old file or the whole new one.
+/// Meanwhile, the rows written, their rate and the time left (the rows to come are counted
+/// first, one query), and at the end a summary, go to standard error ([`crate::progress`]).
 /// Returns the number of rows written (the header not counted).
 pub async fn export(use_cases: &UseCases, command: &ExportCommand) -> Result<u64, Error> {
     let (job, out) = Job::parse(command)?;
-    let Some(path) = out else {
-        return job.run(use_cases, tokio::io::stdout()).await;
+    let name = job.name();
+    // Without the count, the progress has no end (no time left); the export itself goes on.
+    let total = job
+        .count(use_cases)
+        .await
+        .inspect_err(|error| tracing::debug!(%error, "the export's rows can't be counted"))
+        .ok();
+    let mut progress = Progress::start(job.label(), Unit::Rows, total);
+    let rows = match out {
+        None => {
+            job.run(use_cases, tokio::io::stdout(), &mut progress)
+                .await?
+        }
+        Some(path) => to_file(job, use_cases, &path, &mut progress).await?,
     };
-    let partial = partial_path(&path);
+    let summary = format!(
+        "the {name} export was written in {} s: {rows} rows",
+        seconds_f(progress.elapsed())
+    );
+    progress.finish(&summary);
+    Ok(rows)
+}
+
+/// The export into `path`, through `FILE.partial`.
+async fn to_file(
+    job: Job,
+    use_cases: &UseCases,
+    path: &Path,
+    progress: &mut Progress,
+) -> Result<u64, Error> {
+    let partial = partial_path(path);
     let mut file = tokio::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -34,7 +64,7 @@ pub async fn export(use_cases: &UseCases, command: &ExportCommand) -> Result<u64
         .await
         .map_err(|e| Error::Command(format!("{} can't be created: {e}", partial.display())))?;
     let written =
-        match job.run(use_cases, &mut file).await {
+        match job.run(use_cases, &mut file, progress).await {
             Ok(rows) => file.sync_all().await.map(|()| rows).map_err(|e| {
                 Error::Command(format!("{} can't be written: {e}", partial.display()))
             }),
@@ -43,10 +73,10 @@ pub async fn export(use_cases: &UseCases, command: &ExportCommand) -> Result<u64
     drop(file);
     match written {
         Ok(rows) => {
-            tokio::fs::rename(&partial, &path)
+            tokio::fs::rename(&partial, path)
                 .await
                 .map_err(|e| Error::Command(format!("{} can't be written: {e}", path.display())))?;
-            sync_directory_of(&path).await;
+            sync_directory_of(path).await;
             Ok(rows)
         }
         Err(error) => {
@@ -83,6 +113,24 @@ enum Job {
 }
 
 impl Job {
+    /// What is exported, for the summary.
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Readings(_) => "readings",
+            Self::Payments(_) => "payments",
+            Self::VisitRequests(_) => "visit requests",
+        }
+    }
+
+    /// The progress lines' start.
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Readings(_) => "exporting readings",
+            Self::Payments(_) => "exporting payments",
+            Self::VisitRequests(_) => "exporting visit requests",
+        }
+    }
+
     fn parse(command: &ExportCommand) -> Result<(Self, Option<PathBuf>), Error> {
         let bad = |flag: &str, message: String| Error::Command(format!("{flag}: {message}"));
         Ok(match command {
@@ -126,12 +174,35 @@ impl Job {
         })
     }
 
+    /// How many rows the export would write now.
+    async fn count(&self, use_cases: &UseCases) -> Result<u64, String> {
+        let reason = |e: &dyn std::fmt::Display| e.to_string();
+        match *self {
+            Self::Readings(command) => use_cases
+                .export_readings
+                .count(command)
+                .await
+                .map_err(|e| reason(&e)),
+            Self::Payments(command) => use_cases
+                .export_payments
+                .count(command)
+                .await
+                .map_err(|e| reason(&e)),
+            Self::VisitRequests(command) => use_cases
+                .export_visit_requests
+                .count(command)
+                .await
+                .map_err(|e| reason(&e)),
+        }
+    }
+
     async fn run<W: AsyncWrite + Unpin + Send>(
         self,
         use_cases: &UseCases,
         output: W,
+        progress: &mut Progress,
     ) -> Result<u64, Error> {
-        let mut sink = crate::wiring::export_sink(output);
+        let mut sink = CountingSink::new(crate::wiring::export_sink(output), progress);
         let failed = |e: &dyn std::fmt::Display| Error::Command(format!("the export failed: {e}"));
         match self {
             Self::Readings(command) => use_cases

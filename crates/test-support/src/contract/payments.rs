@@ -489,6 +489,14 @@ pub async fn the_export_holds_the_payments_created_in_the_range(stores: Stores) 
         .await
         .is_empty()
     );
+    // The count (the export's progress) is what the export streams.
+    let count = async |from, to| stores.payments.export_count(from, to).await.unwrap();
+    assert_eq!(count(builders::now(), seconds_from_now(100)).await, 2);
+    assert_eq!(count(seconds_from_now(-1), seconds_from_now(101)).await, 4);
+    assert_eq!(
+        count(seconds_from_now(1000), seconds_from_now(2000)).await,
+        0
+    );
 }
 
 pub async fn the_providers_id_commits_with_its_answer(stores: Stores) {

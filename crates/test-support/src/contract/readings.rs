@@ -539,6 +539,17 @@ pub async fn the_export_holds_the_periods_subscriber_readings(stores: Stores) {
             .await
             .is_empty()
     );
+    // The count (the export's progress) is what the export streams.
+    let count = async |period: &str| {
+        stores
+            .readings
+            .export_count(builders::period(period))
+            .await
+            .unwrap()
+    };
+    assert_eq!(count("2026-11").await, 2);
+    assert_eq!(count("2026-10").await, 1);
+    assert_eq!(count("2025-11").await, 0);
 }
 
 pub async fn last_for_meter_is_the_latest_period_of_that_meter(stores: Stores) {

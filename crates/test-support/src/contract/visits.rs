@@ -109,6 +109,11 @@ pub async fn the_export_by_status_comes_oldest_first(stores: Stores) {
         collect(stores.visits.export(None)).await,
         vec![new_early, scheduled, done, new_late]
     );
+    // The count (the export's progress) is what the export streams.
+    let count = async |status| stores.visits.export_count(status).await.unwrap();
+    assert_eq!(count(Some(VisitStatus::New)).await, 2);
+    assert_eq!(count(Some(VisitStatus::Canceled)).await, 0);
+    assert_eq!(count(None).await, 4);
 }
 
 pub async fn a_visit_request_commits_with_its_answer(stores: Stores) {

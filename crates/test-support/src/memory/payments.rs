@@ -151,6 +151,16 @@ impl PaymentRepository for InMemoryStore {
         Ok(found)
     }
 
+    /// What `export` streams, counted: the one filter.
+    async fn export_count(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let exported = self.export(from, to).count().await;
+        Ok(u64::try_from(exported).unwrap_or(u64::MAX))
+    }
+
     fn export(
         &self,
         from: DateTime<Utc>,

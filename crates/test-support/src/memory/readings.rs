@@ -129,6 +129,12 @@ impl ReadingRepository for InMemoryStore {
         Ok(found)
     }
 
+    /// What `export` streams, counted: the one filter.
+    async fn export_count(&self, period: Period) -> Result<u64, StoreError> {
+        let exported = self.export(period).count().await;
+        Ok(u64::try_from(exported).unwrap_or(u64::MAX))
+    }
+
     fn export(&self, period: Period) -> BoxStream<'static, Result<Reading, StoreError>> {
         let state = Arc::clone(&self.state);
         stream::once(async move {

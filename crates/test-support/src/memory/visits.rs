@@ -52,6 +52,12 @@ impl VisitRequestRepository for InMemoryStore {
         Ok(found)
     }
 
+    /// What `export` streams, counted: the one filter.
+    async fn export_count(&self, status: Option<VisitStatus>) -> Result<u64, StoreError> {
+        let exported = self.export(status).count().await;
+        Ok(u64::try_from(exported).unwrap_or(u64::MAX))
+    }
+
     fn export(
         &self,
         status: Option<VisitStatus>,

@@ -68,6 +68,21 @@ impl ExportPayments {
         command: ExportPaymentsCommand,
         sink: &mut dyn ExportSink,
     ) -> Result<u64, ExportPaymentsError> {
+        let (start, end) = self.range(command)?;
+        export(sink, || self.payments.export(start, end)).await
+    }
+
+    /// How many payments `execute` would write now (for its progress).
+    pub async fn count(&self, command: ExportPaymentsCommand) -> Result<u64, ExportPaymentsError> {
+        let (start, end) = self.range(command)?;
+        Ok(self.payments.export_count(start, end).await?)
+    }
+
+    /// The command's days as instants: `[start, end)`.
+    fn range(
+        &self,
+        command: ExportPaymentsCommand,
+    ) -> Result<(DateTime<Utc>, DateTime<Utc>), ExportPaymentsError> {
         let ExportPaymentsCommand { from, to } = command;
         if to < from {
             return Err(ExportPaymentsError::InvalidRange { from, to });
@@ -76,8 +91,7 @@ impl ExportPayments {
         let start = from.pred_opt().map_or(DateTime::<Utc>::MIN_UTC, |day| {
             self.calendar.end_of_day(day)
         });
-        let end = self.calendar.end_of_day(to);
-        export(sink, || self.payments.export(start, end)).await
+        Ok((start, self.calendar.end_of_day(to)))
     }
 }
 

@@ -61,6 +61,11 @@ impl ExportReadings {
     ) -> Result<u64, ExportReadingsError> {
         export(sink, || self.readings.export(command.period)).await
     }
+
+    /// How many readings `execute` would write now (for its progress).
+    pub async fn count(&self, command: ExportReadingsCommand) -> Result<u64, ExportReadingsError> {
+        Ok(self.readings.export_count(command.period).await?)
+    }
 }
 
 impl ExportRow for Reading {

@@ -61,6 +61,14 @@ impl ExportVisitRequests {
     ) -> Result<u64, ExportVisitRequestsError> {
         export(sink, || self.visits.export(command.status)).await
     }
+
+    /// How many requests `execute` would write now (for its progress).
+    pub async fn count(
+        &self,
+        command: ExportVisitRequestsCommand,
+    ) -> Result<u64, ExportVisitRequestsError> {
+        Ok(self.visits.export_count(command.status).await?)
+    }
 }
 
 impl ExportRow for VisitRequest {
