@@ -46,8 +46,9 @@ async fn a_journey_s_log_is_one_json_object_a_line(backend: Backend) {
         .filter(|line| line["level"] == "ERROR")
         .collect();
     assert_eq!(errors.len(), 1, "{}", failed.stderr);
+    assert_eq!(errors[0]["message"], "the command failed");
     assert!(
-        errors[0]["message"]
+        errors[0]["error"]
             .as_str()
             .unwrap()
             .starts_with("--period: "),

@@ -42,7 +42,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             if telemetry::installed() == Some(telemetry::LogFormat::Json) {
-                tracing::error!("{}", error.one_line());
+                tracing::error!(error = %error.one_line(), "the command failed");
             } else {
                 let mut stderr = std::io::stderr().lock();
                 let _ = writeln!(stderr, "error: {}", error.one_line());

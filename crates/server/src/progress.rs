@@ -5,8 +5,9 @@
 //! [`Progress`] counts; [`CountingReader`] (an import's file) and [`CountingSink`] (an
 //! export's rows) feed it from where the work really happens.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,45 @@ use async_trait::async_trait;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::io::{AsyncRead, ReadBuf};
 use vodokanal_app::ports::{ExportSink, SinkError};
+
+/// The bar on screen, if any: a log line is written around it ([`StderrBesideTheBar`]).
+static ON_SCREEN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+fn show(bar: Option<ProgressBar>) {
+    if let Ok(mut on_screen) = ON_SCREEN.lock() {
+        *on_screen = bar;
+    }
+}
+
+/// Standard error for the log: while a bar is on screen, each line is written above it (the
+/// bar is cleared, the line written, the bar drawn again) rather than into it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StderrBesideTheBar;
+
+impl tracing_subscriber::fmt::MakeWriter<'_> for StderrBesideTheBar {
+    type Writer = Self;
+
+    fn make_writer(&self) -> Self {
+        *self
+    }
+}
+
+impl Write for StderrBesideTheBar {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = ON_SCREEN
+            .lock()
+            .ok()
+            .and_then(|on_screen| on_screen.clone());
+        match bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write(buf)),
+            None => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
 
 /// How often a progress line is logged when standard error is not a terminal.
 pub const LOG_EVERY: Duration = Duration::from_secs(10);
@@ -98,6 +138,7 @@ impl Progress {
         if total.is_none() {
             bar.enable_steady_tick(Duration::from_millis(200));
         }
+        show(Some(bar.clone()));
         let view = View::Bar {
             bar,
             next_text: started,
@@ -178,6 +219,7 @@ impl Progress {
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 bar.finish_with_message(summary.to_owned());
+                show(None);
             }
             View::Log(_) => tracing::info!("{summary}"),
         }
@@ -217,6 +259,7 @@ impl Drop for Progress {
             && !self.done
         {
             bar.abandon();
+            show(None);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Logging: `tracing-subscriber` with the `VODOKANAL_LOG` filter, to standard error (standard
 //! output carries the commands' own output, such as an export's CSV), as text for people or,
 //! with `VODOKANAL_LOG_FORMAT=json`, as one JSON object a line for a log collector. Both
-//! formats write the same fields: personal data is masked where it is logged, not here.
+//! formats write the same fields: personal data is masked where it is logged, not here. A
+//! command's progress bar stays below the lines ([`StderrBesideTheBar`]).
 //! Installed by the binary only, once.
 
 use std::fmt;
@@ -13,6 +14,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::time::SystemTime;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
+
+use crate::progress::StderrBesideTheBar;
 
 /// How a log line is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +59,7 @@ pub fn init(filter: &str, format: LogFormat) {
     let installed = match format {
         LogFormat::Text => tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_writer(StderrBesideTheBar)
             .with_ansi(std::io::stderr().is_terminal())
             .with_target(false)
             .try_init()
@@ -82,11 +85,11 @@ pub fn installed() -> Option<LogFormat> {
 /// The JSON lines. A span field and an event field of one name would be written twice: the
 /// spans' fields (`method`, `request_id`, a provider call's `provider` and payment ids) are
 /// named apart from the events'.
-fn json_layer<S>() -> json_subscriber::JsonLayer<S, fn() -> std::io::Stderr>
+fn json_layer<S>() -> json_subscriber::JsonLayer<S, StderrBesideTheBar>
 where
     S: tracing::Subscriber + for<'lookup> tracing_subscriber::registry::LookupSpan<'lookup>,
 {
-    let mut layer = json_subscriber::JsonLayer::stderr();
+    let mut layer = json_subscriber::JsonLayer::new(StderrBesideTheBar);
     layer
         .with_timer("time", SystemTime)
         .with_level("level")
